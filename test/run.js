@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Runs the compiled mocha suites and ends with the line CI reads: "N passed, N failed".
+// Usage: node test/run.js [file-or-glob ...]   (default: every out/test/**/*.spec.js)
+"use strict";
+const Mocha = require("mocha");
+const path = require("node:path");
+const fs = require("node:fs");
+
+function findSpecs(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return findSpecs(full);
+    return entry.name.endsWith(".spec.js") ? [full] : [];
+  });
+}
+
+const root = path.resolve(__dirname, "..");
+const requested = process.argv.slice(2);
+const specs = requested.length > 0
+  ? requested.map((file) => path.resolve(file.endsWith(".ts") ? path.join(root, "out", file.replace(/\.ts$/, ".js")) : file))
+  : findSpecs(path.join(root, "out", "test")).sort();
+
+const mocha = new Mocha({ reporter: "spec", timeout: 60_000, slow: 5_000 });
+for (const spec of specs) mocha.addFile(spec);
+const runner = mocha.run((failures) => { process.exitCode = failures > 0 ? 1 : 0; });
+runner.on("end", () => {
+  const { passes, failures, pending } = runner.stats;
+  console.log(`\n${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ""}`);
+});
