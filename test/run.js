@@ -2,7 +2,8 @@
 // Runs the compiled mocha suites and ends with the line CI reads: "N passed, N failed".
 // Usage: node test/run.js [file-or-glob ...]   (default: every out/test/**/*.spec.js)
 "use strict";
-const Mocha = require("mocha");
+const mochaModule = require("mocha");
+const Mocha = mochaModule.Mocha ?? mochaModule.default ?? mochaModule;
 const path = require("node:path");
 const fs = require("node:fs");
 
@@ -23,8 +24,14 @@ const specs = requested.length > 0
 
 const mocha = new Mocha({ reporter: "spec", timeout: 60_000, slow: 5_000 });
 for (const spec of specs) mocha.addFile(spec);
-const runner = mocha.run((failures) => { process.exitCode = failures > 0 ? 1 : 0; });
-runner.on("end", () => {
-  const { passes, failures, pending } = runner.stats;
-  console.log(`\n${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ""}`);
+mocha.loadFilesAsync().then(() => {
+  const runner = mocha.run((failures) => { process.exitCode = failures > 0 ? 1 : 0; });
+  runner.on("end", () => {
+    const { passes, failures, pending } = runner.stats;
+    console.log(`\n${passes} passed, ${failures} failed${pending ? `, ${pending} skipped` : ""}`);
+  });
+}, (error) => {
+  console.error(error);
+  console.log("\n0 passed, 1 failed");
+  process.exitCode = 1;
 });

@@ -1,6 +1,11 @@
 /** Every sub-command registers itself here; later capabilities add one line each. */
 import type { Command } from "commander";
+import { registerBackboneCommand } from "./backbone";
+import { registerGatherCommands } from "./gather";
+import { registerInitCommand } from "./project";
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerInitCommand(program);
+  registerGatherCommands(program);
+  registerBackboneCommand(program);
 }

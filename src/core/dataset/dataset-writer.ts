@@ -1,0 +1,119 @@
+/** Adds verified images to data/<label>/ with de-duplication and provenance; the one way images enter a dataset. */
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { ProcessedImage } from "../gather/process-image";
+import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE } from "../gather/perceptual-hash";
+import { labelToFolderName } from "../shared/labels";
+import { TEMP_FOLDER_NAME, writeFileExclusive } from "../shared/safe-files";
+import { appendJsonLines, MANIFEST_FILE_NAME, readManifest, readSkipped, SKIPPED_FILE_NAME, type ManifestRecord, type SkipRecord } from "./manifest";
+
+/** Where an image came from, as the manifest records it. */
+export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "originalPath">;
+
+export type AddOutcome =
+  | { status: "kept"; record: ManifestRecord }
+  | { status: "duplicate" | "near-duplicate" | "cross-category-duplicate"; duplicateOf: ManifestRecord };
+
+/** Keeps the dataset's indexes in memory while a gather or import runs. */
+export class DatasetWriter {
+  private readonly byPixels = new Map<string, ManifestRecord>();
+  private readonly images: ManifestRecord[] = [];
+  private readonly knownSources = new Set<string>();
+
+  private constructor(readonly dataDir: string) {}
+
+  /** Loads the manifest and the skip list of `dataDir`. */
+  static async open(dataDir: string): Promise<DatasetWriter> {
+    const writer = new DatasetWriter(dataDir);
+    for (const record of await readManifest(dataDir)) writer.index(record);
+    for (const skipped of await readSkipped(dataDir)) {
+      const source = skipped.imageUrl ?? skipped.originalPath;
+      if (source) writer.knownSources.add(source);
+    }
+    return writer;
+  }
+
+  /** True when this URL or file was kept or permanently refused by an earlier run. */
+  isKnown(source: string): boolean {
+    return this.knownSources.has(source);
+  }
+
+  /** Number of kept images per label. */
+  countByLabel(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const record of this.images) counts.set(record.label, (counts.get(record.label) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Writes the image unless it duplicates a kept one (exactly, nearly, or under another label). */
+  async add(image: ProcessedImage, label: string, origin: ImageOrigin): Promise<AddOutcome> {
+    const duplicate = this.findDuplicate(image, label);
+    if (duplicate) {
+      await this.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: duplicate.status, duplicateOf: duplicate.duplicateOf.file, time: new Date().toISOString() });
+      return duplicate;
+    }
+    // Claim the slot before the first await, so a concurrent near-copy sees it.
+    const record: ManifestRecord = {
+      file: "",
+      label,
+      ...origin,
+      sha256: createHash("sha256").update(image.jpeg).digest("hex"),
+      pixelSha256: image.pixelSha256,
+      perceptualHash: image.perceptualHash,
+      width: image.width,
+      height: image.height,
+      sourceFormat: image.sourceFormat,
+      time: new Date().toISOString(),
+    };
+    this.index(record);
+    try {
+      record.file = await this.writeImage(image.jpeg, label, record.sha256);
+    } catch (error) {
+      this.unindex(record);
+      throw error;
+    }
+    await appendJsonLines(path.join(this.dataDir, MANIFEST_FILE_NAME), [record]);
+    return { status: "kept", record };
+  }
+
+  /** Remembers a URL or file that was not kept, so the next run does not fetch it again. */
+  async skip(record: SkipRecord): Promise<void> {
+    const source = record.imageUrl ?? record.originalPath;
+    if (source) this.knownSources.add(source);
+    await appendJsonLines(path.join(this.dataDir, SKIPPED_FILE_NAME), [record]);
+  }
+
+  private findDuplicate(image: ProcessedImage, label: string): Exclude<AddOutcome, { status: "kept" }> | undefined {
+    const exact = this.byPixels.get(image.pixelSha256);
+    if (exact) return { status: exact.label === label ? "duplicate" : "cross-category-duplicate", duplicateOf: exact };
+    const near = this.images.find((known) => hammingDistance(known.perceptualHash, image.perceptualHash) <= NEAR_DUPLICATE_MAX_DISTANCE);
+    if (near) return { status: near.label === label ? "near-duplicate" : "cross-category-duplicate", duplicateOf: near };
+    return undefined;
+  }
+
+  /** Content-addressed name; an existing file with the same bytes (a run killed before its manifest line) is adopted. */
+  private async writeImage(jpeg: Buffer, label: string, sha256: string): Promise<string> {
+    const folder = labelToFolderName(label);
+    for (let attempt = 0; ; attempt += 1) {
+      const name = `${sha256.slice(0, 16)}${attempt === 0 ? "" : `-${attempt}`}.jpg`;
+      const target = path.join(this.dataDir, folder, name);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      if (await writeFileExclusive(target, jpeg, path.join(this.dataDir, TEMP_FOLDER_NAME))) return `${folder}/${name}`;
+      if ((await fs.readFile(target)).equals(jpeg)) return `${folder}/${name}`;
+    }
+  }
+
+  private index(record: ManifestRecord): void {
+    this.byPixels.set(record.pixelSha256, record);
+    this.images.push(record);
+    for (const source of [record.imageUrl, record.originalPath]) if (source) this.knownSources.add(source);
+  }
+
+  private unindex(record: ManifestRecord): void {
+    this.byPixels.delete(record.pixelSha256);
+    const position = this.images.indexOf(record);
+    if (position >= 0) this.images.splice(position, 1);
+    for (const source of [record.imageUrl, record.originalPath]) if (source) this.knownSources.delete(source);
+  }
+}

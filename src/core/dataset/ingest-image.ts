@@ -1,0 +1,90 @@
+/** The shared tail of gather and import: verify + resize one file, de-duplicate, keep or record why not. */
+import { ImageRejectedError, processImage } from "../gather/process-image";
+import type { DatasetWriter, ImageOrigin } from "./dataset-writer";
+
+/** What happened to the files of one category in one run (the final table of gather/import). */
+export interface CategoryReport {
+  label: string;
+  query?: string;
+  /** Search results (gather) or files seen (import). */
+  found: number;
+  /** Skipped because an earlier run already kept or refused them. */
+  alreadyKnown: number;
+  /** Bytes obtained (downloaded or read). */
+  fetched: number;
+  /** Not kept, by reason (http-404, timeout, truncated, not-an-image, too-many-pixels, …). */
+  failed: Record<string, number>;
+  duplicates: number;
+  nearDuplicates: number;
+  /** The same picture already kept under another label: reported, not kept twice. */
+  crossCategory: number;
+  kept: number;
+  /** Images of this label in the dataset after the run. */
+  total: number;
+}
+
+/** A picture found under two labels: a person must decide which label is right. */
+export interface LabelConflict {
+  label: string;
+  source: string;
+  otherLabel: string;
+  otherFile: string;
+}
+
+export interface IngestReport {
+  categories: CategoryReport[];
+  conflicts: LabelConflict[];
+}
+
+/** An empty report row for one category. */
+export function newCategoryReport(label: string, query?: string): CategoryReport {
+  return { label, query, found: 0, alreadyKnown: 0, fetched: 0, failed: {}, duplicates: 0, nearDuplicates: 0, crossCategory: 0, kept: 0, total: 0 };
+}
+
+/** Counts a failure reason in a report row. */
+export function countFailure(report: CategoryReport, reason: string): void {
+  report.failed[reason] = (report.failed[reason] ?? 0) + 1;
+}
+
+/** Runs one fetched file through resize/verify/dedupe and tallies the outcome. */
+export async function ingestImage(params: {
+  writer: DatasetWriter;
+  bytes: Buffer;
+  label: string;
+  origin: ImageOrigin;
+  resizeMax: number;
+  report: CategoryReport;
+  conflicts: LabelConflict[];
+}): Promise<void> {
+  const { writer, label, origin, report } = params;
+  const source = origin.imageUrl ?? origin.originalPath ?? "";
+  let image;
+  try {
+    image = await processImage(params.bytes, { resizeMax: params.resizeMax });
+  } catch (error) {
+    if (!(error instanceof ImageRejectedError)) throw error;
+    countFailure(report, error.reason);
+    await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: error.reason, detail: error.message, time: new Date().toISOString() });
+    return;
+  }
+  const outcome = await writer.add(image, label, origin);
+  switch (outcome.status) {
+    case "kept":
+      report.kept += 1;
+      break;
+    case "duplicate":
+      report.duplicates += 1;
+      break;
+    case "near-duplicate":
+      report.nearDuplicates += 1;
+      break;
+    case "cross-category-duplicate":
+      report.crossCategory += 1;
+      params.conflicts.push({ label, source, otherLabel: outcome.duplicateOf.label, otherFile: outcome.duplicateOf.file });
+      break;
+    default: {
+      const unreachable: never = outcome;
+      void unreachable;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/** The provenance manifest (data/manifest.jsonl): one JSON line per kept image, so an auditor can trace each to its source. */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { describeFsError } from "../shared/errors";
+
+export const MANIFEST_FILE_NAME = "manifest.jsonl";
+/** URLs and files that were looked at and not kept (failures, duplicates), so re-runs skip them. */
+export const SKIPPED_FILE_NAME = "skipped.jsonl";
+
+export interface ManifestRecord {
+  /** Path relative to the data folder, with forward slashes. */
+  file: string;
+  label: string;
+  source: "duckduckgo" | "import";
+  query?: string;
+  imageUrl?: string;
+  pageUrl?: string;
+  title?: string;
+  /** For imports: where the original file was. */
+  originalPath?: string;
+  /** sha256 of the JPEG file as written. */
+  sha256: string;
+  /** sha256 of the decoded, resized pixels: equal pictures in other wrappers share it. */
+  pixelSha256: string;
+  perceptualHash: string;
+  width: number;
+  height: number;
+  sourceFormat: string;
+  time: string;
+}
+
+export interface SkipRecord {
+  label: string;
+  imageUrl?: string;
+  originalPath?: string;
+  /** Why it was not kept: a reject reason, "http-404", "duplicate", "near-duplicate", "cross-category-duplicate", … */
+  reason: string;
+  detail?: string;
+  /** The kept file this one duplicates (relative to the data folder). */
+  duplicateOf?: string;
+  time: string;
+}
+
+/** Reads a JSON-lines file; a torn last line (a killed run) is ignored rather than fatal. */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw describeFsError(error, file);
+  }
+  const records: T[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      records.push(JSON.parse(line) as T);
+    } catch {
+      // A line cut short by a crash: the image it described is re-found on the next run.
+    }
+  }
+  return records;
+}
+
+/** Appends whole lines; one write per call so a crash tears at most the last line. */
+export async function appendJsonLines(file: string, records: readonly object[]): Promise<void> {
+  if (records.length === 0) return;
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.appendFile(file, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
+  } catch (error) {
+    throw describeFsError(error, file);
+  }
+}
+
+/** Reads the manifest of a data folder. */
+export function readManifest(dataDir: string): Promise<ManifestRecord[]> {
+  return readJsonLines<ManifestRecord>(path.join(dataDir, MANIFEST_FILE_NAME));
+}
+
+/** Reads the list of skipped URLs/files of a data folder. */
+export function readSkipped(dataDir: string): Promise<SkipRecord[]> {
+  return readJsonLines<SkipRecord>(path.join(dataDir, SKIPPED_FILE_NAME));
+}

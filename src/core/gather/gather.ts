@@ -1,0 +1,127 @@
+/** `gather`: search each category, download, verify, resize, de-duplicate and record provenance (fastai lesson 2, hardened). */
+import { DatasetWriter } from "../dataset/dataset-writer";
+import { countFailure, ingestImage, newCategoryReport, type CategoryReport, type IngestReport, type LabelConflict } from "../dataset/ingest-image";
+import { resolveDataDir, type CategoryConfig, type ProjectConfig } from "../project/project-config";
+import { CancelledError, StudioError, throwIfAborted } from "../shared/errors";
+import type { OperationOptions } from "../shared/progress";
+import { runBounded } from "../shared/run-bounded";
+import { removeStaleTempFiles, TEMP_FOLDER_NAME } from "../shared/safe-files";
+import { sleep } from "../shared/sleep";
+import { createDownloadDispatcher, DownloadError, downloadImage } from "./download-image";
+import { searchImages, type ImageSearchResult } from "./search-images";
+import * as path from "node:path";
+
+export interface GatherParams extends OperationOptions {
+  projectDir: string;
+  config: ProjectConfig;
+  /** Only these labels (default: every category with a search query). */
+  labels?: string[];
+  /** Overrides config.maxImages for this run. */
+  maxImages?: number;
+}
+
+/** Runs the whole gather; re-running is incremental (known URLs are skipped, files never overwritten). */
+export async function gather(params: GatherParams): Promise<IngestReport> {
+  const { config, onProgress, signal } = params;
+  const categories = selectCategories(config, params.labels);
+  const dataDir = resolveDataDir(params.projectDir, config);
+  await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
+  const writer = await DatasetWriter.open(dataDir);
+  const dispatcher = createDownloadDispatcher();
+  const report: IngestReport = { categories: [], conflicts: [] };
+  try {
+    for (const [index, category] of categories.entries()) {
+      // Be polite to DuckDuckGo between searches, as the seed notebook's time.sleep(5).
+      if (index > 0) await sleep(config.search.delaySeconds * 1000, signal);
+      const row = newCategoryReport(category.label, category.search);
+      report.categories.push(row);
+      onProgress?.({ event: "phase", phase: "search", message: `Searching "${category.search}" for ${category.label}…` });
+      const results = await searchImages({
+        query: category.search!,
+        maxImages: params.maxImages ?? config.maxImages,
+        retries: config.search.retries,
+        backoffMs: config.search.backoffSeconds * 1000,
+        onProgress,
+        signal,
+      });
+      row.found = results.length;
+      if (results.length === 0) onProgress?.({ event: "warning", message: `No images found for "${category.search}". Try a broader query in deepfake-studio.json.` });
+      await downloadCategory({ results, category, row, conflicts: report.conflicts, writer, config, dispatcher, onProgress, signal });
+    }
+  } finally {
+    // destroy, not close: close would wait for a request stuck on a dead proxy.
+    await dispatcher.destroy();
+  }
+  throwIfAborted(signal, "gather");
+  const totals = writer.countByLabel();
+  for (const row of report.categories) row.total = totals.get(row.label) ?? 0;
+  return report;
+}
+
+function selectCategories(config: ProjectConfig, labels: string[] | undefined): CategoryConfig[] {
+  const searchable = config.categories.filter((category) => category.search);
+  if (!labels || labels.length === 0) {
+    if (searchable.length === 0) throw new StudioError("No category in deepfake-studio.json has a search query.", "nothing-to-gather", 'Add "search": "…" to a category, or use `deepfake-studio import`.');
+    return searchable;
+  }
+  return labels.map((label) => {
+    const category = config.categories.find((candidate) => candidate.label === label);
+    if (!category) throw new StudioError(`No category "${label}" in deepfake-studio.json.`, "unknown-category", `Known categories: ${config.categories.map((c) => `"${c.label}"`).join(", ")}.`);
+    if (!category.search) throw new StudioError(`Category "${label}" has no search query.`, "nothing-to-gather", 'Add "search": "…" to it, or fill it with `deepfake-studio import`.');
+    return category;
+  });
+}
+
+async function downloadCategory(params: {
+  results: ImageSearchResult[];
+  category: CategoryConfig;
+  row: CategoryReport;
+  conflicts: LabelConflict[];
+  writer: DatasetWriter;
+  config: ProjectConfig;
+  dispatcher: ReturnType<typeof createDownloadDispatcher>;
+} & OperationOptions): Promise<void> {
+  const { results, category, row, writer, config, signal, onProgress } = params;
+  const todo = results.filter((result) => !writer.isKnown(result.imageUrl));
+  row.alreadyKnown = results.length - todo.length;
+  onProgress?.({ event: "phase", phase: "download", message: `Downloading ${todo.length} new images for ${category.label} (${row.alreadyKnown} already known)…` });
+  let done = 0;
+  await runBounded(todo, config.download.concurrency, async (result) => {
+    await fetchAndIngest({ ...params, result });
+    done += 1;
+    onProgress?.({ event: "progress", phase: "download", done, total: todo.length, message: category.label });
+  }, signal);
+}
+
+async function fetchAndIngest(params: Parameters<typeof downloadCategory>[0] & { result: ImageSearchResult }): Promise<void> {
+  const { result, row, writer, config, category } = params;
+  let bytes: Buffer;
+  try {
+    const download = await downloadImage({
+      url: result.imageUrl,
+      timeoutMs: config.download.timeoutSeconds * 1000,
+      maxBytes: config.download.maxBytes,
+      maxRedirects: config.download.maxRedirects,
+      signal: params.signal,
+      dispatcher: params.dispatcher,
+    });
+    bytes = download.body;
+  } catch (error) {
+    if (error instanceof CancelledError) return;
+    if (!(error instanceof DownloadError)) throw error;
+    countFailure(row, error.reason);
+    // Transient failures (timeouts, 5xx) are tried again next run; permanent ones are remembered.
+    if (!error.transient) await writer.skip({ label: category.label, imageUrl: result.imageUrl, reason: error.reason, detail: error.message, time: new Date().toISOString() });
+    return;
+  }
+  row.fetched += 1;
+  await ingestImage({
+    writer,
+    bytes,
+    label: category.label,
+    origin: { source: "duckduckgo", query: category.search, imageUrl: result.imageUrl, pageUrl: result.pageUrl, title: result.title },
+    resizeMax: config.resizeMax,
+    report: row,
+    conflicts: params.conflicts,
+  });
+}

@@ -1,0 +1,148 @@
+/** deepfake-studio.json: the project file, validated on every load with a message naming the bad field. */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { ConfigError, describeFsError } from "../shared/errors";
+import { labelToFolderName } from "../shared/labels";
+
+export const CONFIG_FILE_NAME = "deepfake-studio.json";
+
+const categorySchema = z
+  .object({
+    /** The class name the model predicts; also (made safe) the folder under dataDir. */
+    label: z.string().trim().min(1, "must not be empty"),
+    /** Image-search query; a category without one is filled by `import` only. */
+    search: z.string().trim().min(1, "must not be empty").optional(),
+  })
+  .strict();
+
+const searchSchema = z
+  .object({
+    /** Pause between two searches, as the seed notebook's time.sleep(5). */
+    delaySeconds: z.number().min(0).max(120).default(5),
+    /** How often a rate-limited search is retried, with exponential back-off. */
+    retries: z.number().int().min(0).max(10).default(4),
+    /** First back-off delay; it doubles after each rate-limit answer. */
+    backoffSeconds: z.number().min(0).max(600).default(4),
+  })
+  .strict();
+
+const downloadSchema = z
+  .object({
+    concurrency: z.number().int().min(1).max(64).default(8),
+    timeoutSeconds: z.number().min(1).max(600).default(20),
+    maxBytes: z.number().int().min(1024).max(500_000_000).default(20_000_000),
+    maxRedirects: z.number().int().min(0).max(20).default(5),
+  })
+  .strict();
+
+export const projectConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(1).default(1),
+    categories: z.array(categorySchema).min(2, "needs at least two categories to tell apart"),
+    /** Search results to keep per category (the seed's max_images=200). */
+    maxImages: z.number().int().min(1).max(5000).default(200),
+    /** Longest side after resizing (fastai resize_images(max_size=400)). */
+    resizeMax: z.number().int().min(64).max(4096).default(400),
+    dataDir: z.string().trim().min(1).default("data"),
+    search: searchSchema.default({}),
+    download: downloadSchema.default({}),
+  })
+  .strict();
+
+export type ProjectConfig = z.infer<typeof projectConfigSchema>;
+export type CategoryConfig = z.infer<typeof categorySchema>;
+
+/** The seed notebook's choices: two searches about Tom Cruise, 200 images each, resized to 400 px. */
+export function defaultProjectConfig(): ProjectConfig {
+  return projectConfigSchema.parse({
+    categories: [
+      { label: "Deepfake Tom Cruise", search: "Deepfake Tom Cruise photo" },
+      { label: "Real Tom Cruise", search: "Tom Cruise photo" },
+    ],
+  });
+}
+
+/** Validates raw JSON; throws ConfigError naming the first bad field and what it must be. */
+export function parseProjectConfig(raw: unknown, source = CONFIG_FILE_NAME): ProjectConfig {
+  const result = projectConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue.path.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("").replace(/^\./, "") || "(root)";
+    throw new ConfigError(`${source}: field "${field}" ${describeIssue(issue)}.`, field, `Fix ${source} (see README, "Project file") and run the command again.`);
+  }
+  checkLabels(result.data, source);
+  return result.data;
+}
+
+function describeIssue(issue: z.ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `has unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+  if (issue.code === "invalid_type") return issue.received === "undefined" ? "is required" : `must be ${issue.expected}, not ${issue.received}`;
+  return issue.message.charAt(0).toLowerCase() + issue.message.slice(1);
+}
+
+function checkLabels(config: ProjectConfig, source: string): void {
+  const folders = new Map<string, string>();
+  config.categories.forEach((category, index) => {
+    const field = `categories[${index}].label`;
+    let folder: string;
+    try {
+      folder = labelToFolderName(category.label);
+    } catch (error) {
+      throw new ConfigError(`${source}: field "${field}" ${(error as Error).message}`, field);
+    }
+    const clash = folders.get(folder.toLowerCase());
+    if (clash !== undefined) {
+      throw new ConfigError(`${source}: field "${field}" ("${category.label}") would share the folder "${folder}" with "${clash}".`, field, "Give every category a distinct label.");
+    }
+    folders.set(folder.toLowerCase(), category.label);
+  });
+}
+
+/** Reads and validates <projectDir>/deepfake-studio.json. */
+export async function loadProjectConfig(projectDir: string): Promise<ProjectConfig> {
+  const file = path.join(projectDir, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new ConfigError(`No ${CONFIG_FILE_NAME} in ${projectDir}.`, undefined, "Run `deepfake-studio init` there first (or pass --project <folder>).");
+    }
+    throw describeFsError(error, file);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${CONFIG_FILE_NAME} is not valid JSON: ${(error as Error).message}.`, undefined, "Fix the syntax or delete the file and run `deepfake-studio init`.");
+  }
+  return parseProjectConfig(raw, CONFIG_FILE_NAME);
+}
+
+/** Writes a new project file; never overwrites an existing one. */
+export async function initProject(params: { projectDir: string; config?: ProjectConfig }): Promise<string> {
+  const file = path.join(params.projectDir, CONFIG_FILE_NAME);
+  const config = params.config ?? defaultProjectConfig();
+  try {
+    await fs.mkdir(params.projectDir, { recursive: true });
+    await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new ConfigError(`${file} already exists; it was left as it is.`, undefined, "Edit it, or remove it first to start from the defaults.");
+    }
+    throw describeFsError(error, file);
+  }
+  return file;
+}
+
+/** The folder holding the images of one category. */
+export function categoryDir(projectDir: string, config: ProjectConfig, label: string): string {
+  return path.join(resolveDataDir(projectDir, config), labelToFolderName(label));
+}
+
+/** The data folder, resolved against the project folder. */
+export function resolveDataDir(projectDir: string, config: ProjectConfig): string {
+  return path.resolve(projectDir, config.dataDir);
+}
