@@ -1,0 +1,71 @@
+/**
+ * Images → feature vectors with the tfjs backbone (computed once per image and cached by training).
+ *
+ * Feature layout, per image: for each tap in `spec.taps` order, for each pooling in that tap's `pooling` order,
+ * the tap's C channels (global average = mean over H×W, global max = max over H×W); a 2-D tap (N,C) adds its C
+ * values as they are. For MobileNetV2: [block_6 avg(192), block_6 max(192), block_13 avg(576), block_13 max(576),
+ * out_relu avg(1280)] = 2816 numbers.
+ */
+import type * as Tfjs from "@tensorflow/tfjs";
+import { StudioError } from "../shared/errors";
+import { loadTensorflow } from "../shared/tensorflow";
+import type { BackboneTap } from "./known-backbones";
+import type { LoadedBackbone } from "./load-backbone";
+
+/** A batch of images: `count` × inputSize × inputSize × 3 RGB values in 0..255, NHWC, row-major. */
+export interface ImageBatch {
+  data: Float32Array;
+  count: number;
+}
+
+/** Runs the taps on a batch and returns `count × featureLength(backbone)` numbers, image after image. */
+export async function extractFeaturesTfjs(backbone: LoadedBackbone, batch: ImageBatch): Promise<Float32Array> {
+  const { inputSize, scaling, taps } = backbone.spec;
+  checkBatch(batch, inputSize);
+  if (batch.count === 0) return new Float32Array(0);
+  const tf = await loadTensorflow();
+  // tidy frees the input, every activation and every pooled part; only `features` survives, freed below.
+  const features = tf.tidy(() => {
+    const input = tf.tensor4d(batch.data, [batch.count, inputSize, inputSize, 3]).mul(scaling.scale).add(scaling.offset);
+    const outputs = backbone.featureModel.predict(input) as Tfjs.Tensor | Tfjs.Tensor[];
+    const parts = (Array.isArray(outputs) ? outputs : [outputs]).flatMap((output, index) => poolTap(tf, output, taps[index]));
+    return parts.length === 1 ? parts[0] : tf.concat(parts, 1);
+  });
+  try {
+    return (await features.data()) as Float32Array;
+  } finally {
+    features.dispose();
+  }
+}
+
+/** Length of one image's feature vector for this backbone (depends on the tap channel counts and poolings). */
+export function featureLength(backbone: LoadedBackbone): number {
+  return backbone.featureModel.outputs.reduce((total, output, index) => {
+    const channels = output.shape[output.shape.length - 1] ?? 0;
+    return total + (output.shape.length === 4 ? channels * poolingsOf(backbone.spec.taps[index]).length : channels);
+  }, 0);
+}
+
+/** Rejects batches whose size does not match the backbone, before tfjs fails with a shape message. */
+function checkBatch(batch: ImageBatch, inputSize: number): void {
+  const perImage = inputSize * inputSize * 3;
+  if (!Number.isInteger(batch.count) || batch.count < 0 || batch.data.length !== batch.count * perImage) {
+    throw new StudioError(
+      `Expected ${batch.count} image(s) of ${inputSize}x${inputSize}x3 (${batch.count * perImage} values), got ${batch.data.length} values.`,
+      "features-input-invalid",
+      `Resize every image to ${inputSize}x${inputSize} RGB (0..255, NHWC) before extracting features.`,
+    );
+  }
+}
+
+/** Reduces one tap output to (N, k·C): global pools for 4-D outputs, the output itself for 2-D ones. */
+function poolTap(tf: typeof Tfjs, output: Tfjs.Tensor, tap: BackboneTap): Tfjs.Tensor2D[] {
+  // load-backbone.ts only accepts 4-D and 2-D taps.
+  if (output.rank !== 4) return [output as Tfjs.Tensor2D];
+  return poolingsOf(tap).map((pooling) => (pooling === "avg" ? tf.mean(output, [1, 2]) : tf.max(output, [1, 2])) as Tfjs.Tensor2D);
+}
+
+/** A 4-D tap without poolings would vanish from the features; treat it as average-pooled. */
+function poolingsOf(tap: BackboneTap): BackboneTap["pooling"] {
+  return tap.pooling.length > 0 ? tap.pooling : ["avg"];
+}
