@@ -1,0 +1,178 @@
+/**
+ * Exports a tfjs LayersModel backbone (MobileNetV2-style), the pooled features of chosen layers ("taps") and
+ * optionally the trained head, as ONE portable ONNX graph (no code, no pickle): runnable by onnxruntime-node,
+ * onnxruntime-web and Python onnxruntime.
+ *
+ * Graph layout:
+ *   image [batch, H, W, C] float32, NHWC, RGB, raw 0..255
+ *     → x * scale + offset → Transpose to NCHW → backbone layers the taps need (the rest is pruned)
+ *     → per tap, per pooling: GlobalAveragePool / GlobalMaxPool → Flatten → Concat in the order asked
+ *     → features [batch, F]
+ *   with a head: (features - mean) / std → Gemm → Softmax → probabilities [batch, classes]
+ *   (then `features` is kept as a second output: it is computed anyway, and the training loop reuses it.)
+ */
+import type { LayersModel } from "@tensorflow/tfjs";
+import { flattenChannelsLast } from "./basic-emitters";
+import { collectKerasGraph } from "./collect-keras-graph";
+import type { OnnxValue } from "./emit-context";
+import { emitKerasGraph } from "./emit-keras-graph";
+import { encodeOnnxModel, type TensorSignature } from "./encode-onnx-model";
+import { OnnxExportError } from "./onnx-errors";
+import { OnnxGraphBuilder } from "./onnx-graph-builder";
+
+/** One layer whose output becomes features; image outputs are pooled over height and width, in this order. */
+export interface FeatureTap {
+  layerName: string;
+  /** "avg" and/or "max" global pooling of an image-shaped output (empty: "avg"); ignored for a vector output, used as it is. */
+  pooling: ("avg" | "max")[];
+}
+
+/** A trained linear head on standardised features. */
+export interface HeadWeights {
+  /** Per-feature mean and standard deviation used to standardise, length F. */
+  mean: Float32Array;
+  std: Float32Array;
+  /** F x C, row-major. */
+  weights: Float32Array;
+  /** Length C. */
+  bias: Float32Array;
+  /** C class names, in output order. */
+  labels: string[];
+}
+
+/** How images are fed: size after the squish resize, and the affine map from 0..255 to what the backbone expects. */
+export interface ImageInputSpec {
+  height: number;
+  width: number;
+  scale: number;
+  offset: number;
+}
+
+export interface ConvertLayersModelParams {
+  model: LayersModel;
+  /** Taps in output order, or "final" for the model's own output(s), flattened and concatenated. */
+  outputs: FeatureTap[] | "final";
+  input: ImageInputSpec;
+  head?: HeadWeights;
+  /** Stored as ONNX metadata_props (labels, backbone id, …); overrides the defaults written here. */
+  metadata?: Record<string, string>;
+}
+
+/** Graph input and output names, fixed so the browser, Python and Node runners agree. */
+export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities" } as const;
+
+const INPUT_KEY = "$image";
+
+/** Converts the backbone (+ taps, + optional head) to ONNX bytes. */
+export async function convertLayersModel(params: ConvertLayersModelParams): Promise<Uint8Array> {
+  const channels = checkParams(params);
+  const builder = new OnnxGraphBuilder();
+  Object.values(ONNX_NAMES).forEach((name) => builder.uniqueName(name));
+
+  const image = preprocess(builder, params.input, channels);
+  const taps = params.outputs === "final" ? "final" : params.outputs.map((tap) => tap.layerName);
+  const graph = collectKerasGraph({ model: params.model, taps, inputKey: INPUT_KEY });
+  const values = emitKerasGraph({ builder, graph, inputKey: INPUT_KEY, input: image });
+  const parts = params.outputs === "final"
+    ? values.map((value, i) => flattenChannelsLast({ builder }, value, `final/${i}/flat`))
+    : params.outputs.flatMap((tap, i) => poolTap(builder, tap, values[i]));
+  const featureCount = parts.reduce((sum, part) => sum + part.shape[0], 0);
+  builder.addNamedNode(parts.length === 1 ? "Identity" : "Concat", parts.map((part) => part.name), ONNX_NAMES.features,
+    parts.length === 1 ? {} : { axis: { i: 1 } });
+
+  const outputs: TensorSignature[] = [{ name: ONNX_NAMES.features, dims: ["batch", featureCount], docString: "Pooled backbone features, before standardisation." }];
+  if (params.head) {
+    const classes = appendHead(builder, params.head, featureCount);
+    outputs.unshift({ name: ONNX_NAMES.probabilities, dims: ["batch", classes], docString: `Softmax over: ${params.head.labels.join(", ")}` });
+  }
+  return encodeOnnxModel({
+    builder,
+    graphName: "deepfake-studio",
+    inputs: [{ name: ONNX_NAMES.image, dims: ["batch", params.input.height, params.input.width, channels], docString: "RGB, NHWC, raw 0..255 after a squish resize." }],
+    outputs,
+    metadata: { ...defaultMetadata(params, channels, featureCount), ...params.metadata },
+    docString: "Exported by Deepfake Detector Studio from a TensorFlow.js model.",
+  });
+}
+
+/** Validates the request; returns the image channel count (always 3: RGB). */
+function checkParams(params: ConvertLayersModelParams): number {
+  const { height, width, scale, offset } = params.input;
+  if (![height, width].every((n) => Number.isInteger(n) && n > 0)) invalid(`The input size ${height}x${width} must be positive whole numbers.`);
+  if (![scale, offset].every(Number.isFinite)) invalid(`The input scale (${scale}) and offset (${offset}) must be finite numbers.`);
+  if (params.outputs !== "final") {
+    if (params.outputs.length === 0) invalid("No feature taps were given.", "Pass at least one layer name, or \"final\".");
+    for (const tap of params.outputs) {
+      const bad = tap.pooling.find((p) => p !== "avg" && p !== "max");
+      if (bad !== undefined) invalid(`Tap '${tap.layerName}' asks for pooling '${String(bad)}'; use "avg" and/or "max".`);
+    }
+  }
+  const shape = params.model.inputs[0]?.shape ?? [];
+  if (shape.length !== 4) invalid(`The model input has shape [${shape.join(", ")}]; an image input [batch, height, width, channels] is required.`);
+  const [, modelHeight, modelWidth, channels] = shape;
+  if ((modelHeight != null && modelHeight !== height) || (modelWidth != null && modelWidth !== width)) {
+    invalid(`The model takes ${modelHeight}x${modelWidth} images but the export asks for ${height}x${width}.`, `Export with height ${modelHeight} and width ${modelWidth}.`);
+  }
+  if (channels != null && channels !== 3) invalid(`The model takes ${channels}-channel images; the exporter feeds RGB (3 channels).`);
+  return 3;
+}
+
+/** image → x * scale + offset (skipped when they are 1 and 0) → NCHW. */
+function preprocess(builder: OnnxGraphBuilder, input: ImageInputSpec, channels: number): OnnxValue {
+  let name: string = ONNX_NAMES.image;
+  if (input.scale !== 1) name = builder.addNode("Mul", [name, builder.floatScalar(input.scale)], "preprocess/scale");
+  if (input.offset !== 0) name = builder.addNode("Add", [name, builder.floatScalar(input.offset)], "preprocess/offset");
+  name = builder.addNode("Transpose", [name], "preprocess/nchw", { perm: { ints: [0, 3, 1, 2] } });
+  return { name, shape: [input.height, input.width, channels] };
+}
+
+/**
+ * The feature blocks of one tap, laid out exactly as the tfjs extractor (backbone/extract-features-tfjs.ts) does:
+ * each requested global pooling of an image tap (average when none is given), or a vector tap as it is.
+ */
+function poolTap(builder: OnnxGraphBuilder, tap: FeatureTap, value: OnnxValue): OnnxValue[] {
+  if (value.shape.length !== 3) return [flattenChannelsLast({ builder }, value, `${tap.layerName}/flat`)];
+  const poolings: FeatureTap["pooling"] = tap.pooling.length > 0 ? tap.pooling : ["avg"];
+  return poolings.map((pooling) => {
+    const op = pooling === "avg" ? "GlobalAveragePool" : "GlobalMaxPool";
+    const pooled = builder.addNode(op, [value.name], `${tap.layerName}/${pooling}pool`);
+    return { name: builder.addNode("Flatten", [pooled], `${tap.layerName}/${pooling}`, { axis: { i: 1 } }), shape: [value.shape[2]] };
+  });
+}
+
+/** (features - mean) / std → Gemm(weights, bias) → Softmax; returns the class count. */
+function appendHead(builder: OnnxGraphBuilder, head: HeadWeights, featureCount: number): number {
+  const classes = head.bias.length;
+  const sizes = { mean: head.mean.length, std: head.std.length, weights: head.weights.length, labels: head.labels.length };
+  const expected = { mean: featureCount, std: featureCount, weights: featureCount * classes, labels: classes };
+  const wrong = (Object.keys(expected) as (keyof typeof expected)[]).filter((key) => sizes[key] !== expected[key]);
+  if (classes === 0 || wrong.length > 0) {
+    invalid(`The head does not fit ${featureCount} features and ${classes} classes (${wrong.map((k) => `${k} has ${sizes[k]}, expected ${expected[k]}`).join("; ")}).`,
+      "Retrain the head with the same taps and pooling as this export.");
+  }
+  if (head.std.some((s) => !(s > 0) || !Number.isFinite(s))) invalid("The head's standard deviations must be positive finite numbers.", "Clamp them to a small epsilon when training.");
+  const centred = builder.addNode("Sub", [ONNX_NAMES.features, builder.addFloat("head/mean", head.mean, [featureCount]).name], "head/centred");
+  const scaled = builder.addNode("Div", [centred, builder.addFloat("head/std", head.std, [featureCount]).name], "head/standardised");
+  const logits = builder.addNode("Gemm", [scaled, builder.addFloat("head/weights", head.weights, [featureCount, classes]).name,
+    builder.addFloat("head/bias", head.bias, [classes]).name], "head/logits");
+  builder.addNamedNode("Softmax", [logits], ONNX_NAMES.probabilities, { axis: { i: 1 } });
+  return classes;
+}
+
+/** Metadata every export carries, so a runner can feed the model and name its classes without other files. */
+function defaultMetadata(params: ConvertLayersModelParams, channels: number, featureCount: number): Record<string, string> {
+  const { height, width, scale, offset } = params.input;
+  const metadata: Record<string, string> = {
+    preprocessing: JSON.stringify({ input: ONNX_NAMES.image, layout: "NHWC", color: "RGB", height, width, channels, range: [0, 255], resize: "squish", scale, offset }),
+    feature_taps: JSON.stringify(params.outputs),
+    feature_count: String(featureCount),
+    outputs: params.head ? `${ONNX_NAMES.probabilities},${ONNX_NAMES.features}` : ONNX_NAMES.features,
+  };
+  if (params.head) metadata.labels = JSON.stringify(params.head.labels);
+  return metadata;
+}
+
+/** Throws the invalid-params error. */
+function invalid(message: string, hint?: string): never {
+  throw new OnnxExportError(message, "onnx-invalid-params", hint);
+}
