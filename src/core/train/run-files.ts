@@ -1,0 +1,80 @@
+/**
+ * The files a training run leaves in runs/<run-id>/: the contract between train, the cleaner, export and predict.
+ * Every file is written once, atomically (the run folder is assembled under runs/.tmp-<id> and renamed).
+ */
+
+/** runs/<id>/head.json: everything needed to rebuild the classifier on top of the backbone. */
+export interface RunHead {
+  labels: string[];
+  featureLength: number;
+  /** Per-feature standardisation computed on the training split: x' = (x - mean) / std. */
+  mean: number[];
+  std: number[];
+  /** Dense layer, row-major featureLength x labels.length. */
+  weights: number[];
+  bias: number[];
+  backbone: RunBackbone;
+  preprocess: Preprocess;
+}
+
+/** Which backbone a model was trained from (the docs must say which one). */
+export interface RunBackbone {
+  id: string;
+  /** "url" | "file" | "offline". */
+  kind: string;
+  location: string;
+  modelJsonSha256: string;
+  taps: Array<{ layer: string; pooling: Array<"avg" | "max"> }>;
+}
+
+/** How an image becomes the model's input; export/preprocess.json has the same shape. */
+export interface Preprocess {
+  /** [height, width] of the model input. */
+  size: [number, number];
+  /** fastai Resize(method='squish'): stretch to size, no crop. */
+  resize: "squish";
+  /** Resampling kernel used by the TypeScript side (sharp). */
+  kernel: "linear" | "lanczos3" | "cubic" | "nearest";
+  /** RGB, values 0..255, NHWC; the scaling to the backbone's range happens inside the ONNX graph. */
+  channels: "RGB";
+  range: [0, 255];
+  layout: "NHWC";
+  /** The backbone's own scaling x * scale + offset (applied inside model.onnx, recorded for reference). */
+  scaling: { scale: number; offset: number };
+}
+
+/** runs/<id>/metrics.json */
+export interface RunMetrics {
+  runId: string;
+  createdAt: string;
+  seed: number;
+  validPct: number;
+  epochs: EpochRecord[];
+  /** Error rate of the last epoch on the validation split. */
+  errorRate: number;
+  confusion: { labels: string[]; /** matrix[actual][predicted] */ matrix: number[][] };
+  counts: { train: Record<string, number>; valid: Record<string, number> };
+  /** Wall-clock seconds per phase. */
+  phases: { decode: number; features: number; head: number; total: number };
+  /** Images that could not be read, skipped and listed. */
+  unreadable: string[];
+}
+
+export interface EpochRecord {
+  epoch: number;
+  trainLoss: number;
+  validLoss: number;
+  errorRate: number;
+  seconds: number;
+}
+
+/** runs/<id>/predictions.json: one entry per image, the cleaner's input. */
+export interface RunPrediction {
+  /** Relative to the data folder, forward slashes (same as the manifest's `file`). */
+  file: string;
+  split: "train" | "valid";
+  label: string;
+  predicted: string;
+  probabilities: Record<string, number>;
+  loss: number;
+}
