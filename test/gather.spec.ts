@@ -1,11 +1,12 @@
 import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { readManifest, readSkipped } from "../src/core/dataset/manifest";
 import { gather } from "../src/core/gather/gather";
-import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import { CONFIG_FILE_NAME, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { startFakeDuckDuckGo, type FakeDuckDuckGo, type FakeImageResult } from "./fixtures/fake-duckduckgo";
 import { startImageHost, type ImageHost } from "./fixtures/image-host";
@@ -248,5 +249,34 @@ describe("gather", function () {
     await gather({ projectDir, config: testConfig() });
     const skipped = await readSkipped(path.join(projectDir, "data"));
     assert.deepEqual(skipped.map((record) => record.reason).sort(), ["http-404", "not-an-image"]);
+  });
+
+  /** Runs the built CLI in a child process (async, so the fakes in this process keep answering). */
+  function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.resolve(__dirname, "../src/cli/main.js"), "--project", projectDir, ...args], { env: process.env });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+
+  it("works end to end from the command line, with a clear error and no stack trace on a rate limit", async () => {
+    await fs.writeFile(path.join(projectDir, CONFIG_FILE_NAME), JSON.stringify(testConfig()));
+    duck.results.set(FAKE_QUERY, [result(host.photo(70), 0), result(`${host.baseUrl}/status/404`, 1)]);
+    duck.results.set(REAL_QUERY, [result(host.photo(71), 0)]);
+    const ok = await runCli(["gather"]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /Searching "Deepfake Tom Cruise photo" for Deepfake Tom Cruise/);
+    assert.match(ok.stdout, /Deepfake Tom Cruise\s+2\s+0\s+1\s+1\s+0\s+0\s+1\s+1/);
+    assert.match(ok.stdout, /failed \(Deepfake Tom Cruise\): http-404 1/);
+
+    duck.failures.push("403", "403", "403", "403", "403");
+    const limited = await runCli(["gather", "--category", "Real Tom Cruise"]);
+    assert.equal(limited.status, 1);
+    assert.match(limited.stderr, /Error: DuckDuckGo did not answer the search "Tom Cruise photo" after 4 attempts \(no search token \(VQD\) in the answer\)/);
+    assert.doesNotMatch(limited.stderr, /\n\s+at /);
   });
 });

@@ -85,7 +85,7 @@ async function searchPageWithRetries(params: SearchImagesParams, offset: number,
       if (code && NETWORK_ERROR_CODES.has(code) && attempt >= 1) throw new SearchUnreachableError(params.query, code);
       lastProblem = describeSearchFailure(error);
       if (attempt === retries) break;
-      params.onProgress?.({ event: "warning", message: `DuckDuckGo: ${lastProblem}; retrying "${params.query}" in ${Math.round(delay / 1000)} s` });
+      params.onProgress?.({ event: "warning", message: `DuckDuckGo: ${lastProblem}; retrying "${params.query}" in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`}` });
       await sleep(delay, params.signal);
       delay *= 2;
     }
