@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: every benchmark, side by side in one process, printed as Markdown rows for BENCHMARKS.md.
+ * Usage: node out/bench/run.js [gather] [features] [train] [faces]   (default: all)
+ */
+import * as os from "node:os";
+import { benchFaceDataset } from "./face-dataset";
+import { benchFeaturesOnnx } from "./features-onnx";
+import { benchFeaturesTfjs } from "./features-tfjs";
+import { benchGather } from "./gather";
+import { benchResizeVerify } from "./resize-verify";
+
+type Bench = () => Promise<string[]>;
+
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+const benches: Record<string, Bench> = {
+  async gather() {
+    const resize = await benchResizeVerify(200);
+    const whole = await benchGather(100);
+    return [
+      `| resize + verify (processImage), 200 JPEGs of 1000x750 | ${fixed(resize.imagesPerSecond)} img/s | plain sharp resize: ${fixed(resize.sharpOnlyImagesPerSecond)} img/s (ratio ${fixed(resize.imagesPerSecond / resize.sharpOnlyImagesPerSecond, 2)}) |`,
+      `| whole gather against local fakes, ${whole.images} images (search + download via proxy + verify + dedupe + manifest) | ${fixed(whole.imagesPerSecond)} img/s | ${fixed(whole.seconds, 2)} s |`,
+    ];
+  },
+  async features() {
+    const onnx = await benchFeaturesOnnx(128);
+    const tfjs = await benchFeaturesTfjs(64);
+    return [
+      `| backbone features, onnxruntime-node (${onnx.threads} threads), batch 32 | ${fixed(onnx.imagesPerSecond)} img/s | ${fixed(onnx.imagesPerSecond / tfjs.imagesPerSecond, 1)}x tfjs-wasm |`,
+      `| backbone features, tfjs-wasm, batch 32 | ${fixed(tfjs.imagesPerSecond)} img/s | baseline |`,
+    ];
+  },
+  async faces() {
+    const faces = await benchFaceDataset(60);
+    return [`| reference face dataset, 60 per class (${faces.sourceFaces} source faces) | ${fixed(faces.imagesPerSecond)} img/s | faces ${fixed(faces.facesSeconds, 2)} s + generate ${fixed(faces.generateSeconds, 2)} s |`];
+  },
+};
+
+async function main(): Promise<void> {
+  const selected = process.argv.slice(2);
+  const names = selected.length > 0 ? selected : Object.keys(benches);
+  console.log(`Machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.arch()}`);
+  console.log("| benchmark | result | side by side |\n|---|---|---|");
+  for (const name of names) {
+    const bench = benches[name];
+    if (!bench) throw new Error(`Unknown benchmark "${name}"; choose from ${Object.keys(benches).join(", ")}`);
+    for (const row of await bench()) console.log(row);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
