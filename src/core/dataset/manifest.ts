@@ -82,3 +82,16 @@ export function readManifest(dataDir: string): Promise<ManifestRecord[]> {
 export function readSkipped(dataDir: string): Promise<SkipRecord[]> {
   return readJsonLines<SkipRecord>(path.join(dataDir, SKIPPED_FILE_NAME));
 }
+
+/** Replaces the manifest in one step (temp file + rename), so readers never see half of it. */
+export async function writeManifest(dataDir: string, records: readonly ManifestRecord[]): Promise<void> {
+  const file = path.join(dataDir, MANIFEST_FILE_NAME);
+  const temp = `${file}.${process.pid}.${Date.now()}.part`;
+  try {
+    await fs.writeFile(temp, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw describeFsError(error, file);
+  }
+}

@@ -1,0 +1,114 @@
+import { strict as assert } from "node:assert";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { applyCleaning } from "../src/core/clean/apply-cleaning";
+import { undoLastCleaning } from "../src/core/clean/undo-last-cleaning";
+import { readManifest } from "../src/core/dataset/manifest";
+import { importFolder } from "../src/core/gather/import-folder";
+import { initProject, loadProjectConfig, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import { StudioError } from "../src/core/shared/errors";
+import { makePhoto } from "./fixtures/make-images";
+import { listTree, makeTempDir, removeDir } from "./support/temp-dir";
+
+describe("cleaning (apply and undo)", function () {
+  this.timeout(60_000);
+  let projectDir: string;
+  let dataDir: string;
+  let config: ProjectConfig;
+
+  beforeEach(async () => {
+    projectDir = await makeTempDir();
+    dataDir = path.join(projectDir, "data");
+    await initProject({ projectDir, config: parseProjectConfig({ categories: [{ label: "Real Tom Cruise" }, { label: "Deepfake Tom Cruise" }] }) });
+    config = await loadProjectConfig(projectDir);
+    for (const [label, seeds] of [["Real Tom Cruise", [1, 2, 3]], ["Deepfake Tom Cruise", [4, 5]]] as const) {
+      const source = await makeTempDir("dds-src-");
+      for (const seed of seeds) await fs.writeFile(path.join(source, `${seed}.jpg`), await makePhoto(seed));
+      await importFolder({ projectDir, config, folder: source, label });
+      await removeDir(source);
+    }
+  });
+  afterEach(async () => removeDir(projectDir));
+
+  const imagesOf = async (folder: string) => (await listTree(path.join(dataDir, folder))).map((file) => `${folder}/${file}`);
+  const snapshot = async () => ({
+    files: (await listTree(dataDir)).filter((file) => !file.startsWith(".trash")),
+    manifest: (await readManifest(dataDir)).map((record) => `${record.label}|${record.file}|${record.sha256}`).sort(),
+  });
+
+  it("deletes into the trash, relabels by moving, keeps the rest, and the manifest follows", async () => {
+    const [real1, real2, real3] = await imagesOf("Real Tom Cruise");
+    const deletedBytes = await fs.readFile(path.join(dataDir, real1));
+    const result = await applyCleaning({
+      projectDir,
+      config,
+      decisions: [
+        { file: real1, action: "delete" },
+        { file: real2, action: "relabel", label: "Deepfake Tom Cruise" },
+        { file: real3, action: "keep" },
+      ],
+    });
+    assert.equal(result.deleted, 1);
+    assert.equal(result.relabelled, 1);
+    assert.equal(result.kept, 1);
+    assert.ok(result.batchId);
+    assert.deepEqual(await imagesOf("Real Tom Cruise"), [real3]);
+    const moved = `Deepfake Tom Cruise/${path.basename(real2)}`;
+    assert.ok((await imagesOf("Deepfake Tom Cruise")).includes(moved));
+    const trashed = path.join(dataDir, ".trash", result.batchId, "Real Tom Cruise", path.basename(real1));
+    assert.deepEqual(await fs.readFile(trashed), deletedBytes, "a deleted image is kept in the trash");
+
+    const manifest = await readManifest(dataDir);
+    assert.equal(manifest.length, 4);
+    assert.ok(!manifest.some((record) => record.file === real1));
+    const relabelled = manifest.find((record) => record.file === moved);
+    assert.equal(relabelled?.label, "Deepfake Tom Cruise");
+  });
+
+  it("undo restores files and manifest exactly", async () => {
+    const before = await snapshot();
+    const [real1, real2] = await imagesOf("Real Tom Cruise");
+    const [fake1] = await imagesOf("Deepfake Tom Cruise");
+    await applyCleaning({ projectDir, config, decisions: [
+      { file: real1, action: "delete" },
+      { file: real2, action: "relabel", label: "Deepfake Tom Cruise" },
+      { file: fake1, action: "relabel", label: "Real Tom Cruise" },
+    ] });
+    assert.notDeepEqual(await snapshot(), before);
+    const undone = await undoLastCleaning({ projectDir, config });
+    assert.equal(undone.restored, 3);
+    assert.deepEqual(await snapshot(), before);
+    await assert.rejects(undoLastCleaning({ projectDir, config }), /no cleaning to undo/);
+  });
+
+  it("never overwrites: a relabel onto a taken name gets a new name", async () => {
+    const [real1] = await imagesOf("Real Tom Cruise");
+    const clash = path.join(dataDir, "Deepfake Tom Cruise", path.basename(real1));
+    await fs.writeFile(clash, "someone else's file");
+    await applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Deepfake Tom Cruise" }] });
+    assert.equal(await fs.readFile(clash, "utf8"), "someone else's file");
+    const renamed = clash.replace(/\.jpg$/, "-1.jpg");
+    assert.ok((await fs.stat(renamed)).isFile());
+    assert.ok((await readManifest(dataDir)).some((record) => record.file === `Deepfake Tom Cruise/${path.basename(renamed)}`));
+  });
+
+  it("refuses paths outside the dataset and unknown labels before changing anything", async () => {
+    const before = await snapshot();
+    const [real1] = await imagesOf("Real Tom Cruise");
+    const outside = path.join(projectDir, "secret.txt");
+    await fs.writeFile(outside, "x");
+    for (const file of ["../secret.txt", "Real Tom Cruise/../../secret.txt", outside, ".trash/x/y.jpg", "Real Tom Cruise", "a/b/c.jpg"]) {
+      await assert.rejects(
+        applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "delete" }, { file, action: "delete" }] }),
+        (error: unknown) => error instanceof StudioError && ["path-outside-dataset", "file-missing"].includes(error.code),
+        file,
+      );
+    }
+    await fs.symlink(outside, path.join(dataDir, "Real Tom Cruise", "link.jpg"));
+    await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: "Real Tom Cruise/link.jpg", action: "delete" }] }), /outside the dataset/);
+    await fs.unlink(path.join(dataDir, "Real Tom Cruise", "link.jpg"));
+    await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Cat" }] }), /no such category/);
+    assert.deepEqual(await snapshot(), before);
+    assert.equal(await fs.readFile(outside, "utf8"), "x");
+  });
+});
