@@ -1,0 +1,71 @@
+/** `deepfake-studio export` and `predict`: a training run → a portable ONNX folder, and that folder → predictions. */
+import type { Command } from "commander";
+import * as path from "node:path";
+import { DEFAULT_EXPORT_FOLDER, exportModel, type ExportResult } from "../../core/export/export-model";
+import { predict, type PredictResult } from "../../core/predict/predict";
+import { StudioError } from "../../core/shared/errors";
+import { cliContext } from "../main";
+import { formatTable, printProgress } from "../output";
+import { loadProjectOf, projectDirOf } from "./context";
+
+/** Adds `export [--run <id>] [--out <folder>] [--json]` and `predict <file|folder...> [--model <folder>] [--json]`. */
+export function registerExportCommands(program: Command): void {
+  program
+    .command("export")
+    .description("turn a training run (default: the latest) into export/: model.onnx + labels.json + preprocess.json + README.md model card; the old export is kept as export.previous")
+    .option("-r, --run <id>", "the run folder under runs/ to export (default: the latest)")
+    .option("-o, --out <folder>", `destination folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
+    .option("--json", "print the result as JSON")
+    .action(async (options: { run?: string; out?: string; json?: boolean }, command: Command) => {
+      const { projectDir, config } = await loadProjectOf(command);
+      const outDir = options.out === undefined ? undefined : path.resolve(options.out);
+      const result = await exportModel({ projectDir, config, runId: options.run, outDir, onProgress: printProgress(), signal: cliContext.signal });
+      process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : summary(result));
+    });
+
+  program
+    .command("predict <inputs...>")
+    .description("classify image files and folders (searched recursively) with an export; exit code 0 when at least one image was predicted, 1 when none was")
+    .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
+    .option("--json", 'print [{"file", "label", "probabilities": {label: p}}] (unreadable files: {"file", "error"})')
+    .action(async (inputs: string[], options: { model?: string; json?: boolean }, command: Command) => {
+      const modelDir = options.model === undefined ? path.join(projectDirOf(command), DEFAULT_EXPORT_FOLDER) : path.resolve(options.model);
+      // Progress goes to stderr, so `--json` output on stdout stays parseable.
+      const results = await predict({ modelDir, inputs, onProgress: printProgress(), signal: cliContext.signal });
+      process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : table(results));
+      const failed = results.filter(isError).length;
+      if (failed > 0 && !options.json) process.stderr.write(`${failed} file(s) could not be read (listed above).\n`);
+      if (results.length === failed) {
+        // Nothing predicted is a failure for scripts, even though the JSON above still lists every error entry.
+        throw new StudioError(results.length === 0 ? "No image files were found in the given paths." : "None of the given files could be read as an image.", "nothing-predicted",
+          "Pass image files (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF) or folders that contain some.");
+      }
+    });
+}
+
+/** Human summary of an export. */
+function summary(result: ExportResult): string {
+  const lines = [
+    `Exported run ${result.runId} to ${result.outDir} in ${result.seconds.toFixed(1)} s`,
+    `  labels:   ${result.labels.join(", ")}`,
+    `  backbone: ${result.backbone.id} (model.json sha256 ${result.backbone.modelJsonSha256.slice(0, 16)}…)`,
+    `  model:    ${(result.modelBytes / 1024 / 1024).toFixed(1)} MB; matches the TensorFlow.js model (largest differences: probability ${result.verification.maxProbabilityDifference.toExponential(1)}, feature ${result.verification.maxFeatureDifference.toExponential(1)} relative)`,
+    `  files:    ${result.files.join(", ")}`,
+  ];
+  if (result.previousDir) lines.push(`  previous export kept in ${result.previousDir}`);
+  lines.push("Next: deepfake-studio predict <image or folder>");
+  return `${lines.join("\n")}\n`;
+}
+
+/** file / label / confidence; unreadable files show their error instead. */
+function table(results: PredictResult[]): string {
+  if (results.length === 0) return "";
+  const rows = results.map((result) => (isError(result)
+    ? [result.file, "(unreadable)", result.error]
+    : [result.file, result.label, `${(result.probabilities[result.label] * 100).toFixed(1)}%`]));
+  return `${formatTable(["file", "label", "confidence"], rows)}\n`;
+}
+
+function isError(result: PredictResult): result is Extract<PredictResult, { error: string }> {
+  return "error" in result;
+}

@@ -1,0 +1,62 @@
+/**
+ * The files of an export folder and their schemas: the one place both the writer (export) and the reader (predict,
+ * the Space) agree on. An export is data only (ONNX + JSON + Markdown); nothing in it is ever executed.
+ */
+import { z } from "zod";
+import type { Preprocess } from "../train/run-files";
+
+/** File names inside an export folder. */
+export const EXPORT_FILES = {
+  model: "model.onnx",
+  labels: "labels.json",
+  preprocess: "preprocess.json",
+  readme: "README.md",
+  metrics: "metrics.json",
+} as const;
+
+/** ONNX metadata_props keys the exporter adds (next to convertLayersModel's own "labels" and "preprocessing"). */
+export const EXPORT_METADATA_KEYS = {
+  labels: "labels",
+  preprocess: "preprocess",
+  backboneId: "backbone_id",
+  backboneKind: "backbone_kind",
+  backboneSha256: "backbone_model_json_sha256",
+  runId: "run_id",
+  exportedAt: "exported_at",
+} as const;
+
+/** Class names in output order: unique, non-empty, at least two (one class is not a detector). */
+export const labelsSchema = z
+  .array(z.string().trim().min(1, "a label must not be empty").max(200, "a label must be at most 200 characters"))
+  .min(2, "needs at least two labels")
+  .max(1000, "has more than 1000 labels")
+  .refine((labels) => new Set(labels).size === labels.length, "has the same label twice");
+
+const positiveSide = z.number().int().min(8).max(4096);
+
+/** preprocess.json: exactly the run's head.preprocess (src/core/train/run-files.ts, type Preprocess). */
+export const preprocessSchema = z
+  .object({
+    size: z.tuple([positiveSide, positiveSide]),
+    resize: z.literal("squish"),
+    kernel: z.enum(["linear", "lanczos3", "cubic", "nearest"]),
+    channels: z.literal("RGB"),
+    range: z.tuple([z.literal(0), z.literal(255)]),
+    layout: z.literal("NHWC"),
+    scaling: z.object({ scale: z.number().finite(), offset: z.number().finite() }).strict(),
+  })
+  .strict();
+
+// Compile-time check that the schema and the run-file contract describe the same object.
+type SchemaPreprocess = z.infer<typeof preprocessSchema>;
+const sameShape: [SchemaPreprocess, Preprocess] extends [Preprocess, SchemaPreprocess] ? true : never = true;
+void sameShape;
+
+/** Turns the first zod issue into "field "x" must be …" for error messages. */
+export function describeSchemaIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const field = issue.path.map((part) => (typeof part === "number" ? `[${part}]` : `.${part}`)).join("").replace(/^\./, "") || "(root)";
+  if (issue.code === "unrecognized_keys") return `field "${field}" has unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(", ")}`;
+  if (issue.code === "invalid_type") return `field "${field}" ${issue.received === "undefined" ? "is required" : `must be ${issue.expected}, not ${issue.received}`}`;
+  return `field "${field}" ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}`;
+}

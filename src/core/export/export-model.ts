@@ -1,0 +1,272 @@
+/**
+ * `export`: turns a training run into a portable folder (model.onnx + labels.json + preprocess.json + README.md +
+ * metrics.json). The folder is assembled next to its destination, checked (it must load through predict's own
+ * loader and agree with the tfjs model it came from), and only then swapped in; the old one becomes
+ * `<out>.previous`. A failed export leaves the existing export exactly as it was.
+ */
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { extractFeaturesTfjs } from "../backbone/extract-features-tfjs";
+import type { LoadedBackbone } from "../backbone/load-backbone";
+import { convertLayersModel } from "../onnx/convert-layers-model";
+import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
+import { loadExport } from "../predict/load-export";
+import { resolveDataDir, type ProjectConfig } from "../project/project-config";
+import { describeFsError, throwIfAborted } from "../shared/errors";
+import type { OperationOptions } from "../shared/progress";
+import type { RunHead } from "../train/run-files";
+import { ExportError } from "./export-errors";
+import { EXPORT_FILES, EXPORT_METADATA_KEYS } from "./export-format";
+import { findRun, RUNS_FOLDER_NAME } from "./find-run";
+import { loadRunBackbone } from "./load-run-backbone";
+import { readRun } from "./read-run";
+import { renderModelCard } from "./render-model-card";
+import { replaceFolder } from "./replace-folder";
+
+/** Parameters of exportModel. */
+export interface ExportModelParams extends OperationOptions {
+  projectDir: string;
+  config: ProjectConfig;
+  /** A run folder name under runs/; default: the latest. */
+  runId?: string;
+  /** Destination folder (relative paths are resolved against projectDir); default `<projectDir>/export`. */
+  outDir?: string;
+  /** Cache folder and proxy settings; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What was exported and how it checked out. */
+export interface ExportResult {
+  runId: string;
+  outDir: string;
+  /** Where the export that was replaced now lives, if there was one. */
+  previousDir?: string;
+  files: string[];
+  labels: string[];
+  backbone: { id: string; kind: string; modelJsonSha256: string };
+  /** ONNX Runtime vs the tfjs model on synthetic probe images, at export time (features: relative to their largest value). */
+  verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
+  modelBytes: number;
+  seconds: number;
+}
+
+/** Default destination folder name inside the project. */
+export const DEFAULT_EXPORT_FOLDER = "export";
+
+/** Conversion bugs show up as differences of 1e-2 and more; float32 rounding stays near 1e-6. */
+const VERIFY_TOLERANCE = 1e-3;
+const PROBE_IMAGES = 3;
+
+/** Exports a run (default: the latest) to `<projectDir>/export` (or outDir), atomically. */
+export async function exportModel(params: ExportModelParams): Promise<ExportResult> {
+  const started = Date.now();
+  const { signal, onProgress } = params;
+  const outDir = path.resolve(params.projectDir, params.outDir ?? DEFAULT_EXPORT_FOLDER);
+  await checkOutDir(outDir, params);
+
+  const run = await findRun({ projectDir: params.projectDir, runId: params.runId });
+  onProgress?.({ event: "phase", phase: "export", message: `Exporting run ${run.runId}` });
+  const { head, metrics } = await readRun({ runDir: run.runDir });
+  warnAboutLabels(head, params);
+  throwIfAborted(signal, "export");
+
+  const backbone = await loadRunBackbone({ head, env: params.env, signal, onProgress });
+  const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${randomBytes(6).toString("hex")}`);
+  try {
+    onProgress?.({ event: "phase", phase: "convert", message: "Converting backbone + head to ONNX" });
+    const exportedAt = new Date().toISOString();
+    const modelBytes = await convertLayersModel({
+      model: backbone.model,
+      outputs: head.backbone.taps.map((tap) => ({ layerName: tap.layer, pooling: [...tap.pooling] })),
+      input: { height: head.preprocess.size[0], width: head.preprocess.size[1], ...head.preprocess.scaling },
+      head: {
+        mean: Float32Array.from(head.mean),
+        std: Float32Array.from(head.std),
+        weights: Float32Array.from(head.weights),
+        bias: Float32Array.from(head.bias),
+        labels: head.labels,
+      },
+      metadata: {
+        [EXPORT_METADATA_KEYS.labels]: JSON.stringify(head.labels),
+        [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(head.preprocess),
+        [EXPORT_METADATA_KEYS.backboneId]: head.backbone.id,
+        [EXPORT_METADATA_KEYS.backboneKind]: head.backbone.kind,
+        [EXPORT_METADATA_KEYS.backboneSha256]: head.backbone.modelJsonSha256,
+        [EXPORT_METADATA_KEYS.runId]: run.runId,
+        [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
+      },
+    });
+    throwIfAborted(signal, "export");
+
+    await writeStaging(staging, [
+      [EXPORT_FILES.model, modelBytes],
+      [EXPORT_FILES.labels, json(head.labels)],
+      [EXPORT_FILES.preprocess, json(head.preprocess)],
+    ]);
+    await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics));
+
+    onProgress?.({ event: "phase", phase: "verify", message: "Checking model.onnx against the TensorFlow.js model" });
+    const verification = await verify(staging, backbone, head);
+    throwIfAborted(signal, "export");
+
+    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt });
+    await writeStaging(staging, [[EXPORT_FILES.readme, Buffer.from(card)]]);
+    const previousDir = await replaceFolder({ staging, target: outDir });
+    onProgress?.({ event: "log", message: `Wrote ${outDir}${previousDir ? ` (the previous export is in ${previousDir})` : ""}` });
+    return {
+      runId: run.runId,
+      outDir,
+      previousDir,
+      files: [EXPORT_FILES.model, EXPORT_FILES.labels, EXPORT_FILES.preprocess, EXPORT_FILES.readme, EXPORT_FILES.metrics],
+      labels: head.labels,
+      backbone: { id: head.backbone.id, kind: head.backbone.kind, modelJsonSha256: head.backbone.modelJsonSha256 },
+      verification,
+      modelBytes: modelBytes.byteLength,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    backbone.dispose();
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The destination is replaced wholesale, so it must not be the project, its data or runs, or a folder that is
+ * not an export: a typo in --out must never move the user's files.
+ */
+async function checkOutDir(outDir: string, params: ExportModelParams): Promise<void> {
+  const project = path.resolve(params.projectDir);
+  const protectedDirs = [path.join(project, RUNS_FOLDER_NAME), resolveDataDir(project, params.config)];
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+  if (inside(project, outDir) || protectedDirs.some((dir) => inside(outDir, dir) || inside(dir, outDir))) {
+    throw new ExportError(`Refusing to export into ${outDir}: it is (or holds) the project, its data or its runs, and the export folder is replaced as a whole.`, "out-dir-refused",
+      `Use a folder of its own, e.g. --out ${path.join(project, DEFAULT_EXPORT_FOLDER)}.`);
+  }
+  const stat = await fs.stat(outDir).catch(() => undefined);
+  if (!stat) return;
+  const looksLikeExport = stat.isDirectory() && (await fs.readdir(outDir).then((names) => names.length === 0 || names.includes(EXPORT_FILES.model), () => false));
+  if (!looksLikeExport) {
+    throw new ExportError(`Refusing to export into ${outDir}: it exists and is not an export folder (no ${EXPORT_FILES.model}), and the export folder is replaced as a whole.`, "out-dir-refused",
+      "Choose a new or empty folder, or an existing export, with --out.");
+  }
+}
+
+/** The project's categories can change after training; the export always follows the run, but say so. */
+function warnAboutLabels(head: RunHead, params: ExportModelParams): void {
+  const configured = params.config.categories.map((category) => category.label);
+  if (JSON.stringify([...configured].sort()) !== JSON.stringify([...head.labels].sort())) {
+    params.onProgress?.({ event: "warning", message: `The run was trained on ${JSON.stringify(head.labels)} but the project now lists ${JSON.stringify(configured)}; exporting the run's labels. Train again to use the new categories.` });
+  }
+}
+
+/** Search query per label, for the model card. */
+function searchesOf(config: ProjectConfig): Record<string, string | undefined> {
+  return Object.fromEntries(config.categories.map((category) => [category.label, category.search]));
+}
+
+/**
+ * Loads the staged folder through predict's loader (schemas, signature, metadata) and compares ONNX Runtime
+ * with the tfjs backbone + the head's math on synthetic probe images; throws when they disagree.
+ */
+async function verify(staging: string, backbone: LoadedBackbone, head: RunHead): Promise<ExportResult["verification"]> {
+  const exported = await loadExport({ modelDir: staging });
+  const [height, width] = head.preprocess.size;
+  const images = probeImages(PROBE_IMAGES, height, width);
+  const session = await createOnnxSession(exported.modelBytes);
+  let onnx: { probabilities?: Float32Array; features?: Float32Array };
+  try {
+    onnx = await runOnnx(session, images, PROBE_IMAGES, height, width);
+  } finally {
+    await session.release();
+  }
+  const features = await extractFeaturesTfjs(backbone, { data: images, count: PROBE_IMAGES });
+  // Probabilities can saturate (0 or 1 hides any error), so the features are compared too, relative to their scale.
+  const maxProbabilityDifference = maxDifference(onnx.probabilities, headProbabilities(head, features));
+  const scale = features.reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
+  const maxFeatureDifference = maxDifference(onnx.features, features) / scale;
+  if (!(maxProbabilityDifference <= VERIFY_TOLERANCE && maxFeatureDifference <= VERIFY_TOLERANCE)) {
+    throw new ExportError(
+      `The ONNX model disagrees with the TensorFlow.js model it was converted from (largest probability difference ${maxProbabilityDifference}, relative feature difference ${maxFeatureDifference}); nothing was replaced.`,
+      "export-verify-failed", "This is a bug in the exporter for this backbone; please report it with the backbone id. The previous export is unchanged.");
+  }
+  return { images: PROBE_IMAGES, maxProbabilityDifference, maxFeatureDifference };
+}
+
+/** Largest absolute difference; a missing output, a wrong length or a NaN count as infinite. */
+function maxDifference(actual: Float32Array | undefined, expected: ArrayLike<number>): number {
+  if (!actual || actual.length !== expected.length) return Infinity;
+  let max = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const difference = Math.abs(actual[i] - expected[i]);
+    if (Number.isNaN(difference)) return Infinity;
+    max = Math.max(max, difference);
+  }
+  return max;
+}
+
+/** The head's math in float64: softmax(((x - mean) / std) · W + b), per image. */
+function headProbabilities(head: RunHead, features: Float32Array): Float64Array {
+  const featureCount = head.featureLength;
+  const classes = head.labels.length;
+  const count = features.length / featureCount;
+  const out = new Float64Array(count * classes);
+  for (let n = 0; n < count; n++) {
+    const logits = Array.from(head.bias);
+    for (let f = 0; f < featureCount; f++) {
+      const z = (features[n * featureCount + f] - head.mean[f]) / head.std[f];
+      for (let c = 0; c < classes; c++) logits[c] += z * head.weights[f * classes + c];
+    }
+    const top = Math.max(...logits);
+    const exps = logits.map((logit) => Math.exp(logit - top));
+    const total = exps.reduce((a, b) => a + b, 0);
+    exps.forEach((value, c) => (out[n * classes + c] = value / total));
+  }
+  return out;
+}
+
+/** Deterministic photo-like probes (gradients, blocks, noise) in 0..255, NHWC. */
+function probeImages(count: number, height: number, width: number): Float32Array {
+  const data = new Float32Array(count * height * width * 3);
+  let state = 12345;
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296;
+  };
+  for (let n = 0; n < count; n++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const at = ((n * height + y) * width + x) * 3;
+        const block = ((x >> (3 + n)) + (y >> (3 + n))) % 2;
+        data[at] = Math.min(255, Math.round((255 * x) / width * (n + 1) / count + 40 * block + 20 * random()));
+        data[at + 1] = Math.min(255, Math.round((255 * y) / height + 30 * random()));
+        data[at + 2] = Math.min(255, Math.round(128 + 100 * Math.sin((x + y * (n + 1)) / 9) * (block ? 1 : 0.5)));
+      }
+    }
+  }
+  return data;
+}
+
+/** Writes files into the staging folder (created on first use). */
+async function writeStaging(staging: string, files: Array<[string, Uint8Array]>): Promise<void> {
+  try {
+    await fs.mkdir(staging, { recursive: true });
+    for (const [name, data] of files) await fs.writeFile(path.join(staging, name), data);
+  } catch (error) {
+    throw describeFsError(error, staging);
+  }
+}
+
+/** Copies a run file into the staging folder as it is. */
+async function copyInto(from: string, to: string): Promise<void> {
+  try {
+    await fs.copyFile(from, to);
+  } catch (error) {
+    throw describeFsError(error, to);
+  }
+}
+
+/** Pretty JSON with a final newline. */
+function json(value: unknown): Uint8Array {
+  return Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+}

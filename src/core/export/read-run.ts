@@ -1,0 +1,95 @@
+/** Reads and validates a run's head.json and metrics.json (the trainer's contract, src/core/train/run-files.ts). */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { describeFsError } from "../shared/errors";
+import type { RunHead, RunMetrics } from "../train/run-files";
+import { ExportError } from "./export-errors";
+import { describeSchemaIssue, labelsSchema, preprocessSchema } from "./export-format";
+
+const finite = z.number().finite();
+
+const headSchema = z.object({
+  labels: labelsSchema,
+  featureLength: z.number().int().min(1),
+  mean: z.array(finite),
+  std: z.array(finite.positive("must be positive (a zero std cannot standardise)")),
+  weights: z.array(finite),
+  bias: z.array(finite),
+  backbone: z.object({
+    id: z.string().min(1),
+    kind: z.string().min(1),
+    location: z.string().min(1),
+    modelJsonSha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256"),
+    taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.enum(["avg", "max"])) })).min(1),
+  }),
+  preprocess: preprocessSchema,
+});
+
+const epochSchema = z.object({ epoch: z.number().int(), trainLoss: finite, validLoss: finite, errorRate: finite, seconds: finite });
+
+const metricsSchema = z.object({
+  runId: z.string(),
+  createdAt: z.string(),
+  seed: finite,
+  validPct: finite,
+  epochs: z.array(epochSchema),
+  errorRate: finite,
+  confusion: z.object({ labels: z.array(z.string()), matrix: z.array(z.array(finite)) }),
+  counts: z.object({ train: z.record(finite), valid: z.record(finite) }),
+  phases: z.object({ decode: finite, features: finite, head: finite, total: finite }),
+  unreadable: z.array(z.string()),
+});
+
+/** A validated run. */
+export interface RunFiles {
+  head: RunHead;
+  metrics: RunMetrics;
+}
+
+/** Reads runs/<id>/head.json and metrics.json; throws ExportError naming the file and the bad field. */
+export async function readRun(params: { runDir: string }): Promise<RunFiles> {
+  const head = (await readJson(params.runDir, "head.json", headSchema)) as RunHead;
+  const metrics = (await readJson(params.runDir, "metrics.json", metricsSchema)) as RunMetrics;
+  checkHeadSizes(head, params.runDir);
+  return { head, metrics };
+}
+
+/** The array lengths must agree, or the graph would be wrong in a way no runtime reports clearly. */
+function checkHeadSizes(head: RunHead, runDir: string): void {
+  const features = head.featureLength;
+  const classes = head.labels.length;
+  const expected = { mean: features, std: features, weights: features * classes, bias: classes };
+  for (const [key, length] of Object.entries(expected) as [keyof typeof expected, number][]) {
+    if (head[key].length !== length) {
+      throw invalidRun(runDir, "head.json", `"${key}" has ${head[key].length} numbers; ${features} features and ${classes} labels need ${length}`);
+    }
+  }
+}
+
+/** Parses one JSON file of the run against its schema. */
+async function readJson(runDir: string, name: string, schema: z.ZodTypeAny): Promise<unknown> {
+  const file = path.join(runDir, name);
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw invalidRun(runDir, name, "the file is missing");
+    throw describeFsError(error, file);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw invalidRun(runDir, name, `it is not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw invalidRun(runDir, name, describeSchemaIssue(parsed.error));
+  return parsed.data;
+}
+
+/** The ExportError for a run folder whose files do not follow the contract. */
+function invalidRun(runDir: string, name: string, problem: string): ExportError {
+  return new ExportError(`The run ${path.basename(runDir)} cannot be exported: ${name}: ${problem}.`, "run-invalid",
+    `Train again (\`deepfake-studio train\`) or export another run with --run <id>; the run folder is ${runDir}.`);
+}

@@ -1,0 +1,315 @@
+/**
+ * The export's README.md: a model card that says plainly what the model is, what it was trained on, how well it
+ * did, which backbone it stands on, what it cannot tell you, and how to run it without the studio.
+ */
+import * as path from "node:path";
+import { KNOWN_BACKBONES, OFFLINE_BACKBONE_ID } from "../backbone/known-backbones";
+import type { RunHead, RunMetrics } from "../train/run-files";
+import { EXPORT_FILES } from "./export-format";
+
+/** Everything the card states; nothing is looked up while rendering. */
+export interface ModelCardInput {
+  runId: string;
+  head: RunHead;
+  metrics: RunMetrics;
+  /** The search query of each label, from the project file (absent for labels filled by `import` only). */
+  searches?: Record<string, string | undefined>;
+  /** The ONNX-vs-tfjs check run at export time. */
+  verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
+  exportedAt: string;
+}
+
+/** Renders README.md (Markdown with a short YAML header that Hugging Face reads). */
+export function renderModelCard(input: ModelCardInput): string {
+  const { head, metrics, runId } = input;
+  const sections = [
+    frontMatter(),
+    `# Deepfake detector: ${head.labels.map(inline).join(" vs ")}`,
+    [
+      `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\`.`,
+      `Final validation error rate: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
+      `Backbone: ${backboneName(head)}; model.json sha256 \`${head.backbone.modelJsonSha256}\`.`,
+    ].join("\n"),
+    whatItIs(head, imageCount(metrics)),
+    intendedUse(),
+    dataSection(input),
+    metricsSection(head, metrics),
+    backboneSection(head),
+    trainingSection(head, metrics),
+    limitations(head, imageCount(metrics)),
+    howToRun(head),
+    verificationSection(input),
+  ];
+  return `${sections.join("\n\n")}\n`;
+}
+
+/** Hugging Face model-card metadata; kept minimal so it stays true for every export. */
+function frontMatter(): string {
+  return ["---", "library_name: onnx", "pipeline_tag: image-classification", "tags:", "  - image-classification", "  - deepfake-detection", "  - onnx", "  - fastai-lesson-2", "---"].join("\n");
+}
+
+function whatItIs(head: RunHead, images: number): string {
+  const [height, width] = head.preprocess.size;
+  return `## What it is
+
+An image classifier that looks at one photo and gives a probability for each of ${head.labels.length} categories: ${head.labels.map((label) => `"${inline(label)}"`).join(", ")}.
+It is the fast.ai lesson 2 project ("is it a deepfake of Tom Cruise?") made into a tool: a learner's model, trained in minutes on ${images} images, most of them found by a web image search.
+
+\`${EXPORT_FILES.model}\` is one self-contained ONNX graph: ${width}x${height} RGB pixels in, the pretrained backbone, pooled features, standardisation and a linear layer with softmax inside, probabilities out. Loading it runs no code (no pickle, no Python objects): it is ONNX and JSON only.`;
+}
+
+function intendedUse(): string {
+  return `## Intended use
+
+- **Screening** the photos of a person you are responsible for (for example pictures of them circulating online) for likely face swaps, to decide which ones a human should examine closely and verify through other means.
+- **Learning**: seeing how far a frozen pretrained backbone plus a linear layer gets on this task, and where it fails (the studio's \`clean\` view shows the images it gets most wrong).
+
+Not intended for: use as the sole evidence that a picture is or is not fake; decisions about people (hiring, moderation strikes, legal or journalistic claims) without human review; identifying who is in a picture; video, audio or text.`;
+}
+
+function dataSection(input: ModelCardInput): string {
+  const { metrics, head, searches } = input;
+  const labels = head.labels;
+  const rows = labels.map((label) => {
+    const train = metrics.counts.train[label] ?? 0;
+    const valid = metrics.counts.valid[label] ?? 0;
+    return [inline(label), String(train), String(valid), String(train + valid)];
+  });
+  const totalTrain = sum(Object.values(metrics.counts.train));
+  const totalValid = sum(Object.values(metrics.counts.valid));
+  rows.push(["**total**", String(totalTrain), String(totalValid), String(totalTrain + totalValid)]);
+  const lines = [
+    "## Data",
+    "",
+    `Images per label and split (validation split: ${percent(metrics.validPct > 1 ? metrics.validPct / 100 : metrics.validPct)} of the images, drawn at random with seed ${metrics.seed}):`,
+    "",
+    table(["label", "train", "valid", "total"], rows),
+  ];
+  const queries = labels.filter((label) => searches?.[label]).map((label) => `- "${inline(label)}": image search for "${inline(searches?.[label] ?? "")}"`);
+  if (queries.length > 0) {
+    lines.push("", "Where the images came from (DuckDuckGo image search, resized, exact and near duplicates removed; plus any images added with `import`):", "", ...queries);
+  }
+  if (metrics.unreadable.length > 0) lines.push("", `${metrics.unreadable.length} image(s) could not be read and were left out of training.`);
+  lines.push("", "Web search results are noisy: some images in each folder are likely mislabelled, and the people, poses and sources are whatever the search engine returned.");
+  return lines.join("\n");
+}
+
+function metricsSection(head: RunHead, metrics: RunMetrics): string {
+  const validCount = sum(Object.values(metrics.counts.valid));
+  const epochRows = metrics.epochs.map((epoch) => [String(epoch.epoch), fixed(epoch.trainLoss), fixed(epoch.validLoss), percent(epoch.errorRate), epoch.seconds.toFixed(1)]);
+  const confusionLabels = metrics.confusion.labels.length > 0 ? metrics.confusion.labels : head.labels;
+  const confusionRows = metrics.confusion.matrix.map((row, index) => [`**${inline(confusionLabels[index] ?? `#${index}`)}**`, ...row.map(String)]);
+  return [
+    "## Metrics",
+    "",
+    `Final error rate on the validation split: **${percent(metrics.errorRate)}** (${validCount} images${validCount > 0 ? `; one mistake moves it by ${percent(1 / validCount)}` : ""}).`,
+    "",
+    "Per epoch (the backbone is frozen, so an epoch trains only the linear head):",
+    "",
+    epochRows.length > 0 ? table(["epoch", "train loss", "valid loss", "error rate", "seconds"], epochRows) : "_No epochs were recorded._",
+    "",
+    "Confusion matrix on the validation split (rows: actual label, columns: predicted label):",
+    "",
+    confusionRows.length > 0 ? table(["actual \\ predicted", ...confusionLabels.map(inline)], confusionRows) : "_No confusion matrix was recorded._",
+    "",
+    "These numbers come from images of the same searches as the training images. Expect a higher error rate on pictures from elsewhere.",
+  ].join("\n");
+}
+
+function backboneSection(head: RunHead): string {
+  const { backbone, preprocess } = head;
+  const taps = backbone.taps.map((tap) => `\`${tap.layer}\` (${(tap.pooling.length > 0 ? tap.pooling : ["avg"]).map((p) => `global ${p === "avg" ? "average" : "max"} pooling`).join(" + ")})`);
+  return [
+    "## Backbone",
+    "",
+    `${capitalise(backboneName(head))}.`,
+    "",
+    `- id: \`${backbone.id}\``,
+    `- source: ${backboneSource(head)}`,
+    `- model.json sha256: \`${backbone.modelJsonSha256}\` (checked when this export was made)`,
+    `- input: ${preprocess.size[1]}x${preprocess.size[0]} RGB, scaled inside the graph as x * ${formatNumber(preprocess.scaling.scale)} + ${formatNumber(preprocess.scaling.offset)}`,
+    `- features: ${head.featureLength} numbers from ${taps.join(", ")}`,
+    "",
+    backboneNote(head),
+  ].join("\n");
+}
+
+function trainingSection(head: RunHead, metrics: RunMetrics): string {
+  return `## Training method
+
+Frozen backbone + linear head. Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]} and run once through the pretrained backbone, which was **not** changed; its pooled features (${head.featureLength} numbers) were standardised with the training split's mean and standard deviation, and a single linear layer with softmax (multinomial logistic regression) was trained on them for ${metrics.epochs.length} epoch(s) (seed ${metrics.seed}).
+Augmented views (flips, crops, lighting changes), when the run used them, went through the same frozen backbone; they add variety but no new information about faces.
+This is less than fastai's \`learner.fine_tune\` in the lesson, which also updates the backbone's weights; it is fast and runs on any laptop, but it can only use what the backbone already sees.`;
+}
+
+function limitations(head: RunHead, images: number): string {
+  return `## Limitations
+
+- **It learns the web's cues, not "deepfakeness".** A detector trained on web search results picks up whatever separates the two searches: compression and resolution, watermarks and captions, framing, lighting, which sites the pictures came from, even which photos of ${head.labels.length === 2 ? "the two categories" : "each category"} are popular. Those cues can be right on the validation split and wrong on your picture.
+- **A score is not proof.** The probabilities are the output of a softmax, not calibrated likelihoods; 0.99 does not mean "99% sure" about a new picture.
+- **What it does not prove:** a high "real" score does not show a picture is authentic, and a high "fake" score does not show it was manipulated. It does not say who is in the picture, whether the picture is in context, or whether a genuine photo was staged or mis-captioned.
+- **New generators and new people.** Face-swap methods change quickly; pictures made by a method, of a person, or in a setting missing from the training data can be scored arbitrarily.
+- **Small data.** Trained on ${images} noisy images with a frozen backbone; the error rate above has a wide margin of error.
+- **Not for use as the sole evidence** in any decision about a person. Use it to choose what to examine; confirm with provenance (source, original file, metadata, reverse image search) and human review.`;
+}
+
+function howToRun(head: RunHead): string {
+  const [height, width] = head.preprocess.size;
+  return `## How to run it
+
+Files: \`${EXPORT_FILES.model}\` (the model), \`${EXPORT_FILES.labels}\` (class names; index = output column), \`${EXPORT_FILES.preprocess}\` (how to prepare an image), \`${EXPORT_FILES.metrics}\` (training metrics).
+
+The graph has one input and two outputs:
+
+- input \`image\`: float32 \`[N, ${height}, ${width}, 3]\`, NHWC, RGB, raw values **0..255** (do not normalise: the scaling is inside the graph)
+- output \`probabilities\`: float32 \`[N, ${head.labels.length}]\`, softmax in \`labels.json\` order
+- output \`features\`: float32 \`[N, ${head.featureLength}]\`, the backbone features before standardisation
+
+Prepare each image as the studio does: apply the EXIF orientation, put transparency on white, convert to sRGB RGB, then resize to exactly ${width}x${height} by stretching ("squish": no crop, no padding) with the \`kernel\` in \`preprocess.json\` ("${head.preprocess.kernel}").
+Other libraries resample slightly differently, which can move the probabilities a little; \`deepfake-studio predict\` reproduces training exactly.
+
+With the studio:
+
+\`\`\`sh
+deepfake-studio predict photo.jpg more-photos/ --model path/to/this/folder --json
+\`\`\`
+
+Python (\`pip install onnxruntime numpy pillow\`), run in this folder:
+
+\`\`\`python
+import json
+
+import numpy as np
+import onnxruntime as ort
+from PIL import Image, ImageOps
+
+labels = json.load(open("labels.json"))
+pre = json.load(open("preprocess.json"))
+height, width = pre["size"]
+resample = {"linear": Image.Resampling.BILINEAR, "cubic": Image.Resampling.BICUBIC,
+            "lanczos3": Image.Resampling.LANCZOS, "nearest": Image.Resampling.NEAREST}[pre["kernel"]]
+
+
+def load(path):
+    image = ImageOps.exif_transpose(Image.open(path)).convert("RGBA")  # EXIF orientation
+    white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    image = Image.alpha_composite(white, image).convert("RGB")  # transparency on white
+    image = image.resize((width, height), resample)  # squish: stretch, no crop
+    return np.asarray(image, dtype=np.float32)  # H x W x 3, 0..255: the graph scales itself
+
+
+session = ort.InferenceSession("model.onnx", providers=["CPUExecutionProvider"])
+batch = np.stack([load("photo.jpg")])  # N x H x W x 3 (NHWC)
+probabilities = session.run(["probabilities"], {"image": batch})[0]
+for row in probabilities:
+    print({label: float(p) for label, p in zip(labels, row)})
+\`\`\`
+
+JavaScript / Node.js (\`npm install onnxruntime-node sharp\`; sharp 0.34 or later), run in this folder:
+
+\`\`\`js
+const fs = require("node:fs");
+const ort = require("onnxruntime-node");
+const sharp = require("sharp");
+
+const labels = JSON.parse(fs.readFileSync("labels.json", "utf8"));
+const pre = JSON.parse(fs.readFileSync("preprocess.json", "utf8"));
+const [height, width] = pre.size;
+
+async function load(file) {
+  // Decode in full first (EXIF orientation, transparency on white, sRGB), then resize those pixels, as the studio does.
+  const decoded = await sharp(file, { autoOrient: true, pages: 1 })
+    .flatten({ background: "#ffffff" })
+    .toColourspace("srgb")
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const pixels = await sharp(decoded.data, { raw: { width: decoded.info.width, height: decoded.info.height, channels: 3 } })
+    .resize({ width, height, fit: "fill", kernel: pre.kernel }) // squish: stretch, no crop
+    .raw()
+    .toBuffer();
+  return Float32Array.from(pixels); // H x W x 3, 0..255: the graph scales itself
+}
+
+async function main() {
+  const session = await ort.InferenceSession.create("model.onnx");
+  const image = new ort.Tensor("float32", await load(process.argv[2] ?? "photo.jpg"), [1, height, width, 3]);
+  const { probabilities } = await session.run({ image });
+  console.log(Object.fromEntries(labels.map((label, i) => [label, probabilities.data[i]])));
+}
+
+main();
+\`\`\`
+
+In the browser, onnxruntime-web runs the same file with the same input layout.`;
+}
+
+function verificationSection(input: ModelCardInput): string {
+  return `## Export check
+
+When this folder was written, \`${EXPORT_FILES.model}\` was run in ONNX Runtime and compared with the TensorFlow.js model it was converted from (same backbone files, same head) on ${input.verification.images} probe images: the largest difference in any probability was ${input.verification.maxProbabilityDifference.toExponential(2)}, in any backbone feature ${input.verification.maxFeatureDifference.toExponential(2)} of the largest feature value.`;
+}
+
+/** Which backbone, in words a reader can act on. */
+function backboneName(head: RunHead): string {
+  const id = head.backbone.id;
+  if (id === OFFLINE_BACKBONE_ID) return "the offline MobileNetV2 bundled with the nsfwjs npm package, not the Teachable Machine Keras MobileNetV2";
+  const known = KNOWN_BACKBONES.find((entry) => entry.id === id);
+  if (known?.source.kind === "url" && /teachable-machine/.test(known.source.url)) return `the Teachable Machine copy of Keras MobileNetV2 with ImageNet weights (\`${id}\`)`;
+  if (known) return `\`${id}\``;
+  return `a custom TensorFlow.js model (\`${id}\`)`;
+}
+
+/** Where the backbone came from. */
+function backboneSource(head: RunHead): string {
+  const { kind, location } = head.backbone;
+  if (kind === "url") return `downloaded from ${location}`;
+  if (kind === "offline") return "written out of the nsfwjs npm package (no download)";
+  // Only the folder name: the card may be published, and a full path would show the trainer's home folder.
+  return `a local TensorFlow.js model (folder "${inline(path.basename(path.dirname(location)))}"; identified by the sha256 below)`;
+}
+
+/** What the reader should know about the backbone's pretraining. */
+function backboneNote(head: RunHead): string {
+  const known = KNOWN_BACKBONES.find((entry) => entry.id === head.backbone.id);
+  if (head.backbone.id === OFFLINE_BACKBONE_ID) {
+    return `${known?.description ?? ""} Its features were tuned for nsfwjs' task, not for faces or manipulation; with the Teachable Machine MobileNetV2 (\`deepfake-studio train --backbone mobilenet_v2_1.00_224\`, needs one download) results usually differ.`.trim();
+  }
+  if (known) return known.description;
+  return "A model the studio does not know: its input scaling and tap layers were guessed or read from its metadata when training; check them above.";
+}
+
+/** A Markdown table. */
+function table(headers: string[], rows: string[][]): string {
+  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((row) => `| ${row.join(" | ")} |`)].join("\n");
+}
+
+/** Text from the project (labels, queries) made safe inside Markdown tables and quotes. */
+function inline(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").replace(/([\\|*_`[\]<>])/g, "\\$1");
+}
+
+/** Images in both splits. */
+function imageCount(metrics: RunMetrics): number {
+  return sum(Object.values(metrics.counts.train)) + sum(Object.values(metrics.counts.valid));
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+function fixed(value: number): string {
+  return value.toFixed(4);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+/** 1/255 → "0.00392157", -1 → "-1". */
+function formatNumber(value: number): string {
+  return Number(value.toPrecision(6)).toString();
+}

@@ -1,0 +1,19 @@
+/** Errors predict throws or reports on purpose. */
+import { StudioError } from "../shared/errors";
+
+/** The export folder is missing, incomplete, tampered with or not ours; nothing from it was run. */
+export class InvalidExportError extends StudioError {
+  constructor(message: string, hint = "Run `deepfake-studio export` again to write a complete export folder, or point --model at one.") {
+    super(message, "export-invalid", hint);
+  }
+}
+
+/** Why one image could not become model input. */
+export type ImageReadReason = "missing" | "not-a-file" | "not-an-image" | "unsupported-format" | "damaged" | "too-many-pixels";
+
+/** One image could not be read; predict turns it into an `{ file, error }` entry instead of stopping. */
+export class ImageReadError extends StudioError {
+  constructor(readonly reason: ImageReadReason, message: string) {
+    super(message, "image-unreadable");
+  }
+}
