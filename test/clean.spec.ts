@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { applyCleaning } from "../src/core/clean/apply-cleaning";
+import { listTopLosses } from "../src/core/clean/list-top-losses";
 import { undoLastCleaning } from "../src/core/clean/undo-last-cleaning";
 import { readManifest } from "../src/core/dataset/manifest";
 import { importFolder } from "../src/core/gather/import-folder";
@@ -110,5 +112,51 @@ describe("cleaning (apply and undo)", function () {
     await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Cat" }] }), /no such category/);
     assert.deepEqual(await snapshot(), before);
     assert.equal(await fs.readFile(outside, "utf8"), "x");
+  });
+
+  /** A run's predictions.json as the trainer writes it (run-files.ts), with chosen losses. */
+  async function writePredictions(losses: number[]): Promise<string[]> {
+    const files = [...(await imagesOf("Real Tom Cruise")), ...(await imagesOf("Deepfake Tom Cruise"))];
+    const predictions = files.map((file, index) => {
+      const label = file.split("/")[0];
+      const p = Math.exp(-losses[index]);
+      const other = label === "Real Tom Cruise" ? "Deepfake Tom Cruise" : "Real Tom Cruise";
+      return { file, split: index % 2 === 0 ? "valid" : "train", label, predicted: p >= 0.5 ? label : other, probabilities: { [label]: p, [other]: 1 - p }, loss: losses[index] };
+    });
+    const runDir = path.join(projectDir, "runs", "20261126-120000-abcd");
+    await fs.mkdir(runDir, { recursive: true });
+    await fs.writeFile(path.join(runDir, "predictions.json"), JSON.stringify(predictions));
+    return files;
+  }
+
+  it("lists a run's images per label and split, highest loss first, without files that are gone", async () => {
+    const files = await writePredictions([0.1, 2.5, 0.9, 0.05, 1.7]);
+    const all = await listTopLosses({ projectDir, config });
+    assert.deepEqual(all.items.map((item) => item.loss), [2.5, 1.7, 0.9, 0.1, 0.05]);
+    const realValid = await listTopLosses({ projectDir, config, label: "Real Tom Cruise", split: "valid" });
+    assert.deepEqual(realValid.items.map((item) => item.file), [files[2], files[0]]);
+    await fs.unlink(path.join(dataDir, files[1]));
+    assert.ok(!(await listTopLosses({ projectDir, config })).items.some((item) => item.file === files[1]));
+  });
+
+  it("works from the command line: show, apply, undo", async () => {
+    const files = await writePredictions([0.1, 2.5, 0.9, 0.05, 1.7]);
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.resolve(__dirname, "../src/cli/main.js"), "-C", projectDir, "clean", ...args], { encoding: "utf8" });
+    const show = cli("show", "--top", "2");
+    assert.equal(show.status, 0, show.stderr);
+    const lines = show.stdout.trim().split("\n");
+    assert.match(lines[2], new RegExp(`^${files[1]}\\s+train\\s+Real Tom Cruise\\s+Deepfake Tom Cruise\\s+91\\.8%\\s+2\\.500$`));
+    assert.equal(lines.length, 4);
+    const before = await snapshot();
+    const apply = cli("apply", "--delete", files[1], "--relabel", `${files[4]}=Real Tom Cruise`);
+    assert.equal(apply.status, 0, apply.stderr);
+    assert.match(apply.stdout, /Deleted 1 \(to the trash\), relabelled 1/);
+    assert.notDeepEqual(await snapshot(), before);
+    const undo = cli("undo");
+    assert.equal(undo.status, 0, undo.stderr);
+    assert.deepEqual(await snapshot(), before);
+    const bad = cli("apply", "--delete", "../deepfake-studio.json");
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /not an image of the dataset/);
   });
 });

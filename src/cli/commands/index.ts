@@ -1,6 +1,7 @@
 /** Every sub-command registers itself here; later capabilities add one line each. */
 import type { Command } from "commander";
 import { registerBackboneCommand } from "./backbone";
+import { registerCleanCommand } from "./clean";
 import { registerExportCommands } from "./export";
 import { registerGatherCommands } from "./gather";
 import { registerInitCommand } from "./project";
@@ -9,5 +10,6 @@ export function registerCommands(program: Command): void {
   registerInitCommand(program);
   registerGatherCommands(program);
   registerBackboneCommand(program);
+  registerCleanCommand(program);
   registerExportCommands(program);
 }
