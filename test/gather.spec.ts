@@ -67,7 +67,7 @@ describe("gather", function () {
     fake.push(`${host.baseUrl}/status/404`, `${host.baseUrl}/status/500`, `${host.baseUrl}/redirect-loop/0`, `${host.baseUrl}/hang`, `${host.baseUrl}/huge`, "ftp://files.example/a.jpg");
     duck.results.set(FAKE_QUERY, fake.map(result));
     const real = [20, 21, 22, 23, 24, 25].map((seed) => host.photo(seed));
-    real.push(`${host.photo(3)}?reused=1`);
+    real.push(`${host.photo(3)}?reused=1`, host.nearCopy(4));
     duck.results.set(REAL_QUERY, real.map((url, index) => result(url, 100 + index)));
   }
 
@@ -95,15 +95,18 @@ describe("gather", function () {
       timeout: 1,
       truncated: 3,
     });
-    assert.equal(real.kept, 6);
+    // The exact copy of a fake photo is refused; a near copy (a swap of that photo, say) is kept and reported.
+    assert.equal(real.kept, 7);
     assert.equal(real.crossCategory, 1);
-    assert.deepEqual(report.conflicts.map((c) => [c.label, c.otherLabel]), [["Real Tom Cruise", "Deepfake Tom Cruise"]]);
+    assert.equal(real.similarAcrossLabels, 1);
+    assert.deepEqual(report.conflicts.map((c) => [c.kind, c.label, c.otherLabel]).sort(), [["same-pixels", "Real Tom Cruise", "Deepfake Tom Cruise"], ["similar", "Real Tom Cruise", "Deepfake Tom Cruise"]]);
+    assert.ok(report.conflicts.find((c) => c.kind === "similar")?.source === host.nearCopy(4));
     assert.equal(fake.total, 11);
-    assert.equal(real.total, 6);
+    assert.equal(real.total, 7);
 
     const files = await listTree(path.join(projectDir, "data"));
     assert.equal(files.filter((file) => file.startsWith("Deepfake Tom Cruise/")).length, 11);
-    assert.equal(files.filter((file) => file.startsWith("Real Tom Cruise/")).length, 6);
+    assert.equal(files.filter((file) => file.startsWith("Real Tom Cruise/")).length, 7);
     assert.ok(!files.some((file) => file.includes(".tmp") || file.endsWith(".part")), "no temp files left");
   });
 
@@ -112,7 +115,7 @@ describe("gather", function () {
     await gather({ projectDir, config: testConfig() });
     const dataDir = path.join(projectDir, "data");
     const manifest = await readManifest(dataDir);
-    assert.equal(manifest.length, 17);
+    assert.equal(manifest.length, 18);
     for (const record of manifest) {
       const bytes = await fs.readFile(path.join(dataDir, record.file));
       assert.equal(createHash("sha256").update(bytes).digest("hex"), record.sha256, record.file);
@@ -151,7 +154,7 @@ describe("gather", function () {
     assert.deepEqual(await listTree(dataDir), filesBefore);
     const statsAfter = await Promise.all(filesBefore.map((file) => fs.stat(path.join(dataDir, file))));
     statsAfter.forEach((stat, index) => assert.equal(stat.mtimeMs, stats[index].mtimeMs, filesBefore[index]));
-    assert.equal((await readManifest(dataDir)).length, 17);
+    assert.equal((await readManifest(dataDir)).length, 18);
   });
 
   it("stops cleanly when cancelled and the next run completes the set", async () => {

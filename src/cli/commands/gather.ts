@@ -53,8 +53,12 @@ function printReport(report: IngestReport, json: boolean | undefined): void {
     const reasons = Object.entries(row.failed).sort(([a], [b]) => a.localeCompare(b));
     if (reasons.length > 0) process.stdout.write(`failed (${row.label}): ${reasons.map(([reason, count]) => `${reason} ${count}`).join(", ")}\n`);
   }
-  for (const conflict of report.conflicts) {
+  for (const conflict of report.conflicts.filter((c) => c.kind === "same-pixels")) {
     process.stdout.write(`label conflict: ${conflict.source} (${conflict.label}) is the same picture as ${conflict.otherFile} (${conflict.otherLabel}); only the first was kept — check it.\n`);
+  }
+  const similar = report.conflicts.filter((c) => c.kind === "similar");
+  if (similar.length > 0) {
+    process.stdout.write(`${similar.length} kept image(s) look very similar to one under another label (a face swap of the same photo, or a mislabel): run with --json to list them, or review them in the cleaner.\n`);
   }
 }
 

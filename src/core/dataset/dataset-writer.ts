@@ -12,7 +12,8 @@ import { appendJsonLines, MANIFEST_FILE_NAME, readManifest, readSkipped, SKIPPED
 export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "originalPath">;
 
 export type AddOutcome =
-  | { status: "kept"; record: ManifestRecord }
+  /** `similarTo`: a near copy kept under another label (e.g. a face swap and its source photo): reported, not dropped. */
+  | { status: "kept"; record: ManifestRecord; similarTo?: ManifestRecord }
   | { status: "duplicate" | "near-duplicate" | "cross-category-duplicate"; duplicateOf: ManifestRecord };
 
 /** Keeps the dataset's indexes in memory while a gather or import runs. */
@@ -49,6 +50,7 @@ export class DatasetWriter {
   /** Writes the image unless it duplicates a kept one (exactly, nearly, or under another label). */
   async add(image: ProcessedImage, label: string, origin: ImageOrigin): Promise<AddOutcome> {
     const duplicate = this.findDuplicate(image, label);
+    const similarTo = this.findSimilarElsewhere(image, label);
     if (duplicate) {
       await this.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: duplicate.status, duplicateOf: duplicate.duplicateOf.file, time: new Date().toISOString() });
       return duplicate;
@@ -74,7 +76,7 @@ export class DatasetWriter {
       throw error;
     }
     await appendJsonLines(path.join(this.dataDir, MANIFEST_FILE_NAME), [record]);
-    return { status: "kept", record };
+    return { status: "kept", record, ...(similarTo ? { similarTo } : {}) };
   }
 
   /** Remembers a URL or file that was not kept, so the next run does not fetch it again. */
@@ -84,12 +86,18 @@ export class DatasetWriter {
     await appendJsonLines(path.join(this.dataDir, SKIPPED_FILE_NAME), [record]);
   }
 
+  /** Exact copies anywhere, and near copies under the same label, are not kept. */
   private findDuplicate(image: ProcessedImage, label: string): Exclude<AddOutcome, { status: "kept" }> | undefined {
     const exact = this.byPixels.get(image.pixelSha256);
     if (exact) return { status: exact.label === label ? "duplicate" : "cross-category-duplicate", duplicateOf: exact };
-    const near = this.images.find((known) => hammingDistance(known.perceptualHash, image.perceptualHash) <= NEAR_DUPLICATE_MAX_DISTANCE);
-    if (near) return { status: near.label === label ? "near-duplicate" : "cross-category-duplicate", duplicateOf: near };
+    const near = this.images.find((known) => known.label === label && isNearCopy(known, image));
+    if (near) return { status: "near-duplicate", duplicateOf: near };
     return undefined;
+  }
+
+  /** A near copy under another label may be a legitimate pair (a swap of that very photo), so it is only reported. */
+  private findSimilarElsewhere(image: ProcessedImage, label: string): ManifestRecord | undefined {
+    return this.images.find((known) => known.label !== label && isNearCopy(known, image));
   }
 
   /** Content-addressed name; an existing file with the same bytes (a run killed before its manifest line) is adopted. */
@@ -116,4 +124,8 @@ export class DatasetWriter {
     if (position >= 0) this.images.splice(position, 1);
     for (const source of [record.imageUrl, record.originalPath]) if (source) this.knownSources.delete(source);
   }
+}
+
+function isNearCopy(known: ManifestRecord, image: ProcessedImage): boolean {
+  return hammingDistance(known.perceptualHash, image.perceptualHash) <= NEAR_DUPLICATE_MAX_DISTANCE;
 }

@@ -18,13 +18,19 @@ export interface CategoryReport {
   nearDuplicates: number;
   /** The same picture already kept under another label: reported, not kept twice. */
   crossCategory: number;
+  /** Kept, but a near copy of a picture under another label (listed in the conflicts). */
+  similarAcrossLabels: number;
   kept: number;
   /** Images of this label in the dataset after the run. */
   total: number;
 }
 
-/** A picture found under two labels: a person must decide which label is right. */
+/**
+ * A picture found under two labels. "same-pixels": the very same image, kept once — a person must decide the label.
+ * "similar": a near copy (perhaps a face swap of that photo), kept under both labels but worth a look.
+ */
 export interface LabelConflict {
+  kind: "same-pixels" | "similar";
   label: string;
   source: string;
   otherLabel: string;
@@ -38,7 +44,7 @@ export interface IngestReport {
 
 /** An empty report row for one category. */
 export function newCategoryReport(label: string, query?: string): CategoryReport {
-  return { label, query, found: 0, alreadyKnown: 0, fetched: 0, failed: {}, duplicates: 0, nearDuplicates: 0, crossCategory: 0, kept: 0, total: 0 };
+  return { label, query, found: 0, alreadyKnown: 0, fetched: 0, failed: {}, duplicates: 0, nearDuplicates: 0, crossCategory: 0, similarAcrossLabels: 0, kept: 0, total: 0 };
 }
 
 /** Counts a failure reason in a report row. */
@@ -71,6 +77,10 @@ export async function ingestImage(params: {
   switch (outcome.status) {
     case "kept":
       report.kept += 1;
+      if (outcome.similarTo) {
+        report.similarAcrossLabels += 1;
+        params.conflicts.push({ kind: "similar", label, source, otherLabel: outcome.similarTo.label, otherFile: outcome.similarTo.file });
+      }
       break;
     case "duplicate":
       report.duplicates += 1;
@@ -80,7 +90,7 @@ export async function ingestImage(params: {
       break;
     case "cross-category-duplicate":
       report.crossCategory += 1;
-      params.conflicts.push({ label, source, otherLabel: outcome.duplicateOf.label, otherFile: outcome.duplicateOf.file });
+      params.conflicts.push({ kind: "same-pixels", label, source, otherLabel: outcome.duplicateOf.label, otherFile: outcome.duplicateOf.file });
       break;
     default: {
       const unreachable: never = outcome;

@@ -1,7 +1,7 @@
 /** `import`: run a local folder of images (an auditor's own photos) through the same verify/resize/dedupe/manifest pipeline. */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { DatasetWriter } from "../dataset/dataset-writer";
+import { DatasetWriter, type ImageOrigin } from "../dataset/dataset-writer";
 import { countFailure, ingestImage, newCategoryReport, type IngestReport } from "../dataset/ingest-image";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
@@ -18,6 +18,8 @@ export interface ImportFolderParams extends OperationOptions {
   label: string;
   /** Largest file read, in bytes (default: the download cap). */
   maxBytes?: number;
+  /** Extra provenance per file (e.g. which package photo a generated image came from), recorded in the manifest. */
+  describe?: (file: string) => Pick<ImageOrigin, "title" | "pageUrl"> | undefined;
 }
 
 /** Imports every readable image under `folder` as `label`; files already imported are skipped. */
@@ -46,7 +48,7 @@ export async function importFolder(params: ImportFolderParams): Promise<IngestRe
       countFailure(row, bytes);
     } else {
       row.fetched += 1;
-      await ingestImage({ writer, bytes, label, origin: { source: "import", originalPath: file }, resizeMax: config.resizeMax, report: row, conflicts: report.conflicts });
+      await ingestImage({ writer, bytes, label, origin: { source: "import", originalPath: file, ...params.describe?.(file) }, resizeMax: config.resizeMax, report: row, conflicts: report.conflicts });
     }
     done += 1;
     onProgress?.({ event: "progress", phase: "import", done, total: todo.length, message: label });
