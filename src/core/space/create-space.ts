@@ -1,0 +1,340 @@
+/**
+ * `deepfake-studio space`: turns the export folder into a ready-to-push Hugging Face Space folder.
+ *
+ * - static (default): index.html + app.js + preprocess.js + style.css, onnxruntime-web copied into ort/; the model
+ *   runs in the visitor's browser, so the Space is free and the picture never leaves the device.
+ * - gradio: app.py (gr.Interface, image → gr.Label) + preprocess.py + requirements.txt, as the fast.ai lesson does.
+ *
+ * Both get model.onnx, labels.json, preprocess.json, example pictures, space.json (what the page reads: title,
+ * examples), a README.md with the Spaces configuration and the model card, and a .gitattributes that puts every
+ * binary in LFS. The folder is then committed with git + git-lfs when both are installed.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import sharp from "sharp";
+import { EXPORT_FILES } from "../export/export-format";
+import { loadExport } from "../predict/load-export";
+import { loadProjectConfig, resolveDataDir } from "../project/project-config";
+import { describeFsError, throwIfAborted } from "../shared/errors";
+import type { OperationOptions } from "../shared/progress";
+import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commit-space-folder";
+import { findTemplatesDir } from "./find-templates-dir";
+import { ortRuntimeFiles, ortVersion } from "./ort-runtime-files";
+import { pickExamples } from "./pick-examples";
+import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
+import { SpaceError } from "./space-error";
+import type { SpaceSdk } from "./space-sdk";
+
+export interface CreateSpaceParams extends OperationOptions {
+  projectDir: string;
+  /** Default: <projectDir>/export. */
+  exportDir?: string;
+  /** Default: <projectDir>/space. */
+  outDir?: string;
+  /** Default: "static" (free on Hugging Face; Gradio Spaces need a paid plan). */
+  sdk?: SpaceSdk;
+  /** Pictures to show as examples instead of the automatic choice; relative paths are taken from projectDir. */
+  examples?: string[];
+  /** Default: "Deepfake Detector". */
+  title?: string;
+  /** Default "mit": the license of the Space's code (README front matter). */
+  license?: string;
+  /** How many examples to pick automatically (default 3, at least one per class). */
+  exampleCount?: number;
+  /** Set false to write the folder without touching git. */
+  git?: boolean;
+}
+
+export interface CreateSpaceResult {
+  spaceDir: string;
+  sdk: SpaceSdk;
+  /** Every file the studio wrote, Space-relative, with its size in bytes. */
+  files: Array<{ path: string; bytes: number }>;
+  examples: Array<{ path: string; source: string; label?: string; probability?: number }>;
+  git: CommitSpaceResult | { status: "disabled" };
+  warnings: string[];
+}
+
+/** space.json: read by the page/app (title, examples) and by the next `space` run (which files it made). */
+export interface SpaceManifest {
+  generator: "deepfake-studio";
+  format: 1;
+  sdk: SpaceSdk;
+  title: string;
+  description: string;
+  article?: string;
+  examples: string[];
+  runId?: string;
+  validErrorRate?: number;
+  validImages?: number;
+  files: string[];
+}
+
+export const SPACE_MANIFEST = "space.json";
+const DEFAULT_TITLE = "Deepfake Detector";
+const MAX_EXAMPLE_SIDE = 1024;
+const COPYABLE_EXAMPLE_TYPES: ReadonlySet<string> = new Set([".jpg", ".jpeg", ".png", ".webp"]);
+
+type FileSource = { data: Uint8Array | string } | { copyFrom: string };
+
+export async function createSpace(params: CreateSpaceParams): Promise<CreateSpaceResult> {
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    params.onProgress?.({ event: "warning", message });
+  };
+  const phase = (message: string) => params.onProgress?.({ event: "phase", phase: "space", message });
+  const sdk = params.sdk ?? "static";
+  const projectDir = path.resolve(params.projectDir);
+  const config = await loadProjectConfig(projectDir);
+  const dataDir = resolveDataDir(projectDir, config);
+  const exportDir = path.resolve(params.exportDir ?? path.join(projectDir, "export"));
+  const spaceDir = path.resolve(params.outDir ?? path.join(projectDir, "space"));
+  checkOutDir(spaceDir, [projectDir, exportDir, dataDir]);
+
+  phase(`Reading the export in ${exportDir}…`);
+  const exported = await loadExport({ modelDir: exportDir });
+  const modelCard = await readOptional(path.join(exportDir, EXPORT_FILES.readme));
+  if (modelCard === undefined) warn(`${path.join(exportDir, EXPORT_FILES.readme)} is missing, so the Space's README has no model card; run \`deepfake-studio export\` again to write one.`);
+  const metrics = parseMetrics(await readOptional(path.join(exportDir, EXPORT_FILES.metrics)));
+  const previous = await readPreviousManifest(spaceDir);
+  throwIfAborted(params.signal, "space");
+
+  const title = (params.title ?? DEFAULT_TITLE).trim() || DEFAULT_TITLE;
+  const labels = exported.labels;
+  const files = new Map<string, FileSource>();
+  const templates = findTemplatesDir();
+
+  phase("Choosing example pictures…");
+  const runId = exported.metadata.run_id ?? metrics.runId;
+  const examples = params.examples
+    ? await customExamples(params.examples, projectDir, files)
+    : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), files, warn });
+  if (examples.length === 0) warn("The Space has no example pictures; pass --examples to add some.");
+
+  const description = describeSpace(sdk, labels);
+  const manifest: SpaceManifest = {
+    generator: "deepfake-studio",
+    format: 1,
+    sdk,
+    title,
+    description,
+    ...(sdk === "gradio" ? { article: "The picture is classified on this Space's CPU with ONNX Runtime and is not stored. A screening aid made with Deepfake Detector Studio (fast.ai lesson 2), not proof." } : {}),
+    examples: examples.map((example) => example.path),
+    ...(runId ? { runId } : {}),
+    ...(metrics.errorRate !== undefined ? { validErrorRate: metrics.errorRate } : {}),
+    ...(metrics.validImages !== undefined ? { validImages: metrics.validImages } : {}),
+    files: [],
+  };
+
+  if (sdk === "static") {
+    const index = await fs.readFile(path.join(templates, "static", "index.html"), "utf8");
+    files.set("index.html", { data: index.replaceAll("{{TITLE}}", escapeHtml(title)).replaceAll("{{DESCRIPTION}}", escapeHtml(description)) });
+    for (const name of ["app.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
+    for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
+  } else {
+    for (const name of ["app.py", "preprocess.py", "requirements.txt"]) files.set(name, { copyFrom: path.join(templates, "gradio", name) });
+  }
+  files.set(EXPORT_FILES.model, { data: exported.modelBytes });
+  files.set(EXPORT_FILES.labels, { data: `${JSON.stringify(labels, null, 2)}\n` });
+  files.set(EXPORT_FILES.preprocess, { data: `${JSON.stringify(exported.preprocess, null, 2)}\n` });
+  files.set(".gitattributes", { data: gitAttributes() });
+  const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
+  files.set("README.md", {
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined }),
+  });
+  manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
+  files.set(SPACE_MANIFEST, { data: `${JSON.stringify(manifest, null, 2)}\n` });
+
+  phase(`Writing the ${sdk} Space to ${spaceDir}…`);
+  await writeFiles(spaceDir, files, params.signal);
+  await removeStale(spaceDir, previous?.files ?? [], new Set(files.keys()));
+  const written = await Promise.all([...files.keys()].sort().map(async (file) => ({ path: file, bytes: (await fs.stat(path.join(spaceDir, file))).size })));
+
+  let git: CreateSpaceResult["git"] = { status: "disabled" };
+  if (params.git !== false) {
+    phase("Committing the Space folder (git + git-lfs)…");
+    git = await commitSpaceFolder({ dir: spaceDir, message: previous ? "Update the Space (Deepfake Detector Studio)" : "Create the Space (Deepfake Detector Studio)", signal: params.signal });
+    if (git.status === "skipped") warn(git.message);
+  }
+  return { spaceDir, sdk, files: written, examples, git, warnings };
+}
+
+/** The Space folder must be its own folder: never the project, the export or the data (it gets its own git repository). */
+function checkOutDir(spaceDir: string, protectedDirs: string[]): void {
+  for (const dir of protectedDirs) {
+    if (spaceDir === dir || dir.startsWith(spaceDir + path.sep)) {
+      throw new SpaceError(`The Space folder ${spaceDir} would contain or replace ${dir}.`, "space-out-invalid", "Choose a separate folder with --out (the default is <project>/space).");
+    }
+    if (spaceDir.startsWith(dir + path.sep) && dir !== protectedDirs[0]) {
+      throw new SpaceError(`The Space folder ${spaceDir} is inside ${dir}.`, "space-out-invalid", "Choose a folder outside the export and data folders with --out.");
+    }
+  }
+}
+
+/** The space.json a previous run left, if the folder is one of ours; refuses to write into someone else's folder. */
+async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | undefined> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(spaceDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw new SpaceError(`${spaceDir} is a file, not a folder.`, "space-out-invalid", "Choose another --out.");
+    throw describeFsError(error, spaceDir);
+  }
+  const manifest = await readOptional(path.join(spaceDir, SPACE_MANIFEST));
+  if (manifest !== undefined) {
+    try {
+      const parsed = JSON.parse(manifest) as Partial<SpaceManifest>;
+      if (parsed.generator === "deepfake-studio" && Array.isArray(parsed.files)) return parsed as SpaceManifest;
+    } catch {
+      // fall through: not ours
+    }
+  }
+  if (entries.filter((name) => name !== ".git").length === 0) return undefined;
+  throw new SpaceError(`${spaceDir} already holds files that Deepfake Detector Studio did not write.`, "space-out-invalid", "Choose an empty or new folder with --out, or remove that folder first.");
+}
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw describeFsError(error, file);
+  }
+}
+
+/** The few numbers the page shows from export/metrics.json; a missing or odd file just leaves them out. */
+function parseMetrics(text: string | undefined): { runId?: string; errorRate?: number; validImages?: number } {
+  if (!text) return {};
+  try {
+    const raw = JSON.parse(text) as { runId?: unknown; errorRate?: unknown; counts?: { valid?: Record<string, unknown> } };
+    const valid = raw.counts?.valid ? Object.values(raw.counts.valid).filter((n): n is number => typeof n === "number") : [];
+    return {
+      runId: typeof raw.runId === "string" ? raw.runId : undefined,
+      errorRate: typeof raw.errorRate === "number" && Number.isFinite(raw.errorRate) ? raw.errorRate : undefined,
+      validImages: valid.length > 0 ? valid.reduce((a, b) => a + b, 0) : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+async function defaultExamples(params: {
+  projectDir: string;
+  dataDir: string;
+  labels: string[];
+  runId?: string;
+  count: number;
+  files: Map<string, FileSource>;
+  warn: (message: string) => void;
+}): Promise<CreateSpaceResult["examples"]> {
+  const picked = await pickExamples(params);
+  picked.warnings.forEach(params.warn);
+  if (picked.examples.length > 0) params.warn("The example pictures come from your data folder and will be public with the Space: make sure you may publish them (or choose others with --examples).");
+  const out: CreateSpaceResult["examples"] = [];
+  for (const [index, example] of picked.examples.entries()) {
+    const ext = path.extname(example.source).toLowerCase();
+    const name = `examples/example-${index + 1}`;
+    if (COPYABLE_EXAMPLE_TYPES.has(ext)) {
+      // Copied byte for byte: these are the very pixels predictions.json scored.
+      const target = `${name}${ext === ".jpeg" ? ".jpg" : ext}`;
+      params.files.set(target, { copyFrom: example.source });
+      out.push({ path: target, source: example.source, label: example.label, probability: example.probability });
+    } else {
+      const target = `${name}.jpg`;
+      params.files.set(target, { data: await normaliseExample(example.source) });
+      out.push({ path: target, source: example.source, label: example.label, probability: example.probability });
+    }
+  }
+  return out;
+}
+
+/** --examples: any picture the user names, re-encoded as JPEG without metadata (no GPS position in a public Space). */
+async function customExamples(requested: string[], projectDir: string, files: Map<string, FileSource>): Promise<CreateSpaceResult["examples"]> {
+  const sources = requested.map((file) => file.trim()).filter(Boolean).map((file) => path.resolve(projectDir, file));
+  if (sources.length === 0) throw new SpaceError("--examples names no file.", "space-examples-invalid", "Pass a comma-separated list of pictures, e.g. --examples a.jpg,b.png.");
+  const out: CreateSpaceResult["examples"] = [];
+  for (const [index, source] of sources.entries()) {
+    const target = `examples/example-${index + 1}.jpg`;
+    files.set(target, { data: await normaliseExample(source) });
+    out.push({ path: target, source });
+  }
+  return out;
+}
+
+async function normaliseExample(source: string): Promise<Buffer> {
+  try {
+    return await sharp(source, { autoOrient: true, failOn: "warning", pages: 1, limitInputPixels: 100_000_000 })
+      .resize({ width: MAX_EXAMPLE_SIDE, height: MAX_EXAMPLE_SIDE, fit: "inside", withoutEnlargement: true })
+      .flatten({ background: "#ffffff" })
+      .toColourspace("srgb")
+      .jpeg({ quality: 92 })
+      .toBuffer();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" || /missing|no such file/i.test((error as Error).message) ? "it does not exist" : `it is not a picture that can be read (${(error as Error).message.split("\n")[0]})`;
+    throw new SpaceError(`Cannot use ${source} as an example: ${reason}.`, "space-examples-invalid", "Pass existing JPEG, PNG or WebP pictures to --examples.");
+  }
+}
+
+function describeSpace(sdk: SpaceSdk, labels: string[]): string {
+  const question = labels.length === 2 ? `Is it ${labels[0]} or ${labels[1]}?` : `Which is it: ${labels.slice(0, -1).join(", ")} or ${labels[labels.length - 1]}?`;
+  return sdk === "static"
+    ? `${question} Drop, paste or choose a photo: it is classified right here in your browser and never uploaded.`
+    : `${question} Upload a photo or click an example.`;
+}
+
+/** The README's short_description: at most 60 characters or the hub refuses the push. */
+function shortDescription(sdk: SpaceSdk, labels: string[]): string {
+  const question = labels.length === 2 ? `Is it ${labels[0]} or ${labels[1]}?` : "";
+  if (question && [...question].length <= MAX_SHORT_DESCRIPTION) return question;
+  return sdk === "static" ? "Deepfake detector that runs in your browser" : "Deepfake detector (fast.ai lesson 2, ONNX)";
+}
+
+function gitAttributes(): string {
+  return [
+    "# The Hugging Face Hub refuses binary files that are not in LFS (or Xet), even small ones.",
+    ...LFS_PATTERNS.map((pattern) => `${pattern} filter=lfs diff=lfs merge=lfs -text`),
+    "",
+  ].join("\n");
+}
+
+/** gradio and python versions for the README, read from the template's requirements.txt so they cannot drift apart. */
+async function gradioVersions(requirementsFile: string): Promise<{ gradio: string; python: string }> {
+  const text = await fs.readFile(requirementsFile, "utf8");
+  const gradio = /^gradio==([\w.]+)\s*$/m.exec(text)?.[1];
+  if (!gradio) throw new SpaceError(`${requirementsFile} does not pin gradio (gradio==x.y.z).`, "space-templates-missing");
+  // numpy 2.2 and current onnxruntime wheels need Python 3.10+; 3.12 is what the pins were chosen for.
+  return { gradio, python: "3.12" };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] as string);
+}
+
+async function writeFiles(spaceDir: string, files: Map<string, FileSource>, signal: AbortSignal | undefined): Promise<void> {
+  for (const [relative, source] of files) {
+    throwIfAborted(signal, "space");
+    const target = path.join(spaceDir, ...relative.split("/"));
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      if ("copyFrom" in source) await fs.copyFile(source.copyFrom, target);
+      else await fs.writeFile(target, source.data);
+    } catch (error) {
+      throw describeFsError(error, target);
+    }
+  }
+}
+
+/** Removes files an earlier run wrote that this run did not (other examples, the other sdk's app); never anything else. */
+async function removeStale(spaceDir: string, previousFiles: string[], current: Set<string>): Promise<void> {
+  const emptied = new Set<string>();
+  for (const relative of previousFiles) {
+    if (current.has(relative) || typeof relative !== "string" || relative.split("/").some((part) => part === ".." || part === "" || part === ".git")) continue;
+    const target = path.join(spaceDir, ...relative.split("/"));
+    await fs.rm(target, { force: true });
+    if (relative.includes("/")) emptied.add(path.dirname(target));
+  }
+  for (const dir of emptied) await fs.rmdir(dir).catch(() => undefined);
+}
+

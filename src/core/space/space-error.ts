@@ -1,0 +1,8 @@
+/** Errors the Space scaffolder throws on purpose. */
+import { StudioError } from "../shared/errors";
+
+export class SpaceError extends StudioError {
+  constructor(message: string, code: "space-export-missing" | "space-out-invalid" | "space-examples-invalid" | "space-sdk-mismatch" | "space-templates-missing" | "space-invalid", hint?: string) {
+    super(message, code, hint);
+  }
+}

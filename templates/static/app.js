@@ -1,0 +1,238 @@
+// The Space's page: loads model.onnx from this Space, classifies the picture the visitor drops, pastes, picks or
+// clicks among the examples, entirely in the browser (ONNX Runtime Web, WebAssembly, one thread), and shows one
+// bar per class, most likely first, as Gradio's Label does. Labels are only ever set with textContent.
+import * as ort from "./ort/ort.wasm.min.js";
+import { bitmapToModelInput, checkPreprocess, decodePicture } from "./preprocess.js";
+
+const element = (id) => document.getElementById(id);
+const ui = {
+  app: element("app"),
+  dropZone: element("drop-zone"),
+  fileInput: element("file-input"),
+  choose: element("choose"),
+  clear: element("clear"),
+  preview: element("preview"),
+  status: element("status"),
+  topLabel: element("top-label"),
+  bars: element("bars"),
+  examplesSection: element("examples-section"),
+  examples: element("examples"),
+  modelFacts: element("model-facts"),
+};
+
+const state = { session: undefined, labels: [], preprocess: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined };
+
+async function loadJson(name) {
+  const response = await fetch(new URL(name, import.meta.url), { cache: "no-cache" });
+  if (!response.ok) throw new Error(`${name} could not be loaded (HTTP ${response.status}).`);
+  return response.json();
+}
+
+function setState(name, message) {
+  ui.app.dataset.state = name;
+  if (message !== undefined) ui.status.textContent = message;
+  ui.status.classList.toggle("error", name === "error");
+}
+
+async function start() {
+  // Threads would need cross-origin isolation, which Spaces do not enable; one image needs no more than one.
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  // Explicit files, because the glue is shipped as .js (see the studio's ort-runtime-files.ts), not its default .mjs.
+  ort.env.wasm.wasmPaths = {
+    mjs: new URL("./ort/ort-wasm-simd-threaded.js", import.meta.url).href,
+    wasm: new URL("./ort/ort-wasm-simd-threaded.wasm", import.meta.url).href,
+  };
+  try {
+    const [labels, preprocess, space] = await Promise.all([loadJson("labels.json"), loadJson("preprocess.json"), loadJson("space.json")]);
+    if (!Array.isArray(labels) || labels.length < 2 || !labels.every((label) => typeof label === "string")) throw new Error("labels.json must be a list of class names.");
+    state.labels = labels;
+    state.preprocess = checkPreprocess(preprocess);
+    showExamples(Array.isArray(space.examples) ? space.examples : []);
+    showModelFacts(space);
+    state.session = await ort.InferenceSession.create(new URL("./model.onnx", import.meta.url).href, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    setState("ready", "Ready: choose, drop or paste a picture, or click an example.");
+  } catch (error) {
+    setState("error", `The model could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function showExamples(examples) {
+  ui.examples.replaceChildren();
+  examples.forEach((file, index) => {
+    if (typeof file !== "string" || !/^examples\/[\w.-]+$/.test(file)) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "example";
+    button.dataset.file = file;
+    const image = document.createElement("img");
+    image.src = file;
+    image.alt = `Example ${index + 1}`;
+    image.loading = "lazy";
+    button.append(image);
+    button.addEventListener("click", () => void classifyUrl(file));
+    ui.examples.append(button);
+  });
+  ui.examplesSection.hidden = ui.examples.childElementCount === 0;
+}
+
+function showModelFacts(space) {
+  const facts = [];
+  if (typeof space.validErrorRate === "number" && typeof space.validImages === "number") {
+    facts.push(`Validation accuracy ${(100 * (1 - space.validErrorRate)).toFixed(1)}% on ${space.validImages} held-out images.`);
+  }
+  if (Array.isArray(state.preprocess?.size)) facts.push(`Input ${state.preprocess.size[1]}×${state.preprocess.size[0]} pixels.`);
+  ui.modelFacts.textContent = facts.join(" ");
+}
+
+async function classifyUrl(url) {
+  if (!state.session) return;
+  // Set at once, so the old result never shows as the answer for this click.
+  setState("running", "Loading the example…");
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    await classify(await response.blob());
+  } catch (error) {
+    setState("error", `The example could not be loaded (${error instanceof Error ? error.message : String(error)}).`);
+  }
+}
+
+/** Classifies one picture; a newer picture makes the result of an older one be dropped. */
+async function classify(blob) {
+  if (!state.session) return;
+  const request = ++state.request;
+  showPreview(blob);
+  setState("running", "Looking at the picture…");
+  ui.topLabel.hidden = true;
+  ui.bars.replaceChildren();
+  let bitmap;
+  try {
+    bitmap = await decodePicture(blob);
+  } catch {
+    if (request === state.request) setState("error", "That file is not a picture this browser can read (try a JPEG, PNG or WebP).");
+    return;
+  }
+  const [height, width] = state.preprocess.size;
+  let input;
+  try {
+    input = bitmapToModelInput(bitmap, state.preprocess);
+  } finally {
+    bitmap.close();
+  }
+  // One run at a time: the WebAssembly session is not re-entrant.
+  const run = state.queue.then(() => state.session.run({ [inputName()]: new ort.Tensor("float32", input, [1, height, width, 3]) }));
+  state.queue = run.catch(() => undefined);
+  try {
+    const outputs = await run;
+    if (request !== state.request) return;
+    const probabilities = Array.from((outputs.probabilities ?? outputs[state.session.outputNames[0]]).data);
+    showResult(probabilities);
+  } catch (error) {
+    if (request === state.request) setState("error", `The model failed on this picture: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function inputName() {
+  return state.session.inputNames.includes("image") ? "image" : state.session.inputNames[0];
+}
+
+function showPreview(blob) {
+  if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
+  state.previewUrl = URL.createObjectURL(blob);
+  ui.preview.src = state.previewUrl;
+  ui.preview.hidden = false;
+  ui.dropZone.classList.add("has-picture");
+  ui.clear.disabled = false;
+}
+
+function showResult(probabilities) {
+  const rows = state.labels.map((label, index) => ({ label, probability: probabilities[index] ?? 0 })).sort((a, b) => b.probability - a.probability);
+  const [top] = rows;
+  ui.topLabel.textContent = top.label;
+  ui.topLabel.hidden = false;
+  const items = rows.map(({ label, probability }) => {
+    const item = document.createElement("li");
+    item.className = "bar-row";
+    item.dataset.probability = String(probability);
+    const name = document.createElement("span");
+    name.className = "bar-label";
+    name.textContent = label;
+    const value = document.createElement("span");
+    value.className = "bar-value";
+    value.textContent = formatPercent(probability);
+    const track = document.createElement("div");
+    track.className = "bar-track";
+    track.setAttribute("role", "presentation");
+    const fill = document.createElement("div");
+    fill.className = "bar-fill";
+    // CSSOM, not a style attribute: allowed by the page's Content-Security-Policy.
+    fill.style.width = `${Math.max(0, Math.min(1, probability)) * 100}%`;
+    track.append(fill);
+    item.append(name, value, track);
+    return item;
+  });
+  ui.bars.replaceChildren(...items);
+  setState("done", "Most likely:");
+}
+
+function formatPercent(probability) {
+  const percent = probability * 100;
+  return `${percent >= 10 || percent === 0 ? Math.round(percent) : percent.toFixed(1)}%`;
+}
+
+function reset() {
+  state.request++;
+  if (state.previewUrl) URL.revokeObjectURL(state.previewUrl);
+  state.previewUrl = undefined;
+  ui.preview.hidden = true;
+  ui.preview.removeAttribute("src");
+  ui.dropZone.classList.remove("has-picture");
+  ui.topLabel.hidden = true;
+  ui.bars.replaceChildren();
+  ui.clear.disabled = true;
+  ui.fileInput.value = "";
+  if (state.session) setState("ready", "Ready: choose, drop or paste a picture, or click an example.");
+}
+
+function firstImage(files) {
+  return Array.from(files ?? []).find((file) => file.type.startsWith("image/") || file.type === "");
+}
+
+ui.choose.addEventListener("click", () => ui.fileInput.click());
+ui.clear.addEventListener("click", reset);
+ui.dropZone.addEventListener("click", () => ui.fileInput.click());
+ui.dropZone.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    ui.fileInput.click();
+  }
+});
+ui.fileInput.addEventListener("change", () => {
+  const file = firstImage(ui.fileInput.files);
+  if (file) void classify(file);
+});
+for (const type of ["dragenter", "dragover"]) {
+  ui.dropZone.addEventListener(type, (event) => {
+    event.preventDefault();
+    ui.dropZone.classList.add("dragging");
+  });
+}
+for (const type of ["dragleave", "dragend"]) ui.dropZone.addEventListener(type, () => ui.dropZone.classList.remove("dragging"));
+ui.dropZone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  ui.dropZone.classList.remove("dragging");
+  const file = firstImage(event.dataTransfer?.files);
+  if (file) void classify(file);
+  else if (state.session) setState("error", "Drop a picture file (JPEG, PNG, WebP…).");
+});
+document.addEventListener("paste", (event) => {
+  const item = Array.from(event.clipboardData?.items ?? []).find((entry) => entry.kind === "file" && entry.type.startsWith("image/"));
+  const file = item?.getAsFile();
+  if (file) {
+    event.preventDefault();
+    void classify(file);
+  }
+});
+
+void start();
