@@ -1,0 +1,283 @@
+/**
+ * The DataBlock half of training: list images per category, split them (RandomSplitter), and turn every image
+ * (plus the augmented views of training images) into backbone features, from the project's feature cache when
+ * possible. Decoding and extraction run in chunks, so memory holds one chunk of pixels at a time.
+ */
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { FetchLike } from "../backbone/download-model";
+import { resolveDataDir, type ProjectConfig } from "../project/project-config";
+import { throwIfAborted } from "../shared/errors";
+import { labelToFolderName } from "../shared/labels";
+import type { OperationOptions } from "../shared/progress";
+import { runBounded } from "../shared/run-bounded";
+import { openBackboneFeatures, type BackboneFeatureInfo } from "./backbone-features";
+import { decodeTrainingImage, UnreadableImageError } from "./decode-training-image";
+import { openFeatureCache } from "./feature-cache";
+import { listTrainingImages, type TrainingImage } from "./list-training-images";
+import { randomSplitter } from "./random-splitter";
+import type { Preprocess } from "./run-files";
+import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
+import { AUGMENT_RECIPE } from "./view-transform";
+
+/** One readable image with its feature rows. */
+export interface PreparedItem extends TrainingImage {
+  labelIndex: number;
+  split: "train" | "valid";
+  sha256: string;
+  /** Row in `features` of each view: [0] is the plain image, then the augmented views (training images only). */
+  rows: number[];
+}
+
+/** Everything the head needs, plus what the run files record. */
+export interface PreparedData {
+  labels: string[];
+  dataDir: string;
+  /** Readable images, in sorted path order. */
+  items: PreparedItem[];
+  /** rowCount x featureLength; rows of unreadable images stay zero and are never referenced. */
+  features: Float32Array;
+  info: BackboneFeatureInfo;
+  preprocess: Preprocess;
+  unreadable: Array<{ file: string; reason: string }>;
+  counts: { train: Record<string, number>; valid: Record<string, number> };
+  /** Vectors read from the cache vs computed by the backbone in this call. */
+  cache: { dir: string; hits: number; computed: number };
+  /** Wall-clock seconds: reading, hashing, cache lookups and decoding vs backbone inference and cache writes. */
+  phases: { decode: number; features: number };
+  warnings: string[];
+}
+
+/** Parameters of prepareTrainingData. */
+export interface PrepareTrainingDataParams extends OperationOptions {
+  projectDir: string;
+  config: ProjectConfig;
+  /** Overrides DEEPFAKE_STUDIO_BACKBONE and the project's train.backbone. */
+  backbone?: string;
+  /** Overrides the project's train.augmentViews. */
+  augmentViews?: number;
+  env?: NodeJS.ProcessEnv;
+  fetch?: FetchLike;
+  /** Memory the features (and their standardised copy) may take; default min(2 GiB, half the RAM). */
+  maxFeatureBytes?: number;
+  /** Resampling kernel of the squish resize (default "linear": what browsers and PIL's bilinear reproduce). */
+  kernel?: Preprocess["kernel"];
+}
+
+/** Every category needs at least this many readable images: at least one to learn from and one to check on. */
+export const MIN_IMAGES_PER_CATEGORY = 2;
+/** Backbone batch, as fastai's default bs=64 halved for 2-core machines; also the ONNX batch measured fastest. */
+const BATCH = 32;
+/** Images decoded together before their views go to the backbone. */
+const CHUNK = 16;
+/** Files read and decoded at once (sharp works on libuv threads). */
+const IO_CONCURRENCY = 4;
+const DEFAULT_KERNEL: Preprocess["kernel"] = "linear";
+/** Bump when decoding or view rendering changes pixels, so features cached from the old pixels are not reused. */
+const PIXEL_PIPELINE_VERSION = "p1";
+
+/** Lists, splits, checks and featurises the project's images. */
+export async function prepareTrainingData(params: PrepareTrainingDataParams): Promise<PreparedData> {
+  const { config, signal, onProgress } = params;
+  const settings = config.train;
+  const augmentViews = params.augmentViews ?? settings.augmentViews;
+  const kernel = params.kernel ?? DEFAULT_KERNEL;
+  const labels = config.categories.map((category) => category.label);
+  const dataDir = resolveDataDir(params.projectDir, config);
+  const decodeStarted = performance.now();
+  onProgress?.({ event: "phase", phase: "list", message: `Listing images in ${dataDir}` });
+  const listed = await listTrainingImages({ dataDir, labels });
+  checkCategories(labels, listed, dataDir, []);
+  const split = randomSplitter({ count: listed.length, validPct: settings.validPct, seed: settings.seed });
+  checkSplit(labels, listed, split.train, split.valid, settings.validPct);
+  const isTrain = new Uint8Array(listed.length);
+  for (const index of split.train) isTrain[index] = 1;
+  const listSeconds = (performance.now() - decodeStarted) / 1000;
+
+  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, signal, onProgress });
+  try {
+    const { info } = backbone;
+    const f = info.featureLength;
+    const warnings = info.warning ? [info.warning] : [];
+    // Row layout fixed up front: computing in any order (cache hits first) fills the same places.
+    const rowStart: number[] = [];
+    let rowCount = 0;
+    for (let i = 0; i < listed.length; i++) {
+      rowStart.push(rowCount);
+      rowCount += isTrain[i] ? 1 + augmentViews : 1;
+    }
+    checkMemory(rowCount, f, listed.length, augmentViews, params.maxFeatureBytes);
+    const features = new Float32Array(rowCount * f);
+    const preprocess: Preprocess = { size: [info.inputSize, info.inputSize], resize: "squish", kernel, channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { ...info.scaling } };
+    const cacheKey = `${info.key}-${kernel}-${PIXEL_PIPELINE_VERSION}`;
+    const cache = openFeatureCache({ projectDir: params.projectDir, key: cacheKey, featureLength: f, describe: { backbone: info.backbone, preprocess, augmentRecipe: AUGMENT_RECIPE, featureLength: f, byteOrder: os.endianness() } });
+
+    const shas: string[] = new Array(listed.length).fill("");
+    const unreadable = new Map<number, string>();
+    const pending: Array<{ row: number; sha: string; view: number; input: Float32Array }> = [];
+    const phases = { decode: listSeconds, features: 0 };
+    let hits = 0;
+    let computed = 0;
+    const batchInput = new Float32Array(BATCH * info.inputSize * info.inputSize * 3);
+
+    const flush = async (all: boolean): Promise<void> => {
+      while (pending.length >= BATCH || (all && pending.length > 0)) {
+        throwIfAborted(signal, "training");
+        const started = performance.now();
+        const rows = pending.splice(0, BATCH);
+        rows.forEach((row, r) => batchInput.set(row.input, r * row.input.length));
+        const out = await backbone.extract(rows.length === BATCH ? batchInput : batchInput.subarray(0, rows.length * rows[0].input.length), rows.length);
+        await Promise.all(rows.map(async (row, r) => {
+          const vector = out.subarray(r * f, (r + 1) * f);
+          features.set(vector, row.row * f);
+          await cache.write(row.sha, row.view, vector);
+        }));
+        computed += rows.length;
+        phases.features += (performance.now() - started) / 1000;
+        onProgress?.({ event: "progress", phase: "features", done: hits + computed, total: rowCount, message: "feature vectors" });
+      }
+    };
+
+    onProgress?.({ event: "phase", phase: "features", message: `Computing features of ${listed.length} images${augmentViews > 0 ? ` (+${augmentViews} augmented views of each training image)` : ""} with ${info.backbone.id}` });
+    for (let start = 0; start < listed.length; start += CHUNK) {
+      throwIfAborted(signal, "training");
+      const started = performance.now();
+      const chunk = Array.from({ length: Math.min(CHUNK, listed.length - start) }, (_, k) => start + k);
+      const produced: Array<Array<{ row: number; sha: string; view: number; input: Float32Array }>> = chunk.map(() => []);
+      await runBounded(chunk, IO_CONCURRENCY, async (index, k) => {
+        const views = isTrain[index] ? 1 + augmentViews : 1;
+        let bytes: Buffer;
+        try {
+          bytes = await fs.readFile(listed[index].file);
+        } catch (error) {
+          unreadable.set(index, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+          return;
+        }
+        const sha = createHash("sha256").update(bytes).digest("hex");
+        shas[index] = sha;
+        const missing: number[] = [];
+        for (let view = 0; view < views; view++) {
+          if (await cache.readInto(sha, view, features, (rowStart[index] + view) * f)) hits += 1;
+          else missing.push(view);
+        }
+        if (missing.length === 0) return;
+        try {
+          const inputs = await decodeTrainingImage({ bytes, contentSha256: sha, preprocess, views: missing });
+          produced[k] = inputs.map((input, v) => ({ row: rowStart[index] + missing[v], sha, view: missing[v], input }));
+        } catch (error) {
+          if (!(error instanceof UnreadableImageError)) throw error;
+          unreadable.set(index, error.message);
+        }
+      }, signal);
+      throwIfAborted(signal, "training");
+      // In list order, so batches (and any float differences between batch sizes) do not depend on timing.
+      for (const rows of produced) pending.push(...rows);
+      phases.decode += (performance.now() - started) / 1000;
+      if (hits > 0 || computed > 0) onProgress?.({ event: "progress", phase: "features", done: hits + computed, total: rowCount, message: "feature vectors" });
+      await flush(false);
+    }
+    await flush(true);
+
+    const items: PreparedItem[] = [];
+    for (let index = 0; index < listed.length; index++) {
+      if (unreadable.has(index)) continue;
+      const views = isTrain[index] ? 1 + augmentViews : 1;
+      items.push({ ...listed[index], labelIndex: labels.indexOf(listed[index].label), split: isTrain[index] ? "train" : "valid", sha256: shas[index], rows: Array.from({ length: views }, (_, v) => rowStart[index] + v) });
+    }
+    const unreadableList = [...unreadable.entries()].sort(([a], [b]) => a - b).map(([index, reason]) => ({ file: listed[index].relative, reason }));
+    for (const entry of unreadableList) onProgress?.({ event: "warning", message: `Skipped ${entry.file}: ${entry.reason}.` });
+    checkCategories(labels, items, dataDir, unreadableList);
+    const counts = countSplits(labels, items.filter((item) => item.split === "train"), items.filter((item) => item.split === "valid"));
+    checkTrainable(labels, counts, unreadableList.length);
+    if (items.every((item) => item.split === "train")) {
+      throw new TrainingDataError(`Every validation image is unreadable (${unreadableList.length} file(s) skipped), so nothing is left to measure the error rate on.`, "empty-split", "Replace or delete the unreadable files listed above.");
+    }
+    for (const label of labels) {
+      if (counts.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
+    }
+    // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
+    for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
+    return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, cache: { dir: cache.dir, hits, computed }, phases, warnings };
+  } finally {
+    await backbone.release();
+  }
+}
+
+/** Param > DEEPFAKE_STUDIO_BACKBONE > the project's train.backbone (a relative path there is relative to the project). */
+function chooseBackbone(params: PrepareTrainingDataParams): string | undefined {
+  if (params.backbone) return params.backbone;
+  const env = params.env ?? process.env;
+  if (env.DEEPFAKE_STUDIO_BACKBONE?.trim()) return undefined;
+  const configured = params.config.train.backbone;
+  if (!configured || /^[a-z][a-z0-9+.-]*:\/\//i.test(configured) || path.isAbsolute(configured)) return configured;
+  const local = path.resolve(params.projectDir, configured);
+  return /[\\/]|\.json$/i.test(configured) ? local : configured;
+}
+
+/** Images per label, in label order, as `"Real": 40, "Deepfake": 3`. */
+function describeCounts(labels: readonly string[], perLabel: Map<string, number>): string {
+  return labels.map((label) => `"${label}": ${perLabel.get(label) ?? 0}`).join(", ");
+}
+
+/** At least two categories with images, and each category with MIN_IMAGES_PER_CATEGORY. */
+function checkCategories(labels: readonly string[], images: readonly TrainingImage[], dataDir: string, unreadable: ReadonlyArray<{ file: string }>): void {
+  const perLabel = new Map<string, number>(labels.map((label) => [label, 0]));
+  for (const image of images) perLabel.set(image.label, (perLabel.get(image.label) ?? 0) + 1);
+  const counts = Object.fromEntries(perLabel);
+  const addHint = `Add images with \`deepfake-studio gather\` or \`deepfake-studio import <folder> --label <label>\` (folders: ${labels.map((label) => path.join(dataDir, labelToFolderName(label))).join(", ")}).`;
+  const skipped = unreadable.length > 0 ? ` (not counting ${unreadable.length} unreadable file(s))` : "";
+  const withImages = labels.filter((label) => (perLabel.get(label) ?? 0) > 0);
+  if (withImages.length < 2) {
+    throw new TrainingDataError(`Training needs images in at least 2 categories; images per category${skipped}: ${describeCounts(labels, perLabel)}.`, "too-few-categories", addHint, counts);
+  }
+  const short = labels.filter((label) => (perLabel.get(label) ?? 0) < MIN_IMAGES_PER_CATEGORY);
+  if (short.length > 0) {
+    throw new TrainingDataError(
+      `Too few images in ${short.map((label) => `"${label}"`).join(", ")}: every category needs at least ${MIN_IMAGES_PER_CATEGORY} (some to train on, some to validate); images per category${skipped}: ${describeCounts(labels, perLabel)}.`,
+      "too-few-images", addHint, counts);
+  }
+}
+
+/** The split must leave something to validate on and a training image of every category. */
+function checkSplit(labels: readonly string[], listed: readonly TrainingImage[], train: readonly number[], valid: readonly number[], validPct: number): void {
+  if (valid.length === 0) {
+    throw new TrainingDataError(`With ${listed.length} images, a ${Math.round(validPct * 100)} % validation split holds no image (fastai takes int(valid_pct × n)).`, "empty-split",
+      `Add images (at least ${Math.ceil(1 / validPct)} in all) or raise train.validPct in deepfake-studio.json.`);
+  }
+  const counts = countSplits(labels, train.map((i) => listed[i]), valid.map((i) => listed[i]));
+  checkTrainable(labels, counts, 0);
+}
+
+/** Every category needs a training image, or the head could never predict it. */
+function checkTrainable(labels: readonly string[], counts: PreparedData["counts"], unreadable: number): void {
+  const missing = labels.filter((label) => counts.train[label] === 0);
+  if (missing.length === 0) return;
+  const perSplit = Object.fromEntries(labels.map((label) => [label, { train: counts.train[label], valid: counts.valid[label] }]));
+  throw new TrainingDataError(
+    `The random split left no training image of ${missing.map((label) => `"${label}"`).join(", ")}; per category (train/valid): ${labels.map((label) => `"${label}": ${counts.train[label]}/${counts.valid[label]}`).join(", ")}${unreadable ? ` (${unreadable} unreadable file(s) skipped)` : ""}.`,
+    "too-few-images", "Add more images to that category (gather/import), or change train.seed.", perSplit);
+}
+
+/** Images per split and label (every label present, zero when none). */
+function countSplits(labels: readonly string[], train: readonly TrainingImage[], valid: readonly TrainingImage[]): PreparedData["counts"] {
+  const tally = (images: readonly TrainingImage[]) => {
+    const counts: Record<string, number> = Object.fromEntries(labels.map((label) => [label, 0]));
+    for (const image of images) counts[image.label] += 1;
+    return counts;
+  };
+  return { train: tally(train), valid: tally(valid) };
+}
+
+/** Refuses, before any work, a dataset whose features (raw + standardised copy) would not fit in memory. */
+function checkMemory(rows: number, featureLength: number, images: number, augmentViews: number, maxBytes?: number): void {
+  const limit = maxBytes ?? Math.min(2 * 1024 ** 3, os.totalmem() / 2);
+  const required = rows * featureLength * 4 * 2;
+  if (required <= limit) return;
+  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+  throw new DatasetTooLargeError(
+    `${images} images (${rows} feature vectors with the augmented views) x ${featureLength} features need about ${gib(required)} of memory, more than the ${gib(limit)} allowed.`,
+    `Lower train.augmentViews (now ${augmentViews}) or maxImages in deepfake-studio.json, or train on fewer images.`,
+    required, limit);
+}

@@ -1,0 +1,137 @@
+/**
+ * fastai fine_tune(epochs) with the backbone frozen: fit_one_cycle of a dropout + dense + softmax head on the
+ * cached features, Adam with decoupled weight decay, seeded shuffling; one EpochRecord per epoch as fastai prints.
+ */
+import { createSeededRandom } from "../reference-data/seeded-random";
+import { throwIfAborted } from "../shared/errors";
+import { LinearHead } from "./linear-head";
+import { oneCycle } from "./one-cycle";
+import type { EpochRecord } from "./run-files";
+import { standardiseRows } from "./standardise-rows";
+
+/** The features and which rows train and validate. */
+export interface HeadData {
+  features: Float32Array;
+  featureLength: number;
+  classes: number;
+  /** Per training image: its feature rows (index 0 = the plain image, then the augmented views) and class. */
+  train: ReadonlyArray<{ rows: readonly number[]; label: number }>;
+  /** Per validation image: its plain-image row and class. */
+  valid: ReadonlyArray<{ row: number; label: number }>;
+}
+
+/** Hyper-parameters (the project's `train` section, resolved). */
+export interface HeadSettings {
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+  dropout: number;
+  weightDecay: number;
+  seed: number;
+}
+
+/** A trained head, its standardisation and the epoch table. */
+export interface TrainedHead {
+  head: LinearHead;
+  mean: Float32Array;
+  std: Float32Array;
+  epochs: EpochRecord[];
+  /** Log-probabilities of any row of `features` (standardised with mean/std here). */
+  logProbabilities(row: number): Float64Array;
+}
+
+/** Parameters of trainHead. */
+export interface TrainHeadParams {
+  data: HeadData;
+  settings: HeadSettings;
+  signal?: AbortSignal;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+/** fastai's Recorder smooths the training loss with an exponential moving average (beta 0.98), debiased. */
+const SMOOTH_BETA = 0.98;
+
+/** Trains the head; each epoch shows every training image once in each of its views, in a seeded random order. */
+export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
+  const { data, settings, signal } = params;
+  const f = data.featureLength;
+  const trainRows = data.train.flatMap((item) => item.rows);
+  const standardised = standardiseRows({
+    features: data.features,
+    featureLength: f,
+    // Statistics of the plain training images: the distribution the head meets when predicting.
+    statsRows: data.train.map((item) => item.rows[0]),
+    rows: [...trainRows, ...data.valid.map((item) => item.row)],
+  });
+  const x = standardised.data;
+  const at = (row: number) => standardised.index.get(row) as number;
+  const head = new LinearHead(f, data.classes);
+  const random = createSeededRandom(settings.seed).derive(0x4ead);
+  // Every view of every training image once per epoch: the cached views act as extra (augmented) images.
+  const samples = data.train.flatMap((item) => item.rows.map((row) => ({ row: at(row), label: item.label })));
+  // fastai's training DataLoader drops the last partial batch (drop_last=shuffle); keep at least one step.
+  const stepsPerEpoch = Math.max(1, Math.floor(samples.length / settings.batchSize));
+  const totalSteps = stepsPerEpoch * settings.epochs;
+  const epochs: EpochRecord[] = [];
+  let smooth = 0;
+  let smoothCount = 0;
+  let step = 0;
+  for (let epoch = 0; epoch < settings.epochs; epoch++) {
+    throwIfAborted(signal, "training");
+    const started = performance.now();
+    const epochRandom = random.derive(epoch);
+    const order = epochRandom.shuffle(samples);
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const batch = order.slice(s * settings.batchSize, (s + 1) * settings.batchSize);
+      const { lr, mom } = oneCycle(settings.learningRate, step / totalSteps);
+      const loss = head.trainStep(x, batch.map((item) => item.row), batch.map((item) => item.label), { lr, mom, weightDecay: settings.weightDecay, dropout: settings.dropout, random: epochRandom });
+      step += 1;
+      smooth = SMOOTH_BETA * smooth + (1 - SMOOTH_BETA) * loss;
+      smoothCount += 1;
+    }
+    const { validLoss, errorRate } = evaluate(head, x, f, data.valid.map((item) => ({ row: at(item.row), label: item.label })));
+    const record: EpochRecord = { epoch, trainLoss: smooth / (1 - SMOOTH_BETA ** smoothCount), validLoss, errorRate, seconds: (performance.now() - started) / 1000 };
+    epochs.push(record);
+    params.onEpoch?.(record);
+    // Let a Ctrl-C (or any abort) reach us between epochs: the loop itself never yields.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throwIfAborted(signal, "training");
+  const { mean, std } = standardised;
+  // float32, as in the standardised copy the head was trained and validated on.
+  const scratch = new Float32Array(f);
+  return {
+    head,
+    mean,
+    std,
+    epochs,
+    logProbabilities(row) {
+      const base = row * f;
+      for (let i = 0; i < f; i++) scratch[i] = (data.features[base + i] - mean[i]) / std[i];
+      const out = new Float64Array(data.classes);
+      head.logProbabilities(scratch, 0, out);
+      return out;
+    },
+  };
+}
+
+/** Mean cross-entropy and error rate (argmax, first class on ties) over standardised rows. */
+function evaluate(head: LinearHead, x: Float32Array, f: number, items: ReadonlyArray<{ row: number; label: number }>): { validLoss: number; errorRate: number } {
+  if (items.length === 0) return { validLoss: Number.NaN, errorRate: Number.NaN };
+  const out = new Float64Array(head.classes);
+  let loss = 0;
+  let errors = 0;
+  for (const item of items) {
+    head.logProbabilities(x, item.row * f, out);
+    loss -= out[item.label];
+    if (argmax(out) !== item.label) errors += 1;
+  }
+  return { validLoss: loss / items.length, errorRate: errors / items.length };
+}
+
+/** Index of the largest value; the first one on ties. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}

@@ -1,0 +1,174 @@
+/**
+ * `train`: fastai lesson 2's DataBlock + vision_learner + fine_tune, with the pretrained backbone frozen (tfjs
+ * cannot back-propagate through convolutions): cached backbone features → a dropout + dense + softmax head.
+ * Writes runs/<run-id>/{head,metrics,predictions,run}.json (see run-files.ts).
+ */
+import type { FetchLike } from "../backbone/download-model";
+import type { ProjectConfig } from "../project/project-config";
+import { throwIfAborted } from "../shared/errors";
+import type { OperationOptions } from "../shared/progress";
+import { newRunId } from "./new-run-id";
+import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
+import type { EpochRecord, RunHead, RunMetrics, RunPrediction } from "./run-files";
+import { TrainSettingsError } from "./train-errors";
+import { argmax, trainHead, type HeadSettings, type TrainedHead } from "./train-head";
+import { writeRun } from "./write-run";
+
+/** Parameters of train. */
+export interface TrainParams extends OperationOptions {
+  projectDir: string;
+  config: ProjectConfig;
+  /** Overrides train.epochs. */
+  epochs?: number;
+  /** Id, model.json path/folder or URL; overrides DEEPFAKE_STUDIO_BACKBONE and train.backbone. */
+  backbone?: string;
+  /** Overrides train.learningRate (e.g. the value `--lr-find` suggested). */
+  learningRate?: number;
+  /** Overrides train.augmentViews. */
+  augmentViews?: number;
+  /** Called after every epoch, as fastai prints its table row. */
+  onEpoch?: (record: EpochRecord) => void;
+  env?: NodeJS.ProcessEnv;
+  fetch?: FetchLike;
+  /** Memory cap for the features; default min(2 GiB, half the RAM). */
+  maxFeatureBytes?: number;
+}
+
+/** What a finished run produced. */
+export interface TrainResult {
+  runId: string;
+  runDir: string;
+  metrics: RunMetrics;
+  /** Feature vectors read from the project cache vs computed by the backbone in this run. */
+  featureCache: { hits: number; computed: number };
+}
+
+/** runs/<id>/run.json: how the run was made (settings, backbone, cache), for people and audits. */
+export interface RunRecord {
+  runId: string;
+  createdAt: string;
+  dataDir: string;
+  settings: HeadSettings & { validPct: number; augmentViews: number };
+  categories: string[];
+  backbone: RunHead["backbone"] & { description: string; featureLength: number };
+  preprocess: RunHead["preprocess"];
+  featureCache: { dir: string; hits: number; computed: number };
+  unreadable: Array<{ file: string; reason: string }>;
+  warnings: string[];
+  node: string;
+}
+
+/** Trains a head on the project's images and writes the run folder; returns its id, folder and metrics. */
+export async function train(params: TrainParams): Promise<TrainResult> {
+  const started = performance.now();
+  const settings = resolveSettings(params);
+  const augmentViews = params.augmentViews ?? params.config.train.augmentViews;
+  if (!Number.isInteger(augmentViews) || augmentViews < 0 || augmentViews > 16) throw new TrainSettingsError(`augmentViews must be a whole number from 0 to 16, not ${augmentViews}.`);
+  const runId = newRunId();
+  const createdAt = new Date().toISOString();
+
+  const data = await prepareTrainingData({ ...params, augmentViews });
+  throwIfAborted(params.signal, "training");
+  const headStarted = performance.now();
+  params.onProgress?.({ event: "phase", phase: "head", message: `Training the head: ${settings.epochs} epoch(s), lr ${settings.learningRate}` });
+  const trained = await trainHead({
+    data: {
+      features: data.features,
+      featureLength: data.info.featureLength,
+      classes: data.labels.length,
+      train: data.items.filter((item) => item.split === "train").map((item) => ({ rows: item.rows, label: item.labelIndex })),
+      valid: data.items.filter((item) => item.split === "valid").map((item) => ({ row: item.rows[0], label: item.labelIndex })),
+    },
+    settings,
+    signal: params.signal,
+    onEpoch: params.onEpoch,
+  });
+  const predictions = predictAll(data, trained);
+  const headSeconds = (performance.now() - headStarted) / 1000;
+
+  const metrics: RunMetrics = {
+    runId,
+    createdAt,
+    seed: settings.seed,
+    validPct: params.config.train.validPct,
+    epochs: trained.epochs,
+    errorRate: trained.epochs[trained.epochs.length - 1].errorRate,
+    confusion: confusionOf(data.labels, predictions),
+    counts: data.counts,
+    phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
+    unreadable: data.unreadable.map((entry) => entry.file),
+  };
+  const head: RunHead = {
+    labels: data.labels,
+    featureLength: data.info.featureLength,
+    mean: Array.from(trained.mean),
+    std: Array.from(trained.std),
+    weights: Array.from(trained.head.weights),
+    bias: Array.from(trained.head.bias),
+    backbone: data.info.backbone,
+    preprocess: data.preprocess,
+  };
+  const record: RunRecord = {
+    runId,
+    createdAt,
+    dataDir: data.dataDir,
+    settings: { ...settings, validPct: params.config.train.validPct, augmentViews },
+    categories: data.labels,
+    backbone: { ...data.info.backbone, description: data.info.description, featureLength: data.info.featureLength },
+    preprocess: data.preprocess,
+    featureCache: data.cache,
+    unreadable: data.unreadable,
+    warnings: data.warnings,
+    node: process.version,
+  };
+  throwIfAborted(params.signal, "training");
+  params.onProgress?.({ event: "phase", phase: "write", message: `Writing run ${runId}` });
+  const runDir = await writeRun({
+    projectDir: params.projectDir,
+    runId,
+    files: { "head.json": head, "metrics.json": metrics, "predictions.json": predictions, "run.json": record },
+    signal: params.signal,
+  });
+  return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
+}
+
+/** The project's train section with the call's overrides, checked. */
+function resolveSettings(params: TrainParams): HeadSettings {
+  const train = params.config.train;
+  const settings: HeadSettings = {
+    epochs: params.epochs ?? train.epochs,
+    learningRate: params.learningRate ?? train.learningRate,
+    batchSize: train.batchSize,
+    dropout: train.dropout,
+    weightDecay: train.weightDecay,
+    seed: train.seed,
+  };
+  if (!Number.isInteger(settings.epochs) || settings.epochs < 1 || settings.epochs > 1000) {
+    throw new TrainSettingsError(`epochs must be a whole number from 1 to 1000, not ${settings.epochs}.`, "Pass --epochs N (fastai's fine_tune(N)); 10–20 suits a frozen backbone.");
+  }
+  if (!(settings.learningRate > 0 && settings.learningRate <= 10)) {
+    throw new TrainSettingsError(`The learning rate must be above 0 and at most 10, not ${settings.learningRate}.`, "Run `deepfake-studio train --lr-find` for a suggestion.");
+  }
+  return settings;
+}
+
+/** Every readable image, plain view, through the trained head: the cleaner's input. */
+function predictAll(data: PreparedData, trained: TrainedHead): RunPrediction[] {
+  return data.items.map((item) => {
+    const logP = trained.logProbabilities(item.rows[0]);
+    const probabilities: Record<string, number> = {};
+    data.labels.forEach((label, k) => {
+      probabilities[label] = Math.exp(logP[k]);
+    });
+    return { file: item.relative, split: item.split, label: item.label, predicted: data.labels[argmax(logP)], probabilities, loss: -logP[item.labelIndex] };
+  });
+}
+
+/** matrix[actual][predicted] over the validation split. */
+function confusionOf(labels: string[], predictions: readonly RunPrediction[]): RunMetrics["confusion"] {
+  const matrix = labels.map(() => labels.map(() => 0));
+  for (const prediction of predictions) {
+    if (prediction.split === "valid") matrix[labels.indexOf(prediction.label)][labels.indexOf(prediction.predicted)] += 1;
+  }
+  return { labels, matrix };
+}
