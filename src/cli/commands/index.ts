@@ -2,14 +2,20 @@
 import type { Command } from "commander";
 import { registerBackboneCommand } from "./backbone";
 import { registerCleanCommand } from "./clean";
+import { registerDemoCommand } from "./demo";
 import { registerExportCommands } from "./export";
 import { registerGatherCommands } from "./gather";
 import { registerInitCommand } from "./project";
+import { registerSpaceCommands } from "./space";
+import { registerTrainCommand } from "./train";
 
 export function registerCommands(program: Command): void {
   registerInitCommand(program);
   registerGatherCommands(program);
   registerBackboneCommand(program);
+  registerTrainCommand(program);
   registerCleanCommand(program);
   registerExportCommands(program);
+  registerSpaceCommands(program);
+  registerDemoCommand(program);
 }
