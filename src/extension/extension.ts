@@ -1,24 +1,85 @@
-/** VS Code entry point: thin glue over src/core. Heavy modules load on first use, not at activation. */
+/**
+ * VS Code entry point: thin glue over src/core. activate() only registers commands, views and a watcher;
+ * the core (sharp, tfjs, onnxruntime…) is loaded on first use, never here.
+ */
 import * as vscode from "vscode";
+import { exportRun, predictImages } from "./commands/model-commands";
+import { newProject, openProjectFile, openSettings, updateProjectContext } from "./commands/project-commands";
+import { gatherImages, importImages } from "./commands/gather-commands";
+import { createSpace, deployToHub } from "./commands/space-commands";
+import { setToken, signOut } from "./commands/token-commands";
+import { openCleaner, openRun, trainModel } from "./commands/train-commands";
+import { StudioLog } from "./log";
+import { ProjectWatcher } from "./project-watcher";
+import type { Studio } from "./studio";
+import { TokenStore } from "./token-store";
+import { DatasetTreeProvider } from "./views/dataset-tree";
+import { RunsTreeProvider } from "./views/runs-tree";
+import { CleanerViewProvider } from "./webviews/cleaner-view";
+import { restoreTrainingPanel } from "./webviews/restore-training-panel";
+import { TrainingPanel } from "./webviews/training-panel";
 
-export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand("deepfakeStudio.newProject", newProject));
+const moduleLoaded = performance.now();
+
+/** What activate returns (for tests and other extensions). */
+export interface DeepfakeStudioApi {
+  /** Milliseconds from this module's first line to the end of activate. */
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
+  const log = new StudioLog();
+  const dataset = new DatasetTreeProvider();
+  const runs = new RunsTreeProvider();
+  const watcher = new ProjectWatcher();
+  let cleaner: CleanerViewProvider | undefined;
+  const refreshViews = () => {
+    dataset.refresh();
+    runs.refresh();
+    void cleaner?.refresh();
+    void updateProjectContext();
+  };
+  const studio: Studio = { context, extensionUri: context.extensionUri, log, tokens: new TokenStore(context.secrets), refreshViews };
+  cleaner = new CleanerViewProvider(context.extensionUri, log, () => watcher.fire());
+
+  const command = (id: string, run: (...args: never[]) => unknown) => vscode.commands.registerCommand(`deepfakeStudio.${id}`, run);
+  context.subscriptions.push(
+    log,
+    watcher,
+    watcher.onDidChange(refreshViews),
+    command("newProject", () => newProject(studio)),
+    command("gather", () => gatherImages(studio)),
+    command("importFolder", (folder?: vscode.Uri) => importImages(studio, folder instanceof vscode.Uri ? folder : undefined)),
+    command("train", () => trainModel(studio)),
+    command("openCleaner", () => openCleaner()),
+    command("export", (run?: RunArgument) => exportRun(studio, runIdOf(run))),
+    command("predict", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => predictImages(studio, clicked, selected)),
+    command("createSpace", () => createSpace(studio)),
+    command("deploy", () => deployToHub(studio)),
+    command("setToken", () => setToken(studio)),
+    command("signOut", () => signOut(studio)),
+    command("showLog", () => log.show()),
+    command("openRun", (run?: RunArgument) => openRun(studio, runIdOf(run))),
+    command("openProjectFile", () => openProjectFile(studio)),
+    command("openSettings", () => openSettings()),
+    command("refresh", () => refreshViews()),
+    vscode.window.createTreeView(DatasetTreeProvider.viewType, { treeDataProvider: dataset }),
+    vscode.window.createTreeView(RunsTreeProvider.viewType, { treeDataProvider: runs }),
+    vscode.window.registerWebviewViewProvider(CleanerViewProvider.viewType, cleaner, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.window.registerWebviewPanelSerializer(TrainingPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreTrainingPanel(studio, panel, state) }),
+  );
+  void updateProjectContext();
+  const activationMs = performance.now() - moduleLoaded;
+  log.info(`Deepfake Studio ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? "" : " (Restricted Mode: read-only)"}.`);
+  return { activationMs };
 }
 
 export function deactivate(): void {}
 
-/** Writes deepfake-studio.json with the defaults into the first workspace folder. */
-async function newProject(): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) {
-    void vscode.window.showErrorMessage("Open a folder first: the project file is written into the workspace.");
-    return;
-  }
-  const { initProject } = await import("../core/project/project-config");
-  try {
-    const file = await initProject({ projectDir: folder.uri.fsPath });
-    await vscode.window.showTextDocument(vscode.Uri.file(file));
-  } catch (error) {
-    void vscode.window.showErrorMessage((error as Error).message);
-  }
+/** A run id (palette, webview) or the Runs view's tree element (context menus pass the element). */
+type RunArgument = string | { runId?: unknown };
+
+function runIdOf(run: RunArgument | undefined): string | undefined {
+  if (typeof run === "string") return run;
+  return typeof run?.runId === "string" ? run.runId : undefined;
 }

@@ -1,0 +1,67 @@
+/** Export Model and Predict Image: core exportModel / predict. */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { Prediction, PredictResult } from "../../core/predict/predict";
+import { loadHeavyCore } from "../core";
+import { reportError, requireTrust } from "../errors";
+import { openProject } from "../project";
+import { runTask } from "../run-task";
+import type { Studio } from "../studio";
+
+/** Exports a run (default: the latest) to <project>/export as a verified ONNX folder. */
+export async function exportRun(studio: Studio, runId?: string): Promise<void> {
+  const result = await runTask(studio.log, "Exporting the model", async ({ signal, onProgress }) => {
+    requireTrust("Export Model");
+    const { projectDir, config } = await openProject();
+    const { exportModel } = await loadHeavyCore();
+    return exportModel({ projectDir, config, runId: typeof runId === "string" ? runId : undefined, signal, onProgress });
+  });
+  studio.refreshViews();
+  if (!result) return;
+  const megabytes = (result.modelBytes / 1e6).toFixed(1);
+  studio.log.info(`Exported run ${result.runId} to ${result.outDir}: ${result.files.join(", ")}; model.onnx ${megabytes} MB; ONNX vs TensorFlow.js max probability difference ${result.verification.maxProbabilityDifference.toExponential(1)} on ${result.verification.images} probe images.`);
+  const next = await vscode.window.showInformationMessage(`Exported run ${result.runId} to ${result.outDir} (model.onnx ${megabytes} MB, verified).`, "Create Space", "Reveal in Explorer");
+  if (next === "Create Space") await vscode.commands.executeCommand("deepfakeStudio.createSpace");
+  else if (next === "Reveal in Explorer") await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.outDir));
+}
+
+/** Predicts the selected image(s) with the project's export; from the palette it asks for files. */
+export async function predictImages(studio: Studio, clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<void> {
+  let project: Awaited<ReturnType<typeof openProject>>;
+  try {
+    requireTrust("Predict Image");
+    project = await openProject();
+  } catch (error) {
+    await reportError(error, studio.log, "Predict Image");
+    return;
+  }
+  const uris = selected && selected.length > 0 ? selected : clicked instanceof vscode.Uri ? [clicked] : await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFolders: false, openLabel: "Predict", filters: { Images: ["jpg", "jpeg", "png", "webp", "gif", "avif", "tif", "tiff"] } });
+  if (!uris || uris.length === 0) return;
+  const results = await runTask(studio.log, `Predicting ${uris.length === 1 ? path.basename(uris[0].fsPath) : `${uris.length} images`}`, async ({ signal, onProgress }) => {
+    const { predict, DEFAULT_EXPORT_FOLDER } = await loadHeavyCore();
+    return predict({ modelDir: path.join(project.projectDir, DEFAULT_EXPORT_FOLDER), inputs: uris.map((uri) => uri.fsPath), signal, onProgress });
+  });
+  if (!results) return;
+  for (const result of results) studio.log.info(`${result.file}: ${describe(result)}`);
+  const text = results.length === 1 ? `${path.basename(results[0].file)}: ${describe(results[0])}` : `${results.length} images: ${summarise(results)} (details in the log).`;
+  const picked = await vscode.window.showInformationMessage(`${text} A score is a screening signal, not proof.`, "Show log");
+  if (picked) studio.log.show();
+}
+
+function isPrediction(result: PredictResult): result is Prediction {
+  return "label" in result;
+}
+
+function describe(result: PredictResult): string {
+  if (!isPrediction(result)) return `not predicted (${result.error})`;
+  return `${result.label} (${((result.probabilities[result.label] ?? 0) * 100).toFixed(1)}%)`;
+}
+
+function summarise(results: PredictResult[]): string {
+  const counts = new Map<string, number>();
+  for (const result of results) {
+    const key = isPrediction(result) ? result.label : "unreadable";
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([label, count]) => `${count} × ${label}`).join(", ");
+}

@@ -1,0 +1,64 @@
+/** New Project, Open Project File, Open Settings, Show Log. */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { loadCore } from "../core";
+import { reportError, requireTrust } from "../errors";
+import { findProjectDirs, pickProjectDir, PROJECT_FILE } from "../project";
+import { effectiveProjectSettings, SECTION } from "../settings";
+import type { Studio } from "../studio";
+
+/** Writes deepfake-studio.json (the settings seed it) into the workspace folder, or a folder the user picks. */
+export async function newProject(studio: Studio): Promise<void> {
+  try {
+    requireTrust("New Project");
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? (await pickFolder());
+    if (!folder) return;
+    const core = await loadCore();
+    const config = core.parseProjectConfig(seedFromSettings(), "settings (deepfakeStudio.*)");
+    const file = await core.initProject({ projectDir: folder.fsPath, config });
+    studio.log.info(`New project: wrote ${file}`);
+    studio.refreshViews();
+    if (!vscode.workspace.getWorkspaceFolder(folder)) {
+      await vscode.commands.executeCommand("vscode.openFolder", folder);
+      return;
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
+    const next = await vscode.window.showInformationMessage(`Created ${PROJECT_FILE} with ${config.categories.length} categories. Next: gather images.`, "Gather Images");
+    if (next) await vscode.commands.executeCommand("deepfakeStudio.gather");
+  } catch (error) {
+    await reportError(error, studio.log, "New Project");
+  }
+}
+
+/** The project file fields New Project takes from the settings. */
+function seedFromSettings(): Record<string, unknown> {
+  const settings = effectiveProjectSettings();
+  const train: Record<string, unknown> = { validPct: settings["train.validPct"], seed: settings["train.seed"], epochs: settings["train.epochs"] };
+  if (typeof settings["train.backbone"] === "string" && settings["train.backbone"].trim() !== "") train.backbone = settings["train.backbone"];
+  return { categories: settings.categories, maxImages: settings.maxImages, resizeMax: settings.resizeMax, train };
+}
+
+async function pickFolder(): Promise<vscode.Uri | undefined> {
+  const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: "Create project here", title: "Deepfake Studio: folder for the new project" });
+  return picked?.[0];
+}
+
+/** Opens deepfake-studio.json in an editor. */
+export async function openProjectFile(studio: Studio): Promise<void> {
+  try {
+    const projectDir = await pickProjectDir();
+    await vscode.window.showTextDocument(vscode.Uri.file(path.join(projectDir, PROJECT_FILE)));
+  } catch (error) {
+    await reportError(error, studio.log, "Open Project File");
+  }
+}
+
+/** Opens the settings UI on this extension's settings. */
+export async function openSettings(): Promise<void> {
+  await vscode.commands.executeCommand("workbench.action.openSettings", `@ext:${"deepfake-studio.deepfake-studio"} ${SECTION}`);
+}
+
+/** True when some workspace folder holds a project (for the context key the views' welcome content uses). */
+export async function updateProjectContext(): Promise<void> {
+  await vscode.commands.executeCommand("setContext", "deepfakeStudio.hasProject", (await findProjectDirs()).length > 0);
+}

@@ -1,0 +1,79 @@
+/** Train (live Training panel), Open Run, Open Cleaner. */
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { RunView } from "../../shared/protocol";
+import { loadCore, loadHeavyCore } from "../core";
+import { asStudioError, reportError, requireTrust } from "../errors";
+import { openProject, pickProjectDir } from "../project";
+import { runTask } from "../run-task";
+import { listRuns, readMetrics } from "../runs";
+import type { Studio } from "../studio";
+import { runViewOf, TrainingPanel } from "../webviews/training-panel";
+import { formatPercent } from "../views/runs-tree";
+
+/** Trains a head on the project's images; the Training panel shows each epoch as it ends. */
+export async function trainModel(studio: Studio): Promise<void> {
+  let panel: TrainingPanel | undefined;
+  let live: RunView | undefined;
+  const result = await runTask(studio.log, "Training", async ({ signal, onProgress, report }) => {
+    requireTrust("Train");
+    const { projectDir, config } = await openProject();
+    const totalEpochs = config.train.epochs;
+    live = { runId: "new run", status: "running", totalEpochs, epochs: [] };
+    panel = TrainingPanel.show(studio.extensionUri, studio.log, live);
+    const { train } = await loadHeavyCore();
+    return train({
+      projectDir,
+      config,
+      signal,
+      onProgress,
+      onEpoch: (record) => {
+        // Core counts epochs from 0, as fastai's table does; the progress text counts from 1.
+        const line = `epoch ${record.epoch + 1}/${totalEpochs}: train loss ${record.trainLoss.toFixed(4)}, valid loss ${record.validLoss.toFixed(4)}, error rate ${formatPercent(record.errorRate)} (${record.seconds.toFixed(2)} s)`;
+        studio.log.info(line);
+        report(line);
+        panel?.addEpoch({ epoch: record.epoch, trainLoss: record.trainLoss, validLoss: record.validLoss, errorRate: record.errorRate, seconds: record.seconds });
+      },
+    }).catch((error: unknown) => {
+      const cancelled = asStudioError(error)?.code === "cancelled";
+      if (live) panel?.setRun({ ...live, epochs: [], status: cancelled ? "cancelled" : "failed", message: asStudioError(error)?.message ?? "Training failed; see the log." });
+      throw error;
+    });
+  });
+  studio.refreshViews();
+  if (!result) return;
+  panel?.setRun(runViewOf(result.metrics));
+  studio.log.info(`Run ${result.runId}: error rate ${formatPercent(result.metrics.errorRate)}; feature cache ${result.featureCache.hits} hit(s), ${result.featureCache.computed} computed; ${result.runDir}`);
+  const next = await vscode.window.showInformationMessage(`Run ${result.runId}: error rate ${formatPercent(result.metrics.errorRate)}. Clean the data by its highest losses, then train again.`, "Open Cleaner", "Export Model");
+  if (next === "Open Cleaner") await vscode.commands.executeCommand("deepfakeStudio.openCleaner");
+  else if (next === "Export Model") await vscode.commands.executeCommand("deepfakeStudio.export", result.runId);
+}
+
+/** Shows a past run (the given id, or one the user picks) in the Training panel. */
+export async function openRun(studio: Studio, runId?: string): Promise<void> {
+  try {
+    const projectDir = await pickProjectDir({ quiet: true });
+    const runs = await listRuns(projectDir);
+    const id = typeof runId === "string" ? runId : (await vscode.window.showQuickPick(runs.map((run) => ({ label: run.runId, description: run.metrics ? `error rate ${formatPercent(run.metrics.errorRate)}` : "", id: run.runId })), { placeHolder: "Which run?" }))?.id;
+    if (!id) return;
+    const run = runs.find((candidate) => candidate.runId === id);
+    if (!run) {
+      const { findRun } = await loadCore();
+      await findRun({ projectDir, runId: id }); // throws the core's "no such run" error with the list
+      return;
+    }
+    const metrics = await readMetrics(run.runDir);
+    if (!metrics) {
+      void vscode.window.showWarningMessage(`Run ${id} has no readable metrics.json (${path.join(run.runDir, "metrics.json")}).`);
+      return;
+    }
+    TrainingPanel.show(studio.extensionUri, studio.log, runViewOf(metrics));
+  } catch (error) {
+    await reportError(error, studio.log, "Open Run");
+  }
+}
+
+/** Reveals the Cleaner view. */
+export async function openCleaner(): Promise<void> {
+  await vscode.commands.executeCommand("deepfakeStudio.cleaner.focus");
+}

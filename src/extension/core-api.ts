@@ -1,0 +1,12 @@
+/**
+ * The heavy core operations (gather, import, train, export, predict, Space, deploy), loaded on first use (see
+ * core.ts), never at activation: the packaged extension bundles this file separately (out/dist/core-api.js).
+ * Glue only; no logic here.
+ */
+export { gather } from "../core/gather/gather";
+export { importFolder } from "../core/gather/import-folder";
+export { train } from "../core/train/train";
+export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
+export { predict } from "../core/predict/predict";
+export { createSpace } from "../core/space/create-space";
+export { deploySpace } from "../core/hub/deploy-space";

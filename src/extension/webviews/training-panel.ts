@@ -1,0 +1,124 @@
+/** The Training panel: loss curves, error rate per epoch and the confusion matrix of one run; live during Train. */
+import * as vscode from "vscode";
+import type { RunMetrics } from "../../core/train/run-files";
+import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingToWebview } from "../../shared/protocol";
+import type { StudioLog } from "../log";
+import { localRoots, renderWebviewHtml } from "./webview-html";
+
+/** The run view of a finished run's metrics.json. */
+export function runViewOf(metrics: RunMetrics): RunView {
+  return {
+    runId: metrics.runId,
+    status: "done",
+    totalEpochs: metrics.epochs.length,
+    epochs: metrics.epochs.map(({ epoch, trainLoss, validLoss, errorRate, seconds }) => ({ epoch, trainLoss, validLoss, errorRate, seconds })),
+    errorRate: metrics.errorRate,
+    confusion: metrics.confusion,
+    counts: metrics.counts,
+  };
+}
+
+/** One panel, reused for whichever run is shown (webview-sample's currentPanel pattern). */
+export class TrainingPanel implements vscode.Disposable {
+  static readonly viewType = "deepfakeStudio.training";
+  private static current: TrainingPanel | undefined;
+  private run: RunView;
+  private ready = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: StudioLog,
+    run: RunView,
+  ) {
+    this.run = run;
+    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "studio.svg");
+    this.render();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+    );
+  }
+
+  /** Shows `run` in the panel (creating it if needed). */
+  static show(extensionUri: vscode.Uri, log: StudioLog, run: RunView): TrainingPanel {
+    const existing = TrainingPanel.current;
+    if (existing) {
+      existing.panel.reveal(undefined, true);
+      existing.setRun(run);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(TrainingPanel.viewType, title(run), { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localRoots(extensionUri) });
+    TrainingPanel.current = new TrainingPanel(panel, extensionUri, log, run);
+    return TrainingPanel.current;
+  }
+
+  /** Re-creates the panel after a reload (registerWebviewPanelSerializer). */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: StudioLog, run: RunView): void {
+    TrainingPanel.current?.dispose();
+    TrainingPanel.current = new TrainingPanel(panel, extensionUri, log, run);
+  }
+
+  /** Replaces the whole run shown. */
+  setRun(run: RunView): void {
+    this.run = run;
+    this.panel.title = title(run);
+    this.post({ type: "training/run", run });
+  }
+
+  /** Adds one epoch row (live training). */
+  addEpoch(epoch: EpochView): void {
+    this.run = { ...this.run, epochs: [...this.run.epochs, epoch] };
+    this.post({ type: "training/epoch", runId: this.run.runId, epoch, totalEpochs: this.run.totalEpochs });
+  }
+
+  private render(): void {
+    this.panel.title = title(this.run);
+    this.panel.webview.html = renderWebviewHtml({
+      webview: this.panel.webview,
+      extensionUri: this.extensionUri,
+      title: "Training",
+      script: "training.js",
+      style: "training.css",
+      body: '<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>',
+    });
+  }
+
+  private post(message: TrainingToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseTrainingFromWebview(raw);
+    if (!message) {
+      this.log.warn("Training panel: ignored a malformed message from the webview.");
+      return;
+    }
+    switch (message.type) {
+      case "training/ready":
+        this.ready = true;
+        this.post({ type: "training/run", run: this.run });
+        break;
+      case "training/openCleaner":
+        await vscode.commands.executeCommand("deepfakeStudio.openCleaner");
+        break;
+      case "training/export":
+        await vscode.commands.executeCommand("deepfakeStudio.export", message.runId);
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  dispose(): void {
+    if (TrainingPanel.current === this) TrainingPanel.current = undefined;
+    this.panel.dispose();
+    while (this.disposables.length > 0) this.disposables.pop()?.dispose();
+  }
+}
+
+function title(run: RunView): string {
+  return run.status === "running" ? "Training…" : `Run ${run.runId}`;
+}

@@ -1,0 +1,46 @@
+// Bundles with esbuild into out/dist/ (gitignored): the webview scripts (webview/*.js, browser IIFE) and the extension (*.js, Node CJS).
+// The extension is three files: extension.js (activation glue), core-light.js and core-api.js (loaded on first use).
+// Native or file-reading packages stay external and ship in node_modules (see .vscodeignore).
+// Usage: node webview/build.mjs [--watch] [--minify]
+import * as esbuild from "esbuild";
+import { fileURLToPath } from "node:url";
+import * as path from "node:path";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const watch = process.argv.includes("--watch");
+const minify = process.argv.includes("--minify");
+
+/** Node packages the extension loads at run time from node_modules: native code, .wasm files, or files they resolve. */
+export const EXTERNALS = ["vscode", "sharp", "onnxruntime-node", "onnxruntime-web", "@tensorflow/*", "nsfwjs", "@vladmandic/face-api"];
+
+const common = { bundle: true, minify, sourcemap: minify ? false : "linked", logLevel: "warning", absWorkingDir: root };
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { "webview/cleaner": "webview/cleaner.ts", "webview/training": "webview/training.ts" },
+    outdir: "out/dist",
+    platform: "browser",
+    format: "iife",
+    target: "chrome120",
+  },
+  {
+    ...common,
+    entryPoints: { extension: "src/extension/extension.ts", "core-light": "src/extension/core-light.ts", "core-api": "src/extension/core-api.ts" },
+    outdir: "out/dist",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    // The glue loads the two core files lazily with require("./core-…"): keep those calls as they are.
+    external: [...EXTERNALS, "./core-light", "./core-api"],
+  },
+];
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log("esbuild: watching");
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+  console.log(`esbuild: out/dist/ bundled in ${Date.now() - started} ms`);
+}
