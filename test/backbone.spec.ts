@@ -19,6 +19,7 @@ import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbon
 import { StudioError } from "../src/core/shared/errors";
 import type { ProgressEvent } from "../src/core/shared/progress";
 import { loadTensorflow } from "../src/core/shared/tensorflow";
+import { rejectsWith } from "./support/assertions";
 
 const SIZE = 224;
 const PER_IMAGE = SIZE * SIZE * 3;
@@ -39,17 +40,6 @@ async function sha256Of(file: string): Promise<string> {
   return createHash("sha256").update(await fs.readFile(file)).digest("hex");
 }
 
-/** Asserts that `promise` rejects with a StudioError of `code` and returns it for more checks. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<StudioError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected a rejection with code ${code}`);
-}
 
 /** A local stand-in for the Teachable Machine host: serves one model folder and counts requests. */
 interface ModelServer {

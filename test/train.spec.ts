@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { formatEpoch } from "../src/cli/commands/train";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
-import { CancelledError, StudioError } from "../src/core/shared/errors";
+import { CancelledError } from "../src/core/shared/errors";
 import type { ProgressEvent } from "../src/core/shared/progress";
 import { listRuns } from "../src/core/train/list-runs";
 import { lrFind } from "../src/core/train/lr-find";
@@ -19,6 +19,7 @@ import { randomSplitter } from "../src/core/train/random-splitter";
 import type { RunHead, RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train, type RunRecord, type TrainResult } from "../src/core/train/train";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { rejectsWith } from "./support/assertions";
 
 /** 150 real + 150 swapped faces: 60 validation images, enough for the error rate to mean something. */
 const PER_CLASS = 150;
@@ -60,17 +61,6 @@ async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await fs.readFile(file, "utf8")) as T;
 }
 
-/** Asserts that `promise` rejects with a StudioError of `code` and returns it. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<StudioError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof StudioError, `expected a StudioError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected a rejection with code ${code}`);
-}
 
 /** Folder entries, or [] when the folder does not exist. */
 async function entries(dir: string): Promise<string[]> {
