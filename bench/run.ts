@@ -3,6 +3,7 @@
  * Usage: node out/bench/run.js [gather] [features] [train] [faces]   (default: all)
  */
 import * as os from "node:os";
+import { benchCheck } from "./check";
 import { benchFaceDataset } from "./face-dataset";
 import { benchFeaturesOnnx } from "./features-onnx";
 import { benchFeaturesTfjs } from "./features-tfjs";
@@ -36,6 +37,10 @@ const benches: Record<string, Bench> = {
     const row = (name: string, r: typeof run.emptyCache) =>
       `| train 400 images (${run.augmentViews} augmented views), ${name} | ${fixed(r.seconds, 2)} s | decode ${fixed(r.phases.decode, 2)} s, features ${fixed(r.phases.features, 2)} s (${r.featuresComputed} computed, ${r.featuresCached} cached), head ${fixed(r.phases.head, 2)} s; error_rate ${fixed(r.errorRate, 3)} |`;
     return [row("empty feature cache", run.emptyCache), row("cached features", run.warmCache), `| (fastai resnet18 fine_tune on CPU, from the seed notebook) | ~55 s per epoch | 13.9 % error on ~360 web images |`];
+  },
+  async check() {
+    const r = await benchCheck(60);
+    return [`| check, ${r.videoSeconds} s call-like video 640x480 at ${r.fps} fps sampling (${r.frames} frames, ${r.faces} faces), TTA | ${fixed(r.warm.framesPerSecond)} frames/s warm, ${fixed(r.cold.framesPerSecond)} cold | no TTA ${fixed(r.warmNoTta.framesPerSecond)} frames/s; peak RSS ${fixed(r.warm.peakRssMiB, 0)} MiB |`];
   },
   async faces() {
     const faces = await benchFaceDataset(60);

@@ -1,6 +1,7 @@
 /** Every sub-command registers itself here; later capabilities add one line each. */
 import type { Command } from "commander";
 import { registerBackboneCommand } from "./backbone";
+import { registerCheckCommand } from "./check";
 import { registerCleanCommand } from "./clean";
 import { registerDemoCommand } from "./demo";
 import { registerExportCommands } from "./export";
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerExportCommands(program);
   registerSpaceCommands(program);
   registerDemoCommand(program);
+  registerCheckCommand(program);
 }

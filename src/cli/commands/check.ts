@@ -1,0 +1,117 @@
+/** `deepfake-studio check <video|image>…`: frames → faces → a fake-probability timeline, a verdict and a report folder. */
+import { InvalidArgumentError, type Command } from "commander";
+import * as path from "node:path";
+import { checkMedia } from "../../core/check/check-media";
+import type { CheckResult, MediaCheckError } from "../../core/check/check-types";
+import type { FaceDetectorKind } from "../../core/check/detect-frame-faces";
+import { formatTimestamp } from "../../core/check/format-timestamp";
+import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
+import { StudioError } from "../../core/shared/errors";
+import { cliContext } from "../main";
+import { printProgress } from "../output";
+import { projectDirOf } from "./context";
+
+/** Options of `check`. */
+interface CheckOptions {
+  fps: number;
+  json?: boolean;
+  model?: string;
+  out?: string;
+  report: boolean;
+  threshold: number;
+  fakeLabel?: string;
+  detector: FaceDetectorKind;
+  margin?: number;
+  maxSide: number;
+  tta: boolean;
+}
+
+/** Default report folder, inside the project folder. */
+const DEFAULT_REPORT_FOLDER = "check-report";
+
+/** Adds `check <inputs...>`. */
+export function registerCheckCommand(program: Command): void {
+  program
+    .command("check <inputs...>")
+    .description("check videos (MP4, MOV, WebM, MKV; needs ffmpeg) and images (JPEG, PNG) for face swaps with an export: frames sampled with ffmpeg, faces found and cropped as in training, scored; prints a summary and writes a report folder per input (worst frames, timeline chart). Exit code 0 when at least one input was checked, 1 when none was")
+    .option("--fps <n>", "video frames sampled per second", parseNumber, 2)
+    .option("--json", "print the full results as JSON (unreadable inputs: {file, error, code, hint})")
+    .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
+    .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project)`)
+    .option("--no-report", "do not write report folders")
+    .option("--threshold <p>", "a face at or above this fake probability counts as flagged", parseNumber, 0.5)
+    .option("--fake-label <label>", 'the label that means manipulated (default: the one containing "fake", else the second)')
+    .option("--detector <kind>", "face detector: fast (Tiny Face Detector, for video) or accurate (SSD MobileNet, as the training crops; ~10x slower)", parseDetector, "fast" as FaceDetectorKind)
+    .option("--margin <m>", "face crop side as a multiple of the landmarks' box (default 1.55, as the reference training crops)", parseNumber)
+    .option("--max-side <px>", "longest side video frames are analysed at", parseNumber, 640)
+    .option("--no-tta", "score one centre crop per face instead of the mean of a plain and a mirrored view (faster, noisier)")
+    .action(async (inputs: string[], options: CheckOptions, command: Command) => {
+      const projectDir = projectDirOf(command);
+      const modelDir = options.model === undefined ? path.join(projectDir, DEFAULT_EXPORT_FOLDER) : path.resolve(options.model);
+      const outDir = !options.report ? undefined : options.out === undefined ? path.join(projectDir, DEFAULT_REPORT_FOLDER) : path.resolve(options.out);
+      // Progress goes to stderr, so `--json` output on stdout stays parseable.
+      const results = await checkMedia({
+        inputs,
+        modelDir,
+        outDir,
+        fps: options.fps,
+        threshold: options.threshold,
+        fakeLabel: options.fakeLabel,
+        detector: options.detector,
+        margin: options.margin,
+        maxSide: options.maxSide,
+        tta: options.tta,
+        onProgress: printProgress(),
+        signal: cliContext.signal,
+      });
+      process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : results.map(describe).join("\n"));
+      if (results.every(isError)) {
+        throw new StudioError(results.length === 1 ? "The file could not be checked." : "None of the given files could be checked.", "nothing-checked",
+          "Pass videos (MP4, MOV, WebM, MKV) or images (JPEG, PNG); the reason for each file is above.");
+      }
+    });
+}
+
+/** A human summary of one result. */
+function describe(result: CheckResult): string {
+  if (isError(result)) return `${result.file}\n  could not be checked: ${result.error}\n${result.hint ? `  ${result.hint}\n` : ""}`;
+  const { summary, verdict, model } = result;
+  const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
+  const lines = [result.file];
+  if (result.video) {
+    const duration = result.video.durationSeconds !== undefined ? `, ${formatTimestamp(result.video.durationSeconds)} long` : "";
+    lines.push(`  video:    ${result.video.container.toUpperCase()} ${result.video.codec} ${result.video.width}x${result.video.height}${duration}; ${summary.frames} frames sampled at ${result.video.sampledFps} fps in ${result.seconds.toFixed(1)} s`);
+  }
+  lines.push(`  faces:    ${summary.faces} in ${summary.framesWithFaces} of ${summary.frames} frame(s); ${summary.facesAboveThreshold} at or above ${Math.round(result.threshold * 100)}% "${model.fakeLabel}"${summary.shareAboveThreshold === null ? "" : ` (${percent(summary.shareAboveThreshold)})`}`);
+  if (summary.framesWithoutFaces > 0) {
+    const ranges = summary.noFaceRanges.slice(0, 6).map((range) => (result.kind === "image" ? "the image" : formatTimestamp(range.start) + (range.frames > 1 ? `–${formatTimestamp(range.end)}` : ""))).join(", ");
+    lines.push(`  no face:  ${summary.framesWithoutFaces} frame(s): ${ranges}${summary.noFaceRanges.length > 6 ? ", …" : ""}`);
+  }
+  if (summary.worst.length > 0) {
+    lines.push("  worst moments:");
+    for (const [rank, moment] of summary.worst.entries()) {
+      const when = result.kind === "video" ? formatTimestamp(moment.time).padStart(7) : "  image";
+      lines.push(`    ${rank + 1}. ${when}  ${percent(moment.probability).padStart(6)}  face ${moment.faceIndex + 1}${moment.image ? `  ${path.relative(process.cwd(), moment.image)}` : ""}`);
+    }
+  }
+  lines.push(`  verdict:  ${verdict.text}`);
+  for (const warning of result.warnings) lines.push(`  warning:  ${warning}`);
+  if (result.report) lines.push(`  report:   ${path.relative(process.cwd(), result.report.markdown) || result.report.markdown}${result.report.timelinePng ? ` (timeline: ${path.basename(result.report.timelinePng)})` : ""}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function isError(result: CheckResult): result is MediaCheckError {
+  return "error" in result;
+}
+
+function parseNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return parsed;
+}
+
+function parseDetector(value: string): FaceDetectorKind {
+  if (value !== "fast" && value !== "accurate") throw new InvalidArgumentError(`expected "fast" or "accurate", got "${value}"`);
+  return value;
+}
+

@@ -1,0 +1,21 @@
+/** Errors the check reports on purpose: a media file it cannot read, or a missing ffmpeg. */
+import { StudioError } from "../shared/errors";
+
+/** Why one input could not be checked (or could only partly be). */
+export type MediaReadReason = "missing" | "not-a-file" | "empty" | "unsupported-container" | "unreadable" | "no-video-stream" | "damaged";
+
+/** One input file could not be read; check turns it into an `{ file, error }` entry instead of stopping. */
+export class MediaReadError extends StudioError {
+  constructor(readonly reason: MediaReadReason, message: string, hint?: string) {
+    super(message, `media-${reason}`, hint);
+  }
+}
+
+/** Videos need the ffmpeg and ffprobe programs, and they were not found (or do not run). */
+export class FfmpegMissingError extends StudioError {
+  constructor(message: string) {
+    super(message, "ffmpeg-missing",
+      "Install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`) " +
+        "or set DEEPFAKE_STUDIO_FFMPEG to the ffmpeg program (ffprobe is looked for next to it). Images (JPEG, PNG) are checked without it.");
+  }
+}

@@ -1,0 +1,141 @@
+/** The result of checking one video or image: what --json prints, report.json holds and the VS Code panel shows. */
+import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
+import type { FaceDetectorKind } from "./detect-frame-faces";
+import type { VideoContainer } from "./probe-video";
+
+/** One face in one frame, scored by the model. */
+export interface CheckedFace {
+  /** The detector's box, frame pixels. */
+  box: FaceBox;
+  /** The detector's confidence, 0-1. */
+  detectorScore: number;
+  /** The square cut out for the model (training framing), frame pixels. */
+  crop: { centre: FacePoint; side: number };
+  /** Probability of the fake label, 0-1. */
+  probability: number;
+  /** Every label's probability. */
+  probabilities: Record<string, number>;
+}
+
+/** One sampled frame; `faces` is empty when no face was found (such frames are counted and listed, not dropped). */
+export interface CheckedFrame {
+  index: number;
+  /** Seconds from the start. */
+  time: number;
+  faces: CheckedFace[];
+}
+
+/** A stretch of frames with no face: first and last frame time. */
+export interface TimeRange {
+  start: number;
+  end: number;
+  frames: number;
+}
+
+/** One of the worst moments: the frame, its worst face, and the report picture. */
+export interface WorstMoment {
+  time: number;
+  frameIndex: number;
+  /** Index in the frame's faces (left to right). */
+  faceIndex: number;
+  probability: number;
+  box: FaceBox;
+  /** The annotated JPEG in the report folder, when a report was written. */
+  image?: string;
+}
+
+/** The numbers a person reads first. */
+export interface CheckSummary {
+  frames: number;
+  framesWithFaces: number;
+  framesWithoutFaces: number;
+  noFaceRanges: TimeRange[];
+  faces: number;
+  facesAboveThreshold: number;
+  /** facesAboveThreshold / faces; null when no face was found. */
+  shareAboveThreshold: number | null;
+  meanProbability: number | null;
+  maxProbability: number | null;
+  /** Highest first. */
+  worst: WorstMoment[];
+  /** The timeline by second: the highest fake probability of any face in that second, null where no face was seen. */
+  perSecond: Array<{ second: number; probability: number | null }>;
+}
+
+/** How the check reads, in words that do not claim more than the model can know. */
+export interface Verdict {
+  level: "likely-manipulated" | "some-moments-flagged" | "not-flagged" | "no-faces";
+  /** One headline, e.g. "Likely manipulated by this model's standards". */
+  headline: string;
+  /** The headline with its numbers and the model's validation error. */
+  text: string;
+}
+
+/** The model the check used. */
+export interface CheckModel {
+  dir: string;
+  labels: string[];
+  fakeLabel: string;
+  fakeLabelReason: "given" | "contains-fake" | "second-label";
+  /** From export/metrics.json; absent when the export has none. */
+  validationErrorRate?: number;
+  validImages?: number;
+  runId?: string;
+}
+
+/** The video's facts and how it was sampled. */
+export interface CheckedVideo {
+  container: VideoContainer;
+  codec: string;
+  width: number;
+  height: number;
+  durationSeconds?: number;
+  frameRate?: number;
+  /** Sampled frames per second. */
+  sampledFps: number;
+  /** Size the frames were analysed at. */
+  frameWidth: number;
+  frameHeight: number;
+}
+
+/** Files of a written report, absolute paths. */
+export interface CheckReportFiles {
+  dir: string;
+  json: string;
+  markdown: string;
+  timelineSvg?: string;
+  timelinePng?: string;
+  worstFrames: string[];
+}
+
+/** A checked file. */
+export interface MediaCheck {
+  file: string;
+  kind: "video" | "image";
+  video?: CheckedVideo;
+  model: CheckModel;
+  detector: FaceDetectorKind;
+  threshold: number;
+  /** Crop side as a multiple of the landmarks' box. */
+  margin: number;
+  /** Whether each face was scored as the mean of a plain and a mirrored view (test-time augmentation). */
+  tta: boolean;
+  frames: CheckedFrame[];
+  summary: CheckSummary;
+  verdict: Verdict;
+  /** Damage read past, faces missed on a still, …: shown with the summary. */
+  warnings: string[];
+  report?: CheckReportFiles;
+  /** Wall-clock seconds of the check. */
+  seconds: number;
+}
+
+/** A file that could not be checked, with the reason. */
+export interface MediaCheckError {
+  file: string;
+  error: string;
+  code: string;
+  hint?: string;
+}
+
+export type CheckResult = MediaCheck | MediaCheckError;

@@ -1,0 +1,80 @@
+/**
+ * Scores face crops with the exported model in batches: crops are queued, and every `batchSize` of them (or at
+ * flush) go through onnxruntime-node in one call. Only the queued crops are held, so memory stays bounded.
+ */
+import { InvalidExportError } from "../predict/predict-errors";
+import type { LoadedExport } from "../predict/load-export";
+import { loadImageTensor } from "../predict/load-image-tensor";
+import { runOnnx, type OnnxSession } from "../onnx/onnx-session";
+
+/** Queues crops and resolves each with its probabilities (labels.json order). */
+export interface FaceScorer {
+  /** Queues one square RGB crop; resolves once its batch has run. */
+  score(crop: { pixels: Uint8Array; size: number }): Promise<Float32Array>;
+  /** Runs whatever is queued; resolves when every queued crop has its probabilities. */
+  flush(): Promise<void>;
+}
+
+/** Parameters of createFaceScorer. */
+export interface CreateFaceScorerParams {
+  session: OnnxSession;
+  exported: Pick<LoadedExport, "modelDir" | "labels" | "preprocess">;
+  /** Crops per onnxruntime call (default 16). */
+  batchSize?: number;
+}
+
+interface Pending {
+  input: Float32Array | Promise<Float32Array>;
+  resolve(probabilities: Float32Array): void;
+  reject(error: unknown): void;
+}
+
+/** Creates a scorer over an open session; crops that are not the model's input size are squish-resized as training did. */
+export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
+  const { session, exported } = params;
+  const [height, width] = exported.preprocess.size;
+  const perImage = height * width * 3;
+  const classes = exported.labels.length;
+  const batchSize = Math.max(1, Math.floor(params.batchSize ?? 16));
+  const batch = new Float32Array(batchSize * perImage);
+  let queue: Pending[] = [];
+  // One batch at a time: runs are chained so the shared input buffer is never written while a run reads it.
+  let running: Promise<void> = Promise.resolve();
+
+  const toInput = (crop: { pixels: Uint8Array; size: number }): Float32Array | Promise<Float32Array> => {
+    if (crop.size === width && crop.size === height) return Float32Array.from(crop.pixels);
+    // Training resized its 224 px crops to the model's size with the recorded kernel (loadImageTensor): do the same.
+    return loadImageTensor({ source: { data: Buffer.from(crop.pixels.buffer, crop.pixels.byteOffset, crop.pixels.byteLength), width: crop.size, height: crop.size }, preprocess: exported.preprocess });
+  };
+
+  const runQueued = (): Promise<void> => {
+    const jobs = queue;
+    queue = [];
+    if (jobs.length === 0) return running;
+    running = running.then(async () => {
+      try {
+        const inputs = await Promise.all(jobs.map((job) => job.input));
+        inputs.forEach((input, slot) => batch.set(input, slot * perImage));
+        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width);
+        if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
+        jobs.forEach((job, slot) => job.resolve(probabilities.slice(slot * classes, (slot + 1) * classes)));
+      } catch (error) {
+        for (const job of jobs) job.reject(error);
+      }
+    });
+    return running;
+  };
+
+  return {
+    score(crop) {
+      return new Promise<Float32Array>((resolve, reject) => {
+        const input = toInput(crop);
+        // A failed resize is reported through this crop's promise when its batch runs, not as an unhandled rejection now.
+        if (input instanceof Promise) input.catch(() => undefined);
+        queue.push({ input, resolve, reject });
+        if (queue.length >= batchSize) void runQueued();
+      });
+    },
+    flush: runQueued,
+  };
+}

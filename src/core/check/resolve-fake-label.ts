@@ -1,0 +1,40 @@
+/** Which of the model's labels means "manipulated": the one given, else the one containing "fake", else the second. */
+import { StudioError } from "../shared/errors";
+
+/** The label whose probability check reports, and its column in the model's output. */
+export interface FakeLabel {
+  label: string;
+  index: number;
+  /** How it was chosen, for the report. */
+  reason: "given" | "contains-fake" | "second-label";
+}
+
+/** Parameters of resolveFakeLabel. */
+export interface ResolveFakeLabelParams {
+  /** labels.json, in output order. */
+  labels: readonly string[];
+  /** --fake-label; matched exactly, then case-insensitively. */
+  requested?: string;
+}
+
+/** Picks the fake label; throws StudioError listing the labels when the requested one does not exist or is ambiguous. */
+export function resolveFakeLabel(params: ResolveFakeLabelParams): FakeLabel {
+  const { labels, requested } = params;
+  const list = labels.map((label) => `"${label}"`).join(", ");
+  if (requested !== undefined) {
+    let index = labels.indexOf(requested);
+    if (index < 0) {
+      const folded = labels.flatMap((label, i) => (label.toLowerCase() === requested.trim().toLowerCase() ? [i] : []));
+      index = folded.length === 1 ? folded[0] : -1;
+    }
+    if (index < 0) throw new StudioError(`The model has no label "${requested}"; its labels are ${list}.`, "fake-label-unknown", "Pass one of them with --fake-label.");
+    return { label: labels[index], index, reason: "given" };
+  }
+  const fakes = labels.flatMap((label, i) => (/fake/i.test(label) ? [i] : []));
+  if (fakes.length === 1) return { label: labels[fakes[0]], index: fakes[0], reason: "contains-fake" };
+  if (fakes.length > 1) {
+    throw new StudioError(`More than one of the model's labels contains "fake" (${fakes.map((i) => `"${labels[i]}"`).join(", ")}), so it is unclear which one means manipulated.`, "fake-label-ambiguous", "Name it with --fake-label.");
+  }
+  if (labels.length < 2) throw new StudioError(`The model has only the label(s) ${list}; a check needs a real and a fake label.`, "fake-label-unknown");
+  return { label: labels[1], index: 1, reason: "second-label" };
+}

@@ -1,0 +1,138 @@
+/**
+ * The "Check for Deepfake" panel's webview bundle (out/dist/webview/check.js) in headless Chromium, under the
+ * panel's CSP, with a stub acquireVsCodeApi: it renders the verdict, the per-second timeline and the worst frames,
+ * seeks the <video> when a thumbnail or a second is clicked, posts only protocol messages, and ignores malformed
+ * ones. Plus the protocol guards both sides use. Skipped where Debian's chromium is missing (CI installs it).
+ */
+import { strict as assert } from "node:assert";
+import { existsSync, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import sharp from "sharp";
+import { parseCheckFromWebview, parseCheckToWebview, type CheckView } from "../src/shared/check-protocol";
+import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
+import { makeTempDir, removeDir } from "./support/temp-dir";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--allow-file-access-from-files"];
+
+/** A view as the extension sends it, with file URLs standing in for webview URIs. */
+function viewFor(dir: string, video: string): CheckView {
+  const url = (name: string) => pathToFileURL(path.join(dir, name)).toString();
+  return {
+    fileName: "call <1>.webm",
+    kind: "video",
+    mediaSrc: pathToFileURL(video).toString(),
+    verdict: { level: "likely-manipulated", headline: "Likely manipulated by this model's standards", text: "Likely manipulated by this model's standards: 5 of 8 face(s) (63%) score at least 50% \"Deepfake\". The model misclassifies 25% of its 52 validation images (export/metrics.json), so treat this as a reason to verify through another channel, not as proof." },
+    fakeLabel: "Deepfake",
+    threshold: 0.5,
+    fps: 2,
+    durationSeconds: 6,
+    counts: { frames: 12, framesWithFaces: 10, framesWithoutFaces: 2, faces: 10, facesAboveThreshold: 5 },
+    perSecond: [0.1, 0.2, null, 0.7, 0.9, 0.8].map((probability, second) => ({ second, probability })),
+    worst: [{ time: 4, probability: 0.9, src: url("worst-1.jpg") }, { time: 3.5, probability: 0.7, src: url("worst-2.jpg") }],
+    noFaceRanges: [{ start: 2, end: 2.5, frames: 2 }],
+    warnings: ["2 of 12 sampled frames had no face (0:02.0–0:02.5); they were not scored."],
+  };
+}
+
+describe("check panel webview", function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let browser: Browser | undefined;
+  let page: Page;
+  let view: CheckView;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install chromium)`);
+      this.skip();
+    }
+    tmp = await makeTempDir("dds-check-webview-");
+    const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#336699" } }).jpeg().toBuffer();
+    for (const name of ["worst-1.jpg", "worst-2.jpg"]) await fs.writeFile(path.join(tmp, name), frame);
+    const video = path.join(tmp, "call.webm");
+    if (await hasFfmpeg()) await ffmpeg(["-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=6", "-c:v", "libvpx", "-b:v", "500k", video]);
+    view = viewFor(tmp, video);
+    const nonce = "dGVzdG5vbmNl";
+    // The panel's policy (check-panel.ts) with file: standing in for webview.cspSource.
+    const csp = `default-src 'none'; img-src file:; media-src file:; style-src file:; script-src 'nonce-${nonce}'; font-src file:`;
+    const stub = path.join(tmp, "stub.js");
+    await fs.writeFile(stub, "window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });\n");
+    const html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
+<link rel="stylesheet" href="${pathToFileURL(path.join(ROOT, "media", "check.css"))}"></head>
+<body><main id="app" aria-busy="true"><p class="notice">Loading…</p></main>
+<script nonce="${nonce}" src="${pathToFileURL(stub)}"></script>
+<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, "out", "dist", "webview", "check.js"))}"></script></body></html>`;
+    await fs.writeFile(path.join(tmp, "index.html"), html);
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage();
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(pathToFileURL(path.join(tmp, "index.html")).toString());
+    await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    assert.deepEqual(violations, [], "no CSP violation while loading");
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (tmp) await removeDir(tmp);
+  });
+
+  it("asks for its view once loaded, then renders the verdict, counts, timeline and worst frames", async () => {
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted), [{ type: "check/ready" }]);
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view });
+    await page.waitForSelector("#verdict");
+    assert.equal(await page.textContent("h1"), "call <1>.webm", "file names are text, never HTML");
+    assert.equal(await page.textContent("#verdict"), "Likely manipulated by this model's standards");
+    assert.match((await page.textContent("#verdict-text")) ?? "", /misclassifies 25% of its 52 validation images/);
+    assert.match((await page.textContent("#counts")) ?? "", /12 frames sampled at 2 fps; 10 face\(s\) in 10 frame\(s\), 5 at or above 50% "Deepfake" \(50\.0%\); 2 frame\(s\) without a face/);
+    assert.equal(await page.locator(".timeline .bar").count(), 6);
+    assert.equal(await page.locator(".timeline .bar.flagged").count(), 3);
+    assert.equal(await page.locator(".timeline .bar.no-face").count(), 1);
+    assert.equal(await page.locator("#worst button.moment").count(), 2);
+    assert.match((await page.textContent("#no-face")) ?? "", /0:02\.0–0:02\.5 \(2 frames\)/);
+    assert.match((await page.textContent(".warnings")) ?? "", /had no face/);
+  });
+
+  it("seeks the video to a worst frame's moment and to a clicked second", async function () {
+    if (!(await hasFfmpeg())) this.skip();
+    await page.waitForFunction(() => ((document.getElementById("player") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
+    await page.locator("#worst button.moment").nth(1).click();
+    await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 3.5) < 0.05);
+    await page.locator("#worst button.moment").nth(0).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 4) < 0.05);
+    await page.locator(".timeline .bar").nth(1).dispatchEvent("click");
+    await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 1) < 0.05);
+  });
+
+  it("posts the report actions and ignores malformed messages", async () => {
+    await page.click("#open-report");
+    await page.click("#reveal-report");
+    const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted.slice(1));
+    assert.deepEqual(posted, [{ type: "check/openReport" }, { type: "check/revealReport" }]);
+    await page.evaluate(() => window.postMessage({ type: "check/view", view: { fileName: "<img src=x onerror=alert(1)>", kind: "video" } }, "*"));
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    assert.equal(await page.textContent("h1"), "call <1>.webm", "a malformed view is ignored");
+  });
+
+  it("protocol guards accept what each side sends and nothing else", () => {
+    const sample = viewFor("/tmp", "/tmp/call.webm");
+    assert.deepEqual(parseCheckToWebview({ type: "check/view", view: sample }), { type: "check/view", view: sample });
+    assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, threshold: 2 } }), undefined);
+    assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, perSecond: [{ second: 0, probability: "high" }] } }), undefined);
+    assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, verdict: { ...sample.verdict, level: "fake" } } }), undefined);
+    assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, worst: Array.from({ length: 51 }, () => sample.worst[0]) } }), undefined);
+    assert.deepEqual(parseCheckFromWebview({ type: "check/ready" }), { type: "check/ready" });
+    assert.deepEqual(parseCheckFromWebview({ type: "check/openReport" }), { type: "check/openReport" });
+    assert.equal(parseCheckFromWebview({ type: "check/openReport", path: "/etc/passwd" }), undefined);
+    assert.equal(parseCheckFromWebview({ type: "check/run" }), undefined);
+    assert.equal(parseCheckFromWebview("check/ready"), undefined);
+  });
+});
