@@ -8,5 +8,6 @@ export { importFolder } from "../core/gather/import-folder";
 export { train } from "../core/train/train";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";
+export { checkMedia } from "../core/check/check-media";
 export { createSpace } from "../core/space/create-space";
 export { deploySpace } from "../core/hub/deploy-space";

@@ -3,6 +3,7 @@
  * the core (sharp, tfjs, onnxruntime…) is loaded on first use, never here.
  */
 import * as vscode from "vscode";
+import { checkForDeepfake } from "./commands/check-commands";
 import { exportRun, predictImages } from "./commands/model-commands";
 import { newProject, openProjectFile, openSettings, updateProjectContext } from "./commands/project-commands";
 import { gatherImages, importImages } from "./commands/gather-commands";
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     command("openCleaner", () => openCleaner()),
     command("export", (run?: RunArgument) => exportRun(studio, runIdOf(run))),
     command("predict", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => predictImages(studio, clicked, selected)),
+    command("check", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => checkForDeepfake(studio, clicked, selected)),
     command("createSpace", () => createSpace(studio)),
     command("deploy", () => deployToHub(studio)),
     command("setToken", () => setToken(studio)),

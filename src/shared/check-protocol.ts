@@ -1,0 +1,99 @@
+/**
+ * The typed message protocol between the extension and the "Check for Deepfake" panel. Both sides import this
+ * file; neither trusts the other: every incoming message goes through a `parse…` guard. No `vscode`, no DOM.
+ */
+
+/** How a check reads (core Verdict["level"]). */
+export type CheckLevel = "likely-manipulated" | "some-moments-flagged" | "not-flagged" | "no-faces";
+
+/** One worst moment with its annotated frame. */
+export interface CheckMomentView {
+  time: number;
+  probability: number;
+  /** webview URI of the annotated JPEG (asWebviewUri of the report file). */
+  src: string;
+}
+
+/** Everything the panel shows about one checked file. */
+export interface CheckView {
+  fileName: string;
+  kind: "video" | "image";
+  /** webview URI of the checked file itself (the <video> or <img> source). */
+  mediaSrc: string;
+  verdict: { level: CheckLevel; headline: string; text: string };
+  fakeLabel: string;
+  threshold: number;
+  /** Sampled frames per second (videos). */
+  fps?: number;
+  durationSeconds?: number;
+  counts: { frames: number; framesWithFaces: number; framesWithoutFaces: number; faces: number; facesAboveThreshold: number };
+  /** The timeline: highest fake probability per second, null where no face was seen. */
+  perSecond: Array<{ second: number; probability: number | null }>;
+  worst: CheckMomentView[];
+  noFaceRanges: Array<{ start: number; end: number; frames: number }>;
+  warnings: string[];
+}
+
+/** Extension → panel. */
+export type CheckToWebview = { type: "check/view"; view: CheckView };
+
+/** Panel → extension. */
+export type CheckFromWebview = { type: "check/ready" } | { type: "check/openReport" } | { type: "check/revealReport" };
+
+/** Bounds a hostile or broken message: a day of video at one point per second, 50 worst frames, 200 warnings. */
+const MAX_SECONDS = 86_400;
+const MAX_WORST = 50;
+const MAX_WARNINGS = 200;
+
+type Guard<T> = (value: unknown) => value is T;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === "string" && value.length <= 100_000;
+const isNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+const isProbability = (value: unknown): value is number => isNumber(value) && value >= 0 && value <= 1;
+const arrayOf = <T>(guard: Guard<T>, max: number) => (value: unknown): value is T[] => Array.isArray(value) && value.length <= max && value.every(guard);
+const isLevel = (value: unknown): value is CheckLevel => value === "likely-manipulated" || value === "some-moments-flagged" || value === "not-flagged" || value === "no-faces";
+
+const isMoment = (value: unknown): value is CheckMomentView => isObject(value) && isNumber(value.time) && isProbability(value.probability) && isString(value.src);
+const isSecond = (value: unknown): value is { second: number; probability: number | null } => isObject(value) && isNumber(value.second) && (value.probability === null || isProbability(value.probability));
+const isRange = (value: unknown): value is { start: number; end: number; frames: number } => isObject(value) && isNumber(value.start) && isNumber(value.end) && isNumber(value.frames);
+const isCounts = (value: unknown): value is CheckView["counts"] =>
+  isObject(value) && ["frames", "framesWithFaces", "framesWithoutFaces", "faces", "facesAboveThreshold"].every((key) => isNumber(value[key]));
+
+/** True when `value` is a complete CheckView. */
+export function isCheckView(value: unknown): value is CheckView {
+  return (
+    isObject(value) &&
+    isString(value.fileName) &&
+    (value.kind === "video" || value.kind === "image") &&
+    isString(value.mediaSrc) &&
+    isObject(value.verdict) && isLevel(value.verdict.level) && isString(value.verdict.headline) && isString(value.verdict.text) &&
+    isString(value.fakeLabel) &&
+    isProbability(value.threshold) &&
+    (value.fps === undefined || isNumber(value.fps)) &&
+    (value.durationSeconds === undefined || isNumber(value.durationSeconds)) &&
+    isCounts(value.counts) &&
+    arrayOf(isSecond, MAX_SECONDS)(value.perSecond) &&
+    arrayOf(isMoment, MAX_WORST)(value.worst) &&
+    arrayOf(isRange, MAX_SECONDS)(value.noFaceRanges) &&
+    arrayOf(isString, MAX_WARNINGS)(value.warnings)
+  );
+}
+
+/** Validates a message to the panel (the webview checks what it renders). */
+export function parseCheckToWebview(value: unknown): CheckToWebview | undefined {
+  if (!isObject(value) || value.type !== "check/view") return undefined;
+  return isCheckView(value.view) ? { type: "check/view", view: value.view } : undefined;
+}
+
+/** Validates a message from the panel; undefined when it is not one (ignored, never trusted). */
+export function parseCheckFromWebview(value: unknown): CheckFromWebview | undefined {
+  if (!isObject(value)) return undefined;
+  switch (value.type) {
+    case "check/ready":
+    case "check/openReport":
+    case "check/revealReport":
+      return Object.keys(value).length === 1 ? { type: value.type } : undefined;
+    default:
+      return undefined;
+  }
+}

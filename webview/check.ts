@@ -1,0 +1,122 @@
+/**
+ * The "Check for Deepfake" panel: the verdict (never stated as fact), the timeline of the fake probability per
+ * second as inline SVG (no external requests; click a second to seek), the worst frames as thumbnails that seek
+ * the <video> to their moment, the seconds with no face, and warnings.
+ */
+import "@vscode-elements/elements/dist/vscode-button/index.js";
+import { parseCheckToWebview, type CheckFromWebview, type CheckToWebview, type CheckView } from "../src/shared/check-protocol";
+import { connect, h, percent, svg } from "./vscode-api";
+
+const app = document.getElementById("app") as HTMLElement;
+let player: HTMLVideoElement | undefined;
+
+const channel = connect<CheckFromWebview, CheckToWebview, Record<string, never>>(parseCheckToWebview, (message) => render(message.view));
+channel.post({ type: "check/ready" });
+
+function render(view: CheckView): void {
+  app.replaceChildren();
+  app.removeAttribute("aria-busy");
+  player = undefined;
+  app.append(
+    h("div", { class: "header" }, h("h1", {}, view.fileName), h("span", { class: `verdict verdict-${view.verdict.level}`, id: "verdict" }, view.verdict.headline), actions()),
+    h("p", { class: "verdict-text", id: "verdict-text" }, view.verdict.text),
+    h("p", { class: "notice", id: "counts" }, countsOf(view)),
+  );
+  if (view.kind === "video") {
+    const video = h("video", { id: "player", src: view.mediaSrc, controls: true, preload: "metadata", "aria-label": `Video ${view.fileName}` });
+    const fallback = h("p", { class: "notice", hidden: true }, "VS Code cannot play this file here (its webviews play H.264 MP4 and WebM video without sound). The worst frames below show the moments.");
+    video.addEventListener("error", () => fallback.removeAttribute("hidden"));
+    player = video;
+    app.append(h("div", { class: "media" }, video), fallback);
+    if (view.perSecond.length > 0) app.append(h("figure", {}, timeline(view), h("figcaption", {}, `Highest probability of "${view.fakeLabel}" of any face, per second (grey: no face). Click a second to go there.`)));
+  } else {
+    const src = view.worst[0]?.src ?? view.mediaSrc;
+    app.append(h("div", { class: "media" }, h("img", { src, alt: `${view.fileName}${view.worst[0] ? ", the face boxed with its score" : ""}`, class: "still" })));
+  }
+  if (view.worst.length > 0 && view.kind === "video") app.append(h("h2", {}, "Worst moments"), worstList(view));
+  if (view.noFaceRanges.length > 0 && view.kind === "video") {
+    app.append(h("h2", {}, "No face found"), h("ul", { id: "no-face" }, ...view.noFaceRanges.slice(0, 50).map((range) => h("li", {}, range.frames > 1 ? `${clock(range.start)}–${clock(range.end)} (${range.frames} frames)` : `${clock(range.start)} (1 frame)`))));
+  }
+  if (view.warnings.length > 0) app.append(h("h2", {}, "Warnings"), h("ul", { class: "warnings" }, ...view.warnings.map((warning) => h("li", {}, warning))));
+}
+
+function actions(): HTMLElement {
+  const open = h("vscode-button", { id: "open-report" }, "Open report");
+  open.addEventListener("click", () => channel.post({ type: "check/openReport" }));
+  const reveal = h("vscode-button", { id: "reveal-report", secondary: true }, "Reveal report folder");
+  reveal.addEventListener("click", () => channel.post({ type: "check/revealReport" }));
+  return h("span", { class: "actions" }, open, reveal);
+}
+
+function countsOf(view: CheckView): string {
+  const { counts } = view;
+  const sampled = view.kind === "video" ? `${counts.frames} frames sampled${view.fps ? ` at ${view.fps} fps` : ""}; ` : "";
+  const share = counts.faces > 0 ? ` (${percent(counts.facesAboveThreshold / counts.faces)})` : "";
+  return `${sampled}${counts.faces} face(s) in ${counts.framesWithFaces} frame(s), ${counts.facesAboveThreshold} at or above ${Math.round(view.threshold * 100)}% "${view.fakeLabel}"${share}; ${counts.framesWithoutFaces} frame(s) without a face.`;
+}
+
+/** Bars per second: height = probability, red at or above the threshold, grey where no face was seen. */
+function timeline(view: CheckView): SVGElement {
+  const width = 720;
+  const height = 180;
+  const left = 36;
+  const bottom = height - 22;
+  const top = 8;
+  const seconds = Math.max(view.perSecond.length, Math.ceil(view.durationSeconds ?? 0), 1);
+  const slot = (width - left - 8) / seconds;
+  const y = (p: number): number => bottom - p * (bottom - top);
+  const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "timeline", role: "img", "aria-label": `Probability of ${view.fakeLabel} per second` });
+  for (const tick of [0, 0.5, 1]) {
+    chart.append(svg("line", { x1: left, x2: width - 8, y1: y(tick), y2: y(tick), class: "grid-line" }), svg("text", { x: left - 4, y: y(tick) + 3, class: "axis-label", "text-anchor": "end" }, `${tick * 100}%`));
+  }
+  for (const { second, probability } of view.perSecond) {
+    const x = left + second * slot;
+    const bar = probability === null
+      ? svg("rect", { x: x + 0.5, y: top, width: Math.max(1, slot - 1), height: bottom - top, class: "bar no-face" })
+      : svg("rect", { x: x + 0.5, y: y(probability), width: Math.max(1, slot - 1), height: Math.max(1, bottom - y(probability)), class: `bar ${probability >= view.threshold ? "flagged" : "clear"}` });
+    bar.append(svg("title", {}, probability === null ? `${clock(second)}: no face` : `${clock(second)}: ${percent(probability)}`));
+    bar.addEventListener("click", () => seek(second));
+    chart.append(bar);
+  }
+  chart.append(svg("line", { x1: left, x2: width - 8, y1: y(view.threshold), y2: y(view.threshold), class: "threshold" }));
+  const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].find((s) => seconds / s <= 12) ?? 7200;
+  for (let t = 0; t <= seconds; t += step) {
+    // The last label would hang past the right edge when centred.
+    const anchor = t === 0 ? "start" : seconds - t < step / 2 ? "end" : "middle";
+    chart.append(svg("text", { x: left + t * slot, y: height - 6, class: "axis-label", "text-anchor": anchor }, clock(t).replace(/\.0$/, "")));
+  }
+  view.worst.forEach((moment, rank) => {
+    // On top of the bar of the moment's second (that bar is the second's highest score, so at least the moment's).
+    const second = Math.floor(moment.time);
+    const cx = left + second * slot + slot / 2;
+    const cy = Math.max(top + 8, y(view.perSecond[second]?.probability ?? moment.probability) - 9);
+    chart.append(svg("circle", { cx, cy, r: 7, class: "marker" }), svg("text", { x: cx, y: cy + 3, class: "marker-label", "text-anchor": "middle" }, String(rank + 1)));
+  });
+  return chart;
+}
+
+/** Thumbnails of the worst frames: buttons (keyboard operable) that seek the video. */
+function worstList(view: CheckView): HTMLElement {
+  const list = h("div", { class: "worst", id: "worst" });
+  view.worst.forEach((moment, rank) => {
+    const button = h("button", { class: "moment", type: "button", title: `Go to ${clock(moment.time)}` },
+      h("img", { src: moment.src, alt: `Frame at ${clock(moment.time)}, the face boxed` }),
+      h("span", { class: "caption" }, `${rank + 1}. ${clock(moment.time)} · ${percent(moment.probability)}`));
+    button.addEventListener("click", () => seek(moment.time));
+    list.append(button);
+  });
+  return list;
+}
+
+function seek(time: number): void {
+  if (!player) return;
+  player.pause();
+  player.currentTime = time;
+  player.scrollIntoView({ block: "nearest" });
+}
+
+/** 75.5 → "1:15.5". */
+function clock(seconds: number): string {
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}:${(seconds - minutes * 60).toFixed(1).padStart(4, "0")}`;
+}
