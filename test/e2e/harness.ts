@@ -32,7 +32,7 @@ export function packageVsix(): { file: string; bytes: number; ms: number } {
   const file = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", "deepfake-studio.vsix");
   const vsce = path.join(REPO_ROOT, "node_modules", "@vscode", "vsce", "vsce");
   mkdirSync(path.dirname(file), { recursive: true });
-  const result = spawnSync(process.execPath, [vsce, "package", "--target", "linux-x64", "--allow-missing-repository", "--skip-license", "-o", file], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
+  const result = spawnSync(process.execPath, [vsce, "package", "--target", "linux-x64", "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links", "-o", file], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
   if (result.status !== 0) throw new Error(`vsce package failed: ${result.stderr || result.stdout}`);
   return { file, bytes: statSync(file).size, ms: Date.now() - started };
 }
