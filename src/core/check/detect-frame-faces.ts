@@ -7,10 +7,9 @@
  *   about 300-450 ms per frame in tfjs-wasm: use it on stills or when the fast one misses faces.
  * Both run offline on the project's single tfjs instance; the crop is framed from the landmarks, not the box.
  */
-import * as path from "node:path";
 import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
 import { detectFaces, type DetectedFace, type PixelImage } from "../reference-data/detect-faces";
-import { StudioError } from "../shared/errors";
+import { loadFaceApi, toDetectedFace } from "../reference-data/load-face-api";
 import { loadTensorflow } from "../shared/tensorflow";
 
 /** Which face detector check uses. */
@@ -35,14 +34,11 @@ export interface DetectFrameFacesParams {
  */
 const FAST_INPUT_SIZE = 256;
 
-type FaceApiModule = typeof FaceApi;
-let loading: Promise<FaceApiModule> | undefined;
-
 /** Finds the faces in one frame, left to right (the order detectFaces uses), each with its 68 landmarks. */
 export async function detectFrameFaces(params: DetectFrameFacesParams): Promise<DetectedFace[]> {
   const { image } = params;
   if ((params.detector ?? "fast") === "accurate") return detectFaces(image, { minScore: params.minScore, maxFaces: params.maxFaces });
-  const faceapi = await loadFastDetector();
+  const faceapi = await loadFaceApi(["tinyFaceDetector", "faceLandmark68Net"]);
   const tf = await loadTensorflow();
   const channels = image.channels ?? image.data.length / (image.width * image.height);
   // A view, not a copy: tfjs converts the bytes to int32 once, as it must anyway.
@@ -62,42 +58,4 @@ export async function detectFrameFaces(params: DetectFrameFacesParams): Promise<
   } finally {
     input.dispose();
   }
-}
-
-/** Loads face-api with the Tiny Face Detector and the 68-point landmark net once; a failed load is retried next time. */
-function loadFastDetector(): Promise<FaceApiModule> {
-  loading ??= (async () => {
-    const tf = await loadTensorflow();
-    let faceapi: FaceApiModule;
-    try {
-      // Same module as detect-faces.ts loads: Node's cache hands both the one instance bound to our tfjs.
-      faceapi = require("@vladmandic/face-api/dist/face-api.node-wasm.js") as FaceApiModule;
-    } catch (error) {
-      throw new StudioError(
-        `Face detection needs the package @vladmandic/face-api, which could not be loaded (${(error as Error).message}).`,
-        "face-api-missing",
-        "Run `npm install` in the project folder (check needs it at run time).",
-      );
-    }
-    if ((faceapi.tf as unknown as { engine(): unknown }).engine() !== tf.engine()) {
-      throw new StudioError("face-api loaded a second TensorFlow.js instance.", "tfjs-duplicate", "Make sure only one version of @tensorflow/tfjs is installed (`npm ls @tensorflow/tfjs`).");
-    }
-    const modelDir = path.join(path.dirname(require.resolve("@vladmandic/face-api/package.json")), "model");
-    if (!faceapi.nets.tinyFaceDetector.isLoaded) await faceapi.nets.tinyFaceDetector.loadFromDisk(modelDir);
-    if (!faceapi.nets.faceLandmark68Net.isLoaded) await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
-    return faceapi;
-  })();
-  loading.catch(() => (loading = undefined));
-  return loading;
-}
-
-/** Plain data rounded to 1/100 px, as detectFaces returns it. */
-function toDetectedFace(result: FaceApi.WithFaceLandmarks<{ detection: FaceApi.FaceDetection }>): DetectedFace {
-  const round = (value: number): number => Math.round(value * 100) / 100;
-  const { box, score } = result.detection;
-  return {
-    box: { x: round(box.x), y: round(box.y), width: round(box.width), height: round(box.height) },
-    landmarks: result.landmarks.positions.map((p) => ({ x: round(p.x), y: round(p.y) })),
-    score: round(score),
-  };
 }

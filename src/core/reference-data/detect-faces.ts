@@ -1,8 +1,8 @@
 /** Face detection + 68-point landmarks with face-api (SSD MobileNet v1) on the project's single tfjs instance. */
-import * as path from "node:path";
 import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
 import { StudioError } from "../shared/errors";
 import { loadTensorflow } from "../shared/tensorflow";
+import { loadFaceApi, toDetectedFace } from "./load-face-api";
 
 /** A point in the image's pixel coordinates. */
 export interface FacePoint {
@@ -41,53 +41,19 @@ export interface DetectFacesOptions {
   maxFaces?: number;
 }
 
-type FaceApiModule = typeof FaceApi;
-
-let loading: Promise<FaceApiModule> | undefined;
-
 /** Finds faces and their landmarks, ordered left to right so face indices are stable between runs. */
 export async function detectFaces(image: PixelImage, options: DetectFacesOptions = {}): Promise<DetectedFace[]> {
-  const faceapi = await loadFaceApi();
+  const faceapi = await loadFaceApi(["ssdMobilenetv1", "faceLandmark68Net"]);
   const tf = await loadTensorflow();
   const input = tf.tensor3d(toRgb(image), [image.height, image.width, 3], "int32");
   try {
     const detectorOptions = new faceapi.SsdMobilenetv1Options({ minConfidence: options.minScore ?? 0.5, maxResults: options.maxFaces ?? 20 });
-    // face-api's bundled typings declare their own tf.Tensor class; at run time it is this very tfjs (see loadFaceApi).
+    // face-api's bundled typings declare their own tf.Tensor class; at run time it is this very tfjs (checked in loadFaceApi).
     const results = await faceapi.detectAllFaces(input as unknown as FaceApi.tf.Tensor3D, detectorOptions).withFaceLandmarks();
     return results.map(toDetectedFace).sort((a, b) => a.box.x - b.box.x || a.box.y - b.box.y);
   } finally {
     input.dispose();
   }
-}
-
-/** Loads face-api and its two models once; refuses to run when it would bring a second tfjs engine. */
-function loadFaceApi(): Promise<FaceApiModule> {
-  loading ??= (async () => {
-    const tf = await loadTensorflow();
-    let faceapi: FaceApiModule;
-    try {
-      // The node-wasm build requires "@tensorflow/tfjs" + the wasm backend instead of bundling its own copy,
-      // so Node's module cache hands it the instance loadTensorflow() already started.
-      faceapi = require("@vladmandic/face-api/dist/face-api.node-wasm.js") as FaceApiModule;
-    } catch (error) {
-      throw new StudioError(
-        `Face detection needs the package @vladmandic/face-api, which could not be loaded (${(error as Error).message}).`,
-        "face-api-missing",
-        "Run `npm install` in the project folder (it is a development dependency).",
-      );
-    }
-    const faceApiTf = faceapi.tf as unknown as { engine(): unknown };
-    if (faceApiTf.engine() !== tf.engine()) {
-      throw new StudioError("face-api loaded a second TensorFlow.js instance.", "tfjs-duplicate", "Make sure only one version of @tensorflow/tfjs is installed (`npm ls @tensorflow/tfjs`).");
-    }
-    const modelDir = path.join(path.dirname(require.resolve("@vladmandic/face-api/package.json")), "model");
-    await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
-    await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
-    return faceapi;
-  })();
-  // A failed load must not poison later calls (e.g. after the user installs the package).
-  loading.catch(() => (loading = undefined));
-  return loading;
 }
 
 /** Packs the pixels as RGB int32, dropping alpha, which is what face-api's tensor input expects. */
@@ -106,13 +72,3 @@ function toRgb(image: PixelImage): Int32Array {
   return rgb;
 }
 
-/** Converts face-api's result classes to plain data, rounded to 1/100 px so tiny float noise cannot change outputs. */
-function toDetectedFace(result: FaceApi.WithFaceLandmarks<{ detection: FaceApi.FaceDetection }>): DetectedFace {
-  const round = (value: number): number => Math.round(value * 100) / 100;
-  const { box, score } = result.detection;
-  return {
-    box: { x: round(box.x), y: round(box.y), width: round(box.width), height: round(box.height) },
-    landmarks: result.landmarks.positions.map((p) => ({ x: round(p.x), y: round(p.y) })),
-    score: round(score),
-  };
-}
