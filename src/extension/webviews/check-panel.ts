@@ -8,7 +8,7 @@ import * as vscode from "vscode";
 import type { MediaCheck } from "../../core/check/check-types";
 import { parseCheckFromWebview, type CheckToWebview, type CheckView } from "../../shared/check-protocol";
 import type { StudioLog } from "../log";
-import { escapeHtml, localRoots, makeNonce } from "./webview-html";
+import { localRoots, renderWebviewHtml } from "./webview-html";
 
 /** One panel per checked file; checking the file again refreshes its panel. */
 export class CheckPanel implements vscode.Disposable {
@@ -56,32 +56,15 @@ export class CheckPanel implements vscode.Disposable {
     const { webview } = this.panel;
     webview.options = { enableScripts: true, localResourceRoots: rootsOf(this.extensionUri, this.check) };
     this.panel.title = titleOf(this.check);
-    const nonce = makeNonce();
-    // media-src for the checked video; nothing else beyond the other panels' policy.
-    const csp = [
-      "default-src 'none'",
-      `img-src ${webview.cspSource}`,
-      `media-src ${webview.cspSource}`,
-      `style-src ${webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-      `font-src ${webview.cspSource}`,
-    ].join("; ");
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "out", "dist", "webview", "check.js"));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, "media", "check.css"));
-    webview.html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeHtml(style.toString())}">
-<title>${escapeHtml(titleOf(this.check))}</title>
-</head>
-<body>
-<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>
-<script nonce="${nonce}" src="${escapeHtml(script.toString())}"></script>
-</body>
-</html>`;
+    webview.html = renderWebviewHtml({
+      webview,
+      extensionUri: this.extensionUri,
+      title: titleOf(this.check),
+      script: "check.js",
+      style: "check.css",
+      body: '<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>',
+      allowMedia: true,
+    });
   }
 
   private post(message: CheckToWebview): void {

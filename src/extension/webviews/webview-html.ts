@@ -18,12 +18,22 @@ export function localRoots(extensionUri: vscode.Uri, extra: vscode.Uri[] = []): 
 }
 
 /** The page: CSP, the stylesheet from media/, the bundled script from out/dist/webview/, and a static skeleton body. */
-export function renderWebviewHtml(params: { webview: vscode.Webview; extensionUri: vscode.Uri; title: string; script: string; style: string; body: string }): string {
+export function renderWebviewHtml(params: {
+  webview: vscode.Webview;
+  extensionUri: vscode.Uri;
+  title: string;
+  script: string;
+  style: string;
+  body: string;
+  /** Allow <video>/<audio> from the webview's own resources (the check panel plays the checked video). */
+  allowMedia?: boolean;
+}): string {
   const { webview, extensionUri } = params;
   const nonce = makeNonce();
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource}`,
+    ...(params.allowMedia ? [`media-src ${webview.cspSource}`] : []),
     `style-src ${webview.cspSource}`,
     `script-src 'nonce-${nonce}'`,
     `font-src ${webview.cspSource}`,
