@@ -2,10 +2,11 @@
 import { promises as fs, type Dirent } from "node:fs";
 import * as path from "node:path";
 import { describeFsError } from "../shared/errors";
+import { RUNS_FOLDER_NAME } from "../train/write-run";
 import { ExportError } from "./export-errors";
 
-/** Folder of the project that holds one sub-folder per training run (the trainer assembles each under a dot-name first). */
-export const RUNS_FOLDER_NAME = "runs";
+// The trainer owns the runs/ folder name; re-exported for the callers that only look runs up.
+export { RUNS_FOLDER_NAME };
 
 /** The run found, and every run there is (oldest first) for messages. */
 export interface FoundRun {
