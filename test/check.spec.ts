@@ -12,7 +12,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { checkMedia } from "../src/core/check/check-media";
 import type { CheckResult, MediaCheck, MediaCheckError } from "../src/core/check/check-types";
-import { cropTrainingFace, TRAINING_MARGIN } from "../src/core/check/crop-training-face";
+import { cropTrainingFace, TRAINING_MARGIN } from "../src/core/face-crop/crop-training-face";
 import { describeVerdict } from "../src/core/check/describe-verdict";
 import { findFfmpeg } from "../src/core/check/find-ffmpeg";
 import { probeVideo } from "../src/core/check/probe-video";

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { checkMedia } from "../../core/check/check-media";
 import type { CheckResult, MediaCheckError } from "../../core/check/check-types";
-import type { FaceDetectorKind } from "../../core/check/detect-frame-faces";
+import type { FaceDetectorKind } from "../../core/face-crop/detect-frame-faces";
 import { formatTimestamp } from "../../core/check/format-timestamp";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { StudioError } from "../../core/shared/errors";

@@ -1,6 +1,6 @@
 /** The result of checking one video or image: what --json prints, report.json holds and the VS Code panel shows. */
 import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
-import type { FaceDetectorKind } from "./detect-frame-faces";
+import type { FaceDetectorKind } from "../face-crop/detect-frame-faces";
 import type { VideoContainer } from "./probe-video";
 
 /** One face in one frame, scored by the model. */
