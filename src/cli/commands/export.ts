@@ -27,20 +27,29 @@ export function registerExportCommands(program: Command): void {
     .command("predict <inputs...>")
     .description("classify image files and folders (searched recursively) with an export; exit code 0 when at least one image was predicted, 1 when none was")
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
-    .option("--json", 'print [{"file", "label", "probabilities": {label: p}}] (unreadable files: {"file", "error"})')
+    .option("--json", 'print [{"file", "label", "probabilities": {label: p}, "face"?}] (unreadable files or no face: {"file", "error", "reason"?})')
     .action(async (inputs: string[], options: { model?: string; json?: boolean }, command: Command) => {
       const modelDir = options.model === undefined ? path.join(projectDirOf(command), DEFAULT_EXPORT_FOLDER) : path.resolve(options.model);
       // Progress goes to stderr, so `--json` output on stdout stays parseable.
       const results = await predict({ modelDir, inputs, onProgress: printProgress(), signal: cliContext.signal });
       process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : table(results));
       const failed = results.filter(isError).length;
-      if (failed > 0 && !options.json) process.stderr.write(`${failed} file(s) could not be read (listed above).\n`);
+      if (failed > 0 && !options.json) process.stderr.write(`${failed} file(s) could not be scored (listed above).\n`);
       if (results.length === failed) {
         // Nothing predicted is a failure for scripts, even though the JSON above still lists every error entry.
-        throw new StudioError(results.length === 0 ? "No image files were found in the given paths." : "None of the given files could be read as an image.", "nothing-predicted",
+        throw new StudioError(nothingPredictedMessage(results), "nothing-predicted",
           "Pass image files (JPEG, PNG, WebP, GIF, TIFF, AVIF/HEIF) or folders that contain some.");
       }
     });
+}
+
+/** Why no file got a prediction: none found, none readable, or (face-crop models) no face in any. */
+function nothingPredictedMessage(results: PredictResult[]): string {
+  if (results.length === 0) return "No image files were found in the given paths.";
+  const noFace = results.filter((result) => isError(result) && result.reason === "no-face").length;
+  if (noFace === 0) return "None of the given files could be read as an image.";
+  if (noFace === results.length) return "No face was found in any of the given pictures; this model was trained on face crops, so there is nothing to score.";
+  return `None of the given files could be scored: ${results.length - noFace} could not be read as an image and ${noFace} show no face.`;
 }
 
 /** Human summary of an export. */
@@ -57,13 +66,18 @@ function summary(result: ExportResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** file / label / confidence; unreadable files show their error instead. */
+/** file / label / confidence (and the face scored, for face-crop models); files that could not be scored show why. */
 function table(results: PredictResult[]): string {
   if (results.length === 0) return "";
-  const rows = results.map((result) => (isError(result)
-    ? [result.file, "(unreadable)", result.error]
-    : [result.file, result.label, `${(result.probabilities[result.label] * 100).toFixed(1)}%`]));
-  return `${formatTable(["file", "label", "confidence"], rows)}\n`;
+  const withFaces = results.some((result) => !isError(result) && result.face !== undefined);
+  const rows = results.map((result) => {
+    if (isError(result)) return [result.file, result.reason === "no-face" ? "(no face)" : "(unreadable)", result.error, ...(withFaces ? [""] : [])];
+    const row = [result.file, result.label, `${(result.probabilities[result.label] * 100).toFixed(1)}%`];
+    if (!withFaces) return row;
+    const face = result.face;
+    return [...row, face ? `${Math.round(face.box.width)}×${Math.round(face.box.height)} at ${Math.round(face.box.x)},${Math.round(face.box.y)}${face.facesFound > 1 ? ` (largest of ${face.facesFound})` : ""}` : ""];
+  });
+  return `${formatTable(["file", "label", "confidence", ...(withFaces ? ["face"] : [])], rows)}\n`;
 }
 
 function isError(result: PredictResult): result is Extract<PredictResult, { error: string }> {

@@ -52,6 +52,9 @@ function printReport(report: IngestReport, json: boolean | undefined): void {
   for (const row of report.categories) {
     const reasons = Object.entries(row.failed).sort(([a], [b]) => a.localeCompare(b));
     if (reasons.length > 0) process.stdout.write(`failed (${row.label}): ${reasons.map(([reason, count]) => `${reason} ${count}`).join(", ")}\n`);
+    const noFace = row.failed["no-face"] ?? 0;
+    if (noFace > 0) process.stdout.write(`${noFace} picture(s) for ${row.label} show no face the detector could find; they were not added (faceCrop is on). data/skipped.jsonl lists them with reason "no-face".\n`);
+    if (row.multipleFaces > 0) process.stdout.write(`${row.multipleFaces} picture(s) for ${row.label} show several faces; the largest was kept — check those crops in the cleaner.\n`);
   }
   for (const conflict of report.conflicts.filter((c) => c.kind === "same-pixels")) {
     process.stdout.write(`label conflict: ${conflict.source} (${conflict.label}) is the same picture as ${conflict.otherFile} (${conflict.otherLabel}); only the first was kept — check it.\n`);

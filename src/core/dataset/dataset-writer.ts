@@ -2,11 +2,18 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import type { FaceCrop } from "../face-crop/crop-largest-face";
 import type { ProcessedImage } from "../gather/process-image";
 import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE } from "../gather/perceptual-hash";
 import { labelToFolderName } from "../shared/labels";
 import { TEMP_FOLDER_NAME, writeFileExclusive } from "../shared/safe-files";
 import { appendJsonLines, MANIFEST_FILE_NAME, readManifest, readSkipped, SKIPPED_FILE_NAME, type ManifestRecord, type SkipRecord } from "./manifest";
+
+/**
+ * Whole pictures whose face crops are the dataset's images (faceCrop projects). A dot-folder: training, the
+ * cleaner and the Dataset view list label folders only, so the pictures are kept without being trained on.
+ */
+export const ORIGINALS_FOLDER_NAME = ".originals";
 
 /** Where an image came from, as the manifest records it. */
 export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "originalPath">;
@@ -47,8 +54,11 @@ export class DatasetWriter {
     return counts;
   }
 
-  /** Writes the image unless it duplicates a kept one (exactly, nearly, or under another label). */
-  async add(image: ProcessedImage, label: string, origin: ImageOrigin): Promise<AddOutcome> {
+  /**
+   * Writes the image unless it duplicates a kept one (exactly, nearly, or under another label). With `faceOf`,
+   * `image` is a face crop: duplicates are judged on the crop, and the whole picture is kept beside it.
+   */
+  async add(image: ProcessedImage, label: string, origin: ImageOrigin, faceOf?: { picture: ProcessedImage; crop: FaceCrop }): Promise<AddOutcome> {
     const duplicate = this.findDuplicate(image, label);
     const similarTo = this.findSimilarElsewhere(image, label);
     if (duplicate) {
@@ -70,6 +80,7 @@ export class DatasetWriter {
     };
     this.index(record);
     try {
+      if (faceOf) record.face = await this.writeOriginal(faceOf.picture, faceOf.crop);
       record.file = await this.writeImage(image.jpeg, label, record.sha256);
     } catch (error) {
       this.unindex(record);
@@ -100,9 +111,20 @@ export class DatasetWriter {
     return this.images.find((known) => known.label !== label && isNearCopy(known, image));
   }
 
-  /** Content-addressed name; an existing file with the same bytes (a run killed before its manifest line) is adopted. */
-  private async writeImage(jpeg: Buffer, label: string, sha256: string): Promise<string> {
-    const folder = labelToFolderName(label);
+  /** Keeps the picture a face was cropped from, content-addressed like the images, and says where the crop sits in it. */
+  private async writeOriginal(picture: ProcessedImage, crop: FaceCrop): Promise<NonNullable<ManifestRecord["face"]>> {
+    const originalSha256 = createHash("sha256").update(picture.jpeg).digest("hex");
+    const original = await this.writeContentAddressed(picture.jpeg, ORIGINALS_FOLDER_NAME, originalSha256);
+    return { original, originalSha256, originalWidth: picture.width, originalHeight: picture.height, ...crop.placement };
+  }
+
+  /** Content-addressed name in the label's folder. */
+  private writeImage(jpeg: Buffer, label: string, sha256: string): Promise<string> {
+    return this.writeContentAddressed(jpeg, labelToFolderName(label), sha256);
+  }
+
+  /** An existing file with the same bytes (a run killed before its manifest line, or a shared original) is adopted. */
+  private async writeContentAddressed(jpeg: Buffer, folder: string, sha256: string): Promise<string> {
     for (let attempt = 0; ; attempt += 1) {
       const name = `${sha256.slice(0, 16)}${attempt === 0 ? "" : `-${attempt}`}.jpg`;
       const target = path.join(this.dataDir, folder, name);

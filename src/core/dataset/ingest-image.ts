@@ -1,4 +1,6 @@
 /** The shared tail of gather and import: verify + resize one file, de-duplicate, keep or record why not. */
+import { cropLargestFace } from "../face-crop/crop-largest-face";
+import type { FaceCropSettings } from "../face-crop/face-crop-settings";
 import { ImageRejectedError, processImage } from "../gather/process-image";
 import type { DatasetWriter, ImageOrigin } from "./dataset-writer";
 
@@ -20,6 +22,8 @@ export interface CategoryReport {
   crossCategory: number;
   /** Kept, but a near copy of a picture under another label (listed in the conflicts). */
   similarAcrossLabels: number;
+  /** Face-crop projects: pictures with more than one face, of which the largest was kept. */
+  multipleFaces: number;
   kept: number;
   /** Images of this label in the dataset after the run. */
   total: number;
@@ -44,7 +48,7 @@ export interface IngestReport {
 
 /** An empty report row for one category. */
 export function newCategoryReport(label: string, query?: string): CategoryReport {
-  return { label, query, found: 0, alreadyKnown: 0, fetched: 0, failed: {}, duplicates: 0, nearDuplicates: 0, crossCategory: 0, similarAcrossLabels: 0, kept: 0, total: 0 };
+  return { label, query, found: 0, alreadyKnown: 0, fetched: 0, failed: {}, duplicates: 0, nearDuplicates: 0, crossCategory: 0, similarAcrossLabels: 0, multipleFaces: 0, kept: 0, total: 0 };
 }
 
 /** Counts a failure reason in a report row. */
@@ -61,6 +65,8 @@ export async function ingestImage(params: {
   resizeMax: number;
   report: CategoryReport;
   conflicts: LabelConflict[];
+  /** Keep the crop of the largest face instead of the picture (the project's faceCrop). */
+  faceCrop?: FaceCropSettings;
 }): Promise<void> {
   const { writer, label, origin, report } = params;
   const source = origin.imageUrl ?? origin.originalPath ?? "";
@@ -73,7 +79,20 @@ export async function ingestImage(params: {
     await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: error.reason, detail: error.message, time: new Date().toISOString() });
     return;
   }
-  const outcome = await writer.add(image, label, origin);
+  let outcome;
+  if (params.faceCrop) {
+    const crop = await cropLargestFace({ pixels: image.pixels, settings: params.faceCrop });
+    if (!crop) {
+      // Reported and remembered, never filed under the label: a picture without a face would teach the wrong thing.
+      countFailure(report, "no-face");
+      await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: "no-face", detail: `No face found (${params.faceCrop.detector} detector, score ≥ ${params.faceCrop.minScore}); the project crops faces, so the picture was not added.`, time: new Date().toISOString() });
+      return;
+    }
+    if (crop.placement.facesFound > 1) report.multipleFaces += 1;
+    outcome = await writer.add(crop.image, label, origin, { picture: image, crop });
+  } else {
+    outcome = await writer.add(image, label, origin);
+  }
   switch (outcome.status) {
     case "kept":
       report.kept += 1;

@@ -1,6 +1,7 @@
 /** The provenance manifest (data/manifest.jsonl): one JSON line per kept image, so an auditor can trace each to its source. */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import type { FaceCropPlacement } from "../face-crop/crop-largest-face";
 import { describeFsError } from "../shared/errors";
 
 export const MANIFEST_FILE_NAME = "manifest.jsonl";
@@ -27,6 +28,17 @@ export interface ManifestRecord {
   height: number;
   sourceFormat: string;
   time: string;
+  /** Present when the project crops faces: `file` is the crop of the largest face of the picture kept at `face.original`. */
+  face?: ManifestFace;
+}
+
+/** A face crop's source picture (resized as gather stores pictures) and where in it the crop was cut. */
+export interface ManifestFace extends FaceCropPlacement {
+  /** The whole picture, relative to the data folder (under ORIGINALS_FOLDER_NAME). */
+  original: string;
+  originalSha256: string;
+  originalWidth: number;
+  originalHeight: number;
 }
 
 export interface SkipRecord {

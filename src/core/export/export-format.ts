@@ -44,6 +44,18 @@ export const preprocessSchema = z
     range: z.tuple([z.literal(0), z.literal(255)]),
     layout: z.literal("NHWC"),
     scaling: z.object({ scale: z.number().finite(), offset: z.number().finite() }).strict(),
+    faceCrop: z
+      .object({
+        detector: z.enum(["accurate", "fast"]),
+        minScore: z.number().min(0).max(1),
+        resizeMax: z.number().int().min(64).max(4096),
+        margin: z.number().min(1).max(4),
+        size: z.number().int().min(32).max(1024),
+        jpegQuality: z.number().int().min(1).max(100),
+        select: z.literal("largest"),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -139,7 +139,12 @@ function trainingSection(head: RunHead, metrics: RunMetrics): string {
 
 Frozen backbone + linear head. Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]} and run once through the pretrained backbone, which was **not** changed; its pooled features (${head.featureLength} numbers) were standardised with the training split's mean and standard deviation, and a single linear layer with softmax (multinomial logistic regression) was trained on them for ${metrics.epochs.length} epoch(s) (seed ${metrics.seed}).
 Augmented views (flips, crops, lighting changes), when the run used them, went through the same frozen backbone; they add variety but no new information about faces.
-This is less than fastai's \`learner.fine_tune\` in the lesson, which also updates the backbone's weights; it is fast and runs on any laptop, but it can only use what the backbone already sees.`;
+This is less than fastai's \`learner.fine_tune\` in the lesson, which also updates the backbone's weights; it is fast and runs on any laptop, but it can only use what the backbone already sees.${head.preprocess.faceCrop ? `\n\n${faceCropNote(head.preprocess.faceCrop)}` : ""}`;
+}
+
+/** How the training pictures were cut to faces, so anyone running the model can cut theirs the same way. */
+function faceCropNote(crop: NonNullable<RunHead["preprocess"]["faceCrop"]>): string {
+  return `**Face crops.** The model was trained on faces, not whole pictures: each picture was shrunk to at most ${crop.resizeMax} px on its longest side, faces were found with face-api's ${crop.detector === "accurate" ? "SSD MobileNet v1" : "Tiny Face Detector"} detector (score ≥ ${crop.minScore}) and 68 landmarks, and the ${crop.select} face was cut as an upright square ${crop.margin} times the landmarks' bounding box, centred on it and moved up 0.15 box sides to take in the forehead, resampled to ${crop.size}x${crop.size} and stored as JPEG (quality ${crop.jpegQuality}). Pictures with no face found were left out and reported. \`preprocess.json\` records these settings under \`faceCrop\`; give the model face crops made this way (\`deepfake-studio predict\` and \`check\` do it for you).`;
 }
 
 function limitations(head: RunHead, images: number): string {
@@ -165,7 +170,7 @@ The graph has one input and two outputs:
 - output \`probabilities\`: float32 \`[N, ${head.labels.length}]\`, softmax in \`labels.json\` order
 - output \`features\`: float32 \`[N, ${head.featureLength}]\`, the backbone features before standardisation
 
-Prepare each image as the studio does: apply the EXIF orientation, put transparency on white, convert to sRGB RGB, then resize to exactly ${width}x${height} by stretching ("squish": no crop, no padding) with the \`kernel\` in \`preprocess.json\` ("${head.preprocess.kernel}").
+${head.preprocess.faceCrop ? "First cut the picture to its largest face as described under \"Face crops\" above (the snippets below assume the file already is such a crop). Then prepare" : "Prepare"} each image as the studio does: apply the EXIF orientation, put transparency on white, convert to sRGB RGB, then resize to exactly ${width}x${height} by stretching ("squish": no crop, no padding) with the \`kernel\` in \`preprocess.json\` ("${head.preprocess.kernel}").
 Other libraries resample slightly differently, which can move the probabilities a little; \`deepfake-studio predict\` reproduces training exactly.
 
 With the studio:

@@ -1,4 +1,5 @@
 /** `gather`: search each category, download, verify, resize, de-duplicate and record provenance (fastai lesson 2, hardened). */
+import { faceCropSettings } from "../face-crop/face-crop-settings";
 import { DatasetWriter } from "../dataset/dataset-writer";
 import { countFailure, ingestImage, newCategoryReport, type CategoryReport, type IngestReport, type LabelConflict } from "../dataset/ingest-image";
 import { resolveDataDir, type CategoryConfig, type ProjectConfig } from "../project/project-config";
@@ -123,5 +124,6 @@ async function fetchAndIngest(params: Parameters<typeof downloadCategory>[0] & {
     resizeMax: config.resizeMax,
     report: row,
     conflicts: params.conflicts,
+    faceCrop: config.faceCrop ? faceCropSettings(config) : undefined,
   });
 }

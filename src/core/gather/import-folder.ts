@@ -1,6 +1,7 @@
 /** `import`: run a local folder of images (an auditor's own photos) through the same verify/resize/dedupe/manifest pipeline. */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { faceCropSettings } from "../face-crop/face-crop-settings";
 import { DatasetWriter, type ImageOrigin } from "../dataset/dataset-writer";
 import { countFailure, ingestImage, newCategoryReport, type IngestReport } from "../dataset/ingest-image";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
@@ -41,6 +42,7 @@ export async function importFolder(params: ImportFolderParams): Promise<IngestRe
   row.alreadyKnown = files.length - todo.length;
   onProgress?.({ event: "phase", phase: "import", message: `Importing ${todo.length} files from ${folder} as ${label} (${row.alreadyKnown} already known)…` });
   const maxBytes = params.maxBytes ?? config.download.maxBytes;
+  const faceCrop = config.faceCrop ? faceCropSettings(config) : undefined;
   let done = 0;
   await runBounded(todo, 4, async (file) => {
     const bytes = await readCapped(file, maxBytes);
@@ -48,7 +50,7 @@ export async function importFolder(params: ImportFolderParams): Promise<IngestRe
       countFailure(row, bytes);
     } else {
       row.fetched += 1;
-      await ingestImage({ writer, bytes, label, origin: { source: "import", originalPath: file, ...params.describe?.(file) }, resizeMax: config.resizeMax, report: row, conflicts: report.conflicts });
+      await ingestImage({ writer, bytes, label, origin: { source: "import", originalPath: file, ...params.describe?.(file) }, resizeMax: config.resizeMax, report: row, conflicts: report.conflicts, faceCrop });
     }
     done += 1;
     onProgress?.({ event: "progress", phase: "import", done, total: todo.length, message: label });

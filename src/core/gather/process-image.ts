@@ -38,6 +38,11 @@ export interface ProcessedImage {
   pixelSha256: string;
   /** 64-bit DCT perceptual hash, 16 hex characters; compare with hammingDistance. */
   perceptualHash: string;
+  /** The resized RGB pixels the JPEG was encoded from (face cropping starts from these, not from a re-decode). */
+  pixels: RawPixels;
+  /** The source's size after EXIF orientation, before resizing (equal to width/height when nothing was resized). */
+  sourceWidth: number;
+  sourceHeight: number;
 }
 
 const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
@@ -58,11 +63,18 @@ export async function processImage(input: Buffer, options: ProcessImageOptions):
   const sourceFormat = acceptedFormatName(metadata);
   checkDimensions(metadata, settings);
   const pixels = await decodeResized(input, metadata, settings);
+  const described = await describePixels(pixels, sourceFormat, settings.jpegQuality);
+  // EXIF orientations 5-8 swap the sides; autoOrient holds the upright size.
+  return { ...described, sourceWidth: metadata.autoOrient?.width ?? metadata.width, sourceHeight: metadata.autoOrient?.height ?? metadata.height };
+}
+
+/** Encodes verified RGB pixels as the dataset stores them (baseline JPEG) and hashes them for de-duplication. */
+export async function describePixels(pixels: RawPixels, sourceFormat: string, jpegQuality = DEFAULT_JPEG_QUALITY): Promise<ProcessedImage> {
   // Encoding runs on a libuv worker; start it first so the hashing on this thread overlaps with it.
-  const encoding = encodeJpeg(pixels, settings.jpegQuality);
+  const encoding = encodeJpeg(pixels, jpegQuality);
   const pixelSha256 = createHash("sha256").update(pixels.data).digest("hex");
   const [jpeg, hash] = await Promise.all([encoding, perceptualHash(pixels)]);
-  return { jpeg, width: pixels.width, height: pixels.height, sourceFormat, pixelSha256, perceptualHash: hash };
+  return { jpeg, width: pixels.width, height: pixels.height, sourceFormat, pixelSha256, perceptualHash: hash, pixels, sourceWidth: pixels.width, sourceHeight: pixels.height };
 }
 
 /** Fills in defaults and refuses options that would make every image fail in a confusing way. */

@@ -1,5 +1,10 @@
 /** Runs an exported model on image files and folders: the same decoding as training, batched through onnxruntime-node. */
+import { promises as fs } from "node:fs";
 import { availableParallelism } from "node:os";
+import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
+import type { FaceCropSettings } from "../face-crop/face-crop-settings";
+import { ImageRejectedError } from "../gather/process-image";
+import type { FaceBox } from "../reference-data/detect-faces";
 import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
@@ -8,18 +13,30 @@ import { expandInputs, type InputFile } from "./expand-inputs";
 import { loadExport } from "./load-export";
 import { loadImageTensor } from "./load-image-tensor";
 import { ImageReadError, InvalidExportError } from "./predict-errors";
+import type { Preprocess } from "../train/run-files";
 
 /** One image's result: the most probable label and every label's probability (labels.json order). */
 export interface Prediction {
   file: string;
   label: string;
   probabilities: Record<string, number>;
+  /** Models trained on face crops: the face that was scored, in the file's (upright) pixels. */
+  face?: PredictedFace;
+}
+
+/** The face a face-crop model scored: the largest one, as training chose. */
+export interface PredictedFace {
+  box: FaceBox;
+  score: number;
+  facesFound: number;
 }
 
 /** A file that could not be predicted, with the reason. */
 export interface PredictionError {
   file: string;
   error: string;
+  /** "no-face" when a face-crop model found no face to score. */
+  reason?: string;
 }
 
 export type PredictResult = Prediction | PredictionError;
@@ -63,11 +80,15 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       const chunk = files.slice(start, start + batchSize);
       // Decode into per-file slots, then pack the good ones so the model only sees real images.
       const decoded: Array<Float32Array | undefined> = new Array(chunk.length);
+      const faces: Array<PredictedFace | undefined> = new Array(chunk.length);
       await runBounded(chunk, decodeConcurrency(), async (input, index) => {
         const outcome = await decode(input, exported.preprocess);
-        if (outcome instanceof Float32Array) decoded[index] = outcome;
-        else if (outcome === "skip") skipped += 1;
-        else results[start + index] = outcome;
+        if (outcome === "skip") skipped += 1;
+        else if ("error" in outcome) results[start + index] = outcome;
+        else {
+          decoded[index] = outcome.tensor;
+          faces[index] = outcome.face;
+        }
       }, signal);
       throwIfAborted(signal, "prediction");
       const good = decoded.flatMap((data, index) => (data ? [index] : []));
@@ -77,7 +98,8 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
         good.forEach((index, slot) => {
-          results[start + index] = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes));
+          const prediction = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes));
+          results[start + index] = faces[index] ? { ...prediction, face: faces[index] } : prediction;
         });
       }
       onProgress?.({ event: "progress", phase: "predict", done: Math.min(start + batchSize, files.length), total: files.length });
@@ -89,10 +111,11 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
   return results.filter((result): result is PredictResult => result !== undefined);
 }
 
-/** The image tensor, "skip" for a non-image found in a folder, or the error entry. */
-async function decode(input: InputFile, preprocess: Parameters<typeof loadImageTensor>[0]["preprocess"]): Promise<Float32Array | "skip" | PredictionError> {
+/** The image tensor (and the face it shows, for face-crop models), "skip" for a non-image found in a folder, or the error entry. */
+async function decode(input: InputFile, preprocess: Preprocess): Promise<{ tensor: Float32Array; face?: PredictedFace } | "skip" | PredictionError> {
+  if (preprocess.faceCrop) return decodeFace(input, preprocess, preprocess.faceCrop);
   try {
-    return await loadImageTensor({ source: input.file, preprocess });
+    return { tensor: await loadImageTensor({ source: input.file, preprocess }) };
   } catch (error) {
     if (error instanceof ImageReadError) {
       // A folder holds whatever it holds (notes, .json sidecars); only files named explicitly must be images.
@@ -100,6 +123,31 @@ async function decode(input: InputFile, preprocess: Parameters<typeof loadImageT
       return { file: input.file, error: error.message };
     }
     return { file: input.file, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A face-crop model's input: the picture resized and its largest face cropped exactly as at import (cropFaceFromBytes). */
+async function decodeFace(input: InputFile, preprocess: Preprocess, settings: FaceCropSettings): Promise<{ tensor: Float32Array; face: PredictedFace } | "skip" | PredictionError> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(input.file);
+  } catch (error) {
+    return { file: input.file, error: `The file cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).` };
+  }
+  try {
+    const { picture, crop } = await cropFaceFromBytes({ bytes, settings });
+    if (!crop) {
+      return { file: input.file, reason: "no-face", error: `No face found (${settings.detector} detector, score ≥ ${settings.minScore}); this model was trained on face crops, so there is nothing to score. Try a photo where the face is larger or better lit.` };
+    }
+    const scale = picture.sourceWidth / picture.width;
+    const { box, score, facesFound } = crop.placement;
+    const scaled = (value: number): number => Math.round(value * scale * 10) / 10;
+    const face = { box: { x: scaled(box.x), y: scaled(box.y), width: scaled(box.width), height: scaled(box.height) }, score, facesFound };
+    return { tensor: await loadImageTensor({ source: crop.image.jpeg, preprocess }), face };
+  } catch (error) {
+    if (!(error instanceof ImageRejectedError)) throw error;
+    if (input.fromFolder && error.reason === "not-an-image") return "skip";
+    return { file: input.file, error: error.message };
   }
 }
 

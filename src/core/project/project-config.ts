@@ -68,6 +68,12 @@ export const projectConfigSchema = z
     /** Longest side after resizing (fastai resize_images(max_size=400)). */
     resizeMax: z.number().int().min(64).max(4096).default(400),
     dataDir: z.string().trim().min(1).default("data"),
+    /**
+     * Train on faces, not whole pictures: gather/import keep the crop of each image's largest face (the picture
+     * itself is kept beside it), training crops any image that is not a crop yet, and the export makes predict
+     * and the Space crop the same way.
+     */
+    faceCrop: z.boolean().default(false),
     search: searchSchema.default({}),
     download: downloadSchema.default({}),
     train: trainSchema.default({}),

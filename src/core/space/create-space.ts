@@ -64,6 +64,8 @@ export interface SpaceManifest {
   description: string;
   article?: string;
   examples: string[];
+  /** The model expects face crops (the page and README say so). */
+  faceCrop?: boolean;
   runId?: string;
   validErrorRate?: number;
   validImages?: number;
@@ -109,10 +111,12 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   const runId = exported.metadata.run_id ?? metrics.runId;
   const examples = params.examples
     ? await customExamples(params.examples, projectDir, files)
-    : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), files, warn });
+    : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), faceCropsOnly: exported.preprocess.faceCrop !== undefined, files, warn });
   if (examples.length === 0) warn("The Space has no example pictures; pass --examples to add some.");
 
-  const description = describeSpace(sdk, labels);
+  // The Space does not detect faces: a face-crop model says so up front rather than scoring whole pictures quietly.
+  const faceCrop = exported.preprocess.faceCrop !== undefined;
+  const description = describeSpace(sdk, labels, faceCrop);
   const manifest: SpaceManifest = {
     generator: "deepfake-studio",
     format: 1,
@@ -121,6 +125,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     description,
     ...(sdk === "gradio" ? { article: "The picture is classified on this Space's CPU with ONNX Runtime and is not stored. A screening aid made with Deepfake Detector Studio (fast.ai lesson 2), not proof." } : {}),
     examples: examples.map((example) => example.path),
+    ...(faceCrop ? { faceCrop: true } : {}),
     ...(runId ? { runId } : {}),
     ...(metrics.errorRate !== undefined ? { validErrorRate: metrics.errorRate } : {}),
     ...(metrics.validImages !== undefined ? { validImages: metrics.validImages } : {}),
@@ -141,7 +146,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
   files.set("README.md", {
-    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined }),
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
   files.set(SPACE_MANIFEST, { data: `${JSON.stringify(manifest, null, 2)}\n` });
@@ -226,6 +231,7 @@ async function defaultExamples(params: {
   labels: string[];
   runId?: string;
   count: number;
+  faceCropsOnly: boolean;
   files: Map<string, FileSource>;
   warn: (message: string) => void;
 }): Promise<CreateSpaceResult["examples"]> {
@@ -277,12 +283,16 @@ async function normaliseExample(source: string): Promise<Buffer> {
   }
 }
 
-function describeSpace(sdk: SpaceSdk, labels: string[]): string {
+function describeSpace(sdk: SpaceSdk, labels: string[], faceCrop: boolean): string {
   const question = labels.length === 2 ? `Is it ${labels[0]} or ${labels[1]}?` : `Which is it: ${labels.slice(0, -1).join(", ")} or ${labels[labels.length - 1]}?`;
-  return sdk === "static"
+  const base = sdk === "static"
     ? `${question} Drop, paste or choose a photo: it is classified right here in your browser and never uploaded.`
     : `${question} Upload a photo or click an example.`;
+  return faceCrop ? `${base} ${FACE_CROP_NOTICE}` : base;
 }
+
+/** What a face-crop model's Space tells its visitors (page and README). */
+export const FACE_CROP_NOTICE = "This model judges faces only: it was trained on face crops, so give it a picture cropped to one face, like the examples (this page does not look for the face itself).";
 
 /** The README's short_description: at most 60 characters or the hub refuses the push. */
 function shortDescription(sdk: SpaceSdk, labels: string[]): string {

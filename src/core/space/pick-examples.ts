@@ -5,6 +5,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { readManifest } from "../dataset/manifest";
 import { findRun, RUNS_FOLDER_NAME } from "../export/find-run";
 import type { RunPrediction } from "../train/run-files";
 
@@ -33,6 +34,8 @@ export async function pickExamples(params: {
   /** The run the exported model came from (model.onnx metadata run_id); its predictions describe this very model. */
   runId?: string;
   count: number;
+  /** Face-crop models: only crops made at gather/import (a whole picture added by hand is not what the Space can score). */
+  faceCropsOnly?: boolean;
 }): Promise<PickExamplesResult> {
   const warnings: string[] = [];
   const run = await locateRun(params.projectDir, params.runId);
@@ -43,9 +46,11 @@ export async function pickExamples(params: {
   if (!predictions) return { examples: [], runId: run.runId, warnings: [...warnings, `${run.file} could not be read, so the Space has no examples; pass --examples to add some.`] };
 
   const known = new Set(params.labels);
+  const crops = params.faceCropsOnly ? new Set((await readManifest(params.dataDir)).filter((record) => record.face).map((record) => record.file)) : undefined;
   const usable: PickedExample[] = [];
   for (const prediction of predictions) {
     if (!known.has(prediction.label) || prediction.predicted !== prediction.label) continue;
+    if (crops && !crops.has(prediction.file)) continue;
     const source = insideDataDir(params.dataDir, prediction.file);
     if (!source) continue;
     usable.push({ source, file: prediction.file, label: prediction.label, probability: prediction.probabilities[prediction.label] ?? 0, split: prediction.split });

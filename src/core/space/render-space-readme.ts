@@ -17,6 +17,8 @@ export interface SpaceReadmeParams {
   pythonVersion?: string;
   license?: string;
   ortVersion?: string;
+  /** The model was trained on face crops (preprocess.json `faceCrop`): visitors must bring cropped faces. */
+  faceCrop?: boolean;
 }
 
 /** Hugging Face's accepted thumbnail colours. */
@@ -61,6 +63,7 @@ function intro(params: SpaceReadmeParams): string {
   return [
     `Drop, paste or choose a photo (or click an example) to get a probability for each class: ${classes}.`,
     where,
+    ...(params.faceCrop ? ["**Faces only.** This model was trained on face crops (the largest face of each picture, with a margin around it, as `preprocess.json` `faceCrop` describes). Give it a picture cropped to one face, like the examples; this Space does not look for the face itself. `deepfake-studio predict` and `deepfake-studio check` find and crop the face for you."] : []),
     "It is a screening aid made with Deepfake Detector Studio (fast.ai lesson 2), not proof: check important pictures by other means.",
     `Files: ${files}, \`model.onnx\` (the model, one ONNX graph), \`labels.json\`, \`preprocess.json\`, \`examples/\`.`,
   ].join("\n\n");

@@ -8,6 +8,10 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { FetchLike } from "../backbone/download-model";
+import { readManifest } from "../dataset/manifest";
+import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
+import { FACE_CROP_VERSION, faceCropSettings, type FaceCropSettings } from "../face-crop/face-crop-settings";
+import { ImageRejectedError } from "../gather/process-image";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { throwIfAborted } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
@@ -41,6 +45,7 @@ export interface PreparedData {
   features: Float32Array;
   info: BackboneFeatureInfo;
   preprocess: Preprocess;
+  /** Files left out: unreadable, or (faceCrop projects) pictures in which no face was found. */
   unreadable: Array<{ file: string; reason: string }>;
   counts: { train: Record<string, number>; valid: Record<string, number> };
   /** Vectors read from the cache vs computed by the backbone in this call. */
@@ -110,9 +115,12 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     }
     checkMemory(rowCount, f, listed.length, augmentViews, params.maxFeatureBytes);
     const features = new Float32Array(rowCount * f);
-    const preprocess: Preprocess = { size: [info.inputSize, info.inputSize], resize: "squish", kernel, channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { ...info.scaling } };
+    const imagePreprocess: Preprocess = { size: [info.inputSize, info.inputSize], resize: "squish", kernel, channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { ...info.scaling } };
+    const faceCrop = config.faceCrop ? faceCropSettings(config) : undefined;
+    const preprocess: Preprocess = faceCrop ? { ...imagePreprocess, faceCrop } : imagePreprocess;
     const cacheKey = `${info.key}-${kernel}-${PIXEL_PIPELINE_VERSION}`;
-    const cache = openFeatureCache({ projectDir: params.projectDir, key: cacheKey, featureLength: f, describe: { backbone: info.backbone, preprocess, augmentRecipe: AUGMENT_RECIPE, featureLength: f, byteOrder: os.endianness() } });
+    const cache = openFeatureCache({ projectDir: params.projectDir, key: cacheKey, featureLength: f, describe: { backbone: info.backbone, preprocess: imagePreprocess, augmentRecipe: AUGMENT_RECIPE, featureLength: f, byteOrder: os.endianness() } });
+    const cropAtTraining = faceCrop ? await listUncroppedImages(dataDir, listed) : new Set<number>();
 
     const shas: string[] = new Array(listed.length).fill("");
     const unreadable = new Map<number, string>();
@@ -155,7 +163,9 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
           unreadable.set(index, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
           return;
         }
-        const sha = createHash("sha256").update(bytes).digest("hex");
+        const fileSha = createHash("sha256").update(bytes).digest("hex");
+        // A crop made here is cached under its own key: the file's bytes plus the recipe that cut it.
+        const sha = faceCrop && cropAtTraining.has(index) ? faceCropKey(fileSha, faceCrop) : fileSha;
         shas[index] = sha;
         const missing: number[] = [];
         for (let view = 0; view < views; view++) {
@@ -163,8 +173,17 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
           else missing.push(view);
         }
         if (missing.length === 0) return;
+        let imageBytes: Uint8Array = bytes;
+        if (faceCrop && cropAtTraining.has(index)) {
+          const cropped = await cropForTraining(bytes, faceCrop);
+          if (typeof cropped === "string") {
+            unreadable.set(index, cropped);
+            return;
+          }
+          imageBytes = cropped;
+        }
         try {
-          const inputs = await decodeTrainingImage({ bytes, contentSha256: sha, preprocess, views: missing });
+          const inputs = await decodeTrainingImage({ bytes: imageBytes, contentSha256: sha, preprocess, views: missing });
           produced[k] = inputs.map((input, v) => ({ row: rowStart[index] + missing[v], sha, view: missing[v], input }));
         } catch (error) {
           if (!(error instanceof UnreadableImageError)) throw error;
@@ -186,6 +205,10 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
       const views = isTrain[index] ? 1 + augmentViews : 1;
       items.push({ ...listed[index], labelIndex: labels.indexOf(listed[index].label), split: isTrain[index] ? "train" : "valid", sha256: shas[index], rows: Array.from({ length: views }, (_, v) => rowStart[index] + v) });
     }
+    const croppedHere = [...cropAtTraining].filter((index) => !unreadable.has(index)).length;
+    if (croppedHere > 0) {
+      warnings.push(`${croppedHere} image(s) in the label folders were not face crops yet (added by hand, or before faceCrop was turned on); training cropped their largest face. Import them again to keep the crops in the dataset.`);
+    }
     const unreadableList = [...unreadable.entries()].sort(([a], [b]) => a - b).map(([index, reason]) => ({ file: listed[index].relative, reason }));
     for (const entry of unreadableList) onProgress?.({ event: "warning", message: `Skipped ${entry.file}: ${entry.reason}.` });
     checkCategories(labels, items, dataDir, unreadableList);
@@ -202,6 +225,32 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, cache: { dir: cache.dir, hits, computed }, phases, warnings };
   } finally {
     await backbone.release();
+  }
+}
+
+/** Indices of listed images that are not crops made at gather/import (the manifest records those with their face). */
+async function listUncroppedImages(dataDir: string, listed: readonly TrainingImage[]): Promise<Set<number>> {
+  const crops = new Set((await readManifest(dataDir)).filter((record) => record.face !== undefined).map((record) => record.file));
+  const uncropped = new Set<number>();
+  listed.forEach((image, index) => {
+    if (!crops.has(image.relative)) uncropped.add(index);
+  });
+  return uncropped;
+}
+
+/** Cache key of a picture cropped at training: changes with the file, the recipe and the crop code's version. */
+function faceCropKey(fileSha256: string, settings: FaceCropSettings): string {
+  return createHash("sha256").update(`${FACE_CROP_VERSION}\n${JSON.stringify(settings)}\n${fileSha256}`).digest("hex");
+}
+
+/** The crop's JPEG bytes, or why the picture cannot be trained on. */
+async function cropForTraining(bytes: Buffer, settings: FaceCropSettings): Promise<Uint8Array | string> {
+  try {
+    const { crop } = await cropFaceFromBytes({ bytes, settings });
+    return crop ? crop.image.jpeg : "no face found, and the project crops faces (faceCrop: true); delete the picture or replace it with one that shows the face";
+  } catch (error) {
+    if (error instanceof ImageRejectedError) return error.message.replace(/\.$/, "");
+    throw error;
   }
 }
 

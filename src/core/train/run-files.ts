@@ -2,6 +2,7 @@
  * The files a training run leaves in runs/<run-id>/: the contract between train, the cleaner, export and predict.
  * Every file is written once, atomically (the run folder is assembled under runs/.tmp-<id> and renamed).
  */
+import type { FaceCropSettings } from "../face-crop/face-crop-settings";
 
 /** runs/<id>/head.json: everything needed to rebuild the classifier on top of the backbone. */
 export interface RunHead {
@@ -41,6 +42,8 @@ export interface Preprocess {
   layout: "NHWC";
   /** The backbone's own scaling x * scale + offset (applied inside model.onnx, recorded for reference). */
   scaling: { scale: number; offset: number };
+  /** Present when the model was trained on face crops: every picture must be cropped this way before the steps above. */
+  faceCrop?: FaceCropSettings;
 }
 
 /** runs/<id>/metrics.json */

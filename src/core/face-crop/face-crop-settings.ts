@@ -1,0 +1,33 @@
+/**
+ * How a picture becomes a face crop when a project sets `faceCrop: true`. The same settings travel from the
+ * project (gather/import), through the run (head.json) into the export (preprocess.json), so predict, check and
+ * the Space crop exactly as the training data were cropped.
+ */
+import type { FaceDetectorKind } from "./detect-frame-faces";
+import { TRAINING_CROP_SIZE, TRAINING_MARGIN } from "./crop-training-face";
+
+/** The face-crop recipe; preprocess.json's `faceCrop` has this shape. */
+export interface FaceCropSettings {
+  /** "accurate" (SSD MobileNet v1, ~0.4 s per still) or "fast" (Tiny Face Detector). */
+  detector: FaceDetectorKind;
+  /** Detections scoring below this are ignored (0-1). */
+  minScore: number;
+  /** Pictures are first shrunk to this longest side, as gather stores them, so faces are found and cut at one scale. */
+  resizeMax: number;
+  /** Crop side as a multiple of the 68 landmarks' bounding box. */
+  margin: number;
+  /** Crop side in pixels. */
+  size: number;
+  /** The crop is stored as a JPEG of this quality; predict re-encodes its crop the same way so both see the same artefacts. */
+  jpegQuality: number;
+  /** Which face a picture with several faces contributes. */
+  select: "largest";
+}
+
+/** Bump when the crop's pixels change for the same settings, so cached features of old crops are not reused. */
+export const FACE_CROP_VERSION = "c1";
+
+/** The recipe for a project: its resizeMax, the check's framing (1.55 × landmarks, 224 px) and the accurate detector. */
+export function faceCropSettings(params: { resizeMax: number }): FaceCropSettings {
+  return { detector: "accurate", minScore: 0.5, resizeMax: params.resizeMax, margin: TRAINING_MARGIN, size: TRAINING_CROP_SIZE, jpegQuality: 90, select: "largest" };
+}

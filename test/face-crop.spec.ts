@@ -1,0 +1,289 @@
+/**
+ * faceCrop projects (issue 7): import keeps the crop of each picture's largest face with the picture beside it and
+ * the box in the manifest, pictures without a face are reported and not filed; training crops what is not a crop
+ * yet; the export carries the recipe, so predict crops exactly as import did; the Space says it expects face crops.
+ * Pictures are made here: reference face crops (face-api's demo photos, real and swapped) placed on larger
+ * canvases at known places, so where the face is, and which one is largest, is known.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import sharp from "sharp";
+import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { readManifest, readSkipped } from "../src/core/dataset/manifest";
+import { exportModel } from "../src/core/export/export-model";
+import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
+import { importFolder } from "../src/core/gather/import-folder";
+import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
+import { loadImageTensor } from "../src/core/predict/load-image-tensor";
+import { predict, type Prediction, type PredictionError } from "../src/core/predict/predict";
+import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset";
+import { createSpace } from "../src/core/space/create-space";
+import type { RunHead } from "../src/core/train/run-files";
+import { train, type RunRecord } from "../src/core/train/train";
+import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
+const LABELS = ["Real", "Deepfake"];
+
+/** Where a face crop was pasted on a canvas, in canvas pixels. */
+interface Placement {
+  x: number;
+  y: number;
+  side: number;
+}
+
+/** A mid-grey textured canvas with face crops pasted at the given places, as a JPEG file. */
+async function composePicture(file: string, width: number, height: number, faces: Array<{ crop: string } & Placement>): Promise<void> {
+  const background = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 3;
+      background[at] = 90 + ((x * 7 + y * 3) % 40);
+      background[at + 1] = 110 + ((x * 3 + y * 5) % 30);
+      background[at + 2] = 100 + ((x + y * 11) % 35);
+    }
+  }
+  const layers = await Promise.all(faces.map(async (face) => ({ input: await sharp(face.crop).resize(face.side, face.side).toBuffer(), left: face.x, top: face.y })));
+  await sharp(background, { raw: { width, height, channels: 3 } }).composite(layers).jpeg({ quality: 92 }).toFile(file);
+}
+
+/** A smooth gradient: an image, but no face. */
+async function gradientPicture(file: string): Promise<void> {
+  const width = 320;
+  const height = 240;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    pixels[i * 3] = Math.round((255 * (i % width)) / width);
+    pixels[i * 3 + 1] = Math.round((255 * Math.floor(i / width)) / height);
+    pixels[i * 3 + 2] = 128;
+  }
+  await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(file);
+}
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function faceCropConfig(train: Record<string, unknown> = {}): ProjectConfig {
+  return parseProjectConfig({ categories: LABELS.map((label) => ({ label })), faceCrop: true, train });
+}
+
+function isError(result: Prediction | PredictionError): result is PredictionError {
+  return "error" in result;
+}
+
+/** Is the centre of `box` inside the pasted square? */
+function centreInside(box: { x: number; y: number; width: number; height: number }, placed: Placement): boolean {
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  return cx > placed.x && cx < placed.x + placed.side && cy > placed.y && cy < placed.y + placed.side;
+}
+
+describe("face crops (faceCrop: true)", function () {
+  this.timeout(300_000);
+  let work: string;
+  let reference: string;
+  let pictures: string;
+  let restoreEnv: () => void;
+
+  /** Known placements, so the tests can check which face was cropped. */
+  const BIG: Placement = { x: 300, y: 80, side: 260 };
+  const SMALL: Placement = { x: 40, y: 60, side: 180 };
+
+  before(async () => {
+    work = await makeTempDir("dds-face-crop-");
+    restoreEnv = setEnv({ DEEPFAKE_STUDIO_CACHE: path.join(work, "cache") });
+    reference = path.join(work, "reference");
+    await buildFaceDataset({ outDir: reference, perClass: 10, seed: 3 });
+    pictures = path.join(work, "pictures");
+    for (const label of LABELS) {
+      const crops = (await fs.readdir(path.join(reference, label))).filter((name) => name.endsWith(".jpg")).sort();
+      await fs.mkdir(path.join(pictures, label), { recursive: true });
+      // Eight pictures per label, one face each, at a different place each time.
+      for (let i = 0; i < 8; i++) {
+        await composePicture(path.join(pictures, label, `picture-${i}.jpg`), 640, 420, [{ crop: path.join(reference, label, crops[i]), x: 30 + i * 40, y: 20 + (i % 3) * 30, side: 240 + (i % 4) * 20 }]);
+      }
+    }
+    // Two faces: the small real one on the left, the large one on the right must win.
+    const realCrops = (await fs.readdir(path.join(reference, "Real"))).filter((name) => name.endsWith(".jpg")).sort();
+    await fs.mkdir(path.join(work, "two-faces"), { recursive: true });
+    await composePicture(path.join(work, "two-faces", "two.jpg"), 640, 420, [
+      // Crops 7 and 9 of this seed are ones the detector finds at these sizes (some framings hide a face from it).
+      { crop: path.join(reference, "Real", realCrops[7]), ...SMALL },
+      { crop: path.join(reference, "Real", realCrops[9]), ...BIG },
+    ]);
+    await gradientPicture(path.join(work, "two-faces", "no-face.png"));
+  });
+
+  after(async () => {
+    restoreEnv();
+    await removeDir(work);
+  });
+
+  describe("import", () => {
+    let project: string;
+    const config = faceCropConfig();
+
+    before(async () => {
+      project = path.join(work, "import-project");
+      await fs.mkdir(project, { recursive: true });
+    });
+
+    it("keeps the crop of the largest face, the whole picture beside it and the box in the manifest; a picture with no face is reported, not filed", async () => {
+      const report = await importFolder({ projectDir: project, config, folder: path.join(work, "two-faces"), label: "Real" });
+      const row = report.categories[0];
+      assert.equal(row.kept, 1);
+      assert.deepEqual(row.failed, { "no-face": 1 });
+      assert.equal(row.multipleFaces, 1);
+      assert.deepEqual(await fs.readdir(path.join(project, "data", "Real")), [path.basename((await readManifest(path.join(project, "data")))[0].file)]);
+
+      const [record] = await readManifest(path.join(project, "data"));
+      assert.equal(record.label, "Real");
+      assert.ok(record.face, "the manifest records the face");
+      const face = record.face;
+      assert.equal(face.facesFound, 2);
+      // The picture was stored at resizeMax (400 px on the long side): 640x420 → 400x263, so the big face sits at 0.625x.
+      assert.deepEqual([face.originalWidth, face.originalHeight], [400, 263]);
+      const scale = 400 / 640;
+      assert.ok(centreInside(face.box, { x: BIG.x * scale, y: BIG.y * scale, side: BIG.side * scale }), `the large face was chosen (box ${JSON.stringify(face.box)})`);
+      const crop = await sharp(path.join(project, "data", record.file)).metadata();
+      assert.deepEqual([crop.width, crop.height, crop.format], [224, 224, "jpeg"]);
+      // The picture is kept beside the crop, byte for byte what the manifest says, and not where training looks.
+      assert.match(face.original, /^\.originals\/[0-9a-f]{16}\.jpg$/);
+      const original = await fs.readFile(path.join(project, "data", face.original));
+      assert.equal(createHash("sha256").update(original).digest("hex"), face.originalSha256);
+      const originalSize = await sharp(original).metadata();
+      assert.deepEqual([originalSize.width, originalSize.height], [400, 263]);
+
+      const skipped = await readSkipped(path.join(project, "data"));
+      assert.equal(skipped.length, 1);
+      assert.equal(skipped[0].reason, "no-face");
+      assert.equal(path.basename(skipped[0].originalPath ?? ""), "no-face.png");
+      assert.match(skipped[0].detail ?? "", /No face found/);
+    });
+
+    it("the CLI says which pictures had no face and that the largest of several was kept; a re-run skips both", async () => {
+      await fs.writeFile(path.join(project, "deepfake-studio.json"), JSON.stringify({ categories: LABELS.map((label) => ({ label })), faceCrop: true }));
+      const second = path.join(work, "cli-import");
+      await fs.mkdir(second, { recursive: true });
+      await gradientPicture(path.join(second, "sky.png"));
+      await fs.copyFile(path.join(work, "two-faces", "two.jpg"), path.join(second, "copy-of-two.jpg"));
+      const run = await runCli(["import", second, "--label", "Real", "--project", project]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /1 picture\(s\) for Real show no face the detector could find; they were not added \(faceCrop is on\)/);
+      assert.match(run.stdout, /several faces; the largest was kept/);
+      // The copy's crop duplicates the crop already kept.
+      assert.equal((await readManifest(path.join(project, "data"))).length, 1);
+
+      const again = await importFolder({ projectDir: project, config, folder: second, label: "Real" });
+      assert.equal(again.categories[0].alreadyKnown, 2);
+      assert.equal(again.categories[0].kept + again.categories[0].duplicates + (again.categories[0].failed["no-face"] ?? 0), 0);
+    });
+  });
+
+  describe("train → export → predict → Space", () => {
+    let project: string;
+    let modelJson: string;
+    let runDir: string;
+    const kept: Record<string, number> = {};
+    const config = faceCropConfig({ epochs: 2, augmentViews: 1, validPct: 0.25 });
+
+    before(async () => {
+      project = path.join(work, "train-project");
+      await fs.mkdir(project, { recursive: true });
+      await fs.writeFile(path.join(project, "deepfake-studio.json"), JSON.stringify({ categories: LABELS.map((label) => ({ label })), faceCrop: true }));
+      modelJson = await writeOfflineBackbone({ cacheDir: path.join(work, "cache") });
+      for (const label of LABELS) {
+        const row = (await importFolder({ projectDir: project, config, folder: path.join(pictures, label), label })).categories[0];
+        // A crude swap can hide a face from the detector; such a picture must be reported, never filed.
+        assert.ok(row.kept >= 6, `most ${label} pictures have a face: ${JSON.stringify(row)}`);
+        assert.equal(row.kept + (row.failed["no-face"] ?? 0) + row.duplicates + row.nearDuplicates, 8, JSON.stringify(row));
+        kept[label] = row.kept;
+      }
+      // Dropped in by hand: a whole picture (cropped at training) and one without a face (left out, reported).
+      await fs.copyFile(path.join(work, "two-faces", "two.jpg"), path.join(project, "data", "Real", "by-hand.jpg"));
+      await fs.copyFile(path.join(work, "two-faces", "no-face.png"), path.join(project, "data", "Deepfake", "by-hand-no-face.png"));
+    });
+
+    it("training crops the picture added by hand, leaves out the one without a face and records the recipe", async () => {
+      const warnings: string[] = [];
+      const result = await train({ projectDir: project, config, backbone: modelJson, onProgress: (event) => { if (event.event === "warning") warnings.push(event.message); } });
+      runDir = result.runDir;
+      const record = JSON.parse(await fs.readFile(path.join(runDir, "run.json"), "utf8")) as RunRecord;
+      assert.deepEqual(record.unreadable.map((entry) => entry.file), ["Deepfake/by-hand-no-face.png"]);
+      assert.match(record.unreadable[0].reason, /no face found/);
+      assert.ok(warnings.some((warning) => /1 image\(s\) in the label folders were not face crops yet/.test(warning)), warnings.join("\n"));
+      const head = JSON.parse(await fs.readFile(path.join(runDir, "head.json"), "utf8")) as RunHead;
+      assert.deepEqual(head.preprocess.faceCrop, faceCropSettings(config));
+      const predictions = JSON.parse(await fs.readFile(path.join(runDir, "predictions.json"), "utf8")) as Array<{ file: string }>;
+      assert.ok(predictions.some((entry) => entry.file === "Real/by-hand.jpg"), "the picture cropped at training was trained or validated on");
+      assert.equal(result.metrics.counts.train.Real + result.metrics.counts.valid.Real, kept.Real + 1);
+      assert.equal(result.metrics.counts.train.Deepfake + result.metrics.counts.valid.Deepfake, kept.Deepfake);
+    });
+
+    it("predict crops the face exactly as import did, reports it in the picture's own pixels, and says when there is none", async () => {
+      const exported = await exportModel({ projectDir: project, config });
+      const preprocess = JSON.parse(await fs.readFile(path.join(exported.outDir, "preprocess.json"), "utf8")) as RunHead["preprocess"];
+      assert.deepEqual(preprocess.faceCrop, faceCropSettings(config));
+      assert.match(await fs.readFile(path.join(exported.outDir, "README.md"), "utf8"), /\*\*Face crops\.\*\* The model was trained on faces/);
+
+      const picture = path.join(pictures, "Deepfake", "picture-5.jpg");
+      const record = (await readManifest(path.join(project, "data"))).find((entry) => entry.originalPath === picture);
+      assert.ok(record, "import kept picture-5 (its face was found)");
+      const [scored, none] = await predict({ modelDir: exported.outDir, inputs: [picture, path.join(work, "two-faces", "no-face.png")] });
+      assert.ok(!isError(scored), JSON.stringify(scored));
+      assert.ok(scored.face, "the scored face is reported");
+      // picture-5: pasted at x = 30 + 5*40, y = 20 + 2*30, side 240 + 20, in the 640x420 picture's own pixels.
+      assert.ok(centreInside(scored.face.box, { x: 230, y: 80, side: 260 }), JSON.stringify(scored.face));
+      assert.equal(scored.face.facesFound, 1);
+      assert.ok(isError(none));
+      assert.equal(none.reason, "no-face");
+      assert.match(none.error, /No face found/);
+
+      // The crop import kept for that very picture, through the same model without any further cropping.
+      const modelBytes = await fs.readFile(path.join(exported.outDir, "model.onnx"));
+      const session = await createOnnxSession(modelBytes, { threads: 1 });
+      try {
+        const [height, width] = preprocess.size;
+        const input = await loadImageTensor({ source: path.join(project, "data", record.file), preprocess });
+        const { probabilities } = await runOnnx(session, input, 1, height, width);
+        assert.ok(probabilities);
+        LABELS.forEach((label) => {
+          const index = exported.labels.indexOf(label);
+          assert.ok(Math.abs(scored.probabilities[label] - probabilities[index]) < 1e-6, `${label}: predict ${scored.probabilities[label]} vs the imported crop ${probabilities[index]}`);
+        });
+      } finally {
+        await session.release();
+      }
+
+      const cli = await runCli(["predict", picture, path.join(work, "two-faces", "no-face.png"), "--project", project]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /\(no face\)/);
+      assert.match(cli.stdout, /face/);
+    });
+
+    it("the Space tells visitors it expects face crops, on the page and in its README", async () => {
+      const space = await createSpace({ projectDir: project, git: false });
+      const readme = await fs.readFile(path.join(space.spaceDir, "README.md"), "utf8");
+      assert.match(readme, /\*\*Faces only\.\*\* This model was trained on face crops/);
+      const page = await fs.readFile(path.join(space.spaceDir, "index.html"), "utf8");
+      assert.match(page, /This model judges faces only: it was trained on face crops/);
+      const manifest = JSON.parse(await fs.readFile(path.join(space.spaceDir, "space.json"), "utf8")) as { faceCrop?: boolean; examples: string[] };
+      assert.equal(manifest.faceCrop, true);
+      // The examples are crops from the dataset, which is what the page can score.
+      for (const example of manifest.examples) {
+        const size = await sharp(path.join(space.spaceDir, example)).metadata();
+        assert.deepEqual([size.width, size.height], [224, 224], example);
+      }
+    });
+  });
+});
