@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark, side by side in one process, printed as Markdown rows for BENCHMARKS.md.
- * Usage: node out/bench/run.js [gather] [features] [train] [faces]   (default: all)
+ * Usage: node out/bench/run.js [gather] [features] [train] [check] [faces] [faceCrop]   (default: all)
  */
 import * as os from "node:os";
 import { benchCheck } from "./check";
+import { benchFaceCrop } from "./face-crop";
 import { benchFaceDataset } from "./face-dataset";
 import { benchFeaturesOnnx } from "./features-onnx";
 import { benchFeaturesTfjs } from "./features-tfjs";
@@ -45,6 +46,13 @@ const benches: Record<string, Bench> = {
   async faces() {
     const faces = await benchFaceDataset(60);
     return [`| reference face dataset, 60 per class (${faces.sourceFaces} source faces) | ${fixed(faces.imagesPerSecond)} img/s | faces ${fixed(faces.facesSeconds, 2)} s + generate ${fixed(faces.generateSeconds, 2)} s |`];
+  },
+  async faceCrop() {
+    const r = await benchFaceCrop(60);
+    return [
+      `| import ${r.pictures} pictures 640x420, faceCrop: true (detect, crop, keep the picture) | ${fixed(r.faceCrop.imagesPerSecond)} img/s (${r.faceCrop.kept} kept, ${r.faceCrop.noFace} no face) | faceCrop off: ${fixed(r.plain.imagesPerSecond)} img/s (ratio ${fixed(r.faceCrop.imagesPerSecond / r.plain.imagesPerSecond, 2)}) |`,
+      `| cropLargestFace per 400 px picture, accurate (SSD MobileNet v1) detector | ${fixed(r.detectors.accurate.msPerPicture, 0)} ms, ${r.detectors.accurate.found}/${r.pictures} faces found | fast (Tiny, 416 px): ${fixed(r.detectors.fast.msPerPicture, 0)} ms, ${r.detectors.fast.found}/${r.pictures} found |`,
+    ];
   },
 };
 

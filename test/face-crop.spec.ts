@@ -24,33 +24,12 @@ import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset"
 import { createSpace } from "../src/core/space/create-space";
 import type { RunHead } from "../src/core/train/run-files";
 import { train, type RunRecord } from "../src/core/train/train";
+import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
 const LABELS = ["Real", "Deepfake"];
-
-/** Where a face crop was pasted on a canvas, in canvas pixels. */
-interface Placement {
-  x: number;
-  y: number;
-  side: number;
-}
-
-/** A mid-grey textured canvas with face crops pasted at the given places, as a JPEG file. */
-async function composePicture(file: string, width: number, height: number, faces: Array<{ crop: string } & Placement>): Promise<void> {
-  const background = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = (y * width + x) * 3;
-      background[at] = 90 + ((x * 7 + y * 3) % 40);
-      background[at + 1] = 110 + ((x * 3 + y * 5) % 30);
-      background[at + 2] = 100 + ((x + y * 11) % 35);
-    }
-  }
-  const layers = await Promise.all(faces.map(async (face) => ({ input: await sharp(face.crop).resize(face.side, face.side).toBuffer(), left: face.x, top: face.y })));
-  await sharp(background, { raw: { width, height, channels: 3 } }).composite(layers).jpeg({ quality: 92 }).toFile(file);
-}
 
 /** A smooth gradient: an image, but no face. */
 async function gradientPicture(file: string): Promise<void> {
@@ -110,13 +89,13 @@ describe("face crops (faceCrop: true)", function () {
       await fs.mkdir(path.join(pictures, label), { recursive: true });
       // Eight pictures per label, one face each, at a different place each time.
       for (let i = 0; i < 8; i++) {
-        await composePicture(path.join(pictures, label, `picture-${i}.jpg`), 640, 420, [{ crop: path.join(reference, label, crops[i]), x: 30 + i * 40, y: 20 + (i % 3) * 30, side: 240 + (i % 4) * 20 }]);
+        await composeFacePicture(path.join(pictures, label, `picture-${i}.jpg`), 640, 420, [{ crop: path.join(reference, label, crops[i]), x: 30 + i * 40, y: 20 + (i % 3) * 30, side: 240 + (i % 4) * 20 }]);
       }
     }
     // Two faces: the small real one on the left, the large one on the right must win.
     const realCrops = (await fs.readdir(path.join(reference, "Real"))).filter((name) => name.endsWith(".jpg")).sort();
     await fs.mkdir(path.join(work, "two-faces"), { recursive: true });
-    await composePicture(path.join(work, "two-faces", "two.jpg"), 640, 420, [
+    await composeFacePicture(path.join(work, "two-faces", "two.jpg"), 640, 420, [
       // Crops 7 and 9 of this seed are ones the detector finds at these sizes (some framings hide a face from it).
       { crop: path.join(reference, "Real", realCrops[7]), ...SMALL },
       { crop: path.join(reference, "Real", realCrops[9]), ...BIG },
