@@ -12,11 +12,10 @@
 import type { FacePoint } from "../reference-data/detect-faces";
 import { faceFrame } from "../reference-data/face-frame";
 import type { RgbImage } from "../reference-data/rgb-image";
+import { TRAINING_CROP_SIZE, TRAINING_MARGIN } from "./face-crop-settings";
 
-/** The middle of the dataset's margin range (crop-variation.ts: 1.3-1.8). */
-export const TRAINING_MARGIN = 1.55;
-/** Side of the dataset's crops (build-face-dataset.ts default); the model's own input size is reached from here as in training. */
-export const TRAINING_CROP_SIZE = 224;
+export { TRAINING_CROP_SIZE, TRAINING_MARGIN };
+
 /** render-face-sample.ts's FOREHEAD_SHIFT. */
 const FOREHEAD_SHIFT = 0.15;
 

@@ -11,9 +11,9 @@ import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
 import { detectFaces, type DetectedFace, type PixelImage } from "../reference-data/detect-faces";
 import { loadFaceApi, toDetectedFace } from "../reference-data/load-face-api";
 import { loadTensorflow } from "../shared/tensorflow";
+import type { FaceDetectorKind } from "./face-crop-settings";
 
-/** Which face detector check uses. */
-export type FaceDetectorKind = "fast" | "accurate";
+export type { FaceDetectorKind };
 
 /** Parameters of detectFrameFaces. */
 export interface DetectFrameFacesParams {

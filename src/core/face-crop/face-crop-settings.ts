@@ -3,8 +3,15 @@
  * project (gather/import), through the run (head.json) into the export (preprocess.json), so predict, check and
  * the Space crop exactly as the training data were cropped.
  */
-import type { FaceDetectorKind } from "./detect-frame-faces";
-import { TRAINING_CROP_SIZE, TRAINING_MARGIN } from "./crop-training-face";
+// Plain data only, no imports: run-files.ts (and through it the webviews' protocol) depends on this file.
+
+/** Which face detector finds faces: "fast" is face-api's Tiny Face Detector, "accurate" its SSD MobileNet v1. */
+export type FaceDetectorKind = "fast" | "accurate";
+
+/** The middle of the reference dataset's margin range (crop-variation.ts: 1.3-1.8). */
+export const TRAINING_MARGIN = 1.55;
+/** Side of the reference dataset's crops (build-face-dataset.ts default); the model's own input size is reached from here as in training. */
+export const TRAINING_CROP_SIZE = 224;
 
 /** The face-crop recipe; preprocess.json's `faceCrop` has this shape. */
 export interface FaceCropSettings {
