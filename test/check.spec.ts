@@ -11,13 +11,16 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { checkMedia } from "../src/core/check/check-media";
-import type { CheckResult, MediaCheck, MediaCheckError } from "../src/core/check/check-types";
+import type { CheckResult, FlaggedSegment, MediaCheck, MediaCheckError } from "../src/core/check/check-types";
 import { cropTrainingFace, TRAINING_MARGIN } from "../src/core/face-crop/crop-training-face";
 import { describeVerdict } from "../src/core/check/describe-verdict";
 import { findFfmpeg } from "../src/core/check/find-ffmpeg";
+import { findFlaggedSegments } from "../src/core/check/find-flagged-segments";
+import { formatTimestamp } from "../src/core/check/format-timestamp";
 import { probeVideo } from "../src/core/check/probe-video";
 import { readVideoFrames } from "../src/core/check/read-video-frames";
 import { resolveFakeLabel } from "../src/core/check/resolve-fake-label";
+import { smoothTimeline, type TimelineSample } from "../src/core/check/smooth-timeline";
 import { summariseCheck } from "../src/core/check/summarise-check";
 import { runDemo } from "../src/core/demo/run-demo";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
@@ -60,6 +63,26 @@ function failed(result: CheckResult | undefined): MediaCheckError {
 function meanIn(check: MediaCheck, [start, end]: [number, number]): { mean: number; faces: number } {
   const probabilities = check.frames.filter((frame) => frame.time >= start && frame.time < end).flatMap((frame) => frame.faces.map((face) => face.probability));
   return { mean: probabilities.reduce((sum, p) => sum + p, 0) / Math.max(1, probabilities.length), faces: probabilities.length };
+}
+
+/** Seconds of a segment inside [start, end). */
+function overlap(segment: FlaggedSegment, [start, end]: [number, number]): number {
+  return Math.max(0, Math.min(segment.end, end) - Math.max(segment.start, start));
+}
+
+/** A timeline sampled every `step` seconds (2 fps by default); null = no face in that frame. */
+function series(values: Array<number | null>, step = 0.5): TimelineSample[] {
+  return values.map((value, i) => ({ time: i * step, value }));
+}
+
+function repeat<T>(value: T, count: number): T[] {
+  return Array.from({ length: count }, () => value);
+}
+
+/** The smoothed values as samples again, for findFlaggedSegments. */
+function smoothed(samples: TimelineSample[], windowSeconds: number, maxGapSeconds = 1.5): TimelineSample[] {
+  const values = smoothTimeline({ samples, windowSeconds, maxGapSeconds });
+  return samples.map((sample, i) => ({ time: sample.time, value: values[i] }));
 }
 
 describe("check: videos and images → faces → a fake-probability timeline", function () {
@@ -165,6 +188,35 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       const times = result.summary.worst.map((moment) => moment.time);
       for (let i = 0; i < times.length; i++) for (let j = i + 1; j < times.length; j++) assert.ok(Math.abs(times[i] - times[j]) >= 1);
       assert.deepEqual(result.summary.worst.map((m) => m.probability), [...result.summary.worst.map((m) => m.probability)].sort((a, b) => b - a));
+    });
+
+    it("flags a sustained segment in the swapped half on the smoothed timeline, the raw values kept beside it", function () {
+      needsFfmpeg(this);
+      const { summary } = result;
+      if (verbose) console.log(`      smoothed: ${summary.smoothedFrames.map((frame) => (frame.probability === null ? "--" : frame.probability.toFixed(2))).join(" ")}\n      segments: ${JSON.stringify(summary.flaggedSegments)}`);
+      assert.deepEqual(summary.smoothing, { method: "median", windowSeconds: 3, maxGapSeconds: 1.5 });
+      assert.deepEqual(summary.smoothedFrames.map((frame) => frame.time), result.frames.map((frame) => frame.time));
+      result.frames.forEach((frame, i) => assert.equal(summary.smoothedFrames[i].probability === null, frame.faces.length === 0, `frame ${i}: smoothed only where a face was seen`));
+      assert.equal(summary.smoothedPerSecond.length, summary.perSecond.length);
+      // The raw timeline keeps its meaning: the highest face of each second.
+      for (const { second, probability } of summary.perSecond) {
+        const faces = result.frames.filter((frame) => Math.floor(frame.time) === second).flatMap((frame) => frame.faces.map((face) => face.probability));
+        assert.equal(probability, faces.length > 0 ? Math.max(...faces) : null);
+      }
+      const segments = summary.flaggedSegments;
+      assert.ok(segments.length > 0, "a flagged segment");
+      const longest = segments.reduce((best, segment) => (segment.frames > best.frames ? segment : best));
+      assert.ok((longest.start + longest.end) / 2 >= clip.swapped[0], `the longest segment ${longest.start}–${longest.end} s lies in the swapped half (from ${clip.swapped[0]} s)`);
+      const inSwapped = segments.reduce((sum, segment) => sum + overlap(segment, clip.swapped), 0);
+      const inReal = segments.reduce((sum, segment) => sum + overlap(segment, clip.real), 0);
+      assert.ok(inSwapped >= (clip.swapped[1] - clip.swapped[0]) / 2, `${inSwapped} s of the swapped half flagged`);
+      assert.ok(inSwapped > inReal, `swapped ${inSwapped} s vs real ${inReal} s flagged`);
+      for (const segment of segments) {
+        const inside = summary.smoothedFrames.filter((frame) => frame.time >= segment.start && frame.time <= segment.end && frame.probability !== null);
+        assert.equal(inside.length, segment.frames);
+        assert.ok(inside.every((frame) => (frame.probability ?? 0) >= result.threshold), "a segment stays at or above the threshold");
+      }
+      assert.ok(result.verdict.text.includes(`${formatTimestamp(longest.start)}–${formatTimestamp(longest.end)}`), "the verdict quotes the longest segment");
     });
 
     it("states the verdict by the model's standards, with its validation error, never as fact", function () {
@@ -338,6 +390,21 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       const markdown = await fs.readFile(path.join(dir, "report.md"), "utf8");
       assert.match(markdown, /!\[Timeline/);
       assert.match(markdown, /## Worst moments/);
+      // The smoothed signal: a line over the per-frame bars, its segments in the summary, the chart and report.md.
+      const written = JSON.parse(await fs.readFile(path.join(dir, "report.json"), "utf8")) as MediaCheck;
+      const segments = written.summary.flaggedSegments;
+      assert.ok(segments.length > 0);
+      assert.equal(svg.match(/class="frame"/g)?.length, written.summary.framesWithFaces, "one bar per frame with a face");
+      assert.equal(svg.match(/class="flagged"/g)?.length, segments.length, "one band per flagged segment");
+      assert.match(svg, /<polyline class="smoothed"/);
+      assert.match(svg, /median over 3 s/);
+      assert.match(markdown, /median over a centred 3 s window/);
+      assert.match(markdown, /## Flagged segments/);
+      const where = (segment: FlaggedSegment) => formatTimestamp(segment.start) + (segment.end > segment.start ? `–${formatTimestamp(segment.end)}` : "");
+      for (const segment of segments) assert.ok(markdown.includes(`- ${where(segment)} (`), `report.md lists ${where(segment)}`);
+      // The CLI lists the first six.
+      for (const segment of segments.slice(0, 6)) assert.ok(human.stdout.includes(`${where(segment)} (mean`), `the CLI summary lists ${where(segment)}`);
+      assert.match(human.stdout, /flagged: .*\(median over 3 s\)/);
 
       const machine = await runCli(["check", clip.file, "--model", modelDir, "--json", "--no-report", "--fps", "1"]);
       assert.equal(machine.code, 0, machine.stderr);
@@ -345,6 +412,15 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.equal(parsed.summary.frames, 16);
       assert.equal(parsed.report, undefined);
       assert.equal(parsed.verdict.level.length > 0, true);
+      assert.equal(parsed.summary.smoothing.windowSeconds, 3);
+      assert.equal(parsed.summary.smoothing.maxGapSeconds, 2, "1 fps: a step of 1 s plus 1 s without a face is bridged");
+
+      // --smooth 0: the "smoothed" signal is each frame's worst face, as it was before smoothing.
+      const off = await runCli(["check", clip.file, "--model", modelDir, "--json", "--no-report", "--fps", "1", "--smooth", "0"]);
+      assert.equal(off.code, 0, off.stderr);
+      const [unsmoothed] = JSON.parse(off.stdout) as MediaCheck[];
+      assert.equal(unsmoothed.summary.smoothing.windowSeconds, 0);
+      assert.deepEqual(unsmoothed.summary.smoothedFrames.map((frame) => frame.probability), unsmoothed.frames.map((frame) => (frame.faces.length > 0 ? Math.max(...frame.faces.map((face) => face.probability)) : null)));
     });
 
     it("exits 1 with the reason when nothing could be checked", async function () {
@@ -372,8 +448,8 @@ describe("check: videos and images → faces → a fake-probability timeline", f
     it("never overclaims: each level names the model's standards and its error, or that it could not judge", () => {
       const face = (probability: number) => ({ box: { x: 0, y: 0, width: 10, height: 10 }, detectorScore: 0.9, crop: { centre: { x: 5, y: 5 }, side: 15 }, probability, probabilities: { Real: 1 - probability, Deepfake: probability } });
       const frames = (ps: Array<number | null>) => ps.map((p, index) => ({ index, time: index / 2, faces: p === null ? [] : [face(p)] }));
-      const verdictOf = (ps: Array<number | null>, errorRate?: number) => {
-        const summary = summariseCheck({ frames: frames(ps), threshold: 0.5, worst: [] });
+      const verdictOf = (ps: Array<number | null>, errorRate?: number, smoothSeconds?: number) => {
+        const summary = summariseCheck({ frames: frames(ps), threshold: 0.5, worst: [], smoothSeconds });
         return describeVerdict({ summary, threshold: 0.5, fakeLabel: "Deepfake", validationErrorRate: errorRate, validImages: 52, kind: "video" });
       };
       const likely = verdictOf([0.9, 0.8, 0.7, 0.2], 0.25);
@@ -381,8 +457,16 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.match(likely.text, /^Likely manipulated by this model's standards/);
       assert.match(likely.text, /misclassifies 25% of its 52 validation images/);
       assert.match(likely.text, /not as proof/);
-      const some = verdictOf([0.9, 0.1, 0.2, null], 0.05);
+      // One high frame is not a finding once the timeline is smoothed; it is with smoothing off (--smooth 0).
+      const spike = verdictOf([0.9, 0.1, 0.2, null], 0.05);
+      assert.equal(spike.level, "not-flagged");
+      assert.match(spike.text, /smoothed over 3 s, never stays at or above 50% "Deepfake"; 1 single face\(s\) reach it/);
+      assert.match(spike.text, /5\.0%/);
+      assert.equal(verdictOf([0.9, 0.1, 0.2, null], 0.05, 0).level, "some-moments-flagged");
+      // A sustained stretch in a longer video that stays mostly low: some moments, with the segment's timestamps.
+      const some = verdictOf([...Array.from({ length: 10 }, (_, i) => 0.1 + (i % 3) / 10), 0.8, 0.9, 0.85, 0.95, 0.9, 0.8, ...Array.from({ length: 10 }, (_, i) => 0.2 - (i % 2) / 10)], 0.05);
       assert.equal(some.level, "some-moments-flagged");
+      assert.match(some.text, /in 1 segment\(s\) \(0:05\.0–0:07\.5\), 6 of 26 frames with a face/);
       assert.match(some.text, /5\.0%/);
       const none = verdictOf([0.1, 0.2], 0.25);
       assert.equal(none.level, "not-flagged");
@@ -395,5 +479,108 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.deepEqual(summary.perSecond, [{ second: 0, probability: 0.3 }, { second: 1, probability: null }, { second: 2, probability: 0.6 }]);
       assert.equal(summary.shareAboveThreshold, 0.5);
     });
+  });
+});
+
+describe("check: temporal smoothing of the timeline", () => {
+  const threshold = 0.5;
+  const segmentsOf = (samples: TimelineSample[], maxGapSeconds = 1.5) => findFlaggedSegments({ samples, threshold, maxGapSeconds });
+  /** Low, noisy scores of genuine frames (0.1-0.35), deterministic. */
+  const genuine = (count: number, seed = 1) => Array.from({ length: count }, (_, i) => 0.1 + (((i + seed) * 7919) % 26) / 100);
+  /** High, noisy scores of swapped frames (0.7-0.95). */
+  const swapped = (count: number, seed = 1) => Array.from({ length: count }, (_, i) => 0.7 + (((i + seed) * 104729) % 26) / 100);
+
+  it("damps a single-frame spike below the threshold, at the start, in the middle and at the end", () => {
+    for (const at of [0, 1, 9, 18, 19]) {
+      const values: Array<number | null> = genuine(20);
+      values[at] = 0.98;
+      const raw = series(values);
+      assert.equal(segmentsOf(raw).length, 1, "unsmoothed, the spike is a flagged segment");
+      const result = smoothed(raw, 3);
+      assert.ok(result.every((sample) => sample.value !== null && sample.value < threshold), `spike at frame ${at}: ${result.map((sample) => sample.value?.toFixed(2)).join(" ")}`);
+      assert.deepEqual(segmentsOf(result), []);
+    }
+    // A burst shorter than half the window (3 frames of 7) is damped in the middle too.
+    const burst = genuine(20);
+    burst.splice(8, 3, 0.9, 0.95, 0.9);
+    assert.deepEqual(segmentsOf(smoothed(series(burst), 3)), []);
+  });
+
+  it("keeps a sustained run above the threshold, its start and end on the frames where it starts and ends", () => {
+    // 5 s genuine, 5 s swapped (one frame of it dipping low), 5 s genuine, at 2 fps.
+    const run = swapped(10);
+    run[5] = 0.2;
+    const values = [...genuine(10), ...run, ...genuine(10, 5)];
+    const raw = series(values);
+    const result = smoothed(raw, 3);
+    const segments = segmentsOf(result);
+    assert.equal(segments.length, 1, JSON.stringify(segments));
+    assert.deepEqual([segments[0].start, segments[0].end, segments[0].frames], [raw[10].time, raw[19].time, 10], "a median keeps the run's edges");
+    const inRun = result.slice(10, 20).map((sample) => sample.value as number);
+    assert.ok(Math.abs(segments[0].maxProbability - Math.max(...inRun)) < 1e-12 && Math.abs(segments[0].meanProbability - inRun.reduce((sum, v) => sum + v, 0) / inRun.length) < 1e-12);
+    assert.ok(inRun.every((value) => value >= threshold), "the dip inside the run is outvoted");
+    // Unsmoothed, the dip splits the run in two.
+    assert.equal(segmentsOf(raw).length, 2);
+  });
+
+  it("never smooths or joins across a long stretch without a face, but bridges a missed frame", () => {
+    // 3 s of high scores, 2 s without a face (a cut), then 1 s of low scores; a 10 s window would reach across the cut.
+    const values = [...repeat(0.9, 6), ...repeat(null, 4), ...repeat(0.1, 2)];
+    const result = smoothTimeline({ samples: series(values), windowSeconds: 10, maxGapSeconds: 1.5 });
+    assert.deepEqual(result, [...repeat(0.9, 6), ...repeat(null, 4), ...repeat(0.1, 2)], "no value crosses the gap; frames without a face stay null");
+    const bridged = smoothTimeline({ samples: series(values), windowSeconds: 10, maxGapSeconds: 10 });
+    assert.ok((bridged[11] ?? 0) >= threshold, "with the gap allowed, the faces after the cut would be pulled up");
+    assert.deepEqual(segmentsOf(series(result)).map((segment) => [segment.start, segment.end]), [[0, 2.5]]);
+    // Two high runs across the cut stay two segments, each ending where its faces end.
+    const twoRuns = series([...repeat(0.9, 6), ...repeat(null, 4), ...repeat(0.9, 6)]);
+    assert.deepEqual(segmentsOf(smoothed(twoRuns, 10)).map((segment) => [segment.start, segment.end]), [[0, 2.5], [5, 7.5]]);
+    // One missed detection inside a run is bridged by the smoothing and by the segment.
+    const missed = series([...swapped(6), null, ...swapped(6, 3)]);
+    const joined = smoothed(missed, 3);
+    assert.equal(joined[6].value, null);
+    assert.deepEqual(segmentsOf(joined).map((segment) => [segment.start, segment.end, segment.frames]), [[0, 6, 12]]);
+    assert.equal(segmentsOf(joined, 0.5).length, 2, "with no gap allowed, the missed frame splits it");
+  });
+
+  it("with a window of 0 (or narrower than the frame step) leaves every value as it is", () => {
+    const values = Array.from({ length: 40 }, (_, i) => (i % 7 === 3 ? null : ((i * 37) % 100) / 100));
+    assert.deepEqual(smoothTimeline({ samples: series(values), windowSeconds: 0, maxGapSeconds: 1.5 }), values);
+    assert.deepEqual(smoothTimeline({ samples: series(values), windowSeconds: 0.4, maxGapSeconds: 1.5 }), values);
+    assert.throws(() => smoothTimeline({ samples: series(values), windowSeconds: -1, maxGapSeconds: 1.5 }), TypeError);
+  });
+
+  it("at the edges, shrinks the window to the samples there are (no padding); empty and one-sample timelines", () => {
+    assert.deepEqual(smoothTimeline({ samples: [], windowSeconds: 3, maxGapSeconds: 1.5 }), []);
+    assert.deepEqual(smoothTimeline({ samples: series([0.7]), windowSeconds: 3, maxGapSeconds: 1.5 }), [0.7]);
+    // An even number of samples in the window: the mean of the middle two.
+    assert.deepEqual(smoothTimeline({ samples: series([0.2, 0.8]), windowSeconds: 3, maxGapSeconds: 1.5 }), [0.5, 0.5]);
+    // A sustained run that reaches either end of the video stays flagged up to its first and last frame.
+    for (const values of [[...swapped(6), ...genuine(14)], [...genuine(14), ...swapped(6)]]) {
+      const raw = series(values);
+      const high = raw.filter((sample) => (sample.value ?? 0) >= threshold);
+      assert.deepEqual(segmentsOf(smoothed(raw, 3)).map((segment) => [segment.start, segment.end]), [[high[0].time, high[high.length - 1].time]]);
+    }
+  });
+
+  it("summariseCheck keeps the raw per-second values and adds the smoothed ones and the segments read off them", () => {
+    const face = (probability: number) => ({ box: { x: 0, y: 0, width: 10, height: 10 }, detectorScore: 0.9, crop: { centre: { x: 5, y: 5 }, side: 15 }, probability, probabilities: { Real: 1 - probability, Deepfake: probability } });
+    const values = [...genuine(8), 0.97, ...genuine(7), ...swapped(10), null, null];
+    const frames = values.map((p, index) => ({ index, time: index / 2, faces: p === null ? [] : [face(p), face(p / 2)] }));
+    const summary = summariseCheck({ frames, threshold, worst: [] });
+    assert.deepEqual(summary.smoothing, { method: "median", windowSeconds: 3, maxGapSeconds: 1.5 });
+    assert.equal(summary.perSecond[4].probability, 0.97, "the raw timeline still shows the spike");
+    assert.ok((summary.smoothedPerSecond[4].probability ?? 1) < threshold, "the smoothed one does not");
+    assert.equal(summary.smoothedPerSecond[13].probability, null);
+    assert.deepEqual(summary.smoothedFrames.map((frame) => frame.time), frames.map((frame) => frame.time));
+    assert.deepEqual(summary.flaggedSegments.map((segment) => [segment.start, segment.end, segment.frames]), [[8, 12.5, 10]]);
+    const off = summariseCheck({ frames, threshold, worst: [], smoothSeconds: 0 });
+    assert.deepEqual(off.smoothedFrames.map((frame) => frame.probability), values);
+    assert.equal(off.flaggedSegments.length, 2, "unsmoothed, the spike is a segment of its own");
+  });
+
+  it("refuses a negative or absurd --smooth before reading anything", async () => {
+    for (const smooth of [-1, 61, Number.NaN]) {
+      await assert.rejects(checkMedia({ inputs: ["any.mp4"], modelDir: "/no/such/export", smooth }), (error: StudioError) => error.code === "invalid-argument" && /smooth must be/.test(error.message));
+    }
   });
 });

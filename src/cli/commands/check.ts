@@ -2,9 +2,10 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { checkMedia } from "../../core/check/check-media";
-import type { CheckResult, MediaCheckError } from "../../core/check/check-types";
+import type { CheckResult, MediaCheck, MediaCheckError } from "../../core/check/check-types";
 import type { FaceDetectorKind } from "../../core/face-crop/detect-frame-faces";
 import { formatTimestamp } from "../../core/check/format-timestamp";
+import { DEFAULT_SMOOTH_SECONDS } from "../../core/check/smooth-timeline";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../main";
@@ -24,6 +25,7 @@ interface CheckOptions {
   margin?: number;
   maxSide: number;
   tta: boolean;
+  smooth: number;
 }
 
 /** Default report folder, inside the project folder. */
@@ -45,6 +47,7 @@ export function registerCheckCommand(program: Command): void {
     .option("--margin <m>", "face crop side as a multiple of the landmarks' box (default 1.55, as the reference training crops)", parseNumber)
     .option("--max-side <px>", "longest side video frames are analysed at", parseNumber, 640)
     .option("--no-tta", "score one centre crop per face instead of the mean of a plain and a mirrored view (faster, noisier)")
+    .option("--smooth <seconds>", "width of the centred moving median over the per-frame fake probability that the flagged segments and the verdict read, so one spiking frame is not a finding (0 = off: single frames)", parseNumber, DEFAULT_SMOOTH_SECONDS)
     .action(async (inputs: string[], options: CheckOptions, command: Command) => {
       const projectDir = projectDirOf(command);
       const modelDir = options.model === undefined ? path.join(projectDir, DEFAULT_EXPORT_FOLDER) : path.resolve(options.model);
@@ -61,6 +64,7 @@ export function registerCheckCommand(program: Command): void {
         margin: options.margin,
         maxSide: options.maxSide,
         tta: options.tta,
+        smooth: options.smooth,
         onProgress: printProgress(),
         signal: cliContext.signal,
       });
@@ -87,6 +91,7 @@ function describe(result: CheckResult): string {
     const ranges = summary.noFaceRanges.slice(0, 6).map((range) => (result.kind === "image" ? "the image" : formatTimestamp(range.start) + (range.frames > 1 ? `–${formatTimestamp(range.end)}` : ""))).join(", ");
     lines.push(`  no face:  ${summary.framesWithoutFaces} frame(s): ${ranges}${summary.noFaceRanges.length > 6 ? ", …" : ""}`);
   }
+  if (result.kind === "video" && summary.faces > 0) lines.push(`  flagged:  ${describeSegments(result)}`);
   if (summary.worst.length > 0) {
     lines.push("  worst moments:");
     for (const [rank, moment] of summary.worst.entries()) {
@@ -98,6 +103,15 @@ function describe(result: CheckResult): string {
   for (const warning of result.warnings) lines.push(`  warning:  ${warning}`);
   if (result.report) lines.push(`  report:   ${path.relative(process.cwd(), result.report.markdown) || result.report.markdown}${result.report.timelinePng ? ` (timeline: ${path.basename(result.report.timelinePng)})` : ""}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** "0:08.0–0:15.5 (mean 81%), … (median over 3 s)", or that nothing stays above the threshold. */
+function describeSegments(result: MediaCheck): string {
+  const { flaggedSegments, smoothing } = result.summary;
+  const how = smoothing.windowSeconds > 0 ? `median over ${smoothing.windowSeconds} s` : "not smoothed";
+  if (flaggedSegments.length === 0) return `none: the fake probability never stays at or above ${Math.round(result.threshold * 100)}% (${how})`;
+  const shown = flaggedSegments.slice(0, 6).map((segment) => `${formatTimestamp(segment.start)}${segment.end > segment.start ? `–${formatTimestamp(segment.end)}` : ""} (mean ${Math.round(segment.meanProbability * 100)}%)`);
+  return `${shown.join(", ")}${flaggedSegments.length > 6 ? ", …" : ""} (${how})`;
 }
 
 function isError(result: CheckResult): result is MediaCheckError {

@@ -26,6 +26,7 @@ import { probeVideo } from "./probe-video";
 import { readValidationError } from "./read-validation-error";
 import { readVideoFrames } from "./read-video-frames";
 import { resolveFakeLabel, type FakeLabel } from "./resolve-fake-label";
+import { DEFAULT_SMOOTH_SECONDS } from "./smooth-timeline";
 import { summariseCheck } from "./summarise-check";
 import { writeCheckReport, type WorstFramePixels } from "./write-check-report";
 
@@ -51,6 +52,8 @@ export interface CheckMediaParams extends OperationOptions {
    * lifted the AUC of real vs swapped from 0.87 to 0.94 for one more model run per face.
    */
   tta?: boolean;
+  /** Width in seconds of the centred moving median the flagged segments and a video's verdict read (default 3; 0 = off). */
+  smooth?: number;
   /** Longest side video frames are analysed at (default 640; smaller videos are not enlarged). */
   maxSide?: number;
   /** Writes `<outDir>/<input name>/` per input (report.md, report.json, worst frames, timeline); none when omitted. */
@@ -69,14 +72,14 @@ interface Shared {
   scorer: FaceScorer;
   fake: FakeLabel;
   model: CheckModel;
-  settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "margin" | "maxSide" | "worstCount" | "tta">>;
+  settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "margin" | "maxSide" | "worstCount" | "tta" | "smooth">>;
   options: OperationOptions;
 }
 
 /** What a frame's faces turn into once scored, and what the worst-moment keeper holds. */
 type Pixels = Pick<WorstFramePixels, "data" | "width" | "height">;
 
-const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true };
+const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
 /** The two TTA views: training drew margins from 1.3-1.8 around 1.55 and mirrored half its crops; 1.4 and 1.7 sit inside that. */
 const TTA_VIEWS = [{ scale: 1.4 / TRAINING_MARGIN, flip: false }, { scale: 1.7 / TRAINING_MARGIN, flip: true }];
 /** Stills whose face fills the picture defeat detectors; a second try on a border-extended copy finds most of them. */
@@ -275,7 +278,7 @@ function finish(args: {
     const face = payload.frame.faces[faceIndex];
     return { time: payload.frame.time, frameIndex: payload.frame.index, faceIndex, probability: face.probability, box: face.box };
   });
-  const summary = summariseCheck({ frames, threshold: shared.settings.threshold, worst });
+  const summary = summariseCheck({ frames, threshold: shared.settings.threshold, worst, smoothSeconds: args.kind === "video" ? shared.settings.smooth : 0 });
   const verdict = describeVerdict({ summary, threshold: shared.settings.threshold, fakeLabel: shared.fake.label, validationErrorRate: shared.model.validationErrorRate, validImages: shared.model.validImages, kind: args.kind });
   if (summary.framesWithoutFaces > 0 && args.kind === "video" && summary.faces > 0) {
     const gaps = summary.noFaceRanges.slice(0, 3).map((range) => formatTimestamp(range.start) + (range.frames > 1 ? `–${formatTimestamp(range.end)}` : "")).join(", ");
@@ -347,6 +350,7 @@ function validate(params: CheckMediaParams): Shared["settings"] {
     maxSide: params.maxSide ?? DEFAULTS.maxSide,
     worstCount: params.worstCount ?? DEFAULTS.worstCount,
     tta: params.tta ?? DEFAULTS.tta,
+    smooth: params.smooth ?? DEFAULTS.smooth,
   };
   const check = (ok: boolean, message: string, hint: string): void => {
     if (!ok) throw new StudioError(message, "invalid-argument", hint);
@@ -357,6 +361,7 @@ function validate(params: CheckMediaParams): Shared["settings"] {
   check(Number.isFinite(settings.margin) && settings.margin >= 1 && settings.margin <= 4, `margin must be a number from 1 to 4, got ${settings.margin}.`, `${TRAINING_MARGIN} matches the reference dataset's training crops.`);
   check(Number.isInteger(settings.maxSide) && settings.maxSide >= 64 && settings.maxSide <= 4096, `maxSide must be a whole number from 64 to 4096, got ${settings.maxSide}.`, "640 keeps call-sized faces large enough for the detector.");
   check(Number.isInteger(settings.worstCount) && settings.worstCount >= 0 && settings.worstCount <= 50, `worstCount must be a whole number from 0 to 50, got ${settings.worstCount}.`, "6 worst moments fit on one page.");
+  check(Number.isFinite(settings.smooth) && settings.smooth >= 0 && settings.smooth <= 60, `smooth must be a number of seconds from 0 to 60, got ${settings.smooth}.`, "3 s ignores a single spiking frame but keeps a swap held for 2 s or more; 0 turns smoothing off.");
   if (params.inputs.length === 0) throw new StudioError("No files to check were given.", "invalid-argument", "Pass video (MP4, MOV, WebM, MKV) or image (JPEG, PNG) files.");
   return settings;
 }

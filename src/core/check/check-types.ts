@@ -32,6 +32,27 @@ export interface TimeRange {
   frames: number;
 }
 
+/** How the per-frame signal (the worst face's probability in each sampled frame) was smoothed; see smooth-timeline.ts. */
+export interface TimelineSmoothing {
+  method: "median";
+  /** Full width of the centred window, seconds; 0 = off (segments and verdict then read single frames). */
+  windowSeconds: number;
+  /** Frames with a face further apart than this are never smoothed or joined into one segment across the gap. */
+  maxGapSeconds: number;
+}
+
+/** A stretch where the smoothed fake probability stays at or above the threshold. */
+export interface FlaggedSegment {
+  /** Times of its first and last sampled frame, seconds (equal for a one-frame segment). */
+  start: number;
+  end: number;
+  /** Sampled frames with a face in it. */
+  frames: number;
+  /** Highest and mean smoothed probability over those frames. */
+  maxProbability: number;
+  meanProbability: number;
+}
+
 /** One of the worst moments: the frame, its worst face, and the report picture. */
 export interface WorstMoment {
   time: number;
@@ -60,6 +81,14 @@ export interface CheckSummary {
   worst: WorstMoment[];
   /** The timeline by second: the highest fake probability of any face in that second, null where no face was seen. */
   perSecond: Array<{ second: number; probability: number | null }>;
+  /** How the signal below was smoothed (videos; a still's window is 0). */
+  smoothing: TimelineSmoothing;
+  /** The smoothed signal per sampled frame, in frame order: the worst face's probability, smoothed; null where the frame had no face. */
+  smoothedFrames: Array<{ time: number; probability: number | null }>;
+  /** As perSecond, of the smoothed signal: the highest smoothed value in each second, null where no face was seen. */
+  smoothedPerSecond: Array<{ second: number; probability: number | null }>;
+  /** Where the smoothed signal stays at or above the threshold, in time order; a video's verdict rests on these. */
+  flaggedSegments: FlaggedSegment[];
 }
 
 /** How the check reads, in words that do not claim more than the model can know. */

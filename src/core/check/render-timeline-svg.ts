@@ -1,7 +1,8 @@
 /**
  * The timeline chart of a video check as a self-contained SVG (report/timeline.svg; sharp rasterises it to PNG):
- * the fake probability of the worst face in each sampled frame over time, the threshold, the stretches with no face
- * shaded and labelled, the worst moments numbered as in the report's pictures, and the verdict in the title.
+ * the fake probability of the worst face in each sampled frame as a bar, the smoothed signal the verdict reads as a
+ * line over them, the flagged segments marked, the threshold, the stretches with no face shaded and labelled, the
+ * worst moments numbered as in the report's pictures, and the verdict in the title.
  */
 import type { CheckedFrame, CheckSummary, Verdict } from "./check-types";
 import { escapeXml } from "./escape-xml";
@@ -25,7 +26,7 @@ export interface RenderTimelineSvgParams {
 const WIDTH = 960;
 const HEIGHT = 360;
 const PLOT = { left: 64, right: WIDTH - 24, top: 72, bottom: HEIGHT - 64 };
-const COLOURS = { fake: "#c62828", real: "#1565c0", noFace: "#e0e0e0", grid: "#eeeeee", axis: "#616161", text: "#212121", band: "#ffebee" };
+const COLOURS = { fake: "#c62828", real: "#1565c0", noFace: "#e0e0e0", grid: "#eeeeee", axis: "#616161", text: "#212121", band: "#ffebee", smoothed: "#212121" };
 const VERDICT_COLOURS: Record<Verdict["level"], string> = { "likely-manipulated": "#c62828", "some-moments-flagged": "#e65100", "not-flagged": "#2e7d32", "no-faces": "#616161" };
 const FONT = 'font-family="DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"';
 
@@ -45,6 +46,13 @@ export function renderTimelineSvg(params: RenderTimelineSvgParams): string {
   parts.push(text(PLOT.right, 52, counts, { size: 12, anchor: "end", fill: COLOURS.axis }));
   // The region above the threshold is tinted, so "above the line" reads without a legend.
   parts.push(`<rect x="${PLOT.left}" y="${y(1)}" width="${PLOT.right - PLOT.left}" height="${(y(threshold) - y(1)).toFixed(1)}" fill="${COLOURS.band}"/>`);
+  for (const segment of params.summary.flaggedSegments) {
+    // Flagged segments: a light column behind the bars and a solid strip along the top, visible even when short.
+    const left = x(segment.start - step / 2);
+    const width = Math.max(2, x(segment.end + step / 2) - left).toFixed(1);
+    parts.push(`<rect class="flagged" x="${left.toFixed(1)}" y="${PLOT.top}" width="${width}" height="${PLOT.bottom - PLOT.top}" fill="${COLOURS.fake}" opacity="0.08"/>`);
+    parts.push(`<rect x="${left.toFixed(1)}" y="${PLOT.top - 6}" width="${width}" height="5" fill="${COLOURS.fake}"/>`);
+  }
   for (const range of params.summary.noFaceRanges) {
     const left = x(range.start - step / 2);
     const right = x(range.end + step / 2);
@@ -66,7 +74,10 @@ export function renderTimelineSvg(params: RenderTimelineSvgParams): string {
   parts.push(text(PLOT.right - 4, y(threshold) - 5, `threshold ${Math.round(threshold * 100)}%`, { size: 11, anchor: "end", fill: COLOURS.fake }));
   parts.push(text(18, (PLOT.top + PLOT.bottom) / 2, `P("${params.fakeLabel}") of the worst face`, { size: 12, anchor: "middle", fill: COLOURS.axis, rotate: true }));
   parts.push(text((PLOT.left + PLOT.right) / 2, HEIGHT - 26, "time (m:ss)", { size: 11, anchor: "middle", fill: COLOURS.axis }));
-  parts.push(...curve(frames, x, y, step, threshold));
+  const { windowSeconds } = params.summary.smoothing;
+  parts.push(text(PLOT.right, HEIGHT - 26, `bars: each frame · line: ${windowSeconds > 0 ? `median over ${windowSeconds} s` : "not smoothed"} · red strip: flagged`, { size: 11, anchor: "end", fill: COLOURS.axis }));
+  parts.push(...bars(frames, x, y, step, threshold));
+  parts.push(...smoothedLine(params.summary, x, y));
   params.summary.worst.forEach((moment, rank) => {
     const cx = x(moment.time);
     const cy = Math.max(PLOT.top + 10, y(moment.probability) - 16);
@@ -77,27 +88,33 @@ export function renderTimelineSvg(params: RenderTimelineSvgParams): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">\n${parts.join("\n")}\n</svg>\n`;
 }
 
-/** The line through each frame's worst face, broken where frames had no face or samples are missing, and a dot per frame. */
-function curve(frames: readonly CheckedFrame[], x: (t: number) => number, y: (p: number) => number, step: number, threshold: number): string[] {
-  const parts: string[] = [];
-  let segment: string[] = [];
-  let previousTime = Number.NEGATIVE_INFINITY;
-  const close = (): void => {
-    if (segment.length > 1) parts.push(`<polyline points="${segment.join(" ")}" fill="none" stroke="${COLOURS.axis}" stroke-width="1.5"/>`);
-    segment = [];
-  };
-  const dots: string[] = [];
-  for (const frame of frames) {
-    if (frame.faces.length === 0 || frame.time - previousTime > step * 1.5) close();
-    previousTime = frame.time;
-    if (frame.faces.length === 0) continue;
+/** One bar per sampled frame with a face: the raw probability of its worst face, red at or above the threshold. */
+function bars(frames: readonly CheckedFrame[], x: (t: number) => number, y: (p: number) => number, step: number, threshold: number): string[] {
+  const width = Math.max(1, (x(step) - x(0)) * 0.6);
+  return frames.filter((frame) => frame.faces.length > 0).map((frame) => {
     const worst = frame.faces.reduce((max, face) => Math.max(max, face.probability), 0);
-    const point = `${x(frame.time).toFixed(1)},${y(worst).toFixed(1)}`;
-    segment.push(point);
-    dots.push(`<circle cx="${x(frame.time).toFixed(1)}" cy="${y(worst).toFixed(1)}" r="${frames.length > 400 ? 1.5 : 3}" fill="${worst >= threshold ? COLOURS.fake : COLOURS.real}"/>`);
+    const top = y(worst);
+    // The first bar starts at the axis rather than across it.
+    const left = Math.max(PLOT.left + 1, x(frame.time) - width / 2);
+    return `<rect class="frame" x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${Math.max(1, x(frame.time) + width / 2 - left).toFixed(1)}" height="${Math.max(0.5, PLOT.bottom - top).toFixed(1)}" fill="${worst >= threshold ? COLOURS.fake : COLOURS.real}" opacity="0.45"/>`;
+  });
+}
+
+/** The smoothed signal as a line over the bars, across a missed face or two but broken where the smoothing does not bridge. */
+function smoothedLine(summary: CheckSummary, x: (t: number) => number, y: (p: number) => number): string[] {
+  const runs: Array<Array<[number, number]>> = [];
+  let previousTime = Number.NEGATIVE_INFINITY;
+  for (const { time, probability } of summary.smoothedFrames) {
+    if (probability === null) continue;
+    if (time - previousTime > summary.smoothing.maxGapSeconds + 1e-6) runs.push([]);
+    runs[runs.length - 1].push([x(time), y(probability)]);
+    previousTime = time;
   }
-  close();
-  return [...parts, ...dots];
+  return runs.map((run) => {
+    // A run of one frame is a dot, so it does not vanish.
+    if (run.length === 1) return `<circle class="smoothed" cx="${run[0][0].toFixed(1)}" cy="${run[0][1].toFixed(1)}" r="2.5" fill="${COLOURS.smoothed}"/>`;
+    return `<polyline class="smoothed" points="${run.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ")}" fill="none" stroke="${COLOURS.smoothed}" stroke-width="2.5" stroke-linejoin="round"/>`;
+  });
 }
 
 /** 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min …: about eight ticks across. */

@@ -131,12 +131,29 @@ function footnoteOf(check: MediaCheck): string {
   return `A screening signal, not proof. Model ${path.basename(check.model.dir)} (${error}); faces found by the ${check.detector} detector; numbered circles = worst frames.`;
 }
 
-/** report.md: the verdict, the chart, the worst frames, the gaps and the settings. */
+/** The flagged segments of a video, or that there are none. */
+function flaggedSection(check: MediaCheck): string[] {
+  const { flaggedSegments, smoothing } = check.summary;
+  const percent = (value: number): string => `${Math.round(value * 100)}%`;
+  const smoothed = smoothing.windowSeconds > 0 ? `, smoothed over ${smoothing.windowSeconds} s,` : "";
+  const lead = `Where the probability of "${check.model.fakeLabel}"${smoothed} stays at or above ${percent(check.threshold)}`;
+  if (flaggedSegments.length === 0) return ["## Flagged segments", "", `None: nowhere does the probability of "${check.model.fakeLabel}"${smoothed} stay at or above ${percent(check.threshold)}.`];
+  return [
+    "## Flagged segments",
+    "",
+    `${lead}:`,
+    "",
+    ...flaggedSegments.map((segment) => `- ${formatTimestamp(segment.start)}${segment.end > segment.start ? `–${formatTimestamp(segment.end)}` : ""} (${segment.frames} frame${segment.frames === 1 ? "" : "s"} with a face): mean ${percent(segment.meanProbability)}, highest ${percent(segment.maxProbability)}`),
+  ];
+}
+
+/** report.md: the verdict, the chart, the flagged segments, the worst frames, the gaps and the settings. */
 function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timelinePng: string | undefined): string {
   const { summary } = check;
   const percent = (value: number | null): string => (value === null ? "–" : `${(value * 100).toFixed(1)}%`);
   const lines = [`# Deepfake check: ${path.basename(check.file)}`, "", `**${check.verdict.headline}.** ${check.verdict.text}`, ""];
-  if (timelinePng) lines.push(`![Timeline: probability of "${check.model.fakeLabel}" per sampled frame](${timelinePng})`, "");
+  const { windowSeconds, maxGapSeconds } = summary.smoothing;
+  if (timelinePng) lines.push(`![Timeline: probability of "${check.model.fakeLabel}" per sampled frame (bars) and ${windowSeconds > 0 ? `its median over ${windowSeconds} s` : "the same, not smoothed"} (line)](${timelinePng})`, "");
   lines.push(
     "| | |",
     "|---|---|",
@@ -147,8 +164,10 @@ function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timeli
     `| mean / highest | ${percent(summary.meanProbability)} / ${percent(summary.maxProbability)} |`,
     `| model | \`${check.model.dir}\`${check.model.runId ? ` (run ${check.model.runId})` : ""}, validation error ${check.model.validationErrorRate === undefined ? "unknown" : percent(check.model.validationErrorRate)} |`,
     `| method | ${check.detector} face detector; each face cropped as the training crops were (margin ${check.margin} × the landmarks' box)${check.tta ? ", scored as the mean of a plain and a mirrored view (TTA)" : ""} by the exported model |`,
+    ...(check.kind === "video" ? [`| smoothing | ${windowSeconds > 0 ? `the worst face's probability per frame, as a median over a centred ${windowSeconds} s window (not across more than ${maxGapSeconds} s without a face); the flagged segments and the verdict read this, not single frames` : "off: the flagged segments and the verdict read single frames"} |`] : []),
     "",
   );
+  if (check.kind === "video" && summary.faces > 0) lines.push(...flaggedSection(check), "");
   if (summary.worst.length > 0) {
     lines.push("## Worst moments", "");
     summary.worst.forEach((moment, rank) => {
