@@ -94,6 +94,8 @@ const STILL_INPUT_SIZE = 416;
 export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[]> {
   const settings = validate(params);
   const exported = await loadExport({ modelDir: params.modelDir });
+  // A model trained on face crops (faceCrop projects) records its framing; faces here are cut the same way.
+  if (params.margin === undefined && exported.preprocess.faceCrop) settings.margin = exported.preprocess.faceCrop.margin;
   const fake = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel });
   const validation = await readValidationError({ modelDir: exported.modelDir });
   const model: CheckModel = {
@@ -239,7 +241,7 @@ function scoreFrame(args: {
   const { margin, tta } = shared.settings;
   const scored = args.faces.map(async (face): Promise<CheckedFace> => {
     const plan = tta ? TTA_VIEWS : [{ scale: 1, flip: false }];
-    const views = plan.map((view) => cropTrainingFace({ image, landmarks: face.landmarks, margin: margin * view.scale, flip: view.flip }));
+    const views = plan.map((view) => cropTrainingFace({ image, landmarks: face.landmarks, margin: margin * view.scale, flip: view.flip, size: shared.exported.preprocess.faceCrop?.size }));
     // Every view shares the centre; the recorded square is the one at `margin` itself.
     const crop = { centre: views[0].centre, side: views[0].side / plan[0].scale };
     const outputs = await Promise.all(views.map((view) => shared.scorer.score(view)));
