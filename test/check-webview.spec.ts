@@ -2,7 +2,9 @@
  * The "Check for Deepfake" panel's webview bundle (out/dist/webview/check.js) in headless Chromium, under the
  * panel's CSP, with a stub acquireVsCodeApi: it renders the verdict, the per-second timeline and the worst frames,
  * seeks the <video> when a thumbnail or a second is clicked, posts only protocol messages, and ignores malformed
- * ones. Plus the protocol guards both sides use. Skipped where Debian's chromium is missing (CI installs it).
+ * ones; it saves the paths it is given as webview state (for a restore after a reload) and shows a restored check
+ * whose report is gone with "Check again". Plus the protocol guards both sides use. Skipped where Debian's chromium
+ * is missing (CI installs it).
  */
 import { strict as assert } from "node:assert";
 import { existsSync, promises as fs } from "node:fs";
@@ -10,7 +12,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
-import { parseCheckFromWebview, parseCheckToWebview, type CheckView } from "../src/shared/check-protocol";
+import { parseCheckFromWebview, parseCheckPanelState, parseCheckToWebview, type CheckPanelState, type CheckView } from "../src/shared/check-protocol";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
@@ -60,7 +62,7 @@ describe("check panel webview", function () {
     // The panel's policy (check-panel.ts) with file: standing in for webview.cspSource.
     const csp = `default-src 'none'; img-src file:; media-src file:; style-src file:; script-src 'nonce-${nonce}'; font-src file:`;
     const stub = path.join(tmp, "stub.js");
-    await fs.writeFile(stub, "window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => {} });\n");
+    await fs.writeFile(stub, "window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });\n");
     const html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="stylesheet" href="${pathToFileURL(path.join(ROOT, "media", "check.css"))}"></head>
 <body><main id="app" aria-busy="true"><p class="notice">Loading…</p></main>
@@ -122,6 +124,41 @@ describe("check panel webview", function () {
     assert.equal(await page.textContent("h1"), "call <1>.webm", "a malformed view is ignored");
   });
 
+  it("saves the paths that come with a view as its state, and only those", async () => {
+    const state: CheckPanelState = { file: "/work/call <1>.webm", reportJson: "/storage/check-reports/call-1-.webm/report.json" };
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view, state });
+    await waitForState(page, state);
+    assert.equal(await page.textContent("#verdict"), "Likely manipulated by this model's standards", "still the view");
+    // A message whose state is malformed is dropped whole: neither rendered nor saved.
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view: { ...view, fileName: "other.webm" }, state: { file: "/x.webm", reportJson: 7 } });
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    assert.equal(await page.textContent("h1"), "call <1>.webm");
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), state);
+  });
+
+  it("shows a restored check whose report is gone: the reason, Check again only while the file exists", async () => {
+    const state: CheckPanelState = { file: "/work/gone.webm", reportJson: "/storage/check-reports/gone.webm/report.json" };
+    const reason = "This check cannot be shown again. Its saved report is gone. Check the file again to see a fresh report.";
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/lost", lost: { fileName: "gone.webm", reason, canCheckAgain: true }, state });
+    await page.waitForSelector("#lost");
+    assert.equal(await page.textContent("h1"), "gone.webm");
+    assert.equal(await page.textContent("#lost"), reason);
+    assert.equal(await page.locator("#verdict, #player, .timeline, #worst").count(), 0, "nothing of the previous view is left");
+    await waitForState(page, state);
+    const before = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted.length);
+    await page.click("#check-again");
+    assert.deepEqual(await page.evaluate((from) => (window as unknown as { __posted: unknown[] }).__posted.slice(from), before), [{ type: "check/checkAgain" }]);
+
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/lost", lost: { fileName: "gone.webm", reason: "The checked file is gone too.", canCheckAgain: false }, state });
+    await page.waitForFunction(() => document.getElementById("lost")?.textContent === "The checked file is gone too.");
+    assert.equal(await page.locator("#check-again").count(), 0, "nothing to check again without the file");
+
+    // The view comes back when the extension sends one (after Check again).
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view });
+    await page.waitForSelector("#verdict");
+    assert.equal(await page.locator("#lost").count(), 0);
+  });
+
   it("protocol guards accept what each side sends and nothing else", () => {
     const sample = viewFor("/tmp", "/tmp/call.webm");
     assert.deepEqual(parseCheckToWebview({ type: "check/view", view: sample }), { type: "check/view", view: sample });
@@ -134,5 +171,39 @@ describe("check panel webview", function () {
     assert.equal(parseCheckFromWebview({ type: "check/openReport", path: "/etc/passwd" }), undefined);
     assert.equal(parseCheckFromWebview({ type: "check/run" }), undefined);
     assert.equal(parseCheckFromWebview("check/ready"), undefined);
+    assert.deepEqual(parseCheckFromWebview({ type: "check/checkAgain" }), { type: "check/checkAgain" });
+    assert.equal(parseCheckFromWebview({ type: "check/checkAgain", file: "/etc/passwd" }), undefined, "the panel never names the file to check");
+
+    const state = { file: "/work/call.webm", reportJson: "/storage/check-reports/call.webm/report.json" };
+    assert.deepEqual(parseCheckToWebview({ type: "check/view", view: sample, state }), { type: "check/view", view: sample, state });
+    assert.equal(parseCheckToWebview({ type: "check/view", view: sample, state: { file: "/work/call.webm" } }), undefined);
+    const lost = { fileName: "call.webm", reason: "Its saved report is gone.", canCheckAgain: true };
+    assert.deepEqual(parseCheckToWebview({ type: "check/lost", lost, state }), { type: "check/lost", lost, state });
+    assert.equal(parseCheckToWebview({ type: "check/lost", lost: { ...lost, canCheckAgain: "yes" } }), undefined);
+    assert.equal(parseCheckToWebview({ type: "check/lost" }), undefined);
+  });
+
+  it("accepts a saved panel state with exactly two paths and nothing else", () => {
+    const state = { file: "/work/call.webm", reportJson: "/storage/check-reports/call.webm/report.json" };
+    assert.deepEqual(parseCheckPanelState(state), state);
+    assert.deepEqual(parseCheckPanelState(JSON.parse(JSON.stringify(state))), state, "survives VS Code's JSON round trip");
+    const bad: unknown[] = [
+      undefined,
+      null,
+      "state",
+      [state.file, state.reportJson],
+      { file: state.file },
+      { ...state, extra: true },
+      { ...state, file: "" },
+      { ...state, reportJson: 7 },
+      { ...state, file: "/work/a\0b.webm" },
+      { ...state, reportJson: `/${"a".repeat(5000)}` },
+    ];
+    for (const value of bad) assert.equal(parseCheckPanelState(value), undefined, JSON.stringify(value)?.slice(0, 80));
   });
 });
+
+/** Waits until the webview has saved `state` (vscode.setState). */
+async function waitForState(page: Page, state: CheckPanelState): Promise<void> {
+  await page.waitForFunction((expected) => JSON.stringify((window as unknown as { __state: unknown }).__state) === JSON.stringify(expected), state, { timeout: 5_000 });
+}

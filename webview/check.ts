@@ -1,17 +1,48 @@
 /**
  * The "Check for Deepfake" panel: the verdict (never stated as fact), the timeline of the fake probability per
  * second as inline SVG (no external requests; click a second to seek), the worst frames as thumbnails that seek
- * the <video> to their moment, the seconds with no face, and warnings.
+ * the <video> to their moment, the seconds with no face, and warnings. It saves where the report is (webview
+ * state) so VS Code can restore the panel after a reload; a restored panel whose report is gone says so.
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import { parseCheckToWebview, type CheckFromWebview, type CheckToWebview, type CheckView } from "../src/shared/check-protocol";
+import { parseCheckToWebview, type CheckFromWebview, type CheckLostView, type CheckPanelState, type CheckToWebview, type CheckView } from "../src/shared/check-protocol";
 import { connect, h, percent, svg } from "./vscode-api";
 
 const app = document.getElementById("app") as HTMLElement;
 let player: HTMLVideoElement | undefined;
 
-const channel = connect<CheckFromWebview, CheckToWebview, Record<string, never>>(parseCheckToWebview, (message) => render(message.view));
+const channel = connect<CheckFromWebview, CheckToWebview, CheckPanelState>(parseCheckToWebview, receive);
 channel.post({ type: "check/ready" });
+
+function receive(message: CheckToWebview): void {
+  // Only the paths are kept: the extension re-reads and checks the report when it restores the panel.
+  if (message.state) channel.setState(message.state);
+  switch (message.type) {
+    case "check/view":
+      render(message.view);
+      break;
+    case "check/lost":
+      renderLost(message.lost);
+      break;
+    default: {
+      const unreachable: never = message;
+      void unreachable;
+    }
+  }
+}
+
+/** A restored panel whose report cannot be shown: why, and a way to check the file again. */
+function renderLost(lost: CheckLostView): void {
+  app.replaceChildren();
+  app.removeAttribute("aria-busy");
+  player = undefined;
+  app.append(h("div", { class: "header" }, h("h1", {}, lost.fileName)), h("p", { class: "notice", id: "lost", role: "status" }, lost.reason));
+  if (lost.canCheckAgain) {
+    const again = h("vscode-button", { id: "check-again" }, "Check again");
+    again.addEventListener("click", () => channel.post({ type: "check/checkAgain" }));
+    app.append(h("p", {}, again));
+  }
+}
 
 function render(view: CheckView): void {
   app.replaceChildren();

@@ -16,7 +16,9 @@ import type { Studio } from "./studio";
 import { TokenStore } from "./token-store";
 import { DatasetTreeProvider } from "./views/dataset-tree";
 import { RunsTreeProvider } from "./views/runs-tree";
+import { CheckPanel } from "./webviews/check-panel";
 import { CleanerViewProvider } from "./webviews/cleaner-view";
+import { restoreCheckPanel } from "./webviews/restore-check-panel";
 import { restoreTrainingPanel } from "./webviews/restore-training-panel";
 import { TrainingPanel } from "./webviews/training-panel";
 
@@ -69,6 +71,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     vscode.window.createTreeView(RunsTreeProvider.viewType, { treeDataProvider: runs }),
     vscode.window.registerWebviewViewProvider(CleanerViewProvider.viewType, cleaner, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.window.registerWebviewPanelSerializer(TrainingPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreTrainingPanel(studio, panel, state) }),
+    vscode.window.registerWebviewPanelSerializer(CheckPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreCheckPanel(studio, panel, state) }),
   );
   void updateProjectContext();
   const activationMs = performance.now() - moduleLoaded;

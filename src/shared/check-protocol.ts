@@ -34,14 +34,37 @@ export interface CheckView {
   warnings: string[];
 }
 
-/** Extension → panel. */
-export type CheckToWebview = { type: "check/view"; view: CheckView };
+/**
+ * What the panel keeps in its webview state (vscode.setState) to be restored after a window reload: only where the
+ * check's files are. The extension re-reads the report and checks both paths before it shows anything.
+ */
+export interface CheckPanelState {
+  /** The checked video or image. */
+  file: string;
+  /** Its report.json in the extension's check-reports folder. */
+  reportJson: string;
+}
+
+/** A restored panel whose check cannot be shown (report deleted, unreadable or not ours), and whether it can be checked again. */
+export interface CheckLostView {
+  fileName: string;
+  reason: string;
+  /** The checked file still exists, so "Check again" is offered. */
+  canCheckAgain: boolean;
+}
+
+/** Extension → panel; `state` is what the webview saves for a reload (absent when there is no report to reload). */
+export type CheckToWebview =
+  | { type: "check/view"; view: CheckView; state?: CheckPanelState }
+  | { type: "check/lost"; lost: CheckLostView; state?: CheckPanelState };
 
 /** Panel → extension. */
-export type CheckFromWebview = { type: "check/ready" } | { type: "check/openReport" } | { type: "check/revealReport" };
+export type CheckFromWebview = { type: "check/ready" } | { type: "check/openReport" } | { type: "check/revealReport" } | { type: "check/checkAgain" };
 
 /** Bounds a hostile or broken message: a day of video at one point per second, 50 worst frames, 200 warnings. */
 const MAX_SECONDS = 86_400;
+/** Longer than any real path (PATH_MAX is 4096 on Linux). */
+const MAX_PATH = 4096;
 const MAX_WORST = 50;
 const MAX_WARNINGS = 200;
 
@@ -79,10 +102,24 @@ export function isCheckView(value: unknown): value is CheckView {
   );
 }
 
+const isPath = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= MAX_PATH && !value.includes("\0");
+const isLostView = (value: unknown): value is CheckLostView => isObject(value) && isString(value.fileName) && isString(value.reason) && typeof value.canCheckAgain === "boolean";
+
+/** The saved webview state when it has exactly the two paths; undefined otherwise (a restored panel then closes). */
+export function parseCheckPanelState(value: unknown): CheckPanelState | undefined {
+  if (!isObject(value) || Object.keys(value).length !== 2 || !isPath(value.file) || !isPath(value.reportJson)) return undefined;
+  return { file: value.file, reportJson: value.reportJson };
+}
+
 /** Validates a message to the panel (the webview checks what it renders). */
 export function parseCheckToWebview(value: unknown): CheckToWebview | undefined {
-  if (!isObject(value) || value.type !== "check/view") return undefined;
-  return isCheckView(value.view) ? { type: "check/view", view: value.view } : undefined;
+  if (!isObject(value)) return undefined;
+  const state = value.state === undefined ? undefined : parseCheckPanelState(value.state);
+  if (value.state !== undefined && !state) return undefined;
+  const withState = state ? { state } : {};
+  if (value.type === "check/view") return isCheckView(value.view) ? { type: "check/view", view: value.view, ...withState } : undefined;
+  if (value.type === "check/lost") return isLostView(value.lost) ? { type: "check/lost", lost: value.lost, ...withState } : undefined;
+  return undefined;
 }
 
 /** Validates a message from the panel; undefined when it is not one (ignored, never trusted). */
@@ -92,6 +129,7 @@ export function parseCheckFromWebview(value: unknown): CheckFromWebview | undefi
     case "check/ready":
     case "check/openReport":
     case "check/revealReport":
+    case "check/checkAgain":
       return Object.keys(value).length === 1 ? { type: value.type } : undefined;
     default:
       return undefined;

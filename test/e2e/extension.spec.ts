@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { Frame, Page } from "playwright-core";
+import type { Frame } from "playwright-core";
 import { readManifest } from "../../src/core/dataset/manifest";
 import type { RunPrediction } from "../../src/core/train/run-files";
 import { startFakeDuckDuckGo, type FakeDuckDuckGo } from "../fixtures/fake-duckduckgo";
@@ -18,10 +18,12 @@ import { startImageHost, type ImageHost } from "../fixtures/image-host";
 import {
   activityBarItem,
   answerQuickInput,
-  ARTIFACTS,
+  clearArtifactsOnce,
   ensureCodeServer,
+  explorerContextMenu,
+  extensionUnderTest,
   outputChannelText,
-  packageVsix,
+  PACKAGED_VSIX,
   REPO_ROOT,
   runCommand,
   screenshot,
@@ -38,7 +40,6 @@ const REAL = "Real Tom Cruise";
 const TOKEN = "hf_e2eWriteToken0123456789";
 const EPOCHS = 3;
 const PER_CATEGORY = 10;
-const PACKAGED_VSIX = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", "deepfake-studio.vsix");
 
 describe("VS Code extension (code-server e2e)", function () {
   this.timeout(180_000);
@@ -53,7 +54,7 @@ describe("VS Code extension (code-server e2e)", function () {
   before(async function () {
     this.timeout(900_000);
     ensureCodeServer();
-    await fs.rm(ARTIFACTS, { recursive: true, force: true });
+    await clearArtifactsOnce();
     assert.ok(existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js")), "run `npm run build` first (out/dist/extension.js is missing)");
     duck = await startFakeDuckDuckGo();
     host = await startImageHost();
@@ -79,13 +80,8 @@ describe("VS Code extension (code-server e2e)", function () {
       DEEPFAKE_STUDIO_BACKBONE: modelJson,
     };
     // The real artifact by default; DEEPFAKE_STUDIO_E2E_UNPACKED=1 loads the repository as it is (faster edit loop).
-    let vsix = process.env.DEEPFAKE_STUDIO_E2E_VSIX;
-    if (!vsix && process.env.DEEPFAKE_STUDIO_E2E_UNPACKED !== "1") {
-      const packaged = packageVsix();
-      vsix = packaged.file;
-      timings.packageMs = packaged.ms;
-      console.log(`    e2e: packaged ${path.relative(REPO_ROOT, packaged.file)} (${(packaged.bytes / 1e6).toFixed(1)} MB) in ${packaged.ms} ms`);
-    }
+    const { vsix, packagedMs } = extensionUnderTest();
+    if (packagedMs !== undefined) timings.packageMs = packagedMs;
     wb = await startWorkbench({
       env,
       vsix,
@@ -291,19 +287,6 @@ describe("VS Code extension (code-server e2e)", function () {
     assert.deepEqual(violations, []);
   });
 });
-
-/** Right-clicks a row of the Explorer and picks a context-menu entry. */
-async function explorerContextMenu(page: Page, row: string, entry: string): Promise<void> {
-  const item = page.locator(".explorer-folders-view .monaco-list-row", { hasText: row }).first();
-  await item.waitFor({ timeout: 15_000 });
-  await item.click({ button: "right" });
-  const action = page.locator(".context-view .monaco-menu .action-item", { hasText: entry }).first();
-  await action.waitFor();
-  // Monaco menus act on mouse-up of a settled menu: hover first, then accept with Enter (what a keyboard user does).
-  await action.hover();
-  await page.keyboard.press("Enter");
-  await page.locator(".context-view .monaco-menu").waitFor({ state: "hidden", timeout: 5_000 });
-}
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });

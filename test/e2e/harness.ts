@@ -8,7 +8,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Dialog, type Frame, type Page } from "playwright-core";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 export const E2E_ROOT = process.env.DEEPFAKE_STUDIO_E2E_ROOT ?? path.join(os.tmpdir(), "deepfake-studio-e2e");
@@ -26,10 +26,37 @@ export function ensureCodeServer(): void {
   if (result.status !== 0 || !existsSync(CODE_SERVER)) throw new Error(`test/e2e/setup.sh failed (status ${result.status}); see its output above.`);
 }
 
+/** Where packageVsix writes the .vsix. */
+export const PACKAGED_VSIX = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", "deepfake-studio.vsix");
+
+let packagedThisRun: ReturnType<typeof packageVsix> | undefined;
+
+/**
+ * The .vsix of this build, packaged once per test process (the e2e specs share it): the real artifact by default,
+ * DEEPFAKE_STUDIO_E2E_VSIX to test another, DEEPFAKE_STUDIO_E2E_UNPACKED=1 for the repository as it is (undefined).
+ */
+export function extensionUnderTest(): { vsix?: string; packagedMs?: number } {
+  if (process.env.DEEPFAKE_STUDIO_E2E_VSIX) return { vsix: process.env.DEEPFAKE_STUDIO_E2E_VSIX };
+  if (process.env.DEEPFAKE_STUDIO_E2E_UNPACKED === "1") return {};
+  if (packagedThisRun) return { vsix: packagedThisRun.file };
+  packagedThisRun = packageVsix();
+  console.log(`    e2e: packaged ${path.relative(REPO_ROOT, packagedThisRun.file)} (${(packagedThisRun.bytes / 1e6).toFixed(1)} MB) in ${packagedThisRun.ms} ms`);
+  return { vsix: packagedThisRun.file, packagedMs: packagedThisRun.ms };
+}
+
+let artifactsCleared = false;
+
+/** Empties test-artifacts/e2e/ once per test process, so one run's screenshots are not mixed with an older run's. */
+export async function clearArtifactsOnce(): Promise<void> {
+  if (artifactsCleared) return;
+  artifactsCleared = true;
+  await fs.rm(ARTIFACTS, { recursive: true, force: true });
+}
+
 /** Packages the built extension (out/dist) with vsce, as `npm run package` does minus minifying; returns the .vsix path. */
 export function packageVsix(): { file: string; bytes: number; ms: number } {
   const started = Date.now();
-  const file = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", "deepfake-studio.vsix");
+  const file = PACKAGED_VSIX;
   const vsce = path.join(REPO_ROOT, "node_modules", "@vscode", "vsce", "vsce");
   mkdirSync(path.dirname(file), { recursive: true });
   const result = spawnSync(process.execPath, [vsce, "package", "--target", "linux-x64", "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links", "-o", file], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
@@ -188,6 +215,44 @@ export async function runCommand(page: Page, label: string, options: { input?: b
   await widget.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor({ state: "visible" });
   await input.press("Enter");
   if (!options.input) await widget.waitFor({ state: "hidden" });
+}
+
+/** Runs "Developer: Reload Window" and waits until the reloaded workbench is back (restored editors come after). */
+export async function reloadWindow(page: Page): Promise<void> {
+  // A beforeunload prompt would be dismissed by default, which cancels the reload.
+  const acceptUnload = (dialog: Dialog) => void (dialog.type() === "beforeunload" ? dialog.accept() : dialog.dismiss());
+  page.on("dialog", acceptUnload);
+  try {
+    const reloaded = page.waitForEvent("load", { timeout: 60_000 });
+    await runCommand(page, "Developer: Reload Window");
+    await reloaded;
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
+  } finally {
+    page.off("dialog", acceptUnload);
+  }
+}
+
+/** Right-clicks a row of the Explorer and picks a context-menu entry (once it is enabled). */
+export async function explorerContextMenu(page: Page, row: string, entry: string, timeoutMs = 30_000): Promise<void> {
+  const item = page.locator(".explorer-folders-view .monaco-list-row", { hasText: row }).first();
+  await item.waitFor({ timeout: 15_000 });
+  const action = page.locator(".context-view .monaco-menu .action-item", { hasText: entry }).first();
+  // Right after start-up an entry can be listed disabled (its enablement, e.g. isWorkspaceTrusted, is not settled yet):
+  // the menu does not update while open, so it is reopened until the entry is enabled.
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    await item.click({ button: "right" });
+    await action.waitFor();
+    const disabled = await action.evaluate((element) => element.classList.contains("disabled") || element.querySelector('.disabled, [aria-disabled="true"]') !== null);
+    if (!disabled) break;
+    await page.keyboard.press("Escape");
+    if (Date.now() > end) throw new Error(`"${entry}" stayed disabled in the context menu of ${row}`);
+    await sleep(1000);
+  }
+  // Monaco menus act on mouse-up of a settled menu: hover first, then accept with Enter (what a keyboard user does).
+  await action.hover();
+  await page.keyboard.press("Enter");
+  await page.locator(".context-view .monaco-menu").waitFor({ state: "hidden", timeout: 5_000 });
 }
 
 /** Types into the open quick input (input box or quick pick) and accepts. */

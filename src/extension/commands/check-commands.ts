@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CheckResult, MediaCheck } from "../../core/check/check-types";
+import { checkReportsRoot } from "../check-reports";
 import { loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { pickProjectDir } from "../project";
@@ -25,8 +26,7 @@ export async function checkForDeepfake(studio: Studio, clicked?: vscode.Uri, sel
   const picked = selected && selected.length > 0 ? selected : clicked instanceof vscode.Uri ? [clicked] : await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFolders: false, openLabel: "Check", filters: { "Videos and images": CHECKABLE } });
   const uris = (picked ?? []).filter((uri) => uri.scheme === "file");
   if (uris.length === 0) return;
-  // Reports live in the extension's workspace storage, not in the user's folders.
-  const reportRoot = vscode.Uri.joinPath(studio.context.storageUri ?? studio.context.globalStorageUri, "check-reports").fsPath;
+  const reportRoot = checkReportsRoot(studio.context);
   const title = `Checking ${uris.length === 1 ? path.basename(uris[0].fsPath) : `${uris.length} files`} for deepfakes`;
   const results = await runTask(studio.log, title, async ({ signal, onProgress }) => {
     const { checkMedia, DEFAULT_EXPORT_FOLDER } = await loadHeavyCore();

@@ -2,13 +2,27 @@
  * The "Check for Deepfake" panel: the verdict in words that do not overclaim, the timeline (fake probability per
  * second), the worst frames as thumbnails that seek the <video> to their moment, and the report folder.
  * Same rules as the other webviews: strict CSP with a nonce, files only through asWebviewUri, typed protocol.
+ * After a window reload VS Code hands the panel back (restore-check-panel.ts) with the paths its webview saved.
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { MediaCheck } from "../../core/check/check-types";
-import { parseCheckFromWebview, type CheckToWebview, type CheckView } from "../../shared/check-protocol";
+import { parseCheckFromWebview, type CheckPanelState, type CheckToWebview } from "../../shared/check-protocol";
 import type { StudioLog } from "../log";
+import { checkViewOf } from "./check-view";
 import { localRoots, renderWebviewHtml } from "./webview-html";
+
+/** A restored check whose report cannot be shown: the checked file, why, and the state to keep for the next reload. */
+export interface LostCheck {
+  file: string;
+  reason: string;
+  /** The checked file still exists. */
+  canCheckAgain: boolean;
+  state: CheckPanelState;
+}
+
+/** What a panel shows: a check, or why a restored one cannot be shown. */
+export type CheckPanelContent = { check: MediaCheck } | { lost: LostCheck };
 
 /** One panel per checked file; checking the file again refreshes its panel. */
 export class CheckPanel implements vscode.Disposable {
@@ -21,7 +35,7 @@ export class CheckPanel implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     private readonly extensionUri: vscode.Uri,
     private readonly log: StudioLog,
-    private check: MediaCheck,
+    private content: CheckPanelContent,
   ) {
     panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "studio.svg");
     this.render();
@@ -29,37 +43,45 @@ export class CheckPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
     );
+    CheckPanel.open.set(this.file, this);
   }
 
   /** Shows the check of one file, in its own panel. */
   static show(extensionUri: vscode.Uri, log: StudioLog, check: MediaCheck): CheckPanel {
     const existing = CheckPanel.open.get(check.file);
     if (existing) {
-      existing.check = check;
+      existing.content = { check };
       existing.ready = false;
       existing.render();
       existing.panel.reveal(undefined, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(CheckPanel.viewType, titleOf(check), vscode.ViewColumn.Active, {
+    const panel = vscode.window.createWebviewPanel(CheckPanel.viewType, titleOf(check.file), vscode.ViewColumn.Active, {
       enableScripts: true,
       // The <video> keeps its position while the panel is in the background.
       retainContextWhenHidden: true,
-      localResourceRoots: rootsOf(extensionUri, check),
+      localResourceRoots: rootsOf(extensionUri, { check }),
     });
-    const created = new CheckPanel(panel, extensionUri, log, check);
-    CheckPanel.open.set(check.file, created);
-    return created;
+    return new CheckPanel(panel, extensionUri, log, { check });
+  }
+
+  /** Takes over a panel VS Code restored after a reload (registerWebviewPanelSerializer). */
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, log: StudioLog, content: CheckPanelContent): CheckPanel {
+    return new CheckPanel(panel, extensionUri, log, content);
+  }
+
+  private get file(): string {
+    return "check" in this.content ? this.content.check.file : this.content.lost.file;
   }
 
   private render(): void {
     const { webview } = this.panel;
-    webview.options = { enableScripts: true, localResourceRoots: rootsOf(this.extensionUri, this.check) };
-    this.panel.title = titleOf(this.check);
+    webview.options = { enableScripts: true, localResourceRoots: rootsOf(this.extensionUri, this.content) };
+    this.panel.title = titleOf(this.file);
     webview.html = renderWebviewHtml({
       webview,
       extensionUri: this.extensionUri,
-      title: titleOf(this.check),
+      title: titleOf(this.file),
       script: "check.js",
       style: "check.css",
       body: '<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>',
@@ -71,23 +93,38 @@ export class CheckPanel implements vscode.Disposable {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
+  /** The content as a message; the webview saves `state` for the next reload. */
+  private message(): CheckToWebview {
+    if ("lost" in this.content) {
+      const { file, reason, canCheckAgain, state } = this.content.lost;
+      return { type: "check/lost", lost: { fileName: path.basename(file), reason, canCheckAgain }, state };
+    }
+    const { check } = this.content;
+    const view = checkViewOf(check, (file) => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString());
+    return { type: "check/view", view, ...(check.report ? { state: { file: check.file, reportJson: check.report.json } } : {}) };
+  }
+
   private async receive(raw: unknown): Promise<void> {
     const message = parseCheckFromWebview(raw);
     if (!message) {
       this.log.warn("Check panel: ignored a malformed message from the webview.");
       return;
     }
-    const report = this.check.report;
+    const report = "check" in this.content ? this.content.check.report : undefined;
     switch (message.type) {
       case "check/ready":
         this.ready = true;
-        this.post({ type: "check/view", view: viewOf(this.check, this.panel.webview) });
+        this.post(this.message());
         break;
       case "check/openReport":
         if (report) await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.file(report.markdown));
         break;
       case "check/revealReport":
         if (report) await vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(report.markdown));
+        break;
+      case "check/checkAgain":
+        // The path is the panel's own (validated when restored), never one the message could carry.
+        if ("lost" in this.content && this.content.lost.canCheckAgain) await vscode.commands.executeCommand("deepfakeStudio.check", vscode.Uri.file(this.content.lost.file));
         break;
       default: {
         const unreachable: never = message;
@@ -97,43 +134,19 @@ export class CheckPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (CheckPanel.open.get(this.check.file) === this) CheckPanel.open.delete(this.check.file);
+    if (CheckPanel.open.get(this.file) === this) CheckPanel.open.delete(this.file);
     this.panel.dispose();
     while (this.disposables.length > 0) this.disposables.pop()?.dispose();
   }
 }
 
-/** What the webview may load: the bundles, the checked file's folder and the report folder. */
-function rootsOf(extensionUri: vscode.Uri, check: MediaCheck): vscode.Uri[] {
+/** What the webview may load: the bundles, the checked file's folder and the report folder (nothing else for a lost check). */
+function rootsOf(extensionUri: vscode.Uri, content: CheckPanelContent): vscode.Uri[] {
+  if ("lost" in content) return localRoots(extensionUri);
+  const { check } = content;
   return localRoots(extensionUri, [vscode.Uri.file(path.dirname(check.file)), ...(check.report ? [vscode.Uri.file(check.report.dir)] : [])]);
 }
 
-function titleOf(check: MediaCheck): string {
-  return `Check: ${path.basename(check.file)}`;
-}
-
-/** The panel's view of a core check: only what it draws, with webview URIs for the files. */
-function viewOf(check: MediaCheck, webview: vscode.Webview): CheckView {
-  const { summary } = check;
-  return {
-    fileName: path.basename(check.file),
-    kind: check.kind,
-    mediaSrc: webview.asWebviewUri(vscode.Uri.file(check.file)).toString(),
-    verdict: { level: check.verdict.level, headline: check.verdict.headline, text: check.verdict.text },
-    fakeLabel: check.model.fakeLabel,
-    threshold: check.threshold,
-    ...(check.video ? { fps: check.video.sampledFps } : {}),
-    ...(check.video?.durationSeconds !== undefined ? { durationSeconds: check.video.durationSeconds } : {}),
-    counts: {
-      frames: summary.frames,
-      framesWithFaces: summary.framesWithFaces,
-      framesWithoutFaces: summary.framesWithoutFaces,
-      faces: summary.faces,
-      facesAboveThreshold: summary.facesAboveThreshold,
-    },
-    perSecond: summary.perSecond,
-    worst: summary.worst.flatMap((moment) => (moment.image ? [{ time: moment.time, probability: moment.probability, src: webview.asWebviewUri(vscode.Uri.file(moment.image)).toString() }] : [])),
-    noFaceRanges: summary.noFaceRanges,
-    warnings: check.warnings,
-  };
+function titleOf(file: string): string {
+  return `Check: ${path.basename(file)}`;
 }
