@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 export const SECTION = "deepfakeStudio";
 
 /** Settings that map onto fields of deepfake-studio.json, by their path in the file. */
-const PROJECT_FIELDS = ["categories", "maxImages", "resizeMax", "train.validPct", "train.seed", "train.epochs", "train.backbone"] as const;
+const PROJECT_FIELDS = ["categories", "maxImages", "resizeMax", "faceCrop", "train.validPct", "train.seed", "train.epochs", "train.backbone"] as const;
 type ProjectField = (typeof PROJECT_FIELDS)[number];
 
 export { fillFromSettings } from "./fill-from-settings";

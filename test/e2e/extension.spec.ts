@@ -118,6 +118,8 @@ describe("VS Code extension (code-server e2e)", function () {
     timings.newProjectMs = Date.now() - started;
     assert.equal(config.maxImages, PER_CATEGORY);
     assert.equal(config.train.epochs, EPOCHS);
+    // deepfakeStudio.faceCrop's default: whole pictures, as in the lesson.
+    assert.equal(config.faceCrop, false);
     assert.deepEqual(config.categories.map((c: { label: string }) => c.label), [FAKE, REAL]);
     // A user edit: no politeness pause between the two (fake) searches.
     config.search.delaySeconds = 0;

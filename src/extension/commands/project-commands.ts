@@ -35,7 +35,7 @@ function seedFromSettings(): Record<string, unknown> {
   const settings = effectiveProjectSettings();
   const train: Record<string, unknown> = { validPct: settings["train.validPct"], seed: settings["train.seed"], epochs: settings["train.epochs"] };
   if (typeof settings["train.backbone"] === "string" && settings["train.backbone"].trim() !== "") train.backbone = settings["train.backbone"];
-  return { categories: settings.categories, maxImages: settings.maxImages, resizeMax: settings.resizeMax, train };
+  return { categories: settings.categories, maxImages: settings.maxImages, resizeMax: settings.resizeMax, faceCrop: settings.faceCrop === true, train };
 }
 
 async function pickFolder(): Promise<vscode.Uri | undefined> {
