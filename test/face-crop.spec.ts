@@ -15,6 +15,7 @@ import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbon
 import { readManifest, readSkipped } from "../src/core/dataset/manifest";
 import { exportModel } from "../src/core/export/export-model";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
+import { gather } from "../src/core/gather/gather";
 import { importFolder } from "../src/core/gather/import-folder";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadImageTensor } from "../src/core/predict/load-image-tensor";
@@ -25,6 +26,8 @@ import { createSpace } from "../src/core/space/create-space";
 import type { RunHead } from "../src/core/train/run-files";
 import { train, type RunRecord } from "../src/core/train/train";
 import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";
+import { startFakeDuckDuckGo } from "./fixtures/fake-duckduckgo";
+import { startStaticServer } from "./support/static-server";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -167,6 +170,34 @@ describe("face crops (faceCrop: true)", function () {
       assert.equal(again.categories[0].alreadyKnown, 2);
       assert.equal(again.categories[0].kept + again.categories[0].duplicates + (again.categories[0].failed["no-face"] ?? 0), 0);
     });
+  });
+
+  it("gather keeps the face crops of search results, with each picture's URL, and reports the result without a face", async () => {
+    const project = path.join(work, "gather-project");
+    await fs.mkdir(project, { recursive: true });
+    const duck = await startFakeDuckDuckGo();
+    const host = await startStaticServer(path.join(work, "two-faces"));
+    const restoreProxy = setEnv({ HTTP_PROXY: duck.proxyUrl, HTTPS_PROXY: duck.proxyUrl, http_proxy: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined });
+    try {
+      const urls = [`${host.url}/two.jpg`, `${host.url}/no-face.png`];
+      duck.results.set("real faces", urls.map((image, index) => ({ image, url: `https://page.example/${index}`, title: `result ${index}` })));
+      const config = parseProjectConfig({ categories: [{ label: "Real", search: "real faces" }, { label: "Deepfake" }], faceCrop: true, search: { delaySeconds: 0 } });
+      const report = await gather({ projectDir: project, config, labels: ["Real"] });
+      const row = report.categories[0];
+      assert.equal(row.kept, 1);
+      assert.deepEqual(row.failed, { "no-face": 1 });
+      const [record] = await readManifest(path.join(project, "data"));
+      assert.equal(record.source, "duckduckgo");
+      assert.equal(record.imageUrl, urls[0]);
+      assert.equal(record.face?.facesFound, 2);
+      await fs.access(path.join(project, "data", record.face?.original ?? "missing"));
+      const skipped = await readSkipped(path.join(project, "data"));
+      assert.deepEqual(skipped.map((entry) => [entry.imageUrl, entry.reason]), [[urls[1], "no-face"]]);
+    } finally {
+      restoreProxy();
+      await host.close();
+      await duck.close();
+    }
   });
 
   describe("train → export → predict → Space", () => {
