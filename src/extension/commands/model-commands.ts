@@ -53,14 +53,16 @@ function isPrediction(result: PredictResult): result is Prediction {
 }
 
 function describe(result: PredictResult): string {
-  if (!isPrediction(result)) return `not predicted (${result.error})`;
-  return `${result.label} (${((result.probabilities[result.label] ?? 0) * 100).toFixed(1)}%)`;
+  if (!isPrediction(result)) return result.reason === "no-face" ? `no face found, not scored (${result.error})` : `not predicted (${result.error})`;
+  const score = `${result.label} (${((result.probabilities[result.label] ?? 0) * 100).toFixed(1)}%)`;
+  // Face-crop models judge one face: say which, so a picture with several people is not misread.
+  return result.face && result.face.facesFound > 1 ? `${score} for the largest of ${result.face.facesFound} faces` : score;
 }
 
 function summarise(results: PredictResult[]): string {
   const counts = new Map<string, number>();
   for (const result of results) {
-    const key = isPrediction(result) ? result.label : "unreadable";
+    const key = isPrediction(result) ? result.label : result.reason === "no-face" ? "no face" : "unreadable";
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([label, count]) => `${count} × ${label}`).join(", ");
