@@ -170,6 +170,16 @@ describe("face crops (faceCrop: true)", function () {
       assert.equal(again.categories[0].alreadyKnown, 2);
       assert.equal(again.categories[0].kept + again.categories[0].duplicates + (again.categories[0].failed["no-face"] ?? 0), 0);
     });
+
+    it("pictures refused for having no face are imported after faceCrop is turned off", async () => {
+      const plain = parseProjectConfig({ categories: LABELS.map((label) => ({ label })), faceCrop: false });
+      const row = (await importFolder({ projectDir: project, config: plain, folder: path.join(work, "two-faces"), label: "Real" })).categories[0];
+      // two.jpg stays known (its crop was kept); no-face.png is tried again and kept as a whole picture.
+      assert.equal(row.alreadyKnown, 1);
+      assert.equal(row.kept, 1);
+      const kept = (await readManifest(path.join(project, "data"))).find((record) => path.basename(record.originalPath ?? "") === "no-face.png");
+      assert.ok(kept && kept.face === undefined, "kept as a whole picture, without a face record");
+    });
   });
 
   it("gather keeps the face crops of search results, with each picture's URL, and reports the result without a face", async () => {

@@ -15,6 +15,9 @@ import { appendJsonLines, MANIFEST_FILE_NAME, readManifest, readSkipped, SKIPPED
  */
 export const ORIGINALS_FOLDER_NAME = ".originals";
 
+/** The skip reason of a picture in which a face-crop project found no face. */
+export const NO_FACE_REASON = "no-face";
+
 /** Where an image came from, as the manifest records it. */
 export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "originalPath">;
 
@@ -31,11 +34,15 @@ export class DatasetWriter {
 
   private constructor(readonly dataDir: string) {}
 
-  /** Loads the manifest and the skip list of `dataDir`. */
-  static async open(dataDir: string): Promise<DatasetWriter> {
+  /**
+   * Loads the manifest and the skip list of `dataDir`. Pictures refused for having no face are tried again when
+   * the project no longer crops faces (`faceCrop` false): the refusal was about the setting, not the picture.
+   */
+  static async open(dataDir: string, options: { faceCrop?: boolean } = {}): Promise<DatasetWriter> {
     const writer = new DatasetWriter(dataDir);
     for (const record of await readManifest(dataDir)) writer.index(record);
     for (const skipped of await readSkipped(dataDir)) {
+      if (skipped.reason === NO_FACE_REASON && !options.faceCrop) continue;
       const source = skipped.imageUrl ?? skipped.originalPath;
       if (source) writer.knownSources.add(source);
     }

@@ -2,7 +2,7 @@
 import { cropLargestFace } from "../face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
 import { ImageRejectedError, processImage } from "../gather/process-image";
-import type { DatasetWriter, ImageOrigin } from "./dataset-writer";
+import { NO_FACE_REASON, type DatasetWriter, type ImageOrigin } from "./dataset-writer";
 
 /** What happened to the files of one category in one run (the final table of gather/import). */
 export interface CategoryReport {
@@ -84,8 +84,8 @@ export async function ingestImage(params: {
     const crop = await cropLargestFace({ pixels: image.pixels, settings: params.faceCrop });
     if (!crop) {
       // Reported and remembered, never filed under the label: a picture without a face would teach the wrong thing.
-      countFailure(report, "no-face");
-      await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: "no-face", detail: `No face found (${params.faceCrop.detector} detector, score ≥ ${params.faceCrop.minScore}); the project crops faces, so the picture was not added.`, time: new Date().toISOString() });
+      countFailure(report, NO_FACE_REASON);
+      await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: NO_FACE_REASON, detail: `No face found (${params.faceCrop.detector} detector, score ≥ ${params.faceCrop.minScore}); the project crops faces, so the picture was not added.`, time: new Date().toISOString() });
       return;
     }
     if (crop.placement.facesFound > 1) report.multipleFaces += 1;

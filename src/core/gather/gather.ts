@@ -27,7 +27,7 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
   const categories = selectCategories(config, params.labels);
   const dataDir = resolveDataDir(params.projectDir, config);
   await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
-  const writer = await DatasetWriter.open(dataDir);
+  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
   const dispatcher = createDownloadDispatcher();
   const report: IngestReport = { categories: [], conflicts: [] };
   try {

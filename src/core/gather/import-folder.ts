@@ -33,7 +33,7 @@ export async function importFolder(params: ImportFolderParams): Promise<IngestRe
   const folder = path.resolve(params.folder);
   await checkSourceFolder(folder, dataDir);
   await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
-  const writer = await DatasetWriter.open(dataDir);
+  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
   const files = await listFiles(folder);
   const row = newCategoryReport(label);
   const report: IngestReport = { categories: [row], conflicts: [] };
