@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
@@ -213,6 +214,32 @@ describe("train", function () {
     two.metrics.epochs.forEach((epoch, i) => {
       assert.ok(Math.abs(epoch.validLoss - one.metrics.epochs[i].validLoss) < 1e-4, `epoch ${i}: ${epoch.validLoss} vs ${one.metrics.epochs[i].validLoss}`);
     });
+  });
+
+  it("prunes the cached vectors of images that left the dataset a week ago, keeping recent ones and those in use", async () => {
+    const projectDir = await copyProject(reference, path.join(tmp, "prune"), 10);
+    const config = configWith({ augmentViews: 1, epochs: 1 });
+    const first = await train({ projectDir, config, backbone });
+    const record = await readJson<RunRecord>(path.join(first.runDir, "run.json"));
+    const cacheDir = record.featureCache.dir;
+    const vectors = async () => (await listTree(cacheDir)).filter((file) => file.endsWith(".f32"));
+    const before = await vectors();
+    assert.equal(before.length, first.featureCache.computed);
+    // Two images leave the dataset: one (as if) deleted eight days ago, one just now.
+    const [gone, recent] = (await fs.readdir(path.join(projectDir, "data", "Real"))).sort();
+    const shaOf = async (name: string) => createHash("sha256").update(await fs.readFile(path.join(projectDir, "data", "Real", name))).digest("hex");
+    const [goneSha, recentSha] = [await shaOf(gone), await shaOf(recent)];
+    await fs.rm(path.join(projectDir, "data", "Real", gone));
+    await fs.rm(path.join(projectDir, "data", "Real", recent));
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    for (const file of before.filter((name) => path.basename(name).startsWith(goneSha))) await fs.utimes(path.join(cacheDir, file), eightDaysAgo, eightDaysAgo);
+    const second = await train({ projectDir, config, backbone });
+    const after = await vectors();
+    const removed = before.filter((file) => !after.includes(file));
+    assert.ok(removed.length > 0 && removed.every((file) => path.basename(file).startsWith(goneSha)), `removed: ${removed.join(", ")}`);
+    assert.ok(after.some((file) => path.basename(file).startsWith(recentSha)), "the recently removed image's vectors stay (an undo is cheap)");
+    const secondRecord = await readJson<RunRecord>(path.join(second.runDir, "run.json"));
+    assert.equal(secondRecord.featureCache.pruned.files, removed.length);
   });
 
   it("skips and lists unreadable image files instead of failing", async () => {

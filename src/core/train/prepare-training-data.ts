@@ -19,7 +19,7 @@ import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
 import { openBackboneFeatures, type BackboneFeatureInfo } from "./backbone-features";
 import { decodeTrainingImage, UnreadableImageError } from "./decode-training-image";
-import { openFeatureCache } from "./feature-cache";
+import { openFeatureCache, pruneFeatureCache } from "./feature-cache";
 import { listTrainingImages, type TrainingImage } from "./list-training-images";
 import { randomSplitter } from "./random-splitter";
 import type { Preprocess } from "./run-files";
@@ -48,8 +48,8 @@ export interface PreparedData {
   /** Files left out: unreadable, or (faceCrop projects) pictures in which no face was found. */
   unreadable: Array<{ file: string; reason: string }>;
   counts: { train: Record<string, number>; valid: Record<string, number> };
-  /** Vectors read from the cache vs computed by the backbone in this call. */
-  cache: { dir: string; hits: number; computed: number };
+  /** Vectors read from the cache vs computed by the backbone in this call, and stale ones removed. */
+  cache: { dir: string; hits: number; computed: number; pruned: { files: number; bytes: number } };
   /** Wall-clock seconds: reading, hashing, cache lookups and decoding vs backbone inference and cache writes. */
   phases: { decode: number; features: number };
   warnings: string[];
@@ -220,9 +220,11 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     for (const label of labels) {
       if (counts.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
     }
+    const pruned = await pruneFeatureCache({ dir: cache.dir, keep: new Set(shas.filter((sha) => sha !== "")) });
+    if (pruned.files > 0) onProgress?.({ event: "phase", phase: "features", message: `Removed ${pruned.files} cached feature vector(s) (${(pruned.bytes / 1e6).toFixed(1)} MB) of images no longer in the dataset.` });
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
-    return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, cache: { dir: cache.dir, hits, computed }, phases, warnings };
+    return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
   } finally {
     await backbone.release();
   }

@@ -52,7 +52,7 @@ export interface RunRecord {
   categories: string[];
   backbone: RunHead["backbone"] & { description: string; featureLength: number };
   preprocess: RunHead["preprocess"];
-  featureCache: { dir: string; hits: number; computed: number };
+  featureCache: { dir: string; hits: number; computed: number; pruned: { files: number; bytes: number } };
   unreadable: Array<{ file: string; reason: string }>;
   warnings: string[];
   node: string;
