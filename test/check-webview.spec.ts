@@ -1,7 +1,8 @@
 /**
  * The "Check for Deepfake" panel's webview bundle (out/dist/webview/check.js) in headless Chromium, under the
- * panel's CSP, with a stub acquireVsCodeApi: it renders the verdict, the per-second timeline and the worst frames,
- * seeks the <video> when a thumbnail or a second is clicked, posts only protocol messages, and ignores malformed
+ * panel's CSP, with a stub acquireVsCodeApi: it renders the verdict, the per-second timeline with the smoothed line
+ * and the flagged segments, the worst frames, seeks the <video> when a thumbnail, a second or a flagged segment is
+ * clicked, still renders a view saved before checks were smoothed, posts only protocol messages, and ignores malformed
  * ones; it saves the paths it is given as webview state (for a restore after a reload) and shows a restored check
  * whose report is gone with "Check again". Plus the protocol guards both sides use. Skipped where Debian's chromium
  * is missing (CI installs it).
@@ -12,7 +13,9 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import sharp from "sharp";
-import { parseCheckFromWebview, parseCheckPanelState, parseCheckToWebview, type CheckPanelState, type CheckView } from "../src/shared/check-protocol";
+import type { MediaCheck } from "../src/core/check/check-types";
+import { checkViewOf } from "../src/extension/webviews/check-view";
+import { isCheckView, parseCheckFromWebview, parseCheckPanelState, parseCheckToWebview, type CheckPanelState, type CheckView } from "../src/shared/check-protocol";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
@@ -34,6 +37,10 @@ function viewFor(dir: string, video: string): CheckView {
     durationSeconds: 6,
     counts: { frames: 12, framesWithFaces: 10, framesWithoutFaces: 2, faces: 10, facesAboveThreshold: 5 },
     perSecond: [0.1, 0.2, null, 0.7, 0.9, 0.8].map((probability, second) => ({ second, probability })),
+    // Second 2 has no face: the line breaks there. Second 1 is flagged on the smoothed line, not on its bar.
+    smoothedPerSecond: [0.1, 0.55, null, 0.7, 0.8, 0.8].map((probability, second) => ({ second, probability })),
+    smoothingWindowSeconds: 3,
+    flaggedSegments: [{ start: 1, end: 1.5, meanProbability: 0.55, maxProbability: 0.55 }, { start: 3, end: 5.5, meanProbability: 0.77, maxProbability: 0.8 }],
     worst: [{ time: 4, probability: 0.9, src: url("worst-1.jpg") }, { time: 3.5, probability: 0.7, src: url("worst-2.jpg") }],
     noFaceRanges: [{ start: 2, end: 2.5, frames: 2 }],
     warnings: ["2 of 12 sampled frames had no face (0:02.0–0:02.5); they were not scored."],
@@ -46,6 +53,8 @@ describe("check panel webview", function () {
   let browser: Browser | undefined;
   let page: Page;
   let view: CheckView;
+  /** Content Security Policy violations reported on the page's console. */
+  const violations: string[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
@@ -72,7 +81,6 @@ describe("check panel webview", function () {
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     page = await browser.newPage();
-    const violations: string[] = [];
     page.on("console", (message) => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     });
@@ -112,6 +120,68 @@ describe("check panel webview", function () {
     await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 4) < 0.05);
     await page.locator(".timeline .bar").nth(1).dispatchEvent("click");
     await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 1) < 0.05);
+  });
+
+  it("draws the smoothed line over the bars, broken at the second without a face, and a shaded band per flagged segment", async () => {
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view });
+    await page.waitForSelector(".timeline .smoothed-line");
+    const bars = await page.$$eval(".timeline .bar", (rects) => rects.map((rect) => ({ x: Number(rect.getAttribute("x")), width: Number(rect.getAttribute("width")) })));
+    const runs = await page.$$eval(".timeline polyline.smoothed-line", (lines) => lines.map((line) => (line.getAttribute("points") ?? "").split(" ").map((point) => Number(point.split(",")[0]))));
+    assert.equal(runs.length, 2, "one line before the gap, one after: never joined across it");
+    assert.deepEqual(runs.map((run) => run.length), [2, 3], "seconds 0–1, then 3–5");
+    const [gapStart, gapEnd] = [bars[2].x, bars[2].x + bars[2].width];
+    for (const x of runs.flat()) assert.ok(x < gapStart || x > gapEnd, `no point of the line in the no-face second (x ${x})`);
+    assert.ok(runs[0][1] < gapStart && runs[1][0] > gapEnd, "the runs end and start on either side of the gap");
+    assert.equal(await page.locator(".timeline .smoothed-dot").count(), 0);
+
+    const bands = await page.$$eval(".timeline .segment-band", (rects) => rects.map((rect) => ({ x: Number(rect.getAttribute("x")), width: Number(rect.getAttribute("width")) })));
+    assert.equal(bands.length, 2, "one band per flagged segment");
+    assert.equal(await page.locator(".timeline .segment-strip").count(), 2);
+    // The second segment runs from 0:03.0 to its last frame at 0:05.5 plus that frame (0.5 s at 2 fps): bars 3–5.
+    assert.ok(Math.abs(bands[1].x - (bars[3].x - 0.5)) < 0.2, `band starts at second 3 (${bands[1].x} vs ${bars[3].x})`);
+    assert.ok(Math.abs(bands[1].x + bands[1].width - (bars[5].x + bars[5].width + 0.5)) < 0.2, "band ends with second 5");
+    assert.ok(bands[0].x + bands[0].width < bars[2].x, "the first segment stays in second 1");
+    assert.match((await page.textContent("#timeline-legend")) ?? "", /line: median over 3 s/);
+    assert.match((await page.getAttribute(".timeline", "aria-label")) ?? "", /median over 3 s as a line, 2 flagged segment\(s\) shaded/);
+    assert.deepEqual(violations, [], "no CSP violation while drawing");
+  });
+
+  it("lists the flagged segments as buttons that seek the video to each one's start", async function () {
+    const entries = page.locator("#segments button.segment");
+    assert.equal(await entries.count(), 2);
+    assert.deepEqual(await entries.allTextContents(), ["0:01.0–0:01.5, mean 55.0%", "0:03.0–0:05.5, mean 77.0%"]);
+    assert.equal(await entries.nth(1).getAttribute("aria-label"), "0:03.0–0:05.5, mean 77.0%, highest 80.0%: go to its start");
+    if (!(await hasFfmpeg())) this.skip();
+    await page.waitForFunction(() => ((document.getElementById("player") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
+    await page.evaluate(() => { (document.getElementById("player") as HTMLVideoElement).currentTime = 0; });
+    await entries.nth(1).click();
+    await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 3) < 0.05);
+    await entries.nth(0).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 1) < 0.05);
+    await page.locator(".timeline .segment-strip").nth(1).dispatchEvent("click");
+    await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 3) < 0.05);
+  });
+
+  it("still renders a view saved before checks were smoothed (no line, bands or segment list)", async () => {
+    const { smoothedPerSecond, smoothingWindowSeconds, flaggedSegments, ...old } = view;
+    void [smoothedPerSecond, smoothingWindowSeconds, flaggedSegments];
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view: { ...old, fileName: "old.webm" } });
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "old.webm");
+    assert.equal(await page.locator(".timeline .bar").count(), 6);
+    assert.equal(await page.locator("#worst button.moment").count(), 2);
+    assert.equal(await page.locator(".timeline .smoothed-line, .timeline .smoothed-dot, .timeline .segment-band, #segments").count(), 0);
+    assert.doesNotMatch((await page.textContent("figcaption")) ?? "", /line:|flagged segments/);
+    // A lone smoothed second is a dot; a view with segments but none flagged says so.
+    const lone = { ...view, fileName: "lone.webm", smoothedPerSecond: [0.1, null, 0.3, null, null, null].map((probability, second) => ({ second, probability })), smoothingWindowSeconds: 0, flaggedSegments: [] };
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view: lone });
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "lone.webm");
+    assert.equal(await page.locator(".timeline .smoothed-dot").count(), 2);
+    assert.equal(await page.locator(".timeline .smoothed-line, .timeline .segment-band").count(), 0);
+    assert.match((await page.textContent("#timeline-legend")) ?? "", /line: signal \(not smoothed\)/);
+    assert.match((await page.textContent("#segments")) ?? "", /^None: /);
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view });
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "call <1>.webm");
   });
 
   it("posts the report actions and ignores malformed messages", async () => {
@@ -166,6 +236,26 @@ describe("check panel webview", function () {
     assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, perSecond: [{ second: 0, probability: "high" }] } }), undefined);
     assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, verdict: { ...sample.verdict, level: "fake" } } }), undefined);
     assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, worst: Array.from({ length: 51 }, () => sample.worst[0]) } }), undefined);
+    const segment = sample.flaggedSegments![0];
+    const badSegments: unknown[] = [
+      "0:01–0:02",
+      [null],
+      [{ ...segment, start: "1" }],
+      [{ ...segment, end: 0.5 }],
+      [{ ...segment, start: -1 }],
+      [{ ...segment, meanProbability: 1.5 }],
+      [{ ...segment, maxProbability: null }],
+      [{ start: 1, end: 2 }],
+      [{ ...segment, end: Number.POSITIVE_INFINITY }],
+      Array.from({ length: 86_401 }, () => segment),
+    ];
+    for (const flaggedSegments of badSegments) assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, flaggedSegments } }), undefined, JSON.stringify(flaggedSegments)?.slice(0, 80));
+    assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, smoothedPerSecond: [{ second: 0, probability: 2 }] } }), undefined);
+    assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, smoothedPerSecond: "smooth" } }), undefined);
+    for (const window of [-1, "3", null, Number.NaN, 100_000]) assert.equal(parseCheckToWebview({ type: "check/view", view: { ...sample, smoothingWindowSeconds: window } }), undefined, String(window));
+    const { smoothedPerSecond, smoothingWindowSeconds, flaggedSegments, ...old } = sample;
+    void [smoothedPerSecond, smoothingWindowSeconds, flaggedSegments];
+    assert.deepEqual(parseCheckToWebview({ type: "check/view", view: old }), { type: "check/view", view: old }, "a view from before smoothing is not damaged");
     assert.deepEqual(parseCheckFromWebview({ type: "check/ready" }), { type: "check/ready" });
     assert.deepEqual(parseCheckFromWebview({ type: "check/openReport" }), { type: "check/openReport" });
     assert.equal(parseCheckFromWebview({ type: "check/openReport", path: "/etc/passwd" }), undefined);
@@ -181,6 +271,35 @@ describe("check panel webview", function () {
     assert.deepEqual(parseCheckToWebview({ type: "check/lost", lost, state }), { type: "check/lost", lost, state });
     assert.equal(parseCheckToWebview({ type: "check/lost", lost: { ...lost, canCheckAgain: "yes" } }), undefined);
     assert.equal(parseCheckToWebview({ type: "check/lost" }), undefined);
+  });
+
+  it("checkViewOf carries the smoothing and the flagged segments, and leaves them out for a report saved before them", () => {
+    const summary = {
+      frames: 4, framesWithFaces: 4, framesWithoutFaces: 0, faces: 4, facesAboveThreshold: 2, noFaceRanges: [],
+      perSecond: [{ second: 0, probability: 0.2 }, { second: 1, probability: 0.9 }],
+      worst: [{ time: 1.5, frameIndex: 3, faceIndex: 0, probability: 0.9, box: { x: 0, y: 0, width: 10, height: 10 }, image: "/r/worst-1.jpg" }],
+    };
+    const old = {
+      file: "/work/call.webm", kind: "video", video: { sampledFps: 2, durationSeconds: 2 }, model: { fakeLabel: "Deepfake" }, threshold: 0.5, summary,
+      verdict: { level: "likely-manipulated", headline: "Likely manipulated by this model's standards", text: "…" }, warnings: [],
+    } as unknown as MediaCheck;
+    const oldView = checkViewOf(old, (file) => `uri:${file}`);
+    assert.ok(isCheckView(oldView));
+    assert.deepEqual([oldView.smoothedPerSecond, oldView.smoothingWindowSeconds, oldView.flaggedSegments], [undefined, undefined, undefined]);
+    assert.ok(!("flaggedSegments" in oldView), "absent, not undefined, so it survives postMessage the same");
+
+    const smoothed = {
+      ...summary,
+      smoothing: { method: "median", windowSeconds: 3, maxGapSeconds: 1.5 },
+      smoothedFrames: [{ time: 0, probability: 0.2 }, { time: 0.5, probability: 0.2 }, { time: 1, probability: 0.6 }, { time: 1.5, probability: 0.8 }],
+      smoothedPerSecond: [{ second: 0, probability: 0.2 }, { second: 1, probability: 0.8 }],
+      flaggedSegments: [{ start: 1, end: 1.5, frames: 2, maxProbability: 0.8, meanProbability: 0.7 }],
+    };
+    const view = checkViewOf({ ...old, summary: smoothed } as unknown as MediaCheck, (file) => `uri:${file}`);
+    assert.ok(isCheckView(view));
+    assert.deepEqual(view.smoothedPerSecond, smoothed.smoothedPerSecond);
+    assert.equal(view.smoothingWindowSeconds, 3);
+    assert.deepEqual(view.flaggedSegments, [{ start: 1, end: 1.5, meanProbability: 0.7, maxProbability: 0.8 }]);
   });
 
   it("accepts a saved panel state with exactly two paths and nothing else", () => {

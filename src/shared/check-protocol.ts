@@ -14,6 +14,16 @@ export interface CheckMomentView {
   src: string;
 }
 
+/** A stretch where the smoothed probability stays at or above the threshold (core FlaggedSegment). */
+export interface CheckSegmentView {
+  /** Times of its first and last sampled frame, seconds (equal for a one-frame segment). */
+  start: number;
+  end: number;
+  /** Mean and highest smoothed probability over its frames. */
+  meanProbability: number;
+  maxProbability: number;
+}
+
 /** Everything the panel shows about one checked file. */
 export interface CheckView {
   fileName: string;
@@ -29,6 +39,15 @@ export interface CheckView {
   counts: { frames: number; framesWithFaces: number; framesWithoutFaces: number; faces: number; facesAboveThreshold: number };
   /** The timeline: highest fake probability per second, null where no face was seen. */
   perSecond: Array<{ second: number; probability: number | null }>;
+  /**
+   * The smoothed signal the verdict reads, as perSecond (the highest smoothed value in each second), drawn as a line
+   * over the bars. This and the next two are absent in reports saved before checks were smoothed.
+   */
+  smoothedPerSecond?: Array<{ second: number; probability: number | null }>;
+  /** Full width of the centred moving median, seconds; 0 = not smoothed. */
+  smoothingWindowSeconds?: number;
+  /** Where the smoothed signal stays at or above the threshold, in time order; a video's verdict rests on these. */
+  flaggedSegments?: CheckSegmentView[];
   worst: CheckMomentView[];
   noFaceRanges: Array<{ start: number; end: number; frames: number }>;
   warnings: string[];
@@ -61,7 +80,7 @@ export type CheckToWebview =
 /** Panel → extension. */
 export type CheckFromWebview = { type: "check/ready" } | { type: "check/openReport" } | { type: "check/revealReport" } | { type: "check/checkAgain" };
 
-/** Bounds a hostile or broken message: a day of video at one point per second, 50 worst frames, 200 warnings. */
+/** Bounds a hostile or broken message: a day of video at one point (or flagged segment) per second, 50 worst frames, 200 warnings. */
 const MAX_SECONDS = 86_400;
 /** Longer than any real path (PATH_MAX is 4096 on Linux). */
 const MAX_PATH = 4096;
@@ -79,6 +98,11 @@ const isLevel = (value: unknown): value is CheckLevel => value === "likely-manip
 const isMoment = (value: unknown): value is CheckMomentView => isObject(value) && isNumber(value.time) && isProbability(value.probability) && isString(value.src);
 const isSecond = (value: unknown): value is { second: number; probability: number | null } => isObject(value) && isNumber(value.second) && (value.probability === null || isProbability(value.probability));
 const isRange = (value: unknown): value is { start: number; end: number; frames: number } => isObject(value) && isNumber(value.start) && isNumber(value.end) && isNumber(value.frames);
+const isSegment = (value: unknown): value is CheckSegmentView =>
+  isObject(value) && isNumber(value.start) && isNumber(value.end) && value.start >= 0 && value.end >= value.start && isProbability(value.meanProbability) && isProbability(value.maxProbability);
+const isWindow = (value: unknown): value is number => isNumber(value) && value >= 0 && value <= MAX_SECONDS;
+/** An optional field: absent (a report saved before it existed) or valid. */
+const optional = <T>(guard: Guard<T>) => (value: unknown): value is T | undefined => value === undefined || guard(value);
 const isCounts = (value: unknown): value is CheckView["counts"] =>
   isObject(value) && ["frames", "framesWithFaces", "framesWithoutFaces", "faces", "facesAboveThreshold"].every((key) => isNumber(value[key]));
 
@@ -96,6 +120,9 @@ export function isCheckView(value: unknown): value is CheckView {
     (value.durationSeconds === undefined || isNumber(value.durationSeconds)) &&
     isCounts(value.counts) &&
     arrayOf(isSecond, MAX_SECONDS)(value.perSecond) &&
+    optional(arrayOf(isSecond, MAX_SECONDS))(value.smoothedPerSecond) &&
+    optional(isWindow)(value.smoothingWindowSeconds) &&
+    optional(arrayOf(isSegment, MAX_SECONDS))(value.flaggedSegments) &&
     arrayOf(isMoment, MAX_WORST)(value.worst) &&
     arrayOf(isRange, MAX_SECONDS)(value.noFaceRanges) &&
     arrayOf(isString, MAX_WARNINGS)(value.warnings)
