@@ -26,6 +26,7 @@ import { createSpace } from "../src/core/space/create-space";
 import type { RunHead } from "../src/core/train/run-files";
 import { train, type RunRecord } from "../src/core/train/train";
 import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";
+import { gradientPicture } from "./fixtures/face-crop-project";
 import { startFakeDuckDuckGo } from "./fixtures/fake-duckduckgo";
 import { startStaticServer } from "./support/static-server";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
@@ -33,19 +34,6 @@ import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
 const LABELS = ["Real", "Deepfake"];
-
-/** A smooth gradient: an image, but no face. */
-async function gradientPicture(file: string): Promise<void> {
-  const width = 320;
-  const height = 240;
-  const pixels = Buffer.alloc(width * height * 3);
-  for (let i = 0; i < width * height; i++) {
-    pixels[i * 3] = Math.round((255 * (i % width)) / width);
-    pixels[i * 3 + 1] = Math.round((255 * Math.floor(i / width)) / height);
-    pixels[i * 3 + 2] = 128;
-  }
-  await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(file);
-}
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -291,18 +279,19 @@ describe("face crops (faceCrop: true)", function () {
       assert.match(cli.stdout, /face/);
     });
 
-    it("the Space tells visitors it expects face crops, on the page and in its README", async () => {
+    it("the Space tells visitors it judges the largest face, on the page and in its README, and shows whole pictures as examples", async () => {
       const space = await createSpace({ projectDir: project, git: false });
       const readme = await fs.readFile(path.join(space.spaceDir, "README.md"), "utf8");
       assert.match(readme, /\*\*Faces only\.\*\* This model was trained on face crops/);
       const page = await fs.readFile(path.join(space.spaceDir, "index.html"), "utf8");
-      assert.match(page, /This model judges faces only: it was trained on face crops/);
+      assert.match(page, /This model judges faces only: the page finds the largest face in your picture and crops it/);
       const manifest = JSON.parse(await fs.readFile(path.join(space.spaceDir, "space.json"), "utf8")) as { faceCrop?: boolean; examples: string[] };
       assert.equal(manifest.faceCrop, true);
-      // The examples are crops from the dataset, which is what the page can score.
+      // The page crops the face itself, so the examples are the pictures the crops came from (as stored: ≤ resizeMax).
+      assert.ok(manifest.examples.length >= 2);
       for (const example of manifest.examples) {
         const size = await sharp(path.join(space.spaceDir, example)).metadata();
-        assert.deepEqual([size.width, size.height], [224, 224], example);
+        assert.equal(Math.max(size.width ?? 0, size.height ?? 0), config.resizeMax, example);
       }
     });
   });

@@ -1,6 +1,8 @@
 // The Space's page: loads model.onnx from this Space, classifies the picture the visitor drops, pastes, picks or
 // clicks among the examples, entirely in the browser (ONNX Runtime Web, WebAssembly, one thread), and shows one
 // bar per class, most likely first, as Gradio's Label does. Labels are only ever set with textContent.
+// A model trained on face crops (preprocess.json `faceCrop`) is given the crop of the picture's largest face, cut as
+// the training pictures were (face-crop.js, imported only for such models); the page shows that face and where it was.
 import * as ort from "./ort/ort.wasm.min.js";
 import { bitmapToModelInput, checkPreprocess, decodePicture } from "./preprocess.js";
 
@@ -18,9 +20,13 @@ const ui = {
   examplesSection: element("examples-section"),
   examples: element("examples"),
   modelFacts: element("model-facts"),
+  faceBox: element("face-box"),
+  face: element("face"),
+  faceCrop: element("face-crop"),
+  faceNote: element("face-note"),
 };
 
-const state = { session: undefined, labels: [], preprocess: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined };
+const state = { session: undefined, labels: [], preprocess: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined };
 
 async function loadJson(name) {
   const response = await fetch(new URL(name, import.meta.url), { cache: "no-cache" });
@@ -48,6 +54,12 @@ async function start() {
     if (!Array.isArray(labels) || labels.length < 2 || !labels.every((label) => typeof label === "string")) throw new Error("labels.json must be a list of class names.");
     state.labels = labels;
     state.preprocess = checkPreprocess(preprocess);
+    if (preprocess.faceCrop) {
+      const faceCrop = await import("./face-crop.js");
+      state.faceCrop = { module: faceCrop, settings: faceCrop.checkFaceCrop(preprocess.faceCrop) };
+      // Start fetching the detector now, so the first picture waits less; a failure is reported on that picture.
+      faceCrop.loadFaceDetector(state.faceCrop.settings).catch(() => undefined);
+    }
     showExamples(Array.isArray(space.examples) ? space.examples : []);
     showModelFacts(space);
     state.session = await ort.InferenceSession.create(new URL("./model.onnx", import.meta.url).href, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
@@ -106,12 +118,17 @@ async function classify(blob) {
   setState("running", "Looking at the picture…");
   ui.topLabel.hidden = true;
   ui.bars.replaceChildren();
+  showFace(undefined);
   let bitmap;
   try {
     bitmap = await decodePicture(blob);
   } catch {
     if (request === state.request) setState("error", "That file is not a picture this browser can read (try a JPEG, PNG or WebP).");
     return;
+  }
+  if (state.faceCrop) {
+    bitmap = await findFace(bitmap, request);
+    if (!bitmap) return;
   }
   const [height, width] = state.preprocess.size;
   let input;
@@ -131,6 +148,62 @@ async function classify(blob) {
   } catch (error) {
     if (request === state.request) setState("error", `The model failed on this picture: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Face-crop models: the crop of the picture's largest face (an ImageBitmap, shown in the result panel and outlined on
+ * the preview), or undefined once the state says why there is none (no face, detector failure, a newer picture).
+ * Closes `bitmap` either way.
+ */
+async function findFace(bitmap, request) {
+  setState("running", "Looking for the face…");
+  let face;
+  try {
+    face = await state.faceCrop.module.cropLargestFace(bitmap, state.faceCrop.settings);
+  } catch (error) {
+    if (request === state.request) setState("error", `The face detector failed: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  } finally {
+    bitmap.close();
+  }
+  if (request !== state.request) {
+    face?.image.close();
+    return undefined;
+  }
+  if (!face) {
+    setState("error", "No face found: this model judges faces only. Try a photo where the face is larger, upright and well lit.");
+    return undefined;
+  }
+  showFace(face);
+  setState("running", "Looking at the face…");
+  return face.image;
+}
+
+/** Shows the face that is judged (the crop itself) and its square on the preview; undefined hides both. */
+function showFace(face) {
+  state.face = face && { centre: face.centre, side: face.side, width: face.width, height: face.height };
+  ui.face.hidden = !face;
+  ui.faceBox.hidden = !face;
+  if (!face) return;
+  ui.faceCrop.width = face.image.width;
+  ui.faceCrop.height = face.image.height;
+  ui.faceCrop.getContext("2d").drawImage(face.image, 0, 0);
+  ui.faceNote.textContent = face.facesFound > 1
+    ? `${face.facesFound} faces found: the largest one was judged (outlined on the picture).`
+    : "The face that was judged, cropped as the training pictures were (outlined on the picture).";
+  placeFaceBox();
+}
+
+/** Puts the outline over the preview: the crop square, from the shrunk picture's pixels to the preview's layout. */
+function placeFaceBox() {
+  const face = state.face;
+  if (!face || ui.preview.hidden || !ui.preview.offsetWidth) return;
+  const scale = ui.preview.offsetWidth / face.width;
+  // CSSOM, not a style attribute: allowed by the page's Content-Security-Policy.
+  ui.faceBox.style.left = `${ui.preview.offsetLeft + (face.centre.x - face.side / 2) * scale}px`;
+  ui.faceBox.style.top = `${ui.preview.offsetTop + (face.centre.y - face.side / 2) * scale}px`;
+  ui.faceBox.style.width = `${face.side * scale}px`;
+  ui.faceBox.style.height = `${face.side * scale}px`;
 }
 
 function inputName() {
@@ -190,6 +263,7 @@ function reset() {
   ui.dropZone.classList.remove("has-picture");
   ui.topLabel.hidden = true;
   ui.bars.replaceChildren();
+  showFace(undefined);
   ui.clear.disabled = true;
   ui.fileInput.value = "";
   if (state.session) setState("ready", "Ready: choose, drop or paste a picture, or click an example.");
@@ -200,6 +274,9 @@ function firstImage(files) {
 }
 
 ui.choose.addEventListener("click", () => ui.fileInput.click());
+// The face outline follows the preview as it loads and as the layout changes.
+ui.preview.addEventListener("load", placeFaceBox);
+new ResizeObserver(placeFaceBox).observe(ui.preview);
 ui.clear.addEventListener("click", reset);
 ui.dropZone.addEventListener("click", () => ui.fileInput.click());
 ui.dropZone.addEventListener("keydown", (event) => {

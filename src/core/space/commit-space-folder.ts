@@ -6,8 +6,8 @@
 import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
 import { throwIfAborted } from "../shared/errors";
 
-/** Patterns tracked with LFS: the model, pictures and the WebAssembly runtime. */
-export const LFS_PATTERNS = ["*.onnx", "*.jpg", "*.jpeg", "*.png", "*.webp", "*.wasm"] as const;
+/** Patterns tracked with LFS: the model, pictures, the WebAssembly runtimes and face-api's weights (face-crop models). */
+export const LFS_PATTERNS = ["*.onnx", "*.jpg", "*.jpeg", "*.png", "*.webp", "*.wasm", "*.bin"] as const;
 
 export type CommitSpaceResult =
   | { status: "committed"; commit: string; lfsFiles: string[] }

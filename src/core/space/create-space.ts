@@ -2,7 +2,9 @@
  * `deepfake-studio space`: turns the export folder into a ready-to-push Hugging Face Space folder.
  *
  * - static (default): index.html + app.js + preprocess.js + style.css, onnxruntime-web copied into ort/; the model
- *   runs in the visitor's browser, so the Space is free and the picture never leaves the device.
+ *   runs in the visitor's browser, so the Space is free and the picture never leaves the device. A face-crop model's
+ *   Space also gets face-crop.js and face-api/ (detector, landmarks, TensorFlow.js): the page crops the largest face
+ *   as the training pictures were cropped.
  * - gradio: app.py (gr.Interface, image → gr.Label) + preprocess.py + requirements.txt, as the fast.ai lesson does.
  *
  * Both get model.onnx, labels.json, preprocess.json, example pictures, space.json (what the page reads: title,
@@ -16,6 +18,7 @@ import { EXPORT_FILES } from "../export/export-format";
 import { loadExport } from "../predict/load-export";
 import { loadProjectConfig, resolveDataDir } from "../project/project-config";
 import { describeFsError, throwIfAborted } from "../shared/errors";
+import { faceApiRuntimeFiles, faceApiVersions } from "./face-api-runtime-files";
 import type { OperationOptions } from "../shared/progress";
 import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commit-space-folder";
 import { findTemplatesDir } from "./find-templates-dir";
@@ -64,7 +67,7 @@ export interface SpaceManifest {
   description: string;
   article?: string;
   examples: string[];
-  /** The model expects face crops (the page and README say so). */
+  /** The model was trained on face crops: the static page crops the largest face itself (face-crop.js). */
   faceCrop?: boolean;
   runId?: string;
   validErrorRate?: number;
@@ -111,10 +114,10 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   const runId = exported.metadata.run_id ?? metrics.runId;
   const examples = params.examples
     ? await customExamples(params.examples, projectDir, files)
-    : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), faceCropsOnly: exported.preprocess.faceCrop !== undefined, files, warn });
+    : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), faceCropsOnly: exported.preprocess.faceCrop !== undefined, wholePictures: sdk === "static", files, warn });
   if (examples.length === 0) warn("The Space has no example pictures; pass --examples to add some.");
 
-  // The Space does not detect faces: a face-crop model says so up front rather than scoring whole pictures quietly.
+  // A face-crop model's static page crops the face itself; the Gradio app does not, and says so up front.
   const faceCrop = exported.preprocess.faceCrop !== undefined;
   const description = describeSpace(sdk, labels, faceCrop);
   const manifest: SpaceManifest = {
@@ -137,6 +140,11 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     files.set("index.html", { data: index.replaceAll("{{TITLE}}", escapeHtml(title)).replaceAll("{{DESCRIPTION}}", escapeHtml(description)) });
     for (const name of ["app.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
+    if (exported.preprocess.faceCrop) {
+      // Only face-crop models: a plain Space stays as small as it was. app.js imports face-crop.js on demand.
+      files.set("face-crop.js", { copyFrom: path.join(templates, "static", "face-crop.js") });
+      for (const file of faceApiRuntimeFiles(exported.preprocess.faceCrop.detector)) files.set(file.target, { copyFrom: file.source });
+    }
   } else {
     for (const name of ["app.py", "preprocess.py", "requirements.txt"]) files.set(name, { copyFrom: path.join(templates, "gradio", name) });
   }
@@ -146,7 +154,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
   files.set("README.md", {
-    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined }),
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
   files.set(SPACE_MANIFEST, { data: `${JSON.stringify(manifest, null, 2)}\n` });
@@ -232,6 +240,8 @@ async function defaultExamples(params: {
   runId?: string;
   count: number;
   faceCropsOnly: boolean;
+  /** The page crops faces itself (static Space): show whole pictures rather than crops. */
+  wholePictures: boolean;
   files: Map<string, FileSource>;
   warn: (message: string) => void;
 }): Promise<CreateSpaceResult["examples"]> {
@@ -243,7 +253,7 @@ async function defaultExamples(params: {
     const ext = path.extname(example.source).toLowerCase();
     const name = `examples/example-${index + 1}`;
     if (COPYABLE_EXAMPLE_TYPES.has(ext)) {
-      // Copied byte for byte: these are the very pixels predictions.json scored.
+      // Copied byte for byte: the very pixels predictions.json scored (or, for a face-crop model, the picture they were cut from).
       const target = `${name}${ext === ".jpeg" ? ".jpg" : ext}`;
       params.files.set(target, { copyFrom: example.source });
       out.push({ path: target, source: example.source, label: example.label, probability: example.probability });
@@ -288,11 +298,15 @@ function describeSpace(sdk: SpaceSdk, labels: string[], faceCrop: boolean): stri
   const base = sdk === "static"
     ? `${question} Drop, paste or choose a photo: it is classified right here in your browser and never uploaded.`
     : `${question} Upload a photo or click an example.`;
-  return faceCrop ? `${base} ${FACE_CROP_NOTICE}` : base;
+  if (!faceCrop) return base;
+  return `${base} ${sdk === "static" ? FACE_CROP_NOTICE : FACE_CROP_UPLOAD_NOTICE}`;
 }
 
-/** What a face-crop model's Space tells its visitors (page and README). */
-export const FACE_CROP_NOTICE = "This model judges faces only: it was trained on face crops, so give it a picture cropped to one face, like the examples (this page does not look for the face itself).";
+/** What a face-crop model's static page tells its visitors: it crops the face itself (face-crop.js). */
+export const FACE_CROP_NOTICE = "This model judges faces only: the page finds the largest face in your picture and crops it the way the training pictures were cropped, then shows you the face it judged. Your browser resizes large pictures slightly differently from the studio, so a score can differ a little from the studio's.";
+
+/** What a face-crop model's Gradio app tells its visitors: it does not look for the face, so they must crop it. */
+export const FACE_CROP_UPLOAD_NOTICE = "This model judges faces only: it was trained on face crops, so give it a picture cropped to one face, like the examples (this app does not look for the face itself).";
 
 /** The README's short_description: at most 60 characters or the hub refuses the push. */
 function shortDescription(sdk: SpaceSdk, labels: string[]): string {

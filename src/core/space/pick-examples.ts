@@ -36,6 +36,11 @@ export async function pickExamples(params: {
   count: number;
   /** Face-crop models: only crops made at gather/import (a whole picture added by hand is not what the Space can score). */
   faceCropsOnly?: boolean;
+  /**
+   * With faceCropsOnly: use the whole picture each crop was cut from (data/.originals/, as the manifest's `face`
+   * records it) instead of the crop, for a page that crops the face itself. The label and probability stay the crop's.
+   */
+  wholePictures?: boolean;
 }): Promise<PickExamplesResult> {
   const warnings: string[] = [];
   const run = await locateRun(params.projectDir, params.runId);
@@ -46,12 +51,14 @@ export async function pickExamples(params: {
   if (!predictions) return { examples: [], runId: run.runId, warnings: [...warnings, `${run.file} could not be read, so the Space has no examples; pass --examples to add some.`] };
 
   const known = new Set(params.labels);
-  const crops = params.faceCropsOnly ? new Set((await readManifest(params.dataDir)).filter((record) => record.face).map((record) => record.file)) : undefined;
+  // Crop file → the whole picture it was cut from (data-relative).
+  const crops = params.faceCropsOnly ? new Map((await readManifest(params.dataDir)).flatMap((record) => (record.face ? [[record.file, record.face.original] as const] : []))) : undefined;
   const usable: PickedExample[] = [];
   for (const prediction of predictions) {
     if (!known.has(prediction.label) || prediction.predicted !== prediction.label) continue;
     if (crops && !crops.has(prediction.file)) continue;
-    const source = insideDataDir(params.dataDir, prediction.file);
+    const file = params.wholePictures && crops ? crops.get(prediction.file) : prediction.file;
+    const source = file === undefined ? undefined : insideDataDir(params.dataDir, file);
     if (!source) continue;
     usable.push({ source, file: prediction.file, label: prediction.label, probability: prediction.probabilities[prediction.label] ?? 0, split: prediction.split });
   }
