@@ -281,7 +281,8 @@ describe("VS Code extension (code-server e2e)", function () {
 
   it("Sign Out forgets the stored token", async () => {
     await runCommand(wb.page, "Deepfake Studio: Sign Out");
-    await toast(wb.page, "the stored Hugging Face token was removed").waitFor({ timeout: 15_000 });
+    // Right after the Explorer tests a toast can land in the notification center instead (seen once in CI): look in both.
+    await waitNotification(wb.page, "the stored Hugging Face token was removed", 15_000);
   });
 
   it("webviews load under their strict CSP without violations", () => {
