@@ -6,7 +6,6 @@
  * The extension under test is the .vsix packaged from this build (DEEPFAKE_STUDIO_E2E_UNPACKED=1: the repo itself).
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Frame } from "playwright-core";
@@ -22,6 +21,7 @@ import {
   ensureCodeServer,
   explorerContextMenu,
   extensionUnderTest,
+  fakeWebEnv,
   outputChannelText,
   PACKAGED_VSIX,
   REPO_ROOT,
@@ -61,24 +61,7 @@ describe("VS Code extension (code-server e2e)", function () {
     hub = await startFakeHub({ accounts: { [TOKEN]: { user: "alice", orgs: [], role: "write" } } });
     duck.results.set(`${FAKE} photo`, Array.from({ length: PER_CATEGORY }, (_, i) => ({ image: host.photo(i + 1), url: `https://news.example/fake/${i}`, title: `fake ${i}` })));
     duck.results.set("Tom Cruise photo", Array.from({ length: PER_CATEGORY }, (_, i) => ({ image: host.photo(i + 40), url: `https://news.example/real/${i}`, title: `real ${i}` })));
-    const cache = path.join(REPO_ROOT, "test-artifacts", "e2e-cache");
-    const backbone = spawnSync(process.execPath, [path.join(REPO_ROOT, "out", "src", "cli", "main.js"), "backbone", "--offline"], { encoding: "utf8", env: { ...process.env, DEEPFAKE_STUDIO_CACHE: cache } });
-    assert.equal(backbone.status, 0, backbone.stderr);
-    const modelJson = backbone.stdout.trim().split("\n").pop() as string;
-    const env: Record<string, string> = {
-      HTTP_PROXY: duck.proxyUrl,
-      HTTPS_PROXY: duck.proxyUrl,
-      http_proxy: duck.proxyUrl,
-      https_proxy: duck.proxyUrl,
-      NO_PROXY: "127.0.0.1,localhost",
-      no_proxy: "127.0.0.1,localhost",
-      HF_ENDPOINT: hub.url,
-      HF_TOKEN: "",
-      HUGGING_FACE_HUB_TOKEN: "",
-      HF_HOME: path.join(cache, "hf-home"),
-      DEEPFAKE_STUDIO_CACHE: cache,
-      DEEPFAKE_STUDIO_BACKBONE: modelJson,
-    };
+    const env = fakeWebEnv({ proxyUrl: duck.proxyUrl, hubUrl: hub.url });
     // The real artifact by default; DEEPFAKE_STUDIO_E2E_UNPACKED=1 loads the repository as it is (faster edit loop).
     const { vsix, packagedMs } = extensionUnderTest();
     if (packagedMs !== undefined) timings.packageMs = packagedMs;

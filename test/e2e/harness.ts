@@ -266,9 +266,35 @@ export async function answerQuickInput(page: Page, value: string | undefined, op
   await widget.waitFor({ state: "hidden" });
 }
 
+/** The environment that points the extension host at local fakes: DuckDuckGo behind HTTP(S)_PROXY, a hub via HF_ENDPOINT, the offline backbone. */
+export function fakeWebEnv(params: { proxyUrl: string; hubUrl?: string }): Record<string, string> {
+  const cache = path.join(REPO_ROOT, "test-artifacts", "e2e-cache");
+  const backbone = spawnSync(process.execPath, [path.join(REPO_ROOT, "out", "src", "cli", "main.js"), "backbone", "--offline"], { encoding: "utf8", env: { ...process.env, DEEPFAKE_STUDIO_CACHE: cache } });
+  if (backbone.status !== 0) throw new Error(`deepfake-studio backbone --offline failed: ${backbone.stderr}`);
+  return {
+    HTTP_PROXY: params.proxyUrl,
+    HTTPS_PROXY: params.proxyUrl,
+    http_proxy: params.proxyUrl,
+    https_proxy: params.proxyUrl,
+    NO_PROXY: "127.0.0.1,localhost",
+    no_proxy: "127.0.0.1,localhost",
+    ...(params.hubUrl ? { HF_ENDPOINT: params.hubUrl } : {}),
+    HF_TOKEN: "",
+    HUGGING_FACE_HUB_TOKEN: "",
+    HF_HOME: path.join(cache, "hf-home"),
+    DEEPFAKE_STUDIO_CACHE: cache,
+    DEEPFAKE_STUDIO_BACKBONE: backbone.stdout.trim().split("\n").pop() as string,
+  };
+}
+
 /** A notification toast whose text matches. */
 export function toast(page: Page, text: string | RegExp) {
   return page.locator(".notifications-toasts .notification-toast", { hasText: text }).first();
+}
+
+/** The progress notification titled `title` while it runs (a toast with a Cancel button: messages have none). */
+export function progressToast(page: Page, title: string | RegExp) {
+  return page.locator(".notifications-toasts .notification-toast", { hasText: title }).filter({ has: page.locator(".monaco-button", { hasText: /^Cancel$/ }) }).first();
 }
 
 /** Waits for a notification with `text`: as a toast, else (toasts can be hidden by focus changes) in the notification center. */
