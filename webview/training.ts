@@ -29,10 +29,33 @@ const channel = connect<TrainingFromWebview, TrainingToWebview, { runId: string 
       assertNever(message);
   }
   if (run.status !== "running") channel.setState({ runId: run.runId });
-  render();
+  scheduleRender();
 });
 
+/**
+ * Short epochs can send hundreds of rows a second, and every render redraws the table and both charts: while a run
+ * is live, draw at most this often (otherwise the whole window stalls); a finished run is drawn at once.
+ */
+const LIVE_RENDER_INTERVAL_MS = 250;
+let renderTimer: ReturnType<typeof setTimeout> | undefined;
+let lastRender = 0;
+
+function scheduleRender(): void {
+  if (run?.status !== "running") {
+    clearTimeout(renderTimer);
+    renderTimer = undefined;
+    render();
+    return;
+  }
+  if (renderTimer !== undefined) return;
+  renderTimer = setTimeout(() => {
+    renderTimer = undefined;
+    render();
+  }, Math.max(0, lastRender + LIVE_RENDER_INTERVAL_MS - performance.now()));
+}
+
 function render(): void {
+  lastRender = performance.now();
   app.replaceChildren();
   app.removeAttribute("aria-busy");
   if (!run) {
@@ -56,7 +79,9 @@ function render(): void {
 function header(view: RunView): HTMLElement {
   const done = view.epochs.length;
   const progress = view.status === "running" ? `${done}/${view.totalEpochs ?? "?"} epochs` : view.status;
-  const title = h("h1", {}, view.status === "running" ? "Training…" : `Run ${view.runId}`);
+  // A run that never finished has no id of its own yet.
+  const titles: Record<RunView["status"], string> = { running: "Training…", cancelled: "Training cancelled", failed: "Training failed", done: `Run ${view.runId}` };
+  const title = h("h1", {}, titles[view.status]);
   const parts: Array<Node | string> = [title, h("span", { class: `status status-${view.status}`, id: "run-status" }, progress)];
   if (view.status === "running") parts.push(h("vscode-progress-ring", { "aria-label": "Training" }));
   if (view.errorRate !== undefined && view.status === "done") parts.push(h("span", { class: "error-rate", id: "error-rate" }, `error rate ${percent(view.errorRate)}`));

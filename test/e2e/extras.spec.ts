@@ -223,6 +223,7 @@ describe("VS Code extension extras: walkthrough and cancelling (code-server e2e)
     timings.trainCancelMs = Date.now() - cancelledAt;
     const panel = await webviewFrame(page, "#run-status", 30_000);
     await panel.locator("#run-status", { hasText: "cancelled" }).waitFor({ timeout: 15_000 });
+    assert.equal((await panel.locator("h1").textContent())?.trim(), "Training cancelled");
     const log = await waitFor("the cancel in the log", async () => {
       const text = (await outputChannelText(wb.userData)).slice(logBefore);
       return /Training: cancelled\./.test(text) && text;
