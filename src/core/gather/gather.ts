@@ -89,6 +89,8 @@ async function downloadCategory(params: {
   let done = 0;
   await runBounded(todo, config.download.concurrency, async (result) => {
     await fetchAndIngest({ ...params, result });
+    // A download ended by Cancel is not done: it is fetched again next run.
+    if (signal?.aborted) return;
     done += 1;
     onProgress?.({ event: "progress", phase: "download", done, total: todo.length, message: category.label });
   }, signal);
