@@ -14,6 +14,7 @@ import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { readManifest, readSkipped } from "../src/core/dataset/manifest";
 import { exportModel } from "../src/core/export/export-model";
+import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { gather } from "../src/core/gather/gather";
 import { importFolder } from "../src/core/gather/import-folder";
@@ -157,6 +158,25 @@ describe("face crops (faceCrop: true)", function () {
       const again = await importFolder({ projectDir: project, config, folder: second, label: "Real" });
       assert.equal(again.categories[0].alreadyKnown, 2);
       assert.equal(again.categories[0].kept + again.categories[0].duplicates + (again.categories[0].failed["no-face"] ?? 0), 0);
+    });
+
+    it("a close-up whose face fills the picture is found on a border-extended copy and cropped", async () => {
+      const folder = path.join(work, "close-up");
+      await fs.mkdir(folder, { recursive: true });
+      const realCrops = (await fs.readdir(path.join(reference, "Real"))).filter((name) => name.endsWith(".jpg")).sort();
+      const file = path.join(folder, "close-up.jpg");
+      await sharp(path.join(reference, "Real", realCrops[1])).resize(300, 300).jpeg({ quality: 92 }).toFile(file);
+      const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+      const found = await detectStillFaces({ image: { data, width: info.width, height: info.height }, detector: "accurate", minScore: 0.5 });
+      assert.equal(found.padded, true, "the detector needs the extended border for this picture");
+      const row = (await importFolder({ projectDir: project, config, folder, label: "Real" })).categories[0];
+      assert.equal(row.kept, 1, JSON.stringify(row));
+      const record = (await readManifest(path.join(project, "data"))).find((entry) => entry.originalPath === file);
+      assert.ok(record?.face, "kept as a crop");
+      const cropSize = await sharp(path.join(project, "data", record.file)).metadata();
+      assert.deepEqual([cropSize.width, cropSize.height], [224, 224]);
+      // Mapped back from the padded copy: the face is where it is in the picture itself.
+      assert.ok(centreInside(record.face.box, { x: 0, y: 0, side: 300 }), JSON.stringify(record.face.box));
     });
 
     it("pictures refused for having no face are imported after faceCrop is turned off", async () => {

@@ -33,8 +33,9 @@ const FACE_API_FILES = [
  * that differ only by the shrink to resizeMax (Pillow's lanczos3 in the page, sharp's in the studio: a level or
  * two) and by the JPEG codec of the crop (identical here: both are libjpeg-turbo). That moves the crop by about a
  * pixel (see CROP_MEAN_TOLERANCE), and this barely trained model (2 epochs, 12 pictures) is not steady under such a
- * shift. Measured: 0.026 (one face, shrunk from 800x520) and 0.052 (two faces, from 640x420), exactly 0 on the
- * examples (not shrunk); the bound is about twice the worst measured case.
+ * shift. Measured on the one shrunk picture (800x520): 0.009-0.026 depending on the trained model; 0.05-0.19 on a
+ * two-face 640x420 picture, which is why the two-face test uses a picture that needs no shrink (then 0, as on the
+ * examples). Only the shrunk picture is held to this bound.
  */
 const PROBABILITY_TOLERANCE = 0.1;
 /**
@@ -42,7 +43,7 @@ const PROBABILITY_TOLERANCE = 0.1;
  * picture the page must shrink first. From the same shrunk pixels the crops are identical (the test below), so all of
  * this is the shrink: Pillow's lanczos3 in the page vs libvips' in sharp differ by 0.2-0.9 levels on average, which
  * moves face-api's landmarks by up to ~1.4 px and so the crop square by about a pixel; on these textured pictures
- * that measured 3.7 (one face, 800x520) and 5.5 (two faces, 640x420) levels on average.
+ * that measured 3.7 (one face, 800x520) and 5.5 (two faces, 640x420) levels on average; 0 with nothing to shrink.
  */
 const CROP_MEAN_TOLERANCE = 8;
 
@@ -70,7 +71,7 @@ describe("static Space of a faceCrop model", function () {
   let project: FaceCropProject;
   let space: CreateSpaceResult;
   let settings: FaceCropSettings;
-  let pictures: { whole: string; two: string; noFace: string };
+  let pictures: { whole: string; two: string; noFace: string; closeUp: string };
   /** In the 800x520 whole picture: one face, off-centre, so the picture is shrunk (to 400x260) before detection. */
   const WHOLE: Placement = { x: 430, y: 110, side: 300 };
 
@@ -80,11 +81,14 @@ describe("static Space of a faceCrop model", function () {
     project = await makeFaceCropProject({ dir: work, cacheDir: path.join(work, "cache") });
     const dir = path.join(work, "visitor");
     await fs.mkdir(dir, { recursive: true });
-    pictures = { whole: path.join(dir, "whole.jpg"), two: path.join(dir, "two.jpg"), noFace: path.join(dir, "no-face.png") };
+    pictures = { whole: path.join(dir, "whole.jpg"), two: path.join(dir, "two.jpg"), noFace: path.join(dir, "no-face.png"), closeUp: path.join(dir, "close-up.jpg") };
     // Crops 7 and 9 of the Real class were never trained on, and the detector finds them at these sizes (face-crop.spec.ts).
     await composeFacePicture(pictures.whole, 800, 520, [{ crop: project.crops.Real[9], ...WHOLE }]);
-    await composeFacePicture(pictures.two, 640, 420, [{ crop: project.crops.Real[7], x: 40, y: 60, side: 180 }, { crop: project.crops.Real[9], x: 300, y: 80, side: 260 }]);
+    // Two faces in a picture already at resizeMax (400 px wide), so the page does not shrink it and must match exactly.
+    await composeFacePicture(pictures.two, 400, 263, [{ crop: project.crops.Real[7], x: 25, y: 38, side: 112 }, { crop: project.crops.Real[9], x: 188, y: 50, side: 163 }]);
     await gradientPicture(pictures.noFace, 640, 480);
+    // A close-up the detector only finds on a border-extended copy (face-crop.spec.ts checks that it needs it).
+    await sharp(project.crops.Real[1]).resize(300, 300).jpeg({ quality: 92 }).toFile(pictures.closeUp);
     space = await createSpace({ projectDir: project.projectDir, git: false });
     settings = (JSON.parse(await fs.readFile(path.join(space.spaceDir, "preprocess.json"), "utf8")) as { faceCrop: FaceCropSettings }).faceCrop;
   });
@@ -226,7 +230,7 @@ describe("static Space of a faceCrop model", function () {
     it("cuts exactly the studio's crop from the same pixels (the port of the framing and resampling)", async () => {
       // The studio's own shrunk pixels go in, so only the code after the shrink is compared: detection, choice,
       // framing, resampling and the JPEG round trip (the browser's JPEG codec is the one difference left).
-      for (const file of [pictures.whole, pictures.two]) {
+      for (const file of [pictures.whole, pictures.two, pictures.closeUp]) {
         const { picture, crop } = await cropFaceFromBytes({ bytes: await fs.readFile(file), settings });
         assert.ok(crop);
         const browser = await page.evaluate(`(async () => {
@@ -263,7 +267,8 @@ describe("static Space of a faceCrop model", function () {
       assert.equal(bars[0].label, expected.label, "top label");
       const difference = Math.max(...bars.map((bar) => Math.abs(bar.probability - expected.probabilities[bar.label])));
       console.log(`      two faces: browser vs predict max probability difference ${difference.toFixed(5)}`);
-      assert.ok(difference < PROBABILITY_TOLERANCE, `${difference}`);
+      // Nothing to shrink, so the crop is the studio's to the pixel: only ONNX Runtime Web vs Node float noise is left.
+      assert.ok(difference < 1e-3, `${difference}`);
     });
 
     it("shows whole pictures as examples and scores each like predict", async () => {

@@ -27,6 +27,8 @@ const DETECTORS = {
 
 /** detectFaces' default cap on faces per picture. */
 const MAX_FACES = 20;
+/** detect-still-faces.ts's STILL_PADDING: the border of the second try, as a share of the longest side. */
+const STILL_PADDING = 0.25;
 /** crop-training-face.ts's FOREHEAD_SHIFT: the crop centre moves this many box sides up across the eye line. */
 const FOREHEAD_SHIFT = 0.15;
 /** renderCrop's 2×2 samples per output pixel, at these offsets in output pixels. */
@@ -86,7 +88,8 @@ export async function cropLargestFace(bitmap, settings) {
 /** cropLargestFace from step 2 on: RGB pixels ({data, width, height}) already at most `resizeMax` on their longest side. */
 export async function cropLargestFaceOfPixels(picture, settings) {
   const { faceapi, detector } = await loadFaceDetector(settings);
-  const faces = await detectFaces(faceapi, detector, picture, settings.minScore);
+  let faces = await detectFaces(faceapi, detector, picture, settings.minScore);
+  if (faces.length === 0) faces = await detectFacesPadded(faceapi, detector, picture, settings.minScore);
   if (faces.length === 0) return undefined;
   // Largest by landmark extent (what the crop is framed from); the detector's left-to-right order breaks ties.
   const chosen = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size })).reduce((best, next) => (next.size > best.size ? next : best)).face;
@@ -134,6 +137,40 @@ async function detectFaces(faceapi, detector, picture, minScore) {
   } finally {
     input.dispose();
   }
+}
+
+/**
+ * detect-still-faces.ts's second try: a face that fills the picture (a tight close-up) is missed by the detector
+ * but found on a copy whose border, STILL_PADDING of the longest side on every side, repeats the edge pixels;
+ * the coordinates are mapped back to the picture.
+ */
+async function detectFacesPadded(faceapi, detector, picture, minScore) {
+  const pad = Math.max(8, Math.round(Math.max(picture.width, picture.height) * STILL_PADDING));
+  const faces = await detectFaces(faceapi, detector, extendBorder(picture, pad), minScore);
+  return faces.map((face) => ({
+    ...face,
+    box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
+    landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
+  }));
+}
+
+/** A copy with `pad` pixels added on every side, each repeating the nearest edge pixel. */
+function extendBorder(image, pad) {
+  const width = image.width + 2 * pad;
+  const height = image.height + 2 * pad;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(image.height - 1, Math.max(0, y - pad));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(image.width - 1, Math.max(0, x - pad));
+      const from = (sy * image.width + sx) * 3;
+      const to = (y * width + x) * 3;
+      data[to] = image.data[from];
+      data[to + 1] = image.data[from + 1];
+      data[to + 2] = image.data[from + 2];
+    }
+  }
+  return { data, width, height };
 }
 
 /** face-frame.ts's faceFrame, the parts the crop needs: eye centres, the landmarks' box centre and longest side. */

@@ -7,7 +7,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { createOnnxSession } from "../onnx/onnx-session";
-import { decodeImagePixels, type DecodedPixels } from "../predict/decode-image-pixels";
+import { decodeImagePixels } from "../predict/decode-image-pixels";
 import { loadExport, type LoadedExport } from "../predict/load-export";
 import { InvalidExportError } from "../predict/predict-errors";
 import type { DetectedFace } from "../reference-data/detect-faces";
@@ -20,6 +20,7 @@ import { createWorstMoments, type WorstMoments } from "./create-worst-moments";
 import { cropTrainingFace, TRAINING_MARGIN } from "../face-crop/crop-training-face";
 import { describeVerdict } from "./describe-verdict";
 import { detectFrameFaces, type FaceDetectorKind } from "../face-crop/detect-frame-faces";
+import { detectStillFaces } from "../face-crop/detect-still-faces";
 import { findFfmpeg } from "./find-ffmpeg";
 import { formatTimestamp } from "./format-timestamp";
 import { probeVideo } from "./probe-video";
@@ -82,10 +83,6 @@ type Pixels = Pick<WorstFramePixels, "data" | "width" | "height">;
 const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
 /** The two TTA views: training drew margins from 1.3-1.8 around 1.55 and mirrored half its crops; 1.4 and 1.7 sit inside that. */
 const TTA_VIEWS = [{ scale: 1.4 / TRAINING_MARGIN, flip: false }, { scale: 1.7 / TRAINING_MARGIN, flip: true }];
-/** Stills whose face fills the picture defeat detectors; a second try on a border-extended copy finds most of them. */
-const STILL_PADDING = 0.25;
-/** One frame has time for the fast detector's larger input, which finds smaller faces. */
-const STILL_INPUT_SIZE = 416;
 
 /**
  * Checks every input in order. Unreadable inputs become `{ file, error, code, hint }` entries; throws only when the
@@ -184,13 +181,10 @@ async function checkImage(file: string, shared: Shared): Promise<CheckWithPixels
   const detectors: FaceDetectorKind[] = shared.settings.detector === "fast" ? ["fast", "accurate"] : ["accurate"];
   let faces: DetectedFace[] = [];
   for (const detector of detectors) {
-    faces = await detectFrameFaces({ image, detector, inputSize: STILL_INPUT_SIZE });
+    const found = await detectStillFaces({ image, detector });
+    faces = found.faces;
+    if (found.padded) warnings.push("The face fills the picture, so it was only found on a copy with an extended border; its crop repeats the edge pixels where it reaches past them.");
     if (faces.length > 0) break;
-    faces = await detectPadded(decoded, detector);
-    if (faces.length > 0) {
-      warnings.push("The face fills the picture, so it was only found on a copy with an extended border; its crop repeats the edge pixels where it reaches past them.");
-      break;
-    }
   }
   const frames: CheckedFrame[] = [];
   const worst = createWorstMoments<Pixels & { frame: CheckedFrame }>({ count: shared.settings.worstCount, minGapSeconds: 0 });
@@ -199,31 +193,6 @@ async function checkImage(file: string, shared: Shared): Promise<CheckWithPixels
   await shared.scorer.flush();
   await done;
   return finish({ file, kind: "image", shared, frames, worst, warnings });
-}
-
-/** Detects on a copy whose border repeats the edge pixels, and maps the results back to the picture's coordinates. */
-async function detectPadded(image: DecodedPixels, detector: FaceDetectorKind): Promise<DetectedFace[]> {
-  const pad = Math.max(8, Math.round(Math.max(image.width, image.height) * STILL_PADDING));
-  const width = image.width + 2 * pad;
-  const height = image.height + 2 * pad;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(image.height - 1, Math.max(0, y - pad));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(image.width - 1, Math.max(0, x - pad));
-      const from = (sy * image.width + sx) * 3;
-      const to = (y * width + x) * 3;
-      data[to] = image.data[from];
-      data[to + 1] = image.data[from + 1];
-      data[to + 2] = image.data[from + 2];
-    }
-  }
-  const faces = await detectFrameFaces({ image: { data, width, height, channels: 3 }, detector, inputSize: STILL_INPUT_SIZE });
-  return faces.map((face) => ({
-    ...face,
-    box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
-    landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
-  }));
 }
 
 /** Crops and queues every face of a frame; once scored, records the frame and offers it as a worst moment. */

@@ -8,7 +8,7 @@ import type { RawPixels } from "../gather/perceptual-hash";
 import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
 import { faceFrame } from "../reference-data/face-frame";
 import { cropTrainingFace } from "./crop-training-face";
-import { detectFrameFaces } from "./detect-frame-faces";
+import { detectStillFaces } from "./detect-still-faces";
 import type { FaceCropSettings } from "./face-crop-settings";
 
 /** Where the crop came from, in the pixels of the picture it was cut from (the manifest's `face`). */
@@ -29,14 +29,12 @@ export interface FaceCrop {
   placement: FaceCropPlacement;
 }
 
-/** The tiny detector's input side for stills: larger than the video setting, since a still has time to spare. */
-const STILL_INPUT_SIZE = 416;
-
 /** Crops the largest face of already verified, resized RGB pixels; undefined when no face is found. */
 export async function cropLargestFace(params: { pixels: RawPixels; settings: FaceCropSettings }): Promise<FaceCrop | undefined> {
   const { pixels, settings } = params;
   const image = { data: pixels.data, width: pixels.width, height: pixels.height, channels: 3 as const };
-  const faces = await detectFrameFaces({ image, detector: settings.detector, minScore: settings.minScore, inputSize: STILL_INPUT_SIZE });
+  // A close-up whose face fills the picture is found on a border-extended copy; its crop then repeats edge pixels.
+  const { faces } = await detectStillFaces({ image, detector: settings.detector, minScore: settings.minScore });
   if (faces.length === 0) return undefined;
   const sized = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size }));
   // Largest by landmark extent (what the crop is framed from); the detector's order breaks ties.
