@@ -200,21 +200,39 @@ export function activityBarItem(page: Page) {
 export async function runCommand(page: Page, label: string, options: { input?: boolean } = {}): Promise<void> {
   const widget = page.locator(".quick-input-widget");
   const input = widget.locator(".quick-input-box input");
-  // F1 can race a closing quick input or a focused notification: retry until the palette is really open.
+  const row = widget.locator(".quick-input-list .monaco-list-row", { hasText: label }).first();
+  // Reopen the palette until the command shows: it lists only commands enabled when it opens (right after start-up
+  // one whose enablement needs workspace trust was missing, in CI), and a panel taking focus can close it under us.
+  const end = Date.now() + 45_000;
+  for (;;) {
+    try {
+      await openCommandPalette(page);
+      await input.fill(`>${label}`, { timeout: 5_000 });
+      await row.waitFor({ state: "visible", timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await page.keyboard.press("Escape");
+    }
+  }
+  await input.press("Enter");
+  if (!options.input) await widget.waitFor({ state: "hidden" });
+}
+
+/** F1 can race a closing quick input or a focused notification: retry until the palette is really open. */
+async function openCommandPalette(page: Page): Promise<void> {
+  const widget = page.locator(".quick-input-widget");
+  const input = widget.locator(".quick-input-box input");
   for (let attempt = 0; ; attempt++) {
     if (await widget.isVisible()) await page.keyboard.press("Escape");
     await page.keyboard.press("F1");
     try {
       await input.waitFor({ state: "visible", timeout: 5_000 });
-      break;
+      return;
     } catch (error) {
       if (attempt >= 3) throw error;
     }
   }
-  await input.fill(`>${label}`);
-  await widget.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor({ state: "visible" });
-  await input.press("Enter");
-  if (!options.input) await widget.waitFor({ state: "hidden" });
 }
 
 /** Runs "Developer: Reload Window" and waits until the reloaded workbench is back (restored editors come after). */
