@@ -62,6 +62,7 @@ export function registerTrainCommand(program: Command): void {
       const { labels, matrix } = metrics.confusion;
       process.stdout.write(`\nConfusion matrix (validation, rows = actual, columns = predicted):\n`);
       process.stdout.write(`${formatTable(["actual \\ predicted", ...labels], labels.map((label, row) => [label, ...matrix[row]]))}\n`);
+      if (metrics.keptEpoch !== undefined) process.stdout.write(`\nKept epoch ${metrics.keptEpoch}: the lowest valid_loss (${metrics.epochs[metrics.keptEpoch].validLoss.toFixed(6)}); the confusion matrix, the cleaner and export use it.\n`);
       process.stdout.write(`\nerror_rate ${metrics.errorRate.toFixed(4)} on ${matrix.flat().reduce((a, b) => a + b, 0)} validation images`);
       process.stdout.write(`; features ${result.featureCache.hits} cached, ${result.featureCache.computed} computed; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);

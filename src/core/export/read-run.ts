@@ -35,6 +35,7 @@ const metricsSchema = z.object({
   validPct: finite,
   epochs: z.array(epochSchema),
   errorRate: finite,
+  keptEpoch: z.number().int().nonnegative().optional(),
   confusion: z.object({ labels: z.array(z.string()), matrix: z.array(z.array(finite)) }),
   counts: z.object({ train: z.record(finite), valid: z.record(finite) }),
   phases: z.object({ decode: finite, features: finite, head: finite, total: finite }),

@@ -27,7 +27,7 @@ export function renderModelCard(input: ModelCardInput): string {
     `# Deepfake detector: ${head.labels.map(inline).join(" vs ")}`,
     [
       `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\`.`,
-      `Final validation error rate: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
+      `Validation error rate of the model kept: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
       `Backbone: ${backboneName(head)}; model.json sha256 \`${head.backbone.modelJsonSha256}\`.`,
     ].join("\n"),
     whatItIs(head, imageCount(metrics)),
@@ -96,13 +96,16 @@ function dataSection(input: ModelCardInput): string {
 
 function metricsSection(head: RunHead, metrics: RunMetrics): string {
   const validCount = sum(Object.values(metrics.counts.valid));
-  const epochRows = metrics.epochs.map((epoch) => [String(epoch.epoch), fixed(epoch.trainLoss), fixed(epoch.validLoss), percent(epoch.errorRate), epoch.seconds.toFixed(1)]);
+  const epochRows = metrics.epochs.map((epoch) => [epoch.epoch === metrics.keptEpoch ? `**${epoch.epoch} (kept)**` : String(epoch.epoch), fixed(epoch.trainLoss), fixed(epoch.validLoss), percent(epoch.errorRate), epoch.seconds.toFixed(1)]);
   const confusionLabels = metrics.confusion.labels.length > 0 ? metrics.confusion.labels : head.labels;
   const confusionRows = metrics.confusion.matrix.map((row, index) => [`**${inline(confusionLabels[index] ?? `#${index}`)}**`, ...row.map(String)]);
   return [
     "## Metrics",
     "",
-    `Final error rate on the validation split: **${percent(metrics.errorRate)}** (${validCount} images${validCount > 0 ? `; one mistake moves it by ${percent(1 / validCount)}` : ""}).`,
+    `Error rate on the validation split: **${percent(metrics.errorRate)}** (${validCount} images${validCount > 0 ? `; one mistake moves it by ${percent(1 / validCount)}` : ""}).`,
+    ...(metrics.keptEpoch !== undefined
+      ? ["", `The weights kept are those of epoch ${metrics.keptEpoch}, the one with the lowest validation loss. Because the validation split chose the epoch, this error rate is slightly optimistic: \`deepfake-studio evaluate\` on pictures the project never saw gives the unbiased figure.`]
+      : []),
     "",
     "Per epoch (the backbone is frozen, so an epoch trains only the linear head):",
     "",

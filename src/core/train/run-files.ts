@@ -53,8 +53,10 @@ export interface RunMetrics {
   seed: number;
   validPct: number;
   epochs: EpochRecord[];
-  /** Error rate of the last epoch on the validation split. */
+  /** Error rate on the validation split of the model kept (the epoch `keptEpoch`). */
   errorRate: number;
+  /** The epoch whose weights were kept: the lowest validation loss. Absent in runs made before it was recorded (the last epoch). */
+  keptEpoch?: number;
   confusion: { labels: string[]; /** matrix[actual][predicted] */ matrix: number[][] };
   counts: { train: Record<string, number>; valid: Record<string, number> };
   /** Wall-clock seconds per phase. */

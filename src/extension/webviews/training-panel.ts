@@ -13,6 +13,7 @@ export function runViewOf(metrics: RunMetrics): RunView {
     totalEpochs: metrics.epochs.length,
     epochs: metrics.epochs.map(({ epoch, trainLoss, validLoss, errorRate, seconds }) => ({ epoch, trainLoss, validLoss, errorRate, seconds })),
     errorRate: metrics.errorRate,
+    ...(metrics.keptEpoch !== undefined ? { keptEpoch: metrics.keptEpoch } : {}),
     confusion: metrics.confusion,
     counts: metrics.counts,
   };
