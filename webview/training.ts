@@ -73,6 +73,7 @@ function render(): void {
   } else if (run.status === "running") {
     app.append(h("p", { class: "notice" }, "Preparing data and computing backbone features… the first epoch row appears when it ends."));
   }
+  if (run.audit && run.status === "done") app.append(auditSection(run.audit));
   if (run.confusion && run.status === "done") app.append(figure("Confusion matrix (validation)", confusionMatrix(run.confusion)));
 }
 
@@ -101,6 +102,18 @@ function header(view: RunView): HTMLElement {
 
 function figure(caption: string, content: Node): HTMLElement {
   return h("figure", {}, content, h("figcaption", {}, caption));
+}
+
+/** The shortcut audit: the summary, then each finding as a warning a reader cannot miss. */
+function auditSection(lines: string[]): HTMLElement {
+  const [summary, ...findings] = lines;
+  const flagged = findings.filter((line) => line.startsWith("Warning: "));
+  return h(
+    "section",
+    { class: flagged.length > 0 ? "audit audit-flagged" : "audit", id: "audit", "aria-label": "Shortcut audit" },
+    h("p", {}, summary ?? ""),
+    ...findings.map((line) => h("p", { class: line.startsWith("Warning: ") ? "error" : "notice" }, line)),
+  );
 }
 
 /** The epoch table; the row of the kept epoch is marked in words, not only by colour. */

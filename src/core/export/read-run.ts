@@ -21,7 +21,7 @@ const headSchema = z.object({
     kind: z.string().min(1),
     location: z.string().min(1),
     modelJsonSha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256"),
-    taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.enum(["avg", "max"])) })).min(1),
+    taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.enum(["avg", "max", "face-avg", "face-max"])) })).min(1),
   }),
   preprocess: preprocessSchema,
 });
@@ -40,6 +40,13 @@ const metricsSchema = z.object({
   counts: z.object({ train: z.record(finite), valid: z.record(finite) }),
   phases: z.object({ decode: finite, features: finite, head: finite, total: finite }),
   unreadable: z.array(z.string()),
+  audit: z.object({
+    fakeLabel: z.string(),
+    sampled: z.record(finite),
+    noFace: finite,
+    checks: z.array(z.object({ cue: z.enum(["identity", "picture-size", "border", "jpeg-bytes-per-pixel"]), balancedAccuracy: finite.nullable(), pictures: finite, separates: z.boolean() })),
+    warnings: z.array(z.string()),
+  }).optional(),
 });
 
 /** A validated run. */

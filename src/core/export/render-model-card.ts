@@ -3,6 +3,7 @@
  * did, which backbone it stands on, what it cannot tell you, and how to run it without the studio.
  */
 import * as path from "node:path";
+import { describeAudit } from "../audit/describe-audit";
 import { KNOWN_BACKBONES, OFFLINE_BACKBONE_ID } from "../backbone/known-backbones";
 import type { RunHead, RunMetrics } from "../train/run-files";
 import { EXPORT_FILES } from "./export-format";
@@ -36,6 +37,7 @@ export function renderModelCard(input: ModelCardInput): string {
     metricsSection(head, metrics),
     backboneSection(head),
     trainingSection(head, metrics),
+    auditSection(metrics),
     limitations(head, imageCount(metrics)),
     howToRun(head),
     verificationSection(input),
@@ -148,6 +150,17 @@ This is less than fastai's \`learner.fine_tune\` in the lesson, which also updat
 /** How the training pictures were cut to faces, so anyone running the model can cut theirs the same way. */
 function faceCropNote(crop: NonNullable<RunHead["preprocess"]["faceCrop"]>): string {
   return `**Face crops.** The model was trained on faces, not whole pictures: each picture was shrunk to at most ${crop.resizeMax} px on its longest side, faces were found with face-api's ${crop.detector === "accurate" ? "SSD MobileNet v1" : "Tiny Face Detector"} detector (score ≥ ${crop.minScore}) and 68 landmarks, and the ${crop.select} face was cut as an upright square ${crop.margin} times the landmarks' bounding box, centred on it and moved up 0.15 box sides to take in the forehead, resampled to ${crop.size}x${crop.size} and stored as JPEG (quality ${crop.jpegQuality}). Pictures with no face found were left out and reported. \`preprocess.json\` records these settings under \`faceCrop\`; give the model face crops made this way (\`deepfake-studio predict\` and \`check\` do it for you).`;
+}
+
+function auditSection(metrics: RunMetrics): string {
+  if (!metrics.audit) return "## Shortcut audit\n\n_This run has no shortcut audit (it has one category, or it was trained before the audit existed)._";
+  return [
+    "## Shortcut audit",
+    "",
+    "Can something other than manipulation tell the classes apart? Each cue alone was scored by a cross-validated logistic regression on a sample of the training pictures (face identity: face-api's face descriptors).",
+    "",
+    ...describeAudit(metrics.audit).map((line) => line.replace(/^Warning: /, "**Warning:** ")),
+  ].join("\n");
 }
 
 function limitations(head: RunHead, images: number): string {
