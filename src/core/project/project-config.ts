@@ -55,6 +55,12 @@ const trainSchema = z
     weightDecay: z.number().min(0).max(10).default(0.01),
     /** Backbone id, model.json path or URL; the --backbone option and DEEPFAKE_STUDIO_BACKBONE take precedence. */
     backbone: z.string().trim().min(1).optional(),
+    /**
+     * Also pool early and mid-level activations over the inner face only (where blending traces are). Meant for
+     * face crops: unset, it follows faceCrop. Set it true when the pictures are already face crops framed like the
+     * studio's (the demo's), false to compare.
+     */
+    facePooling: z.boolean().optional(),
   })
   .strict();
 

@@ -101,7 +101,8 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   for (const index of split.train) isTrain[index] = 1;
   const listSeconds = (performance.now() - decodeStarted) / 1000;
 
-  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, signal, onProgress });
+  const faceRegion = params.config.train.facePooling ?? params.config.faceCrop;
+  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, faceRegion, signal, onProgress });
   try {
     const { info } = backbone;
     const f = info.featureLength;
