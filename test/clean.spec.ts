@@ -109,7 +109,7 @@ describe("cleaning (apply and undo)", function () {
     await fs.symlink(outside, path.join(dataDir, "Real Tom Cruise", "link.jpg"));
     await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: "Real Tom Cruise/link.jpg", action: "delete" }] }), /outside the dataset/);
     await fs.unlink(path.join(dataDir, "Real Tom Cruise", "link.jpg"));
-    await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Cat" }] }), /no such category/);
+    await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Cat" }] }), /no category "Cat"/);
     assert.deepEqual(await snapshot(), before);
     assert.equal(await fs.readFile(outside, "utf8"), "x");
   });
