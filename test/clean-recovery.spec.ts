@@ -40,6 +40,16 @@ const rejectsWith = (code: string, message: RegExp) => (error: unknown) => {
   return true;
 };
 
+/** The error names the damaged file, says how it is damaged, and what to do. */
+const namesDamaged = (code: string, file: string, why: RegExp, hint: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof StudioError, String(error));
+  assert.equal(error.code, code);
+  assert.ok(error.message.includes(file), error.message);
+  assert.match(error.message, why);
+  assert.match(error.hint ?? "", hint);
+  return true;
+};
+
 describe("cleaning: nothing lost, nothing misleading", function () {
   this.timeout(120_000);
   let projectDir: string;
@@ -173,14 +183,7 @@ describe("cleaning: nothing lost, nothing misleading", function () {
     const journalFile = path.join(dataDir, ".trash", batchId!, "journal.json");
     for (const [text, why] of [["{ \"batchId\": ", /not valid JSON/], ["", /it is empty/], ["{\"moves\": 3}", /not a cleaning journal/]] as const) {
       await fs.writeFile(journalFile, text);
-      await assert.rejects(undoLastCleaning({ projectDir, config }), (error: unknown) => {
-        assert.ok(error instanceof StudioError);
-        assert.equal(error.code, "journal-damaged");
-        assert.ok(error.message.includes(journalFile), error.message);
-        assert.match(error.message, why);
-        assert.match(error.hint ?? "", /move them back .* by hand/);
-        return true;
-      });
+      await assert.rejects(undoLastCleaning({ projectDir, config }), namesDamaged("journal-damaged", journalFile, why, /move them back .* by hand/));
     }
     const undo = cli(projectDir, "undo");
     assert.equal(undo.status, 1);
@@ -190,14 +193,7 @@ describe("cleaning: nothing lost, nothing misleading", function () {
     const predictionsFile = path.join(projectDir, "runs", "20261126-120000-abcd", "predictions.json");
     for (const [text, why] of [["[{\"file\": ", /not valid JSON/], ["{\"file\": 1}", /not a list of predictions/]] as const) {
       await fs.writeFile(predictionsFile, text);
-      await assert.rejects(listTopLosses({ projectDir, config }), (error: unknown) => {
-        assert.ok(error instanceof StudioError);
-        assert.equal(error.code, "predictions-damaged");
-        assert.ok(error.message.includes(predictionsFile), error.message);
-        assert.match(error.message, why);
-        assert.match(error.hint ?? "", /Train again/);
-        return true;
-      });
+      await assert.rejects(listTopLosses({ projectDir, config }), namesDamaged("predictions-damaged", predictionsFile, why, /Train again/));
     }
     const show = cli(projectDir, "show");
     assert.equal(show.status, 1);
