@@ -25,6 +25,22 @@ function unmount(dir: string): void {
   spawnSync("umount", [dir]);
 }
 
+/** Makes `folder` its own small tmpfs holding the same files, read-only; returns it for unmounting. */
+async function makeReadOnlyFolder(folder: string): Promise<string> {
+  const aside = `${folder}.aside`;
+  await fs.rename(folder, aside);
+  await fs.mkdir(folder);
+  mountTmpfs(folder, "size=1m");
+  await fs.cp(aside, folder, { recursive: true });
+  await fs.rm(aside, { recursive: true });
+  remount(folder, "ro");
+  return folder;
+}
+
+function remount(dir: string, mode: "ro" | "rw"): void {
+  assert.equal(spawnSync("mount", ["-o", `remount,${mode}`, dir]).status, 0, `remount ${mode} failed`);
+}
+
 /** Runs the built CLI on the project; a message for a person never carries a stack trace. */
 function cli(projectDir: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [path.resolve(__dirname, "../src/cli/main.js"), "-C", projectDir, "clean", ...args], { encoding: "utf8" });
@@ -137,6 +153,37 @@ describe("cleaning: nothing lost, nothing misleading", function () {
     assert.deepEqual(manifest.filter((line) => line.sha256 === record.sha256).map((line) => `${line.label}|${line.file}`), [`${REAL}|${beside(real1)}`]);
     assert.equal(manifest.find((line) => line.file === beside(real2))?.label, REAL);
     assert.ok(!manifest.some((line) => line.file.startsWith(FAKE) && line.file.endsWith(path.basename(real2))), "the relabelled line went back");
+  });
+
+  it("undoes a move stopped between its link and its unlink (the picture under both names) without a copy", async () => {
+    const before = await datasetSnapshot(dataDir);
+    const [real1] = await imagesOf(dataDir, REAL);
+    const { batchId } = await applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "delete" }] });
+    await fs.link(path.join(dataDir, ".trash", batchId!, real1), path.join(dataDir, real1));
+    const undone = await undoLastCleaning({ projectDir, config });
+    assert.equal(undone.restored, 1);
+    assert.deepEqual(undone.renamed, [], "not restored beside itself");
+    assert.deepEqual(await datasetSnapshot(dataDir), before);
+  });
+
+  it("undoes a journal written before journals recorded hashes and manifest lines per move", async () => {
+    const before = await datasetSnapshot(dataDir);
+    const [real1, real2] = await imagesOf(dataDir, REAL);
+    const manifest = await readManifest(dataDir);
+    const { batchId } = await applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "delete" }, { file: real2, action: "relabel", label: FAKE }] });
+    const journalFile = path.join(dataDir, ".trash", batchId!, "journal.json");
+    const journal = JSON.parse(await fs.readFile(journalFile, "utf8")) as { batchId: string; createdAt: string; moves: Array<Record<string, unknown>> };
+    const legacy = {
+      batchId: journal.batchId,
+      createdAt: journal.createdAt,
+      moves: journal.moves.map(({ action, from, to, fromLabel, toLabel }) => ({ action, from, to, fromLabel, ...(toLabel ? { toLabel } : {}) })),
+      removedRecords: manifest.filter((record) => record.file === real1),
+    };
+    await fs.writeFile(journalFile, JSON.stringify(legacy));
+    const undone = await undoLastCleaning({ projectDir, config });
+    assert.equal(undone.restored, 2);
+    assert.equal(undone.interrupted, false);
+    assert.deepEqual(await datasetSnapshot(dataDir), before);
   });
 
   it("refuses a journal whose paths leave the dataset or go through a link, naming the journal and moving nothing", async () => {
@@ -285,16 +332,7 @@ describe("cleaning when the disk fails part-way (tmpfs)", function () {
   it("a move that fails part-way (a read-only label folder) is undone from the journal: moved pictures come back, the rest stay", async () => {
     const { dataDir, config } = await makeCleanProject(projectDir);
     const [real1, real2] = await imagesOf(dataDir, REAL);
-    // The Deepfake folder becomes its own read-only file system, holding the same pictures as before.
-    const fakeDir = path.join(dataDir, FAKE);
-    const aside = path.join(projectDir, "aside");
-    await fs.rename(fakeDir, aside);
-    await fs.mkdir(fakeDir);
-    mountTmpfs(fakeDir, "size=1m");
-    mounts.push(fakeDir);
-    await fs.cp(aside, fakeDir, { recursive: true });
-    await fs.rm(aside, { recursive: true });
-    assert.equal(spawnSync("mount", ["-o", "remount,ro", fakeDir]).status, 0);
+    mounts.push(await makeReadOnlyFolder(path.join(dataDir, FAKE)));
     const before = await datasetSnapshot(dataDir);
 
     const failure = await applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "delete" }, { file: real2, action: "relabel", label: FAKE }] })
@@ -308,5 +346,29 @@ describe("cleaning when the disk fails part-way (tmpfs)", function () {
     assert.equal(undo.status, 0, undo.stderr);
     assert.match(undo.stdout, /Restored 1 file\(s\) from cleaning .* \(it had stopped part-way; pictures it had not moved yet were left where they are\)/);
     assert.deepEqual(await datasetSnapshot(dataDir), before);
+  });
+
+  it("an undo that cannot write a picture back says so, keeps the journal of it, and a second undo finishes", async () => {
+    const { dataDir, config } = await makeCleanProject(projectDir);
+    const before = await datasetSnapshot(dataDir);
+    const [real1] = await imagesOf(dataDir, REAL);
+    const [fake1] = await imagesOf(dataDir, FAKE);
+    await applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "delete" }, { file: fake1, action: "delete" }] });
+    const realDir = await makeReadOnlyFolder(path.join(dataDir, REAL));
+    mounts.push(realDir);
+
+    const first = cli(projectDir, "undo");
+    assert.equal(first.status, 1);
+    assert.match(first.stdout, /Restored 1 file\(s\)/);
+    assert.match(first.stderr, new RegExp(`1 file\\(s\\) could not be restored:\\n  ${real1}: Cannot write .* read-only`));
+    assert.match(first.stderr, /run `deepfake-studio clean undo` again: the journal of those files is kept/);
+    assert.ok((await fs.readdir(path.join(dataDir, FAKE))).includes(path.basename(fake1)));
+
+    remount(realDir, "rw");
+    const second = await undoLastCleaning({ projectDir, config });
+    assert.equal(second.restored, 1);
+    assert.deepEqual(second.notRestored, []);
+    assert.deepEqual(await datasetSnapshot(dataDir), before);
+    assert.deepEqual(await fs.readdir(path.join(dataDir, ".trash")), []);
   });
 });

@@ -41,6 +41,8 @@ export async function applyCleaning(params: { projectDir: string; config: Projec
 
   try {
     await fs.mkdir(batchDir, { recursive: true });
+    // The trash and batch folders may be new: their entries are flushed too, or the journal could vanish with them.
+    await syncFolder(dataDir);
     await syncFolder(path.dirname(batchDir));
     await writeCleaningJournal(batchDir, journal);
   } catch (error) {
