@@ -24,6 +24,48 @@ export async function writeFileExclusive(target: string, data: Uint8Array, tempD
   }
 }
 
+/**
+ * Replaces `file` with `data` so that it survives a crash or power cut once this returns: the bytes go to
+ * `<file>.part`, are flushed, renamed into place, and the folder entry is flushed too. Journals use it so they are on
+ * disk before the changes they describe. On failure the old file is untouched and the `.part` is removed.
+ */
+export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.part`;
+  try {
+    const handle = await fs.open(temp, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+    await syncFolder(path.dirname(file));
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw describeFsError(error, file);
+  }
+}
+
+/** Flushes a folder's entries (new names, renames) to disk; a no-op where folders cannot be opened for that (Windows). */
+export async function syncFolder(dir: string): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(dir, "r");
+  } catch (error) {
+    if (process.platform === "win32") return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some file systems refuse fsync on a folder (EINVAL); their renames are as durable as they get.
+    if ((error as NodeJS.ErrnoException).code !== "EINVAL") throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Moves `from` to `to` without replacing an existing `to`. Returns false when `to` exists. */
 export async function moveExclusive(from: string, to: string): Promise<boolean> {
   await fs.mkdir(path.dirname(to), { recursive: true });
