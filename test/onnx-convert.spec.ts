@@ -15,6 +15,7 @@ import {
   type FeatureTap, type HeadWeights, type OnnxSession,
 } from "../src/core/onnx";
 import { loadTensorflow, type Tf } from "../src/core/shared/tensorflow";
+import { requireSystem } from "./support/require-system";
 
 /** Deterministic uniform [0, 1) numbers (mulberry32). */
 function seededRandom(seed: number): () => number {
@@ -405,7 +406,7 @@ describe("ONNX export (convertLayersModel)", function () {
 
   it("passes onnx.checker when Python's onnx package is installed", async function () {
     const python = pythonWithOnnx();
-    if (!python) this.skip();
+    requireSystem(python, "A python3 with the onnx package", "python3-onnx");
     const model = miniMobileNet(tf, 32);
     const bytes = await convertLayersModel({ model, outputs: taps, input: { height: 32, width: 32, scale, offset }, head: randomHead(112, 2, 5) });
     const dir = mkdtempSync(join(tmpdir(), "onnx-check-"));
@@ -420,7 +421,7 @@ describe("ONNX export (convertLayersModel)", function () {
   });
 
   it("matches tfjs on the real nsfwjs MobileNetV2 (taps block_6_expand_relu, block_13_expand_relu)", async function () {
-    if (!hasNsfwMobileNet()) this.skip();
+    assert.ok(hasNsfwMobileNet(), "nsfwjs's MobileNetV2 is missing: it comes with the devDependency nsfwjs (npm ci).");
     this.timeout(300_000);
     const model = await loadNsfwMobileNet(tf);
     const realTaps: FeatureTap[] = [
