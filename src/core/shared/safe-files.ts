@@ -12,7 +12,7 @@ export const TEMP_FOLDER_NAME = ".tmp";
  * The bytes go to a temp file first and are then hard-linked into place, which fails instead of replacing.
  */
 export async function writeFileExclusive(target: string, data: Uint8Array, tempDir: string): Promise<boolean> {
-  await fs.mkdir(tempDir, { recursive: true });
+  await ensureDir(tempDir);
   const temp = path.join(tempDir, `${path.basename(target)}.${randomBytes(6).toString("hex")}.part`);
   try {
     await fs.writeFile(temp, data);
@@ -26,7 +26,7 @@ export async function writeFileExclusive(target: string, data: Uint8Array, tempD
 
 /** Moves `from` to `to` without replacing an existing `to`. Returns false when `to` exists. */
 export async function moveExclusive(from: string, to: string): Promise<boolean> {
-  await fs.mkdir(path.dirname(to), { recursive: true });
+  await ensureDir(path.dirname(to));
   if (!(await linkExclusive(from, to))) return false;
   await fs.unlink(from);
   return true;
@@ -55,5 +55,40 @@ async function linkExclusive(from: string, to: string): Promise<boolean> {
 
 /** Removes temp files a killed run left behind (an aborted run removes its own). */
 export async function removeStaleTempFiles(tempDir: string): Promise<void> {
-  await fs.rm(tempDir, { recursive: true, force: true });
+  try {
+    await fs.rm(tempDir, { recursive: true, force: true });
+  } catch (error) {
+    throw describeFsError(error, tempDir);
+  }
+}
+
+/**
+ * Creates `dir` and the folders above it. A failure names its real cause: a recursive mkdir reports a read-only
+ * disk as ENOENT ("no such file or directory"), so the first missing folder is created alone to learn why.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // EEXIST: a file holds the name of the folder.
+    if (code === "EEXIST") throw describeFsError(Object.assign(new Error(`${dir} is a file`), { code: "ENOTDIR" }), dir);
+    throw describeFsError(code === "ENOENT" ? await firstMkdirFailure(dir, error) : error, dir);
+  }
+}
+
+/** Creates the first missing folder of `dir` on its own and returns the error that gives (the original one if none). */
+async function firstMkdirFailure(dir: string, original: unknown): Promise<unknown> {
+  let missing = path.resolve(dir);
+  while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing)))) missing = path.dirname(missing);
+  try {
+    await fs.mkdir(missing);
+    return original;
+  } catch (error) {
+    return error;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.lstat(file).then(() => true, () => false);
 }
