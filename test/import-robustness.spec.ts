@@ -254,6 +254,10 @@ describe("file-system failures read as words on the command line", function () {
     await fs.writeFile(path.join(photos, "a.jpg"), await makePhoto(1, 200, 150));
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]);
     await initProject({ projectDir: mountPoint, config: parseProjectConfig({ ...TWO_LABELS, categories: [{ label: "Real", search: "real photo" }, { label: "Deepfake" }] }) });
+    // A project whose killed run left a temp file: clearing it is the first write (an rmdir).
+    await initProject({ projectDir: path.join(mountPoint, "leftovers"), config: parseProjectConfig(TWO_LABELS) });
+    await fs.mkdir(path.join(mountPoint, "leftovers", "data", ".tmp"), { recursive: true });
+    await fs.writeFile(path.join(mountPoint, "leftovers", "data", ".tmp", "x.jpg.part"), "half");
     execFileSync("mount", ["-o", "remount,ro", mountPoint]);
   });
   after(async () => {
@@ -268,7 +272,14 @@ describe("file-system failures read as words on the command line", function () {
     assertWordsOnly(cli("--project", mountPoint, "gather"), /Cannot write .*data: it is on a read-only disk/);
     assertWordsOnly(cli("--project", path.join(mountPoint, "new-project"), "init"), /Cannot write .*new-project: it is on a read-only disk/);
     assertWordsOnly(cli("--project", path.join(mountPoint, "a", "b"), "init"), /Cannot write .*b: it is on a read-only disk/);
-    assert.deepEqual(await listTree(mountPoint), [CONFIG_FILE_NAME]);
+    assertWordsOnly(cli("--project", path.join(mountPoint, "leftovers"), "import", photos, "--label", "Real"), /Cannot write .*\.tmp: it is on a read-only disk/);
+    assert.deepEqual(await listTree(mountPoint), [CONFIG_FILE_NAME, "leftovers/data/.tmp/x.jpg.part", `leftovers/${CONFIG_FILE_NAME}`]);
+  });
+
+  it("a raw recursive mkdir on a read-only disk (reported by Node as ENOENT) reaching the surface says read-only", async () => {
+    const error = await fs.mkdir(path.join(mountPoint, "space", "assets"), { recursive: true }).catch((caught: unknown) => caught);
+    assert.equal((error as NodeJS.ErrnoException).code, "ENOENT");
+    assert.match(describeUnexpectedFsError(error).message, /^Cannot write .*space: it is on a read-only disk\.$/);
   });
 
   it("a file given as the project folder is called a file", async () => {

@@ -1,3 +1,6 @@
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import * as path from "node:path";
+
 /** Base of every error the core throws on purpose: a message a person can act on, plus a stable code. */
 export class StudioError extends Error {
   constructor(
@@ -59,10 +62,32 @@ export function describeUnexpectedFsError(error: unknown): Error {
     return error instanceof Error ? error : new Error(String(error));
   }
   const target = fsError.path ?? "a file";
-  const described = describeFsError(error, target);
+  const described = describeFsError(fsError.syscall === "mkdir" ? mkdirFailureCause(target, error) : error, target);
   if (described instanceof StudioError) return described;
   const what = FS_ERROR_WORDS[fsError.code] ?? error.message.replace(/^E[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
   return new StudioError(`Could not ${SYSCALL_WORDS[fsError.syscall] ?? "use"} ${target}: ${what}.`, "file-system", "Check that path and run the command again.");
+}
+
+/**
+ * The real cause of a failed recursive mkdir, which reports a read-only disk as ENOENT ("no such file or directory")
+ * and a file in the way as EEXIST: the nearest existing folder above `dir` is asked, without creating anything.
+ */
+export function mkdirFailureCause(dir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== "ENOENT" && code !== "EEXIST") return error;
+  let existing = path.resolve(dir);
+  let stat = statSync(existing, { throwIfNoEntry: false });
+  while (!stat && path.dirname(existing) !== existing) {
+    existing = path.dirname(existing);
+    stat = statSync(existing, { throwIfNoEntry: false });
+  }
+  if (stat && !stat.isDirectory()) return Object.assign(new Error(`${existing} is a file`), { code: "ENOTDIR", path: existing });
+  try {
+    accessSync(existing, fsConstants.W_OK);
+  } catch (cause) {
+    return cause;
+  }
+  return error;
 }
 
 const FS_ERROR_WORDS: Record<string, string> = {

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { describeFsError } from "./errors";
+import { describeFsError, mkdirFailureCause } from "./errors";
 
 /** Folder for in-progress files; on the same file system as the data so a link/rename is atomic. */
 export const TEMP_FOLDER_NAME = ".tmp";
@@ -62,33 +62,11 @@ export async function removeStaleTempFiles(tempDir: string): Promise<void> {
   }
 }
 
-/**
- * Creates `dir` and the folders above it. A failure names its real cause: a recursive mkdir reports a read-only
- * disk as ENOENT ("no such file or directory"), so the first missing folder is created alone to learn why.
- */
+/** Creates `dir` and the folders above it; a failure says why in words (see mkdirFailureCause). */
 export async function ensureDir(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // EEXIST: a file holds the name of the folder.
-    if (code === "EEXIST") throw describeFsError(Object.assign(new Error(`${dir} is a file`), { code: "ENOTDIR" }), dir);
-    throw describeFsError(code === "ENOENT" ? await firstMkdirFailure(dir, error) : error, dir);
+    throw describeFsError(mkdirFailureCause(dir, error), dir);
   }
-}
-
-/** Creates the first missing folder of `dir` on its own and returns the error that gives (the original one if none). */
-async function firstMkdirFailure(dir: string, original: unknown): Promise<unknown> {
-  let missing = path.resolve(dir);
-  while (path.dirname(missing) !== missing && !(await exists(path.dirname(missing)))) missing = path.dirname(missing);
-  try {
-    await fs.mkdir(missing);
-    return original;
-  } catch (error) {
-    return error;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.lstat(file).then(() => true, () => false);
 }
