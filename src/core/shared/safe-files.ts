@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { describeFsError } from "./errors";
+import { describeFsError, mkdirFailureCause } from "./errors";
 
 /** Folder for in-progress files; on the same file system as the data so a link/rename is atomic. */
 export const TEMP_FOLDER_NAME = ".tmp";
@@ -12,7 +12,7 @@ export const TEMP_FOLDER_NAME = ".tmp";
  * The bytes go to a temp file first and are then hard-linked into place, which fails instead of replacing.
  */
 export async function writeFileExclusive(target: string, data: Uint8Array, tempDir: string): Promise<boolean> {
-  await fs.mkdir(tempDir, { recursive: true });
+  await ensureDir(tempDir);
   const temp = path.join(tempDir, `${path.basename(target)}.${randomBytes(6).toString("hex")}.part`);
   try {
     await fs.writeFile(temp, data);
@@ -68,7 +68,7 @@ export async function syncFolder(dir: string): Promise<void> {
 
 /** Moves `from` to `to` without replacing an existing `to`. Returns false when `to` exists. */
 export async function moveExclusive(from: string, to: string): Promise<boolean> {
-  await fs.mkdir(path.dirname(to), { recursive: true });
+  await ensureDir(path.dirname(to));
   if (!(await linkExclusive(from, to))) return false;
   await fs.unlink(from);
   return true;
@@ -97,5 +97,18 @@ async function linkExclusive(from: string, to: string): Promise<boolean> {
 
 /** Removes temp files a killed run left behind (an aborted run removes its own). */
 export async function removeStaleTempFiles(tempDir: string): Promise<void> {
-  await fs.rm(tempDir, { recursive: true, force: true });
+  try {
+    await fs.rm(tempDir, { recursive: true, force: true });
+  } catch (error) {
+    throw describeFsError(error, tempDir);
+  }
+}
+
+/** Creates `dir` and the folders above it; a failure says why in words (see mkdirFailureCause). */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw describeFsError(mkdirFailureCause(dir, error), dir);
+  }
 }
