@@ -13,7 +13,7 @@ import { drawCropVariation, type CropVariation } from "./crop-variation";
 import { faceFrame } from "./face-frame";
 import { loadSourceFaces, type SourceFace } from "./load-source-faces";
 import { renderFaceSample } from "./render-face-sample";
-import { createSeededRandom, type SeededRandom } from "./seeded-random";
+import { createSeededRandom, type SeededRandom } from "../shared/seeded-random";
 
 export type FaceDatasetLabel = "Real" | "Deepfake";
 
