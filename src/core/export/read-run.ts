@@ -39,6 +39,8 @@ const metricsSchema = z.object({
   counts: z.object({ train: z.record(finite), valid: z.record(finite) }),
   phases: z.object({ decode: finite, features: finite, head: finite, total: finite }),
   unreadable: z.array(z.string()),
+  synthesized: z.object({ mode: z.enum(["off", "add", "only"]), train: z.record(finite), valid: z.record(finite) }).optional(),
+  sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
 });
 
 /** A validated run. */

@@ -10,7 +10,7 @@ import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import type { FaceBox } from "./detect-faces";
 import { drawCropVariation, type CropVariation } from "./crop-variation";
-import { faceFrame } from "./face-frame";
+import { pickDonor } from "./pick-donor";
 import { loadSourceFaces, type SourceFace } from "./load-source-faces";
 import { renderFaceSample } from "./render-face-sample";
 import { createSeededRandom, type SeededRandom } from "../shared/seeded-random";
@@ -63,8 +63,6 @@ export interface FaceDataset {
 
 const DEFAULTS = { perClass: 60, seed: 1, size: 224, jpegQuality: 90 };
 const PROVENANCE_FILE = "provenance.json";
-/** Donors are drawn from this many best head-pose matches, which keeps swaps plausible yet varied. */
-const DONOR_CHOICES = 4;
 const FILE_PATTERN = /^(real|deepfake)-\d+\.jpg$/;
 
 /** Writes outDir/Real/*.jpg and outDir/Deepfake/*.jpg (perClass each) plus provenance.json, and returns the provenance. */
@@ -87,7 +85,7 @@ export async function buildFaceDataset(params: BuildFaceDatasetParams): Promise<
       // One stream per (class, index): sample i is the same whatever perClass is, and the classes draw independently.
       const sampleRandom = random.derive(label === "Real" ? 1 : 2, i);
       const variation = drawCropVariation(sampleRandom);
-      const donor = label === "Deepfake" ? pickDonor(face, faces, sampleRandom) : undefined;
+      const donor = label === "Deepfake" ? pickOtherPerson(face, faces, sampleRandom) : undefined;
       const { pixels } = renderFaceSample({ photos, face, donor, variation, size: settings.size });
       const jpeg = await sharp(pixels, { raw: { width: settings.size, height: settings.size, channels: 3 } })
         .jpeg({ quality: settings.jpegQuality, chromaSubsampling: "4:2:0" })
@@ -124,20 +122,10 @@ function validate(params: BuildFaceDatasetParams): Required<Pick<BuildFaceDatase
 }
 
 /** Chooses another person whose head turns the same way (mirroring them if that matches better), at random among the closest few. */
-function pickDonor(target: SourceFace, faces: readonly SourceFace[], random: SeededRandom): { face: SourceFace; mirror: boolean } {
-  const goal = faceFrame(target.landmarks);
-  const options = faces
-    .filter((face) => face !== target)
-    .map((face) => {
-      const { yaw, pitch } = faceFrame(face.landmarks);
-      const mirror = Math.abs(goal.yaw + yaw) < Math.abs(goal.yaw - yaw);
-      return { face, mirror, cost: Math.abs(goal.yaw - (mirror ? -yaw : yaw)) + Math.abs(goal.pitch - pitch) };
-    })
-    // Ties broken by position in the list so the order never depends on the sort implementation.
-    .map((option, index) => ({ ...option, index }))
-    .sort((a, b) => a.cost - b.cost || a.index - b.index);
-  const chosen = options[random.int(Math.min(DONOR_CHOICES, options.length))];
-  return { face: chosen.face, mirror: chosen.mirror };
+function pickOtherPerson(target: SourceFace, faces: readonly SourceFace[], random: SeededRandom): { face: SourceFace; mirror: boolean } {
+  const others = faces.filter((face) => face !== target);
+  const { index, mirror } = pickDonor(target.landmarks, others.map((face) => face.landmarks), random);
+  return { face: others[index], mirror };
 }
 
 /** Builds the provenance record of one written image. */

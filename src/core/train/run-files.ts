@@ -61,6 +61,20 @@ export interface RunMetrics {
   phases: { decode: number; features: number; head: number; total: number };
   /** Images that could not be read, skipped and listed. */
   unreadable: string[];
+  /** Same-person fakes synthesized from the real pictures (train.selfBlend), per split and label; not in `counts`. */
+  synthesized?: { mode: "off" | "add" | "only"; train: Record<string, number>; valid: Record<string, number> };
+  /** Manipulation sensitivity: how many self-blends of the validation real pictures the head calls fake. */
+  sameIdentityBlends?: SameIdentityBlends;
+}
+
+/** Self-blends of validation real pictures scored by the trained head (share null when none could be made). */
+export interface SameIdentityBlends {
+  fakeLabel: string | null;
+  scored: number;
+  flagged: number;
+  share: number | null;
+  /** Why nothing was scored. */
+  note?: string;
 }
 
 export interface EpochRecord {

@@ -7,6 +7,7 @@ import type { FetchLike } from "../backbone/download-model";
 import type { ProjectConfig } from "../project/project-config";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
 import { newRunId } from "./new-run-id";
 import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
 import type { EpochRecord, RunHead, RunMetrics, RunPrediction } from "./run-files";
@@ -97,6 +98,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     counts: data.counts,
     phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
     unreadable: data.unreadable.map((entry) => entry.file),
+    ...synthesisMetrics(data, (row) => trained.logProbabilities(row)),
   };
   const head: RunHead = {
     labels: data.labels,
@@ -126,7 +128,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   const runDir = await writeRun({
     projectDir: params.projectDir,
     runId,
-    files: { "head.json": head, "metrics.json": metrics, "predictions.json": predictions, "run.json": record },
+    files: { "head.json": head, "metrics.json": metrics, "predictions.json": dataFilePredictions(data.items, predictions), "run.json": record },
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
