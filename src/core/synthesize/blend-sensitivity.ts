@@ -54,3 +54,12 @@ export function synthesisMetrics(data: {
 export function dataFilePredictions<T>(items: ReadonlyArray<{ synthetic?: unknown }>, predictions: readonly T[]): T[] {
   return predictions.filter((_, index) => !items[index].synthetic);
 }
+
+/** "Synthesized 24 same-person fakes (train.selfBlend add): 18 train, 6 valid. " or "" when none. */
+export function describeSynthesized(metrics: { synthesized?: { mode: string; train: Record<string, number>; valid: Record<string, number> } }): string {
+  const s = metrics.synthesized;
+  if (!s) return "";
+  const count = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+  const [train, valid] = [count(s.train), count(s.valid)];
+  return train + valid === 0 ? "" : `Synthesized ${train + valid} same-person fake(s) (train.selfBlend "${s.mode}"): ${train} train, ${valid} valid. `;
+}

@@ -10,7 +10,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
 import { pickDonor } from "../reference-data/pick-donor";
 import { swapFace } from "../reference-data/swap-face";
 import { describeFsError, throwIfAborted } from "../shared/errors";
@@ -159,9 +159,7 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
   if (cached && (Array.isArray(cached.landmarks) || typeof cached.reason === "string")) return { source, sha256, ...cached };
   let found: { landmarks?: FacePoint[]; reason?: string };
   try {
-    const image = await decodePicture(source.file);
-    const { faces } = await detectStillFaces({ image, detector: "fast" });
-    const largest = faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
+    const largest = await detectLargestFace(await decodePicture(source.file));
     const eyes = largest && Math.hypot(mean(largest.landmarks, 42).x - mean(largest.landmarks, 36).x, mean(largest.landmarks, 42).y - mean(largest.landmarks, 36).y);
     found = !largest ? { reason: "no face found" } : eyes! < MIN_EYE_DISTANCE ? { reason: `the face is too small (eyes ${eyes!.toFixed(0)} px apart)` } : { landmarks: largest.landmarks };
   } catch (error) {
@@ -169,6 +167,13 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
   }
   await writeAtomic(record, Buffer.from(JSON.stringify(found)));
   return { source, sha256, ...found };
+}
+
+/** The largest face with its landmarks: the fast detector first, the accurate one when it finds none (face crops often need it). */
+export async function detectLargestFace(image: DecodedPicture): Promise<DetectedFace | undefined> {
+  let { faces } = await detectStillFaces({ image, detector: "fast" });
+  if (faces.length === 0) ({ faces } = await detectStillFaces({ image, detector: "accurate" }));
+  return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
 }
 
 function mean(points: readonly FacePoint[], from: number): FacePoint {
