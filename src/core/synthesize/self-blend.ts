@@ -86,10 +86,14 @@ export async function selfBlend(params: SelfBlendParams): Promise<SelfBlended> {
   const resampled = resample(region, recipe.resample);
   const copy = recipe.jpegQuality === null ? resampled : await recompress(resampled, recipe.jpegQuality);
   const source = misalign(copy, mask, centre, eye, recipe.geometry);
-  const target = { data: Float32Array.from(image.data), width: image.width, height: image.height };
-  blendThroughMask({ target, mask, source, opacity: recipe.mask.opacity });
-  const pixels = new Uint8Array(target.data.length);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round(target.data[i]);
+  // Only the mask's area changes: blend there, then write it back into a copy of the picture.
+  const { area } = mask;
+  const target = cutRegion(image, area);
+  blendThroughMask({ target, mask: { area: { ...area, x: 0, y: 0 }, values: mask.values }, source, opacity: recipe.mask.opacity });
+  const pixels = Uint8Array.from(image.data);
+  for (let y = 0; y < area.height; y++) {
+    for (let x = 0; x < area.width * 3; x++) pixels[((area.y + y) * image.width + area.x) * 3 + x] = Math.round(target.data[y * area.width * 3 + x]);
+  }
   return { pixels, mask };
 }
 

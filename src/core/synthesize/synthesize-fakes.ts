@@ -154,7 +154,7 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
     return { source, sha256: "", reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const record = outputFile(dir, sha256, "face").replace(/\.png$/, ".json");
+  const record = faceRecordFile(dir, sha256);
   const cached = await fs.readFile(record, "utf8").then((text) => JSON.parse(text) as { landmarks?: FacePoint[]; reason?: string }, () => undefined);
   if (cached && (Array.isArray(cached.landmarks) || typeof cached.reason === "string")) return { source, sha256, ...cached };
   let found: { landmarks?: FacePoint[]; reason?: string };
@@ -167,6 +167,20 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
   }
   await writeAtomic(record, Buffer.from(JSON.stringify(found)));
   return { source, sha256, ...found };
+}
+
+/**
+ * Records where the face of a picture is, so synthesis need not detect it (the demo drew its crops and knows);
+ * an answer already cached is kept.
+ */
+export async function rememberFace(params: { projectDir: string; sha256: string; landmarks: readonly FacePoint[] }): Promise<void> {
+  const record = faceRecordFile(synthesisCacheDir(params.projectDir), params.sha256);
+  if (await fs.access(record).then(() => true, () => false)) return;
+  await writeAtomic(record, Buffer.from(JSON.stringify({ landmarks: params.landmarks })));
+}
+
+function faceRecordFile(dir: string, sha256: string): string {
+  return path.join(dir, sha256.slice(0, 2), `${sha256}-face.json`);
 }
 
 /** The largest face with its landmarks: the fast detector first, the accurate one when it finds none (face crops often need it). */
