@@ -62,8 +62,10 @@ const trainSchema = z
      * (the blend is visible on a face crop), "off" otherwise (on a whole picture the face is too small a part to learn it).
      */
     selfBlend: z.enum(["off", "add", "only"]).optional(),
-    /** Self-blends per real picture (plus one same-person swap when the split holds another real picture with a face). */
+    /** Self-blends per real picture (plus one same-person swap, see selfBlendSwaps, when the split holds another real picture with a face). */
     selfBlendPerImage: z.number().int().min(1).max(16).default(2),
+    /** Also swap faces between two real pictures of one split (turn off when the real category holds several people). */
+    selfBlendSwaps: z.boolean().default(true),
   })
   .strict();
 

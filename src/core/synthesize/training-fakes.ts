@@ -24,6 +24,8 @@ export interface SelfBlendPlan {
   /** Labels whose pictures fakes are made from. */
   realLabels: string[];
   perImage: number;
+  /** Same-person swaps between two real pictures of one split. */
+  swaps: boolean;
   /** Why there is no fake label, when there is none. */
   problem?: string;
 }
@@ -36,20 +38,21 @@ export function resolveSelfBlend(config: ProjectConfig): SelfBlendPlan {
   const mode: SelfBlendMode = config.train.selfBlend ?? (config.faceCrop ? "add" : "off");
   const categories = config.categories.map((category) => category.label);
   const perImage = config.train.selfBlendPerImage;
+  const swaps = config.train.selfBlendSwaps;
   if (categories.length === 1) {
     if (/fake/i.test(categories[0])) {
       throw new StudioError(`The only category, "${categories[0]}", looks like the fake one; train.selfBlend "only" makes fakes from a category of real pictures.`, "invalid-argument", 'Rename the category (e.g. "Real") or add a category of real pictures.');
     }
-    return { mode, labels: [...categories, SYNTHESIZED_FAKE_LABEL], fakeLabel: SYNTHESIZED_FAKE_LABEL, realLabels: categories, perImage };
+    return { mode, labels: [...categories, SYNTHESIZED_FAKE_LABEL], fakeLabel: SYNTHESIZED_FAKE_LABEL, realLabels: categories, perImage, swaps };
   }
   try {
     const fake = resolveFakeLabel({ labels: categories });
-    return { mode, labels: categories, fakeLabel: fake.label, realLabels: categories.filter((label) => label !== fake.label), perImage };
+    return { mode, labels: categories, fakeLabel: fake.label, realLabels: categories.filter((label) => label !== fake.label), perImage, swaps };
   } catch (error) {
     if (mode !== "off") {
       throw new StudioError(`train.selfBlend "${mode}" needs to know which category is the fake one: ${(error as Error).message}`, "invalid-argument", 'Let exactly one category label contain "fake", or set train.selfBlend to "off".');
     }
-    return { mode, labels: categories, realLabels: [], perImage, problem: (error as Error).message };
+    return { mode, labels: categories, realLabels: [], perImage, swaps, problem: (error as Error).message };
   }
 }
 
@@ -105,7 +108,7 @@ export async function synthesizeTrainingFakes(params: SynthesizeTrainingFakesPar
       projectDir: params.projectDir,
       sources: chosen.map(({ image, index }) => ({ file: image.file, group: `${image.label}\n${splitOf(index)}` })),
       perImage: plan.perImage,
-      swaps: !probeOnly,
+      swaps: !probeOnly && plan.swaps,
       seed: params.seed,
       onProgress: params.onProgress,
       signal: params.signal,

@@ -63,7 +63,7 @@ export async function writeSynthesizedFakes(params: WriteSynthesizedFakesParams)
   }
   const byFile = new Map(listed.map((image) => [image.file, image]));
   // Swaps pair pictures of one label here; training also keeps them within a split.
-  const result = await synthesizeFakes({ projectDir, sources: listed.map((image) => ({ file: image.file, group: image.label })), perImage, seed: config.train.seed, onProgress: params.onProgress, signal });
+  const result = await synthesizeFakes({ projectDir, sources: listed.map((image) => ({ file: image.file, group: image.label })), perImage, swaps: plan.swaps, seed: config.train.seed, onProgress: params.onProgress, signal });
   const records: SynthesizedRecord[] = [];
   const relativeToProject = (file: string) => path.relative(projectDir, file).split(path.sep).join("/");
   for (const fake of result.fakes) {
