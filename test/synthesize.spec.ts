@@ -7,6 +7,8 @@ import { promisify } from "node:util";
 import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { readRun } from "../src/core/export/read-run";
+import { renderModelCard } from "../src/core/export/render-model-card";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset";
 import type { FaceBox, FacePoint } from "../src/core/reference-data/detect-faces";
@@ -172,6 +174,11 @@ describe("synthesize: same-person fakes", function () {
     const predictions = JSON.parse(await fs.readFile(path.join(result.runDir, "predictions.json"), "utf8")) as RunPrediction[];
     assert.equal(predictions.length, reals.length, "predictions.json lists the data folder's files only");
     assert.ok(predictions.every((prediction) => prediction.file.startsWith("Real/") && !prediction.file.includes("#")));
+    // The model card states it, from metrics.json as export reads it.
+    const { head, metrics: read } = await readRun({ runDir: result.runDir });
+    const card = renderModelCard({ runId: result.runId, head, metrics: read, verification: { images: 1, maxProbabilityDifference: 0, maxFeatureDifference: 0 }, exportedAt: "now" });
+    assert.match(card, new RegExp(`the model calls \\*\\*${(metrics.sameIdentityBlends.share! * 100).toFixed(1)}%\\*\\* of same-person blends fake \\(${metrics.sameIdentityBlends.flagged} of ${metrics.sameIdentityBlends.scored} self-blends`));
+    assert.match(card, /Training added \d+ same-person fakes synthesized from the real training pictures \(train\.selfBlend "only"/);
     // The second run reads every synthesized picture and feature back from the caches.
     const again = await train({ projectDir, config, backbone });
     assert.equal(again.featureCache.computed, 0);
@@ -189,6 +196,8 @@ describe("synthesize: same-person fakes", function () {
     assert.equal((result.metrics.synthesized?.train.Deepfake ?? 0) + (result.metrics.synthesized?.valid.Deepfake ?? 0), 0, "off trains on the folders as they are");
     assert.ok(result.metrics.sameIdentityBlends!.scored > 0, JSON.stringify(result.metrics.sameIdentityBlends));
     assert.equal(sumAll(result.metrics.counts.valid) + sumAll(result.metrics.counts.train), 16);
+    const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "train", "-e", "1", "--backbone", backbone], { env: process.env });
+    assert.match(stdout, /catches \d+ % of same-person blends \(\d+ of \d+ self-blends of validation real pictures called "Deepfake"\)/);
     assert.throws(() => parseProjectConfig({ categories: [{ label: "Real" }] }), /needs at least two categories to tell apart \(or one category of real pictures with train\.selfBlend "only"\)/);
   });
 

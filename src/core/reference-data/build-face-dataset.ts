@@ -8,6 +8,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { writeFileAtomic } from "../shared/safe-files";
 import type { FaceBox, FacePoint } from "./detect-faces";
 import { drawCropVariation, type CropVariation } from "./crop-variation";
 import { pickDonor } from "./pick-donor";
@@ -101,7 +102,7 @@ export async function buildFaceDataset(params: BuildFaceDatasetParams): Promise<
         .jpeg({ quality: settings.jpegQuality, chromaSubsampling: "4:2:0" })
         .toBuffer();
       const file = path.join(label === "Real" ? realDir : fakeDir, `${label.toLowerCase()}-${String(i + 1).padStart(4, "0")}.jpg`);
-      await writeAtomic(file, jpeg);
+      await writeFileAtomic(file, jpeg);
       items.push({ ...provenanceOf({ file, label, face, variation, donor: fake?.donor, fake: fake?.record }), landmarks });
       params.onProgress?.({ event: "progress", phase: "generate", done: items.length, total });
     }
@@ -109,7 +110,7 @@ export async function buildFaceDataset(params: BuildFaceDatasetParams): Promise<
   await removeStale(realDir, fakeDir, items);
   const sourceFaces = faces.map(({ source, faceIndex, score, box }) => ({ source, faceIndex, score, box }));
   const provenance = { seed: settings.seed, fakes: settings.fakes, size: settings.size, jpegQuality: settings.jpegQuality, sourceFaces, items: items.map(({ landmarks: _landmarks, ...item }) => ({ ...item, file: path.relative(params.outDir, item.file) })) };
-  await writeAtomic(path.join(params.outDir, PROVENANCE_FILE), Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`));
+  await writeFileAtomic(path.join(params.outDir, PROVENANCE_FILE), Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`));
   return { realDir, fakeDir, items, sourceFaces };
 }
 
@@ -183,18 +184,6 @@ async function mkdir(dir: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
     throw describeFsError(error, dir);
-  }
-}
-
-/** Writes next to the target and renames over it, so readers never see half a file and a rebuild replaces cleanly. */
-async function writeAtomic(file: string, data: Uint8Array): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.writeFile(temp, data);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw describeFsError(error, file);
   }
 }
 

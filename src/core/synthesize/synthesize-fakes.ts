@@ -5,7 +5,7 @@
  * by content under <projectDir>/.deepfake-studio/synthesized/, keyed by the source's sha256, the seed and the recipe
  * version, so a second run reads them back.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
@@ -13,8 +13,9 @@ import { detectStillFaces } from "../face-crop/detect-still-faces";
 import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
 import { pickDonor } from "../reference-data/pick-donor";
 import { swapFace } from "../reference-data/swap-face";
-import { describeFsError, throwIfAborted } from "../shared/errors";
+import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { writeFileAtomic } from "../shared/safe-files";
 import { createSeededRandom } from "../shared/seeded-random";
 import { drawSelfBlendRecipe, selfBlend, type SelfBlendRecipe } from "./self-blend";
 
@@ -165,7 +166,7 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
   } catch (error) {
     return { source, sha256, reason: `cannot be decoded (${(error as Error).message})` };
   }
-  await writeAtomic(record, Buffer.from(JSON.stringify(found)));
+  await writeFileAtomic(record, Buffer.from(JSON.stringify(found)));
   return { source, sha256, ...found };
 }
 
@@ -176,7 +177,7 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
 export async function rememberFace(params: { projectDir: string; sha256: string; landmarks: readonly FacePoint[] }): Promise<void> {
   const record = faceRecordFile(synthesisCacheDir(params.projectDir), params.sha256);
   if (await fs.access(record).then(() => true, () => false)) return;
-  await writeAtomic(record, Buffer.from(JSON.stringify({ landmarks: params.landmarks })));
+  await writeFileAtomic(record, Buffer.from(JSON.stringify({ landmarks: params.landmarks })));
 }
 
 function faceRecordFile(dir: string, sha256: string): string {
@@ -203,24 +204,11 @@ async function produce(fake: SynthesizedFake, cache: { hits: number; made: numbe
   }
   const { data, width, height } = await render();
   const png = await sharp(data, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
-  await writeAtomic(fake.file, png);
+  await writeFileAtomic(fake.file, png);
   cache.made += 1;
 }
 
 /** <dir>/<sha[0:2]>/<sha>-<name>.png */
 function outputFile(dir: string, sha256: string, name: string): string {
   return path.join(dir, sha256.slice(0, 2), `${sha256}-${name}.png`);
-}
-
-/** Temp file + rename, so a killed run never leaves a torn cache entry. */
-async function writeAtomic(file: string, data: Uint8Array): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString("hex")}.part`);
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(temp, data);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw describeFsError(error, file);
-  }
 }

@@ -9,6 +9,7 @@ import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import type { OperationOptions } from "../shared/progress";
+import { writeFileAtomic } from "../shared/safe-files";
 import { listTrainingImages } from "../train/list-training-images";
 import { synthesizeFakes, type SynthesizedFake } from "./synthesize-fakes";
 import { resolveSelfBlend } from "./training-fakes";
@@ -85,7 +86,7 @@ export async function writeSynthesizedFakes(params: WriteSynthesizedFakesParams)
     });
   }
   const provenance = path.join(outDir, PROVENANCE_FILE);
-  await writeFile(provenance, records.map((record) => JSON.stringify(record)).join("\n") + (records.length > 0 ? "\n" : ""));
+  await writeFileAtomic(provenance, records.map((record) => JSON.stringify(record)).join("\n") + (records.length > 0 ? "\n" : ""));
   const skipped = result.skipped.map((entry) => ({ file: relativeToProject(entry.file), reason: entry.reason }));
   return { outDir, provenance, written: records.length, records, skipped };
 }
@@ -123,16 +124,5 @@ async function copy(from: string, to: string): Promise<void> {
     await fs.copyFile(from, to);
   } catch (error) {
     throw describeFsError(error, to);
-  }
-}
-
-async function writeFile(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.writeFile(temp, text);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw describeFsError(error, file);
   }
 }
