@@ -11,7 +11,7 @@ import sharp from "sharp";
 import { auditShortcuts } from "../src/core/audit/audit-shortcuts";
 import { crossValidatedAccuracy } from "../src/core/audit/cross-validated-accuracy";
 import { describeAudit } from "../src/core/audit/describe-audit";
-import { createSeededRandom } from "../src/core/reference-data/seeded-random";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");

@@ -1,6 +1,6 @@
 /** trainHead on synthetic features: the weights kept are those of the epoch with the lowest validation loss. */
 import assert from "node:assert/strict";
-import { createSeededRandom } from "../src/core/reference-data/seeded-random";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { trainHead, type HeadData } from "../src/core/train/train-head";
 
 /** Few samples, many noise features and one weak signal: a one-cycle run at a high rate overfits after a few epochs. */

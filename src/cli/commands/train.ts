@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { describeAudit } from "../../core/audit/describe-audit";
+import { describeBlendSensitivity, describeSynthesized } from "../../core/synthesize/blend-sensitivity";
 import { listRuns } from "../../core/train/list-runs";
 import { lrFind } from "../../core/train/lr-find";
 import type { EpochRecord } from "../../core/train/run-files";
@@ -67,6 +68,7 @@ export function registerTrainCommand(program: Command): void {
       process.stdout.write(`\nerror_rate ${metrics.errorRate.toFixed(4)} on ${matrix.flat().reduce((a, b) => a + b, 0)} validation images`);
       process.stdout.write(`; features ${result.featureCache.hits} cached, ${result.featureCache.computed} computed; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
+      process.stdout.write(`${describeSynthesized(metrics)}${describeBlendSensitivity(metrics.sameIdentityBlends)}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);
       const relative = path.relative(process.cwd(), result.runDir);
       process.stdout.write(`Run folder: ${relative && !relative.startsWith("..") ? relative : result.runDir}\n`);

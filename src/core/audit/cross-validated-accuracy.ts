@@ -3,7 +3,7 @@
  * logistic regression, k-fold cross-validated with stratified, seeded folds (every picture is scored by a model that
  * never saw it). 0.5 means no cue; 1.0 means the numbers alone decide the class.
  */
-import { createSeededRandom } from "../reference-data/seeded-random";
+import { createSeededRandom } from "../shared/seeded-random";
 
 /** Parameters of crossValidatedAccuracy. */
 export interface CrossValidatedAccuracyParams {

@@ -118,7 +118,21 @@ function metricsSection(head: RunHead, metrics: RunMetrics): string {
     confusionRows.length > 0 ? table(["actual \\ predicted", ...confusionLabels.map(inline)], confusionRows) : "_No confusion matrix was recorded._",
     "",
     "These numbers come from images of the same searches as the training images. Expect a higher error rate on pictures from elsewhere.",
+    "",
+    manipulationSensitivity(metrics),
   ].join("\n");
+}
+
+/** Whether the model sees a manipulated face or only who is in the picture: same-person blends it never trained on. */
+function manipulationSensitivity(metrics: RunMetrics): string {
+  const blends = metrics.sameIdentityBlends;
+  const synthesized = metrics.synthesized && sum(Object.values(metrics.synthesized.train)) + sum(Object.values(metrics.synthesized.valid)) > 0
+    ? ` Training added ${sum(Object.values(metrics.synthesized.train))} same-person fakes synthesized from the real training pictures (train.selfBlend "${metrics.synthesized.mode}"; self-blends and swaps between two pictures of the person), and validation ${sum(Object.values(metrics.synthesized.valid))} made from the validation pictures, which the error rate above includes.`
+    : "";
+  if (!blends || blends.share === null) {
+    return `**Same-person manipulations:** not measured${blends?.note ? ` (${blends.note})` : ""}. A detector trained on fakes that show another person's face may learn who is in the picture rather than whether it was manipulated.${synthesized}`;
+  }
+  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}`;
 }
 
 function backboneSection(head: RunHead): string {

@@ -62,6 +62,17 @@ const trainSchema = z
      * studio's (the demo's), false to compare.
      */
     facePooling: z.boolean().optional(),
+    /**
+     * Same-person fakes synthesized from the real pictures (self-blends, and swaps between two real pictures):
+     * "add" puts them in the fake category beside its pictures, "only" makes the fake category of them alone (a project
+     * with real pictures only can train), "off" trains on the folders as they are. Unset: "add" for faceCrop projects
+     * (the blend is visible on a face crop), "off" otherwise (on a whole picture the face is too small a part to learn it).
+     */
+    selfBlend: z.enum(["off", "add", "only"]).optional(),
+    /** Self-blends per real picture (plus one same-person swap, see selfBlendSwaps, when the split holds another real picture with a face). */
+    selfBlendPerImage: z.number().int().min(1).max(16).default(2),
+    /** Also swap faces between two real pictures of one split (turn off when the real category holds several people). */
+    selfBlendSwaps: z.boolean().default(true),
   })
   .strict();
 
@@ -69,7 +80,7 @@ export const projectConfigSchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(1).default(1),
-    categories: z.array(categorySchema).min(2, "needs at least two categories to tell apart"),
+    categories: z.array(categorySchema).min(1, "needs at least one category"),
     /** Search results to keep per category (the seed's max_images=200). */
     maxImages: z.number().int().min(1).max(5000).default(200),
     /** Longest side after resizing (fastai resize_images(max_size=400)). */
@@ -91,7 +102,12 @@ export const projectConfigSchema = z
     download: downloadSchema.default({}),
     train: trainSchema.default({}),
   })
-  .strict();
+  .strict()
+  // One category is enough only when the fake class is synthesized from it.
+  .refine((config) => config.categories.length >= 2 || config.train.selfBlend === "only", {
+    path: ["categories"],
+    message: 'needs at least two categories to tell apart (or one category of real pictures with train.selfBlend "only")',
+  });
 
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export type CategoryConfig = z.infer<typeof categorySchema>;

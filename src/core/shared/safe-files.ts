@@ -1,4 +1,4 @@
-/** File writes that never overwrite and never leave half-written files behind. */
+/** File writes that never leave half-written files behind, and never overwrite unless the name says they replace. */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -110,5 +110,18 @@ export async function ensureDir(dir: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
     throw describeFsError(mkdirFailureCause(dir, error), dir);
+  }
+}
+
+/** Writes next to the target and renames over it (creating the folder), so readers never see half a file; replaces an existing file. */
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(temp, data);
+    await fs.rename(temp, file);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw describeFsError(error, file);
   }
 }

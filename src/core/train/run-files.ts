@@ -67,6 +67,20 @@ export interface RunMetrics {
   unreadable: string[];
   /** Can face identity, picture size, border or JPEG bytes alone tell the classes apart? Absent with one category or in older runs. */
   audit?: ShortcutAudit;
+  /** Same-person fakes synthesized from the real pictures (train.selfBlend), per split and label; not in `counts`. */
+  synthesized?: { mode: "off" | "add" | "only"; train: Record<string, number>; valid: Record<string, number> };
+  /** Manipulation sensitivity: how many self-blends of the validation real pictures the head calls fake. */
+  sameIdentityBlends?: SameIdentityBlends;
+}
+
+/** Self-blends of validation real pictures scored by the trained head (share null when none could be made). */
+export interface SameIdentityBlends {
+  fakeLabel: string | null;
+  scored: number;
+  flagged: number;
+  share: number | null;
+  /** Why nothing was scored. */
+  note?: string;
 }
 
 export interface EpochRecord {

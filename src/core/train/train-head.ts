@@ -2,7 +2,7 @@
  * fastai fine_tune(epochs) with the backbone frozen: fit_one_cycle of a dropout + dense + softmax head on the
  * cached features, Adam with decoupled weight decay, seeded shuffling; one EpochRecord per epoch as fastai prints.
  */
-import { createSeededRandom } from "../reference-data/seeded-random";
+import { createSeededRandom } from "../shared/seeded-random";
 import { throwIfAborted } from "../shared/errors";
 import { LinearHead } from "./linear-head";
 import { oneCycle } from "./one-cycle";

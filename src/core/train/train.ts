@@ -10,6 +10,7 @@ import type { ProjectConfig } from "../project/project-config";
 import { CancelledError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { STUDIO_STATE_FOLDER } from "./feature-cache";
+import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
 import { newRunId } from "./new-run-id";
 import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
 import type { EpochRecord, RunHead, RunMetrics, RunPrediction } from "./run-files";
@@ -103,6 +104,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
     unreadable: data.unreadable.map((entry) => entry.file),
     ...(audit ? { audit } : {}),
+    ...synthesisMetrics(data, (row) => trained.logProbabilities(row)),
   };
   const head: RunHead = {
     labels: data.labels,
@@ -132,7 +134,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   const runDir = await writeRun({
     projectDir: params.projectDir,
     runId,
-    files: { "head.json": head, "metrics.json": metrics, "predictions.json": predictions, "run.json": record },
+    files: { "head.json": head, "metrics.json": metrics, "predictions.json": dataFilePredictions(data.items, predictions), "run.json": record },
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
