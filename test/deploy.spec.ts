@@ -19,6 +19,7 @@ import { CancelledError } from "../src/core/shared/errors";
 import { SpaceError } from "../src/core/space/space-error";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { startFakeHub, type FakeHub } from "./fixtures/fake-hub";
+import { startSelfSignedServer, startSilentServer } from "./fixtures/network-faults";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const TOKEN = `hf_${randomBytes(17).toString("hex")}`;
@@ -252,6 +253,101 @@ describe("deploy", function () {
       const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
       await new Promise<void>((resolve) => closed.close(() => resolve()));
       await assert.rejects(deploy({ hubUrl: deadUrl }), (error: unknown) => error instanceof HubError && error.code === "hub-network" && /ECONNREFUSED/.test(error.message) && /HTTPS_PROXY/.test(error.hint ?? ""));
+    });
+
+    it("a hub that accepts the connection and never answers: progress while waiting, then a timeout in words, within a bounded time", async () => {
+      const silent = await startSilentServer();
+      const logs: string[] = [];
+      const started = Date.now();
+      try {
+        await assert.rejects(deploy({ hubUrl: silent.url, timeoutMs: 400, onProgress: (event) => { logs.push(JSON.stringify(event)); transcript.push(JSON.stringify(event)); } }), (error: unknown) => {
+          assert.ok(error instanceof HubError, String(error));
+          assert.equal(error.code, "hub-timeout");
+          assert.match(error.message, /^The Hugging Face Hub at 127\.0\.0\.1:\d+ did not answer in 400 ms \(UND_ERR_|^The Hugging Face Hub at 127\.0\.0\.1:\d+ did not answer in 400 ms, 3 tries\.$/);
+          assert.match(error.message, /3 tries/);
+          assert.match(error.hint ?? "", /DEEPFAKE_STUDIO_HUB_TIMEOUT/);
+          assert.match(error.hint ?? "", /run deploy again/);
+          return true;
+        });
+      } finally {
+        await silent.close();
+      }
+      const elapsed = Date.now() - started;
+      // 3 tries of 400 ms and back-offs of 5 + 10 ms: well under the 5 minutes per try it used to take.
+      assert.ok(elapsed < 4000, `gave up after ${elapsed} ms`);
+      assert.equal(silent.requests(), 3, "tried three times, then stopped");
+      assert.ok(logs.some((line) => /still waiting for 127\.0\.0\.1:\d+ to answer/.test(line)), logs.join("\n"));
+      assert.equal(logs.filter((line) => /did not answer in 400 ms; retry/.test(line)).length, 2, logs.join("\n"));
+    });
+
+    it("a connection cut halfway through an answer is retried, then named in words; a cut commit is not sent twice", async () => {
+      // Cut twice while listing the Space: retried, and the deploy goes through.
+      await fs.appendFile(path.join(staticDir, "style.css"), "\n/* after a flaky link */\n");
+      hub.failures.push({ method: "GET", path: /\/tree\/main$/, status: 200, cut: true, times: 2 });
+      const logs: string[] = [];
+      const result = await deploy({ onProgress: (event) => { logs.push(JSON.stringify(event)); transcript.push(JSON.stringify(event)); } });
+      assert.deepEqual(result.uploaded, ["style.css"]);
+      assert.equal(logs.filter((line) => /the connection to the hub was cut; retry/.test(line)).length, 2, logs.join("\n"));
+      assert.equal(hub.failures.length, 0);
+
+      // Cut every time: after the retries, words instead of "Error: terminated".
+      hub.failures.push({ method: "GET", path: /^\/api\/whoami-v2$/, status: 200, cut: true, times: 10 });
+      await assert.rejects(deploy(), (error: unknown) => {
+        assert.ok(error instanceof HubError, String(error));
+        assert.equal(error.code, "hub-network");
+        assert.match(error.message, /^The connection to the Hugging Face Hub was cut before the answer was complete \(UND_ERR_SOCKET\), 5 tries\.$/);
+        assert.match(error.hint ?? "", /try again/);
+        return true;
+      });
+      assert.equal(hub.failures[0]?.times, 5, "1 try + 4 retries");
+      hub.failures.length = 0;
+
+      // The commit itself may have been applied when its answer is cut: it is not sent again.
+      await fs.appendFile(path.join(staticDir, "style.css"), "\n/* once more */\n");
+      const commits = () => hub.requests.filter((request) => request.path.endsWith("/commit/main")).length;
+      const before = commits();
+      hub.failures.push({ method: "POST", path: /\/commit\/main$/, status: 200, cut: true, times: 5 });
+      await assert.rejects(deploy(), (error: unknown) => error instanceof HubError && /was cut/.test(error.message) && /may have been applied/.test(error.hint ?? ""));
+      assert.equal(commits() - before, 1);
+      hub.failures.length = 0;
+      await deploy();
+    });
+
+    it("an untrusted certificate (a firm proxy's, say) is named as such at once, with NODE_EXTRA_CA_CERTS as the fix", async () => {
+      const tls = await startSelfSignedServer();
+      const started = Date.now();
+      try {
+        await assert.rejects(deploy({ hubUrl: tls.url }), (error: unknown) => {
+          assert.ok(error instanceof HubError, String(error));
+          assert.equal(error.code, "hub-network");
+          assert.match(error.message, /^The secure connection to 127\.0\.0\.1:\d+ failed: its certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)\.$/);
+          assert.match(error.hint ?? "", /NODE_EXTRA_CA_CERTS/);
+          return true;
+        });
+      } finally {
+        await tls.close();
+      }
+      assert.equal(tls.handshakes(), 0);
+      assert.ok(Date.now() - started < 2000, "no retries: a certificate does not heal");
+    });
+
+    it("an LFS upload slower than the timeout goes through while its bytes flow", async function () {
+      this.timeout(60_000);
+      const BIG = 16 * 1024 * 1024;
+      const bigDir = path.join(root, "big-space");
+      await fs.cp(staticDir, bigDir, { recursive: true });
+      await fs.writeFile(path.join(bigDir, "examples", "big.bin"), randomBytes(BIG));
+      hub.lfsReadPauseMs = 8;
+      const started = Date.now();
+      try {
+        const result = await deploy({ spaceDir: bigDir, repo: `${USER}/slow-uplink`, timeoutMs: 1000 });
+        assert.ok(result.uploaded.includes("examples/big.bin"));
+      } finally {
+        hub.lfsReadPauseMs = 0;
+      }
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed > 2000, `the upload took ${elapsed} ms, twice the timeout`);
+      assert.equal(hub.spaceFiles(`${USER}/slow-uplink`).get("examples/big.bin")?.length, BIG);
     });
 
     it("rejects a malformed Space name", async () => {
