@@ -42,6 +42,7 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
         maxImages: params.maxImages ?? config.maxImages,
         retries: config.search.retries,
         backoffMs: config.search.backoffSeconds * 1000,
+        timeoutMs: config.search.timeoutSeconds * 1000,
         onProgress,
         signal,
       });

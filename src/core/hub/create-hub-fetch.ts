@@ -44,6 +44,9 @@ const NOT_SENT: ReadonlySet<NetworkProblemKind> = new Set(["offline", "refused",
 /** A hub silent for the whole timeout three times is down for now: stop there, so the total wait stays bounded. */
 const MAX_TIMEOUTS = 3;
 const MAX_RETRY_AFTER_MS = 60_000;
+/** undici's EnvHttpProxyAgent: lower case first; https falls back to the http proxy. */
+const HTTP_PROXY_VARIABLES = ["http_proxy", "HTTP_PROXY"];
+const HTTPS_PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", ...HTTP_PROXY_VARIABLES];
 const NULL_BODY_STATUS: ReadonlySet<number> = new Set([101, 204, 205, 304]);
 const RESUME = "Then run deploy again: files already on the hub are not sent twice.";
 
@@ -60,7 +63,7 @@ export function createHubFetch(params: CreateHubFetchParams = {}): HubFetch {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const method = (init.method ?? "GET").toUpperCase();
     const commit = method === "POST" && /\/api\/(?:models|datasets|spaces)\/.+\/commit\//.test(new URL(url).pathname);
-    const proxy = params.fetch ? undefined : proxyFor(url, env, url.startsWith("https:") ? ["HTTPS_PROXY", "HTTP_PROXY"] : ["HTTP_PROXY"]);
+    const proxy = params.fetch ? undefined : proxyFor(url, env, url.startsWith("https:") ? HTTPS_PROXY_VARIABLES : HTTP_PROXY_VARIABLES);
     let timeouts = 0;
     for (let attempt = 0; ; attempt++) {
       if (params.signal?.aborted) throw new CancelledError("upload to the hub");

@@ -43,6 +43,8 @@ export interface NetworkErrorContext {
   url: string;
   /** The proxy the request went through, when one did: every connect-level failure is then the proxy's. */
   proxy?: string;
+  /** A status the proxy itself answered with (clients that send absolute-form requests see it as the answer). */
+  proxyStatus?: number;
   /** The timeout in force, for the message ("did not answer in 30 s"). */
   timeoutMs?: number;
   /** True when the caller's own deadline ended the request (libraries report that as a plain reset or abort). */
@@ -75,7 +77,8 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   const tag = code ? ` (${code})` : "";
   const problem = (kind: NetworkProblemKind, message: string, hint: string): NetworkProblem => ({ kind, message, hint: `${hint}${then}`, code });
 
-  const proxyStatus = /Proxy response \((\d{3})\)/i.exec(facts.messages)?.[1];
+  // undici reports a refused CONNECT as "Proxy response (407) !== 200 when HTTP Tunneling".
+  const proxyStatus = context.proxyStatus !== undefined ? String(context.proxyStatus) : /Proxy response \((\d{3})\)/i.exec(facts.messages)?.[1];
   if (proxyStatus === "407") {
     return problem("proxy-auth", `${theProxy} wants a user name and password (HTTP 407).`,
       "Put them in the proxy address, e.g. HTTPS_PROXY=http://user:password@proxy:port (ask IT which account to use).");
@@ -86,14 +89,17 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   }
   if (context.timedOut || (code && TIMEOUT_CODES.has(code)) || facts.names.includes("TimeoutError")) {
     const seconds = context.timeoutMs !== undefined ? ` in ${formatSeconds(context.timeoutMs)}` : " in time";
-    return problem("timeout", `${capitalise(context.service)} at ${host} did not answer${seconds}.`,
+    return problem("timeout", `${capitalise(context.service)} at ${host} did not answer${seconds}${proxy ? ` (asked through the proxy ${proxy})` : ""}.`,
       `It may be overloaded, or the network${proxy ? " or the proxy" : ""} is very slow or drops the answer: try again in a few minutes. ${CONNECTION_HINT}`);
   }
   if (code && (CERTIFICATE_CODE.test(code) || TLS_CODE.test(code))) {
+    // Through an http:// proxy the certificate is the one shown for the service (swapped by an inspecting proxy);
+    // an https:// proxy shows its own first.
+    const peer = proxy?.startsWith("https:") ? `the proxy ${proxy}` : host;
     if (CERTIFICATE_CODE.test(code)) {
-      return problem("tls", `The secure connection to ${host} failed: its certificate is not trusted${tag}.`, CERTIFICATE_HINT);
+      return problem("tls", `The secure connection to ${peer} failed: its certificate is not trusted${tag}.`, CERTIFICATE_HINT);
     }
-    return problem("tls", `The secure connection to ${host} failed${tag}.`,
+    return problem("tls", `The secure connection to ${peer} failed${tag}.`,
       `Check that the address (and the proxy in HTTPS_PROXY: usually http://, not https://) is right. ${CERTIFICATE_HINT}`);
   }
   if (code && DNS_CODES.has(code)) {
@@ -116,7 +122,7 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
   return undefined;
 }
 
-/** The proxy an HTTP client would use for `url` from the usual variables, honouring NO_PROXY; `names` in the client's order. */
+/** The proxy an HTTP client would use for `url`: the first of the variables `names` that is set (in that client's order and case), unless NO_PROXY covers the host. */
 export function proxyFor(url: string, env: NodeJS.ProcessEnv, names: readonly string[]): string | undefined {
   let target: URL;
   try {
@@ -124,7 +130,7 @@ export function proxyFor(url: string, env: NodeJS.ProcessEnv, names: readonly st
   } catch {
     return undefined;
   }
-  const proxy = names.map((name) => env[name.toLowerCase()] ?? env[name]).find((value) => !!value);
+  const proxy = names.map((name) => env[name]).find((value) => !!value);
   if (!proxy) return undefined;
   const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "").split(/[\s,]+/).filter(Boolean);
   const hostname = target.hostname.toLowerCase();
