@@ -19,7 +19,7 @@ import { CancelledError } from "../src/core/shared/errors";
 import { SpaceError } from "../src/core/space/space-error";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { startFakeHub, type FakeHub } from "./fixtures/fake-hub";
-import { startSelfSignedServer, startSilentServer } from "./fixtures/network-faults";
+import { startPasswordProxy, startSelfSignedServer, startSilentServer } from "./fixtures/network-faults";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const TOKEN = `hf_${randomBytes(17).toString("hex")}`;
@@ -350,6 +350,27 @@ describe("deploy", function () {
       assert.equal(hub.spaceFiles(`${USER}/slow-uplink`).get("examples/big.bin")?.length, BIG);
     });
 
+    it("a proxy that wants a password, and a hub name that does not resolve, are told apart", async () => {
+      const proxy = await startPasswordProxy();
+      try {
+        await assert.rejects(deploy({ env: { HTTP_PROXY: proxy.url } }), (error: unknown) => {
+          assert.ok(error instanceof HubError, String(error));
+          assert.equal(error.message, `The proxy ${proxy.url} wants a user name and password (HTTP 407).`);
+          assert.match(error.hint ?? "", /HTTPS_PROXY=http:\/\/user:password@proxy:port/);
+          return true;
+        });
+        assert.equal(proxy.requests(), 1, "a refusal that does not heal is not retried");
+      } finally {
+        await proxy.close();
+      }
+      await assert.rejects(deploy({ hubUrl: "http://nonexistent.invalid" }), (error: unknown) => {
+        assert.ok(error instanceof HubError, String(error));
+        assert.match(error.message, /^Could not look up nonexistent\.invalid: this computer seems to have no network connection, or no working DNS \((ENOTFOUND|EAI_AGAIN)\), 5 tries\.$/);
+        assert.match(error.hint ?? "", /Check the internet connection/);
+        return true;
+      });
+    });
+
     it("rejects a malformed Space name", async () => {
       await assert.rejects(deploy({ repo: "just-a-name" }), (error: unknown) => error instanceof HubError && /owner\/name/.test(error.message));
       await assert.rejects(deploy({ repo: "alice/bad--name" }), HubError);
@@ -436,6 +457,25 @@ describe("deploy", function () {
       assert.match(switched.stderr, /rewriting it as a static Space/);
       assert.equal(hub.repos.get(`${USER}/cli-gradio`)?.sdk, "static");
       assert.ok(!hub.repos.get(`${USER}/cli-gradio`)?.files.has("app.py"));
+    });
+
+    it("deploy to a hub that never answers says so within DEEPFAKE_STUDIO_HUB_TIMEOUT × 3 tries, with progress, no stack trace", async () => {
+      const silent = await startSilentServer();
+      const started = Date.now();
+      try {
+        const env = { PATH: process.env.PATH, HOME: path.join(root, "cli-home"), HF_TOKEN: TOKEN, HF_ENDPOINT: silent.url, DEEPFAKE_STUDIO_HUB_TIMEOUT: "0.5" };
+        const result = await runCli(["--project", project.projectDir, "deploy", "--space", `${USER}/cli-detector`, "--out", path.join(root, "cli-space")], env);
+        transcript.push(result.stdout, result.stderr);
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /Checking the token with http:\/\/127\.0\.0\.1:\d+…\n {2}still waiting for 127\.0\.0\.1:\d+ to answer \(\d+ ms\)…/);
+        assert.match(result.stderr, /the hub did not answer in 500 ms; retry 1 in 1 s/);
+        assert.match(result.stderr, /Error: The Hugging Face Hub at 127\.0\.0\.1:\d+ did not answer in 500 ms, 3 tries\.\n {2}It may be overloaded/);
+        assert.doesNotMatch(result.stderr, /\n\s+at |terminated/);
+      } finally {
+        await silent.close();
+      }
+      // Three tries of 0.5 s and back-offs of 1 + 2 s.
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
     });
   });
 

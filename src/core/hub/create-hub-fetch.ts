@@ -74,7 +74,7 @@ export function createHubFetch(params: CreateHubFetchParams = {}): HubFetch {
       } catch (error) {
         if (params.signal?.aborted) throw new CancelledError("upload to the hub");
         if (init.signal?.aborted) throw error; // the library cancelled its own parallel requests after a failure
-        const problem = describeNetworkError(error, { service: "the Hugging Face Hub", url, proxy, timeoutMs, timedOut: watchdog.signal.aborted, then: RESUME });
+        const problem = describeNetworkError(error, { service: "the Hugging Face Hub", url, proxy, timeoutMs, timedOut: watchdog.signal.aborted });
         if (!problem) throw error;
         if (problem.kind === "timeout") timeouts += 1;
         // A commit that timed out or was cut may have been applied: never send it twice.
@@ -181,6 +181,7 @@ function networkError(url: string, problem: NetworkProblem, tries: number, commi
   let hint = problem.hint;
   if (problem.kind === "timeout") hint = `${hint} See https://status.huggingface.co; on a slow connection allow a longer wait with DEEPFAKE_STUDIO_HUB_TIMEOUT=<seconds>.`;
   if (commit && (problem.kind === "timeout" || problem.kind === "cut")) hint = `The commit may have been applied all the same: open the Space page to check. ${hint}`;
+  hint = `${hint} ${RESUME}`;
   return new HubError(message, problem.kind === "timeout" ? "hub-timeout" : "hub-network", hint, undefined, redact(url));
 }
 
