@@ -331,23 +331,28 @@ describe("deploy", function () {
       assert.ok(Date.now() - started < 2000, "no retries: a certificate does not heal");
     });
 
-    it("an LFS upload slower than the timeout goes through while its bytes flow", async function () {
+    it("uploads slower than the timeout (an LFS file, a commit with a large text file) go through while their bytes flow", async function () {
       this.timeout(60_000);
       const BIG = 16 * 1024 * 1024;
       const bigDir = path.join(root, "big-space");
       await fs.cp(staticDir, bigDir, { recursive: true });
       await fs.writeFile(path.join(bigDir, "examples", "big.bin"), randomBytes(BIG));
-      hub.lfsReadPauseMs = 8;
+      // Text, so it travels inside the commit request itself (base64 in the NDJSON body).
+      const notes = "A long note about the detector.\n".repeat(250_000);
+      await fs.writeFile(path.join(bigDir, "notes.txt"), notes);
+      hub.uploadReadPauseMs = 8;
       const started = Date.now();
       try {
         const result = await deploy({ spaceDir: bigDir, repo: `${USER}/slow-uplink`, timeoutMs: 1000 });
-        assert.ok(result.uploaded.includes("examples/big.bin"));
+        assert.ok(result.uploaded.includes("examples/big.bin") && result.uploaded.includes("notes.txt"), result.uploaded.join(", "));
       } finally {
-        hub.lfsReadPauseMs = 0;
+        hub.uploadReadPauseMs = 0;
       }
       const elapsed = Date.now() - started;
       assert.ok(elapsed > 2000, `the upload took ${elapsed} ms, twice the timeout`);
       assert.equal(hub.spaceFiles(`${USER}/slow-uplink`).get("examples/big.bin")?.length, BIG);
+      assert.equal(hub.spaceFiles(`${USER}/slow-uplink`).get("notes.txt")?.toString("utf8"), notes);
+      assert.ok(!hub.repos.get(`${USER}/slow-uplink`)?.files.get("notes.txt")?.lfs, "a regular file, sent in the commit");
     });
 
     it("a proxy that wants a password, and a hub name that does not resolve, are told apart", async () => {

@@ -319,6 +319,23 @@ describe("gather", function () {
       }
     });
 
+    it("downloads from a server with an untrusted certificate: counted as 'certificate' and explained once, with the fix", async () => {
+      const tls = await startSelfSignedServer();
+      try {
+        duck.results.set(FAKE_QUERY, [result(`${tls.url}/a.jpg`, 0), result(`${tls.url}/b.jpg`, 1)]);
+        duck.results.set(REAL_QUERY, [result(`${tls.url}/c.jpg`, 0)]);
+        const warnings: string[] = [];
+        const report = await gather({ projectDir, config: testConfig(), onProgress: (event) => event.event === "warning" && warnings.push(event.message) });
+        assert.deepEqual(report.categories.map((row) => row.failed), [{ certificate: 2 }, { certificate: 1 }]);
+        const explained = warnings.filter((warning) => warning.startsWith("Downloads fail:"));
+        assert.equal(explained.length, 1, warnings.join("\n"));
+        assert.match(explained[0], /^Downloads fail: The secure connection to 127\.0\.0\.1:\d+ failed: its certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)\. .*NODE_EXTRA_CA_CERTS/);
+        assert.deepEqual(await readSkipped(path.join(projectDir, "data")), [], "tried again next run, once the certificate is trusted");
+      } finally {
+        await tls.close();
+      }
+    });
+
     it("a proxy that accepts the connection and never answers: a timeout, in words", async () => {
       const silent = await startSilentServer();
       try {

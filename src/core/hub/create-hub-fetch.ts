@@ -3,7 +3,7 @@
  * retrying only what is safe to send twice. Nothing here logs a request: headers carry the token.
  */
 import { EnvHttpProxyAgent, fetch as undiciFetch } from "undici";
-import { describeNetworkError, formatSeconds, proxyFor, type NetworkProblem, type NetworkProblemKind } from "../shared/describe-network-error";
+import { describeNetworkError, envProxyAgentProxyFor, formatSeconds, type NetworkProblem, type NetworkProblemKind } from "../shared/describe-network-error";
 import { CancelledError } from "../shared/errors";
 import { sleep } from "../shared/sleep";
 import { HubError } from "./hub-error";
@@ -44,9 +44,6 @@ const NOT_SENT: ReadonlySet<NetworkProblemKind> = new Set(["offline", "refused",
 /** A hub silent for the whole timeout three times is down for now: stop there, so the total wait stays bounded. */
 const MAX_TIMEOUTS = 3;
 const MAX_RETRY_AFTER_MS = 60_000;
-/** undici's EnvHttpProxyAgent: lower case first; https falls back to the http proxy. */
-const HTTP_PROXY_VARIABLES = ["http_proxy", "HTTP_PROXY"];
-const HTTPS_PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", ...HTTP_PROXY_VARIABLES];
 const NULL_BODY_STATUS: ReadonlySet<number> = new Set([101, 204, 205, 304]);
 const RESUME = "Then run deploy again: files already on the hub are not sent twice.";
 
@@ -63,7 +60,7 @@ export function createHubFetch(params: CreateHubFetchParams = {}): HubFetch {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const method = (init.method ?? "GET").toUpperCase();
     const commit = method === "POST" && /\/api\/(?:models|datasets|spaces)\/.+\/commit\//.test(new URL(url).pathname);
-    const proxy = params.fetch ? undefined : proxyFor(url, env, url.startsWith("https:") ? HTTPS_PROXY_VARIABLES : HTTP_PROXY_VARIABLES);
+    const proxy = params.fetch ? undefined : envProxyAgentProxyFor(url, env);
     let timeouts = 0;
     for (let attempt = 0; ; attempt++) {
       if (params.signal?.aborted) throw new CancelledError("upload to the hub");
@@ -101,14 +98,15 @@ export function createHubFetch(params: CreateHubFetchParams = {}): HubFetch {
    */
   async function once(url: string, method: string, init: RequestInit, watchdog: AbortController): Promise<Response> {
     const signal = AbortSignal.any([params.signal, init.signal ?? undefined, watchdog.signal].filter((s): s is AbortSignal => !!s));
-    // Uploads are left to the agent's header timeout, which restarts with every chunk sent; the rest get a watchdog
-    // too, as undici does not time out a proxy that accepts CONNECT and never answers.
-    const upload = method === "PUT";
+    // Large uploads are left to the agent's header timeout, which restarts with every chunk sent; the rest get a
+    // watchdog too, as undici does not time out a proxy that accepts CONNECT and never answers.
+    const streamed = streamLargeBody(init);
+    const upload = streamed !== undefined;
     const started = Date.now();
     let timer = upload ? undefined : setTimeout(() => watchdog.abort(), timeoutMs);
     const notice = upload || !params.onWait ? undefined : setInterval(() => params.onWait?.({ url: redact(url), waitedMs: Date.now() - started }), noticeMs);
     try {
-      const response = await base(url, { ...init, ...(upload ? streamedBody(init) : {}), signal });
+      const response = await base(url, { ...init, ...streamed, signal });
       clearInterval(notice);
       if (timer) {
         clearTimeout(timer);
@@ -145,17 +143,24 @@ function baseFetch(params: CreateHubFetchParams, timeoutMs: number): { agent?: E
 }
 
 const UPLOAD_CHUNK_BYTES = 64 * 1024;
+/** Bodies above this are streamed and exempt from the watchdog: on a slow uplink sending them may take a while. */
+const LARGE_BODY_BYTES = 256 * 1024;
 
 /**
- * undici writes a Blob body in one piece and restarts its header timeout only when a write waits for the socket: a
- * large upload on a slow link would then time out while its bytes still flow. Fed in small chunks, every chunk the
- * socket takes restarts the clock. Content-Length stays set, as LFS storage refuses chunked uploads.
+ * undici writes a body in one piece and restarts its header timeout only when a write waits for the socket: a large
+ * upload on a slow link would then time out while its bytes still flow. Fed in small chunks, every chunk the socket
+ * takes restarts the clock. Content-Length stays set, as LFS storage refuses chunked uploads. Undefined: a small
+ * body (or none), sent as it is under the watchdog.
  */
-function streamedBody(init: RequestInit): RequestInit {
-  const blob = init.body;
-  if (!(blob instanceof Blob) || blob.size <= UPLOAD_CHUNK_BYTES) return {};
+function streamLargeBody(init: RequestInit): RequestInit | undefined {
+  const body = init.body;
+  if (body === undefined || body === null) return undefined;
+  const blob = typeof body === "string" ? new Blob([body]) : body instanceof Blob ? body : ArrayBuffer.isView(body) || body instanceof ArrayBuffer ? new Blob([body as ArrayBuffer]) : undefined;
+  // Streams and forms have no size to check: no watchdog, the agent's header timeout still applies.
+  if (!blob) return {};
+  if (blob.size <= LARGE_BODY_BYTES) return undefined;
   let offset = 0;
-  const body = new ReadableStream<Uint8Array>({
+  const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       if (offset >= blob.size) return controller.close();
       const chunk = new Uint8Array(await blob.slice(offset, offset + UPLOAD_CHUNK_BYTES).arrayBuffer());
@@ -165,7 +170,8 @@ function streamedBody(init: RequestInit): RequestInit {
   });
   const headers = new Headers(init.headers);
   headers.set("content-length", String(blob.size));
-  return { body, headers, duplex: "half" } as RequestInit;
+  if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "text/plain;charset=UTF-8");
+  return { body: stream, headers, duplex: "half" } as RequestInit;
 }
 
 /** Retry-After in seconds or as an HTTP date, capped; undefined when absent or unreadable. */

@@ -142,6 +142,12 @@ export function proxyFor(url: string, env: NodeJS.ProcessEnv, names: readonly st
   return bypass ? undefined : proxy;
 }
 
+/** The proxy undici's EnvHttpProxyAgent picks for `url`: lower case first; https falls back to the http proxy. */
+export function envProxyAgentProxyFor(url: string, env: NodeJS.ProcessEnv): string | undefined {
+  const http = ["http_proxy", "HTTP_PROXY"];
+  return proxyFor(url, env, url.startsWith("https:") ? ["https_proxy", "HTTPS_PROXY", ...http] : http);
+}
+
 interface Facts {
   code?: string;
   names: string[];
