@@ -104,7 +104,7 @@ async function searchPageWithRetries(params: SearchImagesParams, offset: number,
     } catch (error) {
       throwIfAborted(params.signal, "search");
       const proxy = proxyFor(DUCKDUCKGO, params.env ?? process.env, NEEDLE_PROXY_VARIABLES);
-      const network = describeNetworkError(error, { service: "DuckDuckGo", url: DUCKDUCKGO, proxy, timeoutMs, timedOut: deadline.aborted, proxyStatus: (error as { proxyStatus?: number }).proxyStatus, then: RESUME });
+      const network = describeNetworkError(error, { service: "DuckDuckGo", url: DUCKDUCKGO, proxy, timeoutMs, timedOut: deadline.aborted, proxyStatus: (error as { proxyStatus?: number } | undefined)?.proxyStatus, then: RESUME });
       // A missing network, a refusing proxy or a bad certificate do not heal in a minute: say so now. A cut
       // connection may be a one-off: one more try.
       if (network && (network.kind !== "cut" || ++cuts > 1)) throw new SearchUnreachableError(params.query, network);

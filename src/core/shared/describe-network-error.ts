@@ -115,7 +115,7 @@ export function describeNetworkError(error: unknown, context: NetworkErrorContex
     if (proxy) return problem("proxy-unreachable", `${theProxy} cannot be reached from this computer${tag}.`, PROXY_HINT);
     return problem("unreachable", `${host} cannot be reached from this computer (no route to it${tag}).`, CONNECTION_HINT);
   }
-  if ((code && CUT_CODES.has(code)) || /^terminated$|socket hang up|other side closed/i.test(facts.messages)) {
+  if ((code && CUT_CODES.has(code)) || /^terminated$|socket hang up|other side closed/im.test(facts.messages)) {
     return problem("cut", `The connection to ${context.service} was cut before the answer was complete${tag}.`,
       `The network${proxy ? ", the proxy" : ""} or ${context.service} closed it: try again; if it keeps happening, try another network or check the proxy.`);
   }
