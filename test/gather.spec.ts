@@ -24,7 +24,7 @@ function testConfig(overrides: Partial<Record<string, unknown>> = {}): ProjectCo
       { label: "Real Tom Cruise", search: REAL_QUERY },
     ],
     search: { delaySeconds: 0, retries: 3, backoffSeconds: 0.01 },
-    download: { concurrency: 6, timeoutSeconds: 2, maxBytes: 5_000_000, maxRedirects: 3 },
+    download: { concurrency: 6, timeoutSeconds: 6, maxBytes: 5_000_000, maxRedirects: 3 },
     ...overrides,
   });
 }
