@@ -5,7 +5,7 @@
  * worst moments numbered as in the report's pictures, and the verdict in the title.
  */
 import type { CheckedFrame, CheckSummary, Verdict } from "./check-types";
-import { escapeXml } from "./escape-xml";
+import { escapeXml } from "../shared/escape-xml";
 import { formatTimestamp } from "./format-timestamp";
 
 /** Parameters of renderTimelineSvg. */

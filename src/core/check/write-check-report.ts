@@ -9,7 +9,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError } from "../shared/errors";
 import type { CheckedFace, CheckReportFiles, MediaCheck } from "./check-types";
-import { escapeXml } from "./escape-xml";
+import { escapeXml } from "../shared/escape-xml";
 import { formatTimestamp } from "./format-timestamp";
 import { renderTimelineSvg } from "./render-timeline-svg";
 
