@@ -19,7 +19,7 @@ import { findFlaggedSegments } from "../src/core/check/find-flagged-segments";
 import { formatTimestamp } from "../src/core/check/format-timestamp";
 import { probeVideo } from "../src/core/check/probe-video";
 import { readVideoFrames } from "../src/core/check/read-video-frames";
-import { resolveFakeLabel } from "../src/core/check/resolve-fake-label";
+import { resolveFakeLabel } from "../src/core/shared/resolve-fake-label";
 import { smoothTimeline, type TimelineSample } from "../src/core/check/smooth-timeline";
 import { summariseCheck } from "../src/core/check/summarise-check";
 import { runDemo } from "../src/core/demo/run-demo";
