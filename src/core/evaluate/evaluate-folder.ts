@@ -111,7 +111,8 @@ export async function evaluateFolder(params: EvaluateFolderParams): Promise<Eval
   if (params.outDir === undefined) return evaluation;
   throwIfAborted(signal, "evaluation");
   onProgress?.({ event: "phase", phase: "report", message: `Writing the evaluation to ${params.outDir}` });
-  return writeEvaluationReport({ dir: params.outDir, evaluation, protectedDirs: [...(params.protectedDirs ?? []), exported.modelDir, ...folders.map((folder) => folder.dir)] });
+  // Never inside the pictures under evaluation: a report folder there would be taken for a category next time.
+  return writeEvaluationReport({ dir: params.outDir, evaluation, protectedDirs: [...(params.protectedDirs ?? []), exported.modelDir, ...evaluation.folders, ...folders.map((folder) => folder.dir)] });
 }
 
 /** The category of a scored file: the labelled folder it lies in (the deepest, should one hold another). */
