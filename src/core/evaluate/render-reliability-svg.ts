@@ -1,6 +1,6 @@
 /** The reliability diagram as a self-contained SVG (evaluation/calibration.svg and .png): per bin, the share of fakes against the mean score. */
 import type { Calibration } from "./calibration";
-import { CHART, CHART_COLOURS, chartText, chartX, chartY, openUnitSquareChart } from "./unit-square-chart";
+import { CHART, CHART_COLOURS, chartDiagonal, chartText, chartX, chartY, openUnitSquareChart } from "./unit-square-chart";
 
 /** Parameters of renderReliabilitySvg. */
 export interface RenderReliabilitySvgParams {
@@ -12,7 +12,7 @@ export function renderReliabilitySvg(params: RenderReliabilitySvgParams): string
   const { bins, ece } = params.calibration;
   const parts = openUnitSquareChart({
     title: `Calibration of the "${params.fakeLabel}" probability`,
-    subtitle: `Expected calibration error (ECE) ${ece.toFixed(3)} over ${bins.length} bins; on the dashed line, a score of p means p of such pictures are fake`,
+    subtitle: `Expected calibration error (ECE) ${ece.toFixed(3)} over ${bins.length} bins · dashed: perfectly calibrated`,
     xTitle: "Predicted fake probability (bin)",
     yTitle: "Share of the bin's pictures that are fake",
   });
@@ -27,6 +27,6 @@ export function renderReliabilitySvg(params: RenderReliabilitySvgParams): string
     parts.push(`<rect x="${left.toFixed(1)}" y="${(CHART.bottom - 6 * (bin.count / most)).toFixed(1)}" width="${width.toFixed(1)}" height="${(6 * (bin.count / most)).toFixed(1)}" fill="${CHART_COLOURS.axis}" opacity="0.5"/>`);
     parts.push(chartText(left + width / 2, chartY(bin.fractionFake) - 6, `n=${bin.count}`, { size: 10, anchor: "middle", fill: CHART_COLOURS.axis }));
   }
-  parts.push("</svg>");
+  parts.push(chartDiagonal(), "</svg>");
   return parts.join("\n");
 }

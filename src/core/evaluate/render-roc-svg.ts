@@ -1,7 +1,7 @@
 /** The ROC curve as a self-contained SVG (evaluation/roc.svg; sharp rasterises it to roc.png), with the operating points marked. */
 import type { BootstrapInterval } from "./bootstrap-interval";
 import type { RocPoint } from "./roc-curve";
-import { CHART, CHART_COLOURS, chartText, chartX, chartY, openUnitSquareChart } from "./unit-square-chart";
+import { CHART, CHART_COLOURS, chartDiagonal, chartText, chartX, chartY, openUnitSquareChart } from "./unit-square-chart";
 
 /** A threshold to mark on the curve. */
 export interface OperatingPoint {
@@ -39,7 +39,7 @@ export function renderRocSvg(params: RenderRocSvgParams): string {
     parts.push(`<circle class="operating-point" cx="${chartX(point.fpr).toFixed(1)}" cy="${chartY(point.tpr).toFixed(1)}" r="5" fill="${colour}" stroke="#ffffff" stroke-width="1.5"/>`);
     parts.push(chartText(CHART.right - 8, CHART.bottom - 12 - 18 * (params.operatingPoints.length - 1 - index), `● ${point.name}: threshold ${point.threshold.toFixed(3)}, FPR ${pct(point.fpr)}, TPR ${pct(point.tpr)}`, { size: 11, anchor: "end", fill: colour }));
   });
-  parts.push("</svg>");
+  parts.push(chartDiagonal(), "</svg>");
   return parts.join("\n");
 }
 

@@ -28,9 +28,12 @@ export function openUnitSquareChart(params: { title: string; subtitle: string; x
   parts.push(`<rect x="${CHART.left}" y="${CHART.top}" width="${CHART.right - CHART.left}" height="${CHART.bottom - CHART.top}" fill="none" stroke="${CHART_COLOURS.axis}"/>`);
   parts.push(chartText((CHART.left + CHART.right) / 2, CHART.bottom + 44, params.xTitle, { size: 13, anchor: "middle" }));
   parts.push(chartText(CHART.left - 44, (CHART.top + CHART.bottom) / 2, params.yTitle, { size: 13, anchor: "middle", rotate: true }));
-  // The diagonal: chance for a ROC curve, perfect calibration for a reliability diagram.
-  parts.push(`<line x1="${chartX(0)}" y1="${chartY(0)}" x2="${chartX(1)}" y2="${chartY(1)}" stroke="${CHART_COLOURS.diagonal}" stroke-dasharray="5 4"/>`);
   return parts;
+}
+
+/** The dashed diagonal, drawn last so no mark hides it: chance for a ROC curve, perfect calibration for a reliability diagram. */
+export function chartDiagonal(): string {
+  return `<line x1="${chartX(0)}" y1="${chartY(0)}" x2="${chartX(1)}" y2="${chartY(1)}" stroke="${CHART_COLOURS.diagonal}" stroke-dasharray="5 4"/>`;
 }
 
 /** One <text>, escaped. */
