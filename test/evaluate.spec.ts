@@ -23,7 +23,9 @@ import { predict, type Prediction } from "../src/core/predict/predict";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
 import { createSeededRandom } from "../src/core/reference-data/seeded-random";
 import { StudioError } from "../src/core/shared/errors";
+import { evaluateFolder } from "../src/core/evaluate/evaluate-folder";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
+import { faceApiSamples } from "./fixtures/fake-run";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -242,6 +244,43 @@ describe("evaluate: CLI on a small export", function () {
     assert.equal(code, 1);
     assert.match(stderr, /sub-folder\(s\) "Maybe" that name none of the model's labels/);
     assert.doesNotMatch(stderr, /at .*\.js:\d+/, "no stack trace");
+  });
+});
+
+describe("evaluate: a face-crop model", function () {
+  this.timeout(300_000);
+  let tmp: string;
+
+  before(async () => {
+    tmp = await makeTempDir("dds-evaluate-faces-");
+  });
+  after(async () => {
+    await removeDir(tmp);
+  });
+
+  it("counts and lists pictures without a face apart, and scores the others as predict does", async () => {
+    const project = await makeFakeProject({ dir: path.join(tmp, "project"), faceCrop: true });
+    const [fakeLabel, realLabel] = project.labels;
+    const heldOut = path.join(tmp, "held-out");
+    const photos = faceApiSamples();
+    const drawn = project.images.slice(0, 2).map((image) => path.join(project.dataDir, image.file));
+    const place = async (label: string, files: string[]) => {
+      await fs.mkdir(path.join(heldOut, label), { recursive: true });
+      for (const file of files) await fs.copyFile(file, path.join(heldOut, label, `${path.basename(path.dirname(file))}-${path.basename(file)}`));
+    };
+    // Real photos of people have faces; the drawn cartoons do not, for the detector.
+    await place(fakeLabel, [...photos.slice(0, 3), drawn[0]]);
+    await place(realLabel, [...photos.slice(3), drawn[1]]);
+    const evaluation = await evaluateFolder({ folders: [heldOut], modelDir: project.exportDir, resamples: 100 });
+    assert.equal(evaluation.model.faceCrop, true);
+    assert.equal(evaluation.counts.noFace, 2);
+    assert.equal(evaluation.counts.scored, 6);
+    assert.deepEqual(evaluation.unscored.map((entry) => [path.basename(entry.file).replace(/^.*-/, ""), entry.label, entry.reason]).sort(),
+      [[path.basename(drawn[0]), fakeLabel, "no-face"], [path.basename(drawn[1]), realLabel, "no-face"]].sort());
+    assert.deepEqual(evaluation.counts.perLabel.map((row) => [row.label, row.scored, row.noFace]), [[fakeLabel, 3, 1], [realLabel, 3, 1]]);
+    assert.ok(evaluation.warnings.some((warning) => /2 picture\(s\) show no face/.test(warning)));
+    const predicted = (await predict({ modelDir: project.exportDir, inputs: [heldOut] })).filter((entry): entry is Prediction => !("error" in entry));
+    assert.deepEqual(evaluation.pictures.map((picture) => [picture.file, picture.probability]), predicted.map((entry) => [entry.file, entry.probabilities[fakeLabel]]));
   });
 });
 
