@@ -4,7 +4,6 @@
  * for a picture follows it, and --max-fpr takes the threshold off the last evaluation of the same run only.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Evaluation } from "../src/core/evaluate/evaluation-types";
@@ -13,19 +12,11 @@ import type { Prediction } from "../src/core/predict/predict";
 import { initProject } from "../src/core/project/project-config";
 import { labelToFolderName } from "../src/core/shared/labels";
 import { trainFakeRun, writeFakeRun, type FakeRun } from "./fixtures/fake-run";
+import { runCli } from "./support/run-cli";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
 const RUN_ID = "2025-01-01T00-00-00Z";
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe("export with a decision threshold", function () {
   this.timeout(600_000);

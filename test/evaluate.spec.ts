@@ -5,7 +5,6 @@
  * probabilities, unreadable pictures listed, refusals; and an export's decision threshold honoured by predict and check.
  */
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
@@ -26,18 +25,10 @@ import { StudioError } from "../src/core/shared/errors";
 import { evaluateFolder } from "../src/core/evaluate/evaluate-folder";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { faceApiSamples } from "./fixtures/fake-run";
+import { runCli } from "./support/run-cli";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** Random scores on a coarse grid (so there are many ties) and classes, from a seed. */
 function randomData(seed: number, count: number, separation = 0.2): { scores: number[]; positives: boolean[] } {

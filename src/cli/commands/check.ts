@@ -86,7 +86,7 @@ function describe(result: CheckResult): string {
     const duration = result.video.durationSeconds !== undefined ? `, ${formatTimestamp(result.video.durationSeconds)} long` : "";
     lines.push(`  video:    ${result.video.container.toUpperCase()} ${result.video.codec} ${result.video.width}x${result.video.height}${duration}; ${summary.frames} frames sampled at ${result.video.sampledFps} fps in ${result.seconds.toFixed(1)} s`);
   }
-  lines.push(`  faces:    ${summary.faces} in ${summary.framesWithFaces} of ${summary.frames} frame(s); ${summary.facesAboveThreshold} at or above ${Math.round(result.threshold * 100)}% "${model.fakeLabel}"${summary.shareAboveThreshold === null ? "" : ` (${percent(summary.shareAboveThreshold)})`}`);
+  lines.push(`  faces:    ${summary.faces} in ${summary.framesWithFaces} of ${summary.frames} frame(s); ${summary.facesAboveThreshold} at or above ${Math.round(result.threshold * 100)}% "${model.fakeLabel}"${model.thresholdSource === "export" ? " (the export's threshold)" : ""}${summary.shareAboveThreshold === null ? "" : ` (${percent(summary.shareAboveThreshold)})`}`);
   if (summary.framesWithoutFaces > 0) {
     const ranges = summary.noFaceRanges.slice(0, 6).map((range) => (result.kind === "image" ? "the image" : formatTimestamp(range.start) + (range.frames > 1 ? `–${formatTimestamp(range.end)}` : ""))).join(", ");
     lines.push(`  no face:  ${summary.framesWithoutFaces} frame(s): ${ranges}${summary.noFaceRanges.length > 6 ? ", …" : ""}`);

@@ -1,9 +1,8 @@
 /** The frame both evaluation charts share: a white 0-1 × 0-1 plot with a grid, axis titles and a title, as SVG strings. */
-import { escapeXml } from "../shared/escape-xml";
+import { svgText, type SvgTextStyle } from "../shared/svg-text";
 
 export const CHART = { width: 560, height: 560, left: 72, right: 536, top: 72, bottom: 488 } as const;
 export const CHART_COLOURS = { fake: "#c62828", real: "#1565c0", line: "#1565c0", band: "#bbdefb", grid: "#eeeeee", axis: "#616161", text: "#212121", diagonal: "#9e9e9e", current: "#2e7d32" } as const;
-const FONT = 'font-family="DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"';
 
 /** Data (0-1) to SVG x. */
 export const chartX = (value: number): number => CHART.left + value * (CHART.right - CHART.left);
@@ -36,17 +35,7 @@ export function chartDiagonal(): string {
   return `<line x1="${chartX(0)}" y1="${chartY(0)}" x2="${chartX(1)}" y2="${chartY(1)}" stroke="${CHART_COLOURS.diagonal}" stroke-dasharray="5 4"/>`;
 }
 
-/** One <text>, escaped. */
-export function chartText(x: number, y: number, content: string, style: { size: number; anchor?: "start" | "middle" | "end"; weight?: "bold"; fill?: string; rotate?: boolean }): string {
-  const attributes = [
-    `x="${x.toFixed(1)}"`,
-    `y="${y.toFixed(1)}"`,
-    FONT,
-    `font-size="${style.size}"`,
-    `fill="${style.fill ?? CHART_COLOURS.text}"`,
-    style.anchor && style.anchor !== "start" ? `text-anchor="${style.anchor}"` : "",
-    style.weight ? `font-weight="${style.weight}"` : "",
-    style.rotate ? `transform="rotate(-90 ${x.toFixed(1)} ${y.toFixed(1)})"` : "",
-  ].filter(Boolean);
-  return `<text ${attributes.join(" ")}>${escapeXml(content)}</text>`;
+/** One <text>, escaped, in the charts' text colour unless given. */
+export function chartText(x: number, y: number, content: string, style: SvgTextStyle): string {
+  return svgText(x, y, content, { ...style, fill: style.fill ?? CHART_COLOURS.text });
 }
