@@ -21,7 +21,7 @@ import { loadExport } from "../src/core/predict/load-export";
 import { predict, type Prediction } from "../src/core/predict/predict";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
 import { createSeededRandom } from "../src/core/reference-data/seeded-random";
-import { StudioError } from "../src/core/shared/errors";
+import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { evaluateFolder } from "../src/core/evaluate/evaluate-folder";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { faceApiSamples } from "./fixtures/fake-run";
@@ -120,6 +120,16 @@ describe("evaluate: measures", () => {
     assert.equal(result.bins[2].meanScore, null);
     // A score of exactly 1 falls in the last bin.
     assert.equal(calibration({ scores: [1], positives: [true] }).bins[9].count, 1);
+  });
+
+  it("reports bootstrap progress and stops when cancelled", () => {
+    const data = randomData(31, 100);
+    const events: number[] = [];
+    bootstrapAucInterval({ ...data, resamples: 300, onProgress: (event) => event.event === "progress" && events.push(event.done) });
+    assert.deepEqual(events, [0, 100, 200, 300]);
+    const controller = new AbortController();
+    controller.abort();
+    assert.throws(() => bootstrapAucInterval({ ...data, signal: controller.signal }), (error: unknown) => error instanceof CancelledError);
   });
 
   it("says that a ROC AUC needs both classes", () => {
