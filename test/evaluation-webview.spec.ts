@@ -7,7 +7,6 @@
 import { strict as assert } from "node:assert";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { bootstrapAucInterval } from "../src/core/evaluate/bootstrap-interval";
 import { calibration } from "../src/core/evaluate/calibration";
@@ -20,11 +19,10 @@ import { createSeededRandom } from "../src/core/reference-data/seeded-random";
 import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
 import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
 import { makeTempDir, removeDir } from "./support/temp-dir";
+import { openWebviewBundle } from "./support/webview-harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--allow-file-access-from-files"];
 
 /** An evaluation as evaluateFolder makes it, from the core measures on seeded scores. */
 function sampleEvaluation(): Evaluation {
@@ -74,25 +72,7 @@ describe("evaluation panel webview", function () {
     tmp = await makeTempDir("dds-evaluation-webview-");
     evaluation = sampleEvaluation();
     view = evaluationViewOf(evaluation);
-    const nonce = "dGVzdG5vbmNl";
-    // The panel's policy (webview-html.ts) with file: standing in for webview.cspSource.
-    const csp = `default-src 'none'; img-src file:; style-src file:; script-src 'nonce-${nonce}'; font-src file:`;
-    const stub = path.join(tmp, "stub.js");
-    await fs.writeFile(stub, "window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => undefined, setState: () => undefined });\n");
-    const html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
-<link rel="stylesheet" href="${pathToFileURL(path.join(ROOT, "media", "evaluation.css"))}"></head>
-<body><main id="app" aria-busy="true"><p class="notice">Loading…</p></main>
-<script nonce="${nonce}" src="${pathToFileURL(stub)}"></script>
-<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, "out", "dist", "webview", "evaluation.js"))}"></script></body></html>`;
-    await fs.writeFile(path.join(tmp, "index.html"), html);
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
-    page.on("console", (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
-    await page.goto(pathToFileURL(path.join(tmp, "index.html")).toString());
-    await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    ({ browser, page } = await openWebviewBundle({ dir: tmp, bundle: "evaluation.js", style: "evaluation.css", violations }));
   });
 
   after(async () => {
