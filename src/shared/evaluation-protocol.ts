@@ -2,14 +2,25 @@
  * Messages between the extension and the "Evaluate on Folder" panel, and guards both sides use: the webview draws
  * only a validated view; the extension acts only on the three known requests, which carry no data.
  */
-import type { CalibrationBin } from "../core/evaluate/calibration";
-import type { Confusion } from "../core/evaluate/confusion-matrix";
 
-/** The four cells of a confusion matrix and the two rates the chart marks (core Confusion). */
-export type ConfusionView = Pick<Confusion, "truePositives" | "falsePositives" | "trueNegatives" | "falseNegatives" | "tpr" | "fpr">;
+/** The four cells of a confusion matrix. */
+export interface ConfusionView {
+  truePositives: number;
+  falsePositives: number;
+  trueNegatives: number;
+  falseNegatives: number;
+  tpr: number | null;
+  fpr: number | null;
+}
 
-/** One calibration bin (core CalibrationBin). */
-export type CalibrationBinView = CalibrationBin;
+/** One calibration bin. */
+export interface CalibrationBinView {
+  from: number;
+  to: number;
+  count: number;
+  meanScore: number | null;
+  fractionFake: number | null;
+}
 
 /** What the panel draws; numbers only, text is set as text. */
 export interface EvaluationView {
