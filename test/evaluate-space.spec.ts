@@ -5,13 +5,14 @@
  */
 import { strict as assert } from "node:assert";
 import * as path from "node:path";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import type { Browser } from "playwright-core";
 import type { DecisionThreshold } from "../src/core/export/export-format";
 import { predict, type Prediction } from "../src/core/predict/predict";
 import { createSpace } from "../src/core/space/create-space";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { startStaticServer } from "./support/static-server";
+import { requireSystem } from "./support/require-system";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -27,6 +28,7 @@ describe("space: the export's decision threshold", function () {
   let browser: Browser | undefined;
 
   before(async () => {
+    requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
     tmp = await makeTempDir("dds-space-decision-");
     plain = await makeFakeProject({ dir: path.join(tmp, "plain") });
     const fakeLabel = plain.labels[0];

@@ -4,10 +4,11 @@
  * and a stub acquireVsCodeApi that records posted messages in window.__posted and keeps state in window.__state.
  * Resolves once the bundle has posted its first message (its "ready").
  */
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
+import { requireSystem } from "./require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 export const CHROMIUM = "/usr/bin/chromium";
@@ -28,6 +29,7 @@ export interface OpenWebviewBundleParams {
 }
 
 export async function openWebviewBundle(params: OpenWebviewBundleParams): Promise<{ browser: Browser; page: Page }> {
+  requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
   const nonce = "dGVzdG5vbmNl";
   const csp = `default-src 'none'; img-src file:; ${params.allowMedia ? "media-src file:; " : ""}style-src file:; script-src 'nonce-${nonce}'; font-src file:`;
   const stub = path.join(params.dir, "stub.js");
