@@ -20,7 +20,7 @@ import type { DecisionThreshold } from "../src/core/export/export-format";
 import { loadExport } from "../src/core/predict/load-export";
 import { predict, type Prediction } from "../src/core/predict/predict";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
-import { createSeededRandom } from "../src/core/reference-data/seeded-random";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { evaluateFolder } from "../src/core/evaluate/evaluate-folder";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";

@@ -15,7 +15,7 @@ import { EVALUATION_FORMAT, type Evaluation } from "../src/core/evaluate/evaluat
 import { rocAuc } from "../src/core/evaluate/roc-auc";
 import { rocCurve } from "../src/core/evaluate/roc-curve";
 import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
-import { createSeededRandom } from "../src/core/reference-data/seeded-random";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
 import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
 import { makeTempDir, removeDir } from "./support/temp-dir";

@@ -4,7 +4,7 @@
  * resample has both classes; the interval is the middle `level` of the resampled AUCs. Seeded: same data, same seed,
  * same interval.
  */
-import { createSeededRandom } from "../reference-data/seeded-random";
+import { createSeededRandom } from "../shared/seeded-random";
 import { StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { requireBothClasses, type BinaryScores } from "./binary-scores";
