@@ -18,6 +18,7 @@ interface TrainOptions {
   augmentViews?: number;
   lrFind?: boolean;
   json?: boolean;
+  engine?: string;
 }
 
 /** fastai's progress table columns and their width (fastai pads every cell to its header). */
@@ -33,6 +34,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--backbone <id|path|url>", "backbone id, tfjs model.json path/folder, or http(s) URL (default: $DEEPFAKE_STUDIO_BACKBONE, train.backbone, or mobilenet_v2_1.00_224)")
     .option("--lr <rate>", "peak learning rate (overrides train.learningRate)", parsePositiveNumber)
     .option("--augment-views <n>", "augmented views per training image (overrides train.augmentViews)", parseCount)
+    .option("--engine <studio|torch>", "studio: frozen backbone + head, offline (default); torch: fine-tune the whole network with your PyTorch (overrides train.engine)")
     .option("--lr-find", "only run fastai's learning-rate finder and print the suggested rate")
     .option("--json", "print the result as JSON instead of tables")
     .action(async (options: TrainOptions, command: Command) => {
@@ -54,7 +56,7 @@ export function registerTrainCommand(program: Command): void {
         if (record.epoch === 0) process.stdout.write(`${COLUMNS.map((column) => column.padEnd(WIDTH)).join("").trimEnd()}\n`);
         process.stdout.write(`${formatEpoch(record)}\n`);
       };
-      const result = await train({ ...common, epochs: options.epochs, learningRate: options.lr, onEpoch: options.json ? undefined : printRow });
+      const result = await train({ ...common, engine: options.engine, epochs: options.epochs, learningRate: options.lr, onEpoch: options.json ? undefined : printRow });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -21,7 +21,7 @@ import { openBackboneFeatures, type BackboneFeatureInfo } from "./backbone-featu
 import { decodeTrainingImage, UnreadableImageError } from "./decode-training-image";
 import { openFeatureCache, pruneFeatureCache } from "./feature-cache";
 import { listTrainingImages, type TrainingImage } from "./list-training-images";
-import { randomSplitter } from "./random-splitter";
+import { randomSplitter, type Split } from "./random-splitter";
 import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
 import { AUGMENT_RECIPE } from "./view-transform";
@@ -93,10 +93,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   const dataDir = resolveDataDir(params.projectDir, config);
   const decodeStarted = performance.now();
   onProgress?.({ event: "phase", phase: "list", message: `Listing images in ${dataDir}` });
-  const listed = await listTrainingImages({ dataDir, labels });
-  checkCategories(labels, listed, dataDir, []);
-  const split = randomSplitter({ count: listed.length, validPct: settings.validPct, seed: settings.seed });
-  checkSplit(labels, listed, split.train, split.valid, settings.validPct);
+  const { listed, split } = await listAndSplit({ config, labels, dataDir });
   const isTrain = new Uint8Array(listed.length);
   for (const index of split.train) isTrain[index] = 1;
   const listSeconds = (performance.now() - decodeStarted) / 1000;
@@ -212,12 +209,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     }
     const unreadableList = [...unreadable.entries()].sort(([a], [b]) => a - b).map(([index, reason]) => ({ file: listed[index].relative, reason }));
     for (const entry of unreadableList) onProgress?.({ event: "warning", message: `Skipped ${entry.file}: ${entry.reason}.` });
-    checkCategories(labels, items, dataDir, unreadableList);
-    const counts = countSplits(labels, items.filter((item) => item.split === "train"), items.filter((item) => item.split === "valid"));
-    checkTrainable(labels, counts, unreadableList.length);
-    if (items.every((item) => item.split === "train")) {
-      throw new TrainingDataError(`Every validation image is unreadable (${unreadableList.length} file(s) skipped), so nothing is left to measure the error rate on.`, "empty-split", "Replace or delete the unreadable files listed above.");
-    }
+    const counts = checkReadable(labels, items, dataDir, unreadableList);
     for (const label of labels) {
       if (counts.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
     }
@@ -229,6 +221,27 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   } finally {
     await backbone.release();
   }
+}
+
+/** fastai's get_image_files + RandomSplitter with the studio's checks: every engine trains on this same split. */
+export async function listAndSplit(params: { config: ProjectConfig; labels: string[]; dataDir: string }): Promise<{ listed: TrainingImage[]; split: Split }> {
+  const { labels, dataDir } = params;
+  const listed = await listTrainingImages({ dataDir, labels });
+  checkCategories(labels, listed, dataDir, []);
+  const split = randomSplitter({ count: listed.length, validPct: params.config.train.validPct, seed: params.config.train.seed });
+  checkSplit(labels, listed, split.train, split.valid, params.config.train.validPct);
+  return { listed, split };
+}
+
+/** After unreadable files were dropped: every category still needs images, and a training image. */
+export function checkReadable(labels: string[], items: ReadonlyArray<TrainingImage & { split: "train" | "valid" }>, dataDir: string, unreadable: ReadonlyArray<{ file: string }>): PreparedData["counts"] {
+  checkCategories(labels, items, dataDir, unreadable);
+  const counts = countSplits(labels, items.filter((item) => item.split === "train"), items.filter((item) => item.split === "valid"));
+  checkTrainable(labels, counts, unreadable.length);
+  if (items.every((item) => item.split === "train")) {
+    throw new TrainingDataError(`Every validation image is unreadable (${unreadable.length} file(s) skipped), so nothing is left to measure the error rate on.`, "empty-split", "Replace or delete the unreadable files listed above.");
+  }
+  return counts;
 }
 
 /** Indices of listed images that are not crops made at gather/import (the manifest records those with their face). */
@@ -258,7 +271,7 @@ async function cropForTraining(bytes: Buffer, settings: FaceCropSettings): Promi
 }
 
 /** Param > DEEPFAKE_STUDIO_BACKBONE > the project's train.backbone (a relative path there is relative to the project). */
-function chooseBackbone(params: PrepareTrainingDataParams): string | undefined {
+export function chooseBackbone(params: Pick<PrepareTrainingDataParams, "backbone" | "env" | "config" | "projectDir">): string | undefined {
   if (params.backbone) return params.backbone;
   const env = params.env ?? process.env;
   if (env.DEEPFAKE_STUDIO_BACKBONE?.trim()) return undefined;
