@@ -67,7 +67,8 @@ export function registerTrainCommand(program: Command): void {
       process.stdout.write(`${formatTable(["actual \\ predicted", ...labels], labels.map((label, row) => [label, ...matrix[row]]))}\n`);
       if (metrics.keptEpoch !== undefined) process.stdout.write(`\nKept epoch ${metrics.keptEpoch}: the lowest valid_loss (${metrics.epochs[metrics.keptEpoch].validLoss.toFixed(6)}); the confusion matrix, the cleaner and export use it.\n`);
       process.stdout.write(`\nerror_rate ${metrics.errorRate.toFixed(4)} on ${matrix.flat().reduce((a, b) => a + b, 0)} validation images`);
-      process.stdout.write(`; features ${result.featureCache.hits} cached, ${result.featureCache.computed} computed; ${metrics.phases.total.toFixed(1)} s\n`);
+      const { hits, computed } = result.featureCache;
+      process.stdout.write(`${hits + computed > 0 ? `; features ${hits} cached, ${computed} computed` : ""}; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);
       const relative = path.relative(process.cwd(), result.runDir);

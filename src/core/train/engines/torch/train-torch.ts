@@ -142,8 +142,9 @@ export async function trainWithTorch(params: TrainParams): Promise<TrainResult> 
       onProgress?.({ event: "warning", message: warning });
     }
 
+    // No keptEpoch: fine_tune keeps the last epoch's weights (the field's absence means exactly that).
     const metrics: RunMetrics = {
-      runId, createdAt, seed: settings.seed, validPct: config.train.validPct, epochs, errorRate, keptEpoch: epochs.length - 1, confusion, counts,
+      runId, createdAt, seed: settings.seed, validPct: config.train.validPct, epochs, errorRate, confusion, counts,
       phases: { decode: decodeSeconds, features: 0, head: trainSeconds, total: (performance.now() - started) / 1000 },
       unreadable: unreadable.map((entry) => entry.file),
     };
