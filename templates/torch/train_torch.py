@@ -95,7 +95,7 @@ def find_weight(weights, layer, kind):
     for name, value in weights.items():
         if name == f"{layer}/{kind}" or name.endswith(f"/{layer}/{kind}"):
             return value
-    raise KeyError(f"{layer}/{kind}")
+    raise SystemExit(f'The backbone has no weight "{layer}/{kind}": it is not a Keras MobileNetV2 (alpha 1.0) that this script can map onto torchvision\'s.')
 
 
 def load_conv(conv, weights, layer, depthwise=False):
