@@ -91,15 +91,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         bias: Float32Array.from(head.bias),
         labels: head.labels,
       },
-      metadata: {
-        [EXPORT_METADATA_KEYS.labels]: JSON.stringify(head.labels),
-        [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(head.preprocess),
-        [EXPORT_METADATA_KEYS.backboneId]: head.backbone.id,
-        [EXPORT_METADATA_KEYS.backboneKind]: head.backbone.kind,
-        [EXPORT_METADATA_KEYS.backboneSha256]: head.backbone.modelJsonSha256,
-        [EXPORT_METADATA_KEYS.runId]: run.runId,
-        [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
-      },
+      metadata: exportMetadata(head, run.runId, exportedAt),
     });
     throwIfAborted(signal, "export");
 
@@ -154,16 +146,7 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
   }
   const exportedAt = new Date().toISOString();
   const model = decodeOnnxModel(trained.modelBytes);
-  const metadata: Record<string, string> = {
-    [EXPORT_METADATA_KEYS.labels]: JSON.stringify(record.labels),
-    [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(record.preprocess),
-    [EXPORT_METADATA_KEYS.backboneId]: record.backbone.id,
-    [EXPORT_METADATA_KEYS.backboneKind]: record.backbone.kind,
-    [EXPORT_METADATA_KEYS.backboneSha256]: record.backbone.modelJsonSha256,
-    [EXPORT_METADATA_KEYS.runId]: run.runId,
-    [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
-    training_engine: `torch ${record.python.torch}`,
-  };
+  const metadata = { ...exportMetadata(record, run.runId, exportedAt), training_engine: `torch ${record.python.torch}` };
   model.metadataProps = [...(model.metadataProps ?? []).filter((entry) => !((entry.key ?? "") in metadata)), ...Object.entries(metadata).map(([key, value]) => ({ key, value }))];
   const type = onnxModelType();
   const modelBytes = type.encode(type.fromObject(model)).finish();
@@ -209,6 +192,19 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }
+}
+
+/** The metadata_props every export's model.onnx carries (predict checks labels and preprocess against the side files). */
+function exportMetadata(run: Pick<RunHead, "labels" | "preprocess" | "backbone">, runId: string, exportedAt: string): Record<string, string> {
+  return {
+    [EXPORT_METADATA_KEYS.labels]: JSON.stringify(run.labels),
+    [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(run.preprocess),
+    [EXPORT_METADATA_KEYS.backboneId]: run.backbone.id,
+    [EXPORT_METADATA_KEYS.backboneKind]: run.backbone.kind,
+    [EXPORT_METADATA_KEYS.backboneSha256]: run.backbone.modelJsonSha256,
+    [EXPORT_METADATA_KEYS.runId]: runId,
+    [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
+  };
 }
 
 /** Both outputs of a model on the probe images. */
