@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import sharp from "sharp";
 import { extractFeaturesTfjs } from "../src/core/backbone/extract-features-tfjs";
 import { loadBackbone } from "../src/core/backbone/load-backbone";
 import { resolveBackbone } from "../src/core/backbone/resolve-backbone";
@@ -183,6 +184,15 @@ describe("train --engine torch", function () {
     assert.match(error.message, /training script failed \(exit code 1\); its last lines:/);
     assert.match(error.message, /The backbone has no weight "block_3_expand\/kernel": it is not a Keras MobileNetV2/);
     assert.deepEqual(await entries(path.join(project, "runs")), before);
+  });
+
+  it("a picture the studio reads but Pillow cannot (AVIF) is named in the script's message", async () => {
+    const other = path.join(tmp, "avif-project");
+    await fs.cp(path.join(project, "data"), path.join(other, "data"), { recursive: true });
+    await sharp(path.join(project, "data", "Real", "real-0001.jpg")).avif().toFile(path.join(other, "data", "Real", "extra.avif"));
+    const error = await rejectsWith(train({ projectDir: other, config: configWith({}) }), "torch-script-failed");
+    assert.match(error.message, /Pillow cannot read .*extra\.avif .*convert it to JPEG or PNG/);
+    assert.deepEqual(await entries(path.join(other, "runs")), []);
   });
 
   it("an interpreter without PyTorch gets the exact install line; train.python unset falls back past it", async () => {

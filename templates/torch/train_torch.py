@@ -170,20 +170,26 @@ def tap_features(features, x):
 # ---------------------------------------------------------------- data
 
 def load_pictures(entries, size):
-    """uint8 [N, 3, H, W]: EXIF-rotated, RGB (transparency on white), squish-resized with bilinear filtering."""
-    from PIL import Image, ImageOps
+    """uint8 [N, 3, H, W] of every picture listed."""
     height, width = size
     out = torch.empty((len(entries), 3, height, width), dtype=torch.uint8)
     for i, entry in enumerate(entries):
-        with Image.open(entry["file"]) as image:
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "P"):
-                image = image.convert("RGBA")
-                background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-                image = Image.alpha_composite(background, image)
-            image = image.convert("RGB").resize((width, height), Image.BILINEAR)
-            out[i] = torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
+        try:
+            out[i] = load_picture(entry["file"], width, height)
+        except Exception as error:  # The studio decoded it (sharp); Pillow may lack a format such as AVIF or HEIC.
+            raise SystemExit(f"Pillow cannot read {entry['file']} ({error}); convert it to JPEG or PNG, or delete it, and train again.")
     return out
+
+
+def load_picture(file, width, height):
+    """One picture as uint8 [3, H, W]: EXIF-rotated, RGB (transparency on white), squish-resized (bilinear)."""
+    from PIL import Image, ImageOps
+    with Image.open(file) as opened:
+        image = ImageOps.exif_transpose(opened)
+        if image.mode in ("RGBA", "LA", "P"):
+            image = Image.alpha_composite(Image.new("RGBA", image.size, (255, 255, 255, 255)), image.convert("RGBA"))
+        image = image.convert("RGB").resize((width, height), Image.BILINEAR)
+        return torch.from_numpy(np.asarray(image, dtype=np.uint8).copy()).permute(2, 0, 1)
 
 
 def augment(batch, generator):
