@@ -28,6 +28,7 @@ import math
 import os
 import sys
 import time
+import warnings
 
 try:
     import numpy as np
@@ -344,9 +345,12 @@ def train(config, out_dir):
 def export_onnx(model, size, path):
     contract = OnnxContract(model).eval()
     example = torch.zeros((1, size[0], size[1], 3), dtype=torch.float32)
-    torch.onnx.export(contract, example, path, opset_version=13, input_names=["image"],
-                      output_names=["probabilities", "features"],
-                      dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}, "features": {0: "batch"}})
+    with warnings.catch_warnings():
+        # torch 1.13 warns that it cannot constant-fold the padding's Slice: harmless, and noise in the studio's log.
+        warnings.simplefilter("ignore", UserWarning)
+        torch.onnx.export(contract, example, path, opset_version=13, input_names=["image"],
+                          output_names=["probabilities", "features"],
+                          dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}, "features": {0: "batch"}})
 
 
 def features(config, input_path, count, out_path):
