@@ -19,6 +19,7 @@ interface TrainOptions {
   augmentViews?: number;
   lrFind?: boolean;
   json?: boolean;
+  engine?: string;
 }
 
 /** fastai's progress table columns and their width (fastai pads every cell to its header). */
@@ -34,6 +35,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--backbone <id|path|url>", "backbone id, tfjs model.json path/folder, or http(s) URL (default: $DEEPFAKE_STUDIO_BACKBONE, train.backbone, or mobilenet_v2_1.00_224)")
     .option("--lr <rate>", "peak learning rate (overrides train.learningRate)", parsePositiveNumber)
     .option("--augment-views <n>", "augmented views per training image (overrides train.augmentViews)", parseCount)
+    .option("--engine <studio|torch>", "studio: frozen backbone + head, offline (default); torch: fine-tune the whole network with your PyTorch (overrides train.engine)")
     .option("--lr-find", "only run fastai's learning-rate finder and print the suggested rate")
     .option("--json", "print the result as JSON instead of tables")
     .action(async (options: TrainOptions, command: Command) => {
@@ -55,7 +57,7 @@ export function registerTrainCommand(program: Command): void {
         if (record.epoch === 0) process.stdout.write(`${COLUMNS.map((column) => column.padEnd(WIDTH)).join("").trimEnd()}\n`);
         process.stdout.write(`${formatEpoch(record)}\n`);
       };
-      const result = await train({ ...common, epochs: options.epochs, learningRate: options.lr, onEpoch: options.json ? undefined : printRow });
+      const result = await train({ ...common, engine: options.engine, epochs: options.epochs, learningRate: options.lr, onEpoch: options.json ? undefined : printRow });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
@@ -66,7 +68,8 @@ export function registerTrainCommand(program: Command): void {
       process.stdout.write(`${formatTable(["actual \\ predicted", ...labels], labels.map((label, row) => [label, ...matrix[row]]))}\n`);
       if (metrics.keptEpoch !== undefined) process.stdout.write(`\nKept epoch ${metrics.keptEpoch}: the lowest valid_loss (${metrics.epochs[metrics.keptEpoch].validLoss.toFixed(6)}); the confusion matrix, the cleaner and export use it.\n`);
       process.stdout.write(`\nerror_rate ${metrics.errorRate.toFixed(4)} on ${matrix.flat().reduce((a, b) => a + b, 0)} validation images`);
-      process.stdout.write(`; features ${result.featureCache.hits} cached, ${result.featureCache.computed} computed; ${metrics.phases.total.toFixed(1)} s\n`);
+      const { hits, computed } = result.featureCache;
+      process.stdout.write(`${hits + computed > 0 ? `; features ${hits} cached, ${computed} computed` : ""}; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
       process.stdout.write(`${describeSynthesized(metrics)}${describeBlendSensitivity(metrics.sameIdentityBlends)}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);

@@ -85,8 +85,8 @@ export async function loadBackbone(params: LoadBackboneParams): Promise<LoadedBa
   }
 }
 
-/** Makes sure the model is on disk and returns its model.json path. */
-async function materialise(params: LoadBackboneParams): Promise<string> {
+/** Makes sure the model is on disk and returns its model.json path (no tfjs needed: other engines read the files). */
+export async function materialise(params: LoadBackboneParams): Promise<string> {
   const { spec } = params;
   switch (spec.source.kind) {
     case "file":

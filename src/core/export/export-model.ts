@@ -11,7 +11,10 @@ import { extractFeaturesTfjs } from "../backbone/extract-features-tfjs";
 import type { LoadedBackbone } from "../backbone/load-backbone";
 import { convertLayersModel } from "../onnx/convert-layers-model";
 import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
-import { loadExport } from "../predict/load-export";
+import { decodeOnnxModel } from "../onnx/decode-onnx-model";
+import { onnxModelType } from "../onnx/onnx-schema";
+import { loadExport, type LoadedExport } from "../predict/load-export";
+import { InvalidExportError } from "../predict/predict-errors";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { describeFsError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
@@ -19,9 +22,9 @@ import type { RunHead } from "../train/run-files";
 import { ExportError } from "./export-errors";
 import { chooseDecision, type DecisionRequest } from "./choose-decision";
 import { EXPORT_FILES, EXPORT_METADATA_KEYS, type DecisionThreshold } from "./export-format";
-import { findRun, RUNS_FOLDER_NAME } from "./find-run";
+import { findRun, RUNS_FOLDER_NAME, type FoundRun } from "./find-run";
 import { loadRunBackbone } from "./load-run-backbone";
-import { readRun } from "./read-run";
+import { readRun, readTorchRun, runEngine } from "./read-run";
 import { renderModelCard } from "./render-model-card";
 import { replaceFolder } from "./replace-folder";
 
@@ -72,6 +75,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
 
   const run = await findRun({ projectDir: params.projectDir, runId: params.runId });
   onProgress?.({ event: "phase", phase: "export", message: `Exporting run ${run.runId}` });
+  if ((await runEngine(run.runDir)) === "torch") return exportTorchRun(params, run, outDir, started);
   const { head, metrics } = await readRun({ runDir: run.runDir });
   warnAboutLabels(head, params);
   const decision = await chooseDecision({ request: params.decision ?? {}, labels: head.labels, runId: run.runId, projectDir: params.projectDir });
@@ -94,13 +98,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         labels: head.labels,
       },
       metadata: {
-        [EXPORT_METADATA_KEYS.labels]: JSON.stringify(head.labels),
-        [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(head.preprocess),
-        [EXPORT_METADATA_KEYS.backboneId]: head.backbone.id,
-        [EXPORT_METADATA_KEYS.backboneKind]: head.backbone.kind,
-        [EXPORT_METADATA_KEYS.backboneSha256]: head.backbone.modelJsonSha256,
-        [EXPORT_METADATA_KEYS.runId]: run.runId,
-        [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
+        ...exportMetadata(head, run.runId, exportedAt),
         // Recorded inside the model too, so a hand-edited threshold in preprocess.json is noticed (load-export.ts).
         ...(decision ? { [EXPORT_METADATA_KEYS.decision]: JSON.stringify(decision) } : {}),
       },
@@ -137,6 +135,102 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
   } finally {
     backbone.dispose();
     await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A PyTorch run (`train --engine torch`) already holds its model.onnx: it is checked again with predict's loader,
+ * given the same metadata as a converted model, checked against the run's own file on probe images, and published.
+ */
+async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: string, started: number): Promise<ExportResult> {
+  const { signal, onProgress } = params;
+  const { record, metrics } = await readTorchRun({ runDir: run.runDir });
+  let trained: LoadedExport;
+  try {
+    trained = await loadExport({ modelDir: run.runDir });
+  } catch (error) {
+    if (!(error instanceof InvalidExportError)) throw error;
+    throw new ExportError(`The run ${run.runId} cannot be exported: its model.onnx is not usable (${error.message}).`, "run-invalid", "Train again (`deepfake-studio train --engine torch`) or export another run with --run <id>.");
+  }
+  if (JSON.stringify(trained.labels) !== JSON.stringify(record.labels)) {
+    throw new ExportError(`The run ${run.runId} cannot be exported: its labels.json does not match run.json.`, "run-invalid", "Train again or export another run with --run <id>.");
+  }
+  const decision = await chooseDecision({ request: params.decision ?? {}, labels: record.labels, runId: run.runId, projectDir: params.projectDir });
+  const exportedAt = new Date().toISOString();
+  const model = decodeOnnxModel(trained.modelBytes);
+  const metadata = {
+    ...exportMetadata(record, run.runId, exportedAt),
+    training_engine: `torch ${record.python.torch}`,
+    ...(decision ? { [EXPORT_METADATA_KEYS.decision]: JSON.stringify(decision) } : {}),
+  };
+  model.metadataProps = [...(model.metadataProps ?? []).filter((entry) => !((entry.key ?? "") in metadata)), ...Object.entries(metadata).map(([key, value]) => ({ key, value }))];
+  const type = onnxModelType();
+  const modelBytes = type.encode(type.fromObject(model)).finish();
+  throwIfAborted(signal, "export");
+  const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${randomBytes(6).toString("hex")}`);
+  try {
+    await writeStaging(staging, [
+      [EXPORT_FILES.model, modelBytes],
+      [EXPORT_FILES.labels, json(record.labels)],
+      [EXPORT_FILES.preprocess, json(decision ? { ...record.preprocess, decision } : record.preprocess)],
+    ]);
+    await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics));
+    onProgress?.({ event: "phase", phase: "verify", message: "Checking model.onnx against the run's model" });
+    const exported = await loadExport({ modelDir: staging });
+    const [height, width] = record.preprocess.size;
+    const images = probeImages(PROBE_IMAGES, height, width);
+    const [ours, theirs] = [await runOnProbes(exported.modelBytes, images, height, width), await runOnProbes(trained.modelBytes, images, height, width)];
+    const scale = (theirs.features ?? new Float32Array()).reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
+    const verification = {
+      images: PROBE_IMAGES,
+      maxProbabilityDifference: maxDifference(ours.probabilities, theirs.probabilities ?? []),
+      maxFeatureDifference: maxDifference(ours.features, theirs.features ?? []) / scale,
+    };
+    if (!(verification.maxProbabilityDifference <= VERIFY_TOLERANCE && verification.maxFeatureDifference <= VERIFY_TOLERANCE)) {
+      throw new ExportError(`The exported model.onnx disagrees with the run's own model (largest probability difference ${verification.maxProbabilityDifference}); nothing was replaced.`, "export-verify-failed", "Please report it; the previous export is unchanged.");
+    }
+    throwIfAborted(signal, "export");
+    const featureLength = (theirs.features?.length ?? 0) / PROBE_IMAGES;
+    const head: RunHead = { labels: record.labels, featureLength, mean: [], std: [], weights: [], bias: [], backbone: record.backbone, preprocess: record.preprocess };
+    warnAboutLabels(head, params);
+    const torch = { torch: record.python.torch, torchvision: record.python.torchvision, device: record.python.device, ...record.settings };
+    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, torch, decision });
+    await writeStaging(staging, [[EXPORT_FILES.readme, Buffer.from(card)]]);
+    const previousDir = await replaceFolder({ staging, target: outDir });
+    onProgress?.({ event: "log", message: `Wrote ${outDir}${previousDir ? ` (the previous export is in ${previousDir})` : ""}` });
+    return {
+      runId: run.runId, outDir, previousDir,
+      files: [EXPORT_FILES.model, EXPORT_FILES.labels, EXPORT_FILES.preprocess, EXPORT_FILES.readme, EXPORT_FILES.metrics],
+      labels: record.labels,
+      backbone: { id: record.backbone.id, kind: record.backbone.kind, modelJsonSha256: record.backbone.modelJsonSha256 },
+      verification, modelBytes: modelBytes.byteLength, seconds: (Date.now() - started) / 1000,
+      ...(decision ? { decision } : {}),
+    };
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The metadata_props every export's model.onnx carries (predict checks labels and preprocess against the side files). */
+function exportMetadata(run: Pick<RunHead, "labels" | "preprocess" | "backbone">, runId: string, exportedAt: string): Record<string, string> {
+  return {
+    [EXPORT_METADATA_KEYS.labels]: JSON.stringify(run.labels),
+    [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(run.preprocess),
+    [EXPORT_METADATA_KEYS.backboneId]: run.backbone.id,
+    [EXPORT_METADATA_KEYS.backboneKind]: run.backbone.kind,
+    [EXPORT_METADATA_KEYS.backboneSha256]: run.backbone.modelJsonSha256,
+    [EXPORT_METADATA_KEYS.runId]: runId,
+    [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
+  };
+}
+
+/** Both outputs of a model on the probe images. */
+async function runOnProbes(modelBytes: Uint8Array, images: Float32Array, height: number, width: number): Promise<{ probabilities?: Float32Array; features?: Float32Array }> {
+  const session = await createOnnxSession(modelBytes);
+  try {
+    return await runOnnx(session, images, PROBE_IMAGES, height, width);
+  } finally {
+    await session.release();
   }
 }
 

@@ -51,6 +51,41 @@ const metricsSchema = z.object({
   sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
 });
 
+/** runs/<id>/run.json of a PyTorch run: the parts export reads (train-torch.ts writes more). */
+const torchRunSchema = z.object({
+  engine: z.literal("torch"),
+  labels: labelsSchema,
+  backbone: headSchema.shape.backbone,
+  preprocess: preprocessSchema,
+  python: z.object({ torch: z.string(), torchvision: z.string(), device: z.string() }),
+  settings: z.object({ freezeEpochs: z.number().int().min(0), epochs: z.number().int().min(1), learningRate: finite, batchSize: z.number().int().min(1) }),
+});
+
+/** A validated PyTorch run: its model is runs/<id>/model.onnx itself. */
+export interface TorchRunFiles {
+  record: z.infer<typeof torchRunSchema>;
+  metrics: RunMetrics;
+}
+
+/** "torch" when a PyTorch run wrote the folder (no head.json; run.json says so), else "studio". */
+export async function runEngine(runDir: string): Promise<"studio" | "torch"> {
+  if (await fs.stat(path.join(runDir, "head.json")).then(() => true, () => false)) return "studio";
+  try {
+    const record = JSON.parse(await fs.readFile(path.join(runDir, "run.json"), "utf8")) as { engine?: unknown };
+    return record.engine === "torch" ? "torch" : "studio";
+  } catch {
+    // readRun then names the missing head.json.
+    return "studio";
+  }
+}
+
+/** Reads a PyTorch run's run.json and metrics.json; throws ExportError naming the file and the bad field. */
+export async function readTorchRun(params: { runDir: string }): Promise<TorchRunFiles> {
+  const record = (await readJson(params.runDir, "run.json", torchRunSchema)) as TorchRunFiles["record"];
+  const metrics = (await readJson(params.runDir, "metrics.json", metricsSchema)) as RunMetrics;
+  return { record, metrics };
+}
+
 /** A validated run. */
 export interface RunFiles {
   head: RunHead;

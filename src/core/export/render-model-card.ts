@@ -20,6 +20,19 @@ export interface ModelCardInput {
   exportedAt: string;
   /** The decision threshold recorded in preprocess.json, if any. */
   decision?: DecisionThreshold;
+  /** Set when the run was fine-tuned by PyTorch (`train --engine torch`): the card describes that training. */
+  torch?: TorchTraining;
+}
+
+/** What a PyTorch run records about its training (runs/<id>/run.json). */
+export interface TorchTraining {
+  torch: string;
+  torchvision: string;
+  device: string;
+  freezeEpochs: number;
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
 }
 
 /** Renders README.md (Markdown with a short YAML header that Hugging Face reads). */
@@ -29,17 +42,17 @@ export function renderModelCard(input: ModelCardInput): string {
     frontMatter(),
     `# Deepfake detector: ${head.labels.map(inline).join(" vs ")}`,
     [
-      `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\`.`,
+      `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\` (${input.torch ? `trained by PyTorch ${input.torch.torch}: \`deepfake-studio train --engine torch\`` : "trained by the studio's own frozen-feature trainer: `--engine studio`"}).`,
       `Validation error rate of the model kept: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
       `Backbone: ${backboneName(head)}; model.json sha256 \`${head.backbone.modelJsonSha256}\`.`,
     ].join("\n"),
-    whatItIs(head, imageCount(metrics)),
+    input.torch ? whatItIsTorch(head, imageCount(metrics)) : whatItIs(head, imageCount(metrics)),
     intendedUse(),
     dataSection(input),
     metricsSection(head, metrics),
     decisionSection(input.decision),
     backboneSection(head),
-    trainingSection(head, metrics),
+    input.torch ? torchTrainingSection(head, metrics, input.torch) : trainingSection(head, metrics),
     auditSection(metrics),
     limitations(head, imageCount(metrics)),
     howToRun(head),
@@ -171,6 +184,24 @@ function backboneSection(head: RunHead): string {
   ].join("\n");
 }
 
+function whatItIsTorch(head: RunHead, images: number): string {
+  const [height, width] = head.preprocess.size;
+  return `## What it is
+
+An image classifier that looks at one photo and gives a probability for each of ${head.labels.length} categories: ${head.labels.map((label) => `"${inline(label)}"`).join(", ")}.
+It is the fast.ai lesson 2 project ("is it a deepfake of Tom Cruise?") made into a tool: a learner's model, fine-tuned on ${images} images, most of them found by a web image search.
+
+\`${EXPORT_FILES.model}\` is one self-contained ONNX graph, exported by PyTorch: ${width}x${height} RGB pixels in, the fine-tuned MobileNetV2, fastai's head (concatenated max + average pooling, BatchNorm, two linear layers) with softmax inside, probabilities out. Loading it runs no code (no pickle, no Python objects): it is ONNX and JSON only.`;
+}
+
+function torchTrainingSection(head: RunHead, metrics: RunMetrics, torch: TorchTraining): string {
+  return `## Training method
+
+The whole network was fine-tuned as fastai's \`learner.fine_tune(${torch.epochs})\` does, by PyTorch ${torch.torch} (torchvision ${torch.torchvision}) on ${torch.device}, with the script the studio wrote into the run folder (\`train.py\`, re-runnable). Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]}; training batches (${torch.batchSize} pictures) were augmented with flips, small rotations and zooms and lighting changes.
+The network started from the backbone below (its Keras weights mapped onto torchvision's MobileNetV2) with a new head; ${torch.freezeEpochs} epoch(s) trained the head and the BatchNorm layers with the body frozen, then ${torch.epochs} epoch(s) trained every layer with discriminative learning rates (${formatNumber(torch.learningRate / 200)} for the first layers up to ${formatNumber(torch.learningRate / 2)} for the head), one-cycle schedules throughout (seed ${metrics.seed}).
+The studio did not take the script's word for the results: the error rate, confusion matrix and per-image losses above were computed by running this \`${EXPORT_FILES.model}\` in ONNX Runtime on the studio's own decoding of the pictures.${head.preprocess.faceCrop ? `\n\n${faceCropNote(head.preprocess.faceCrop)}` : ""}`;
+}
+
 function trainingSection(head: RunHead, metrics: RunMetrics): string {
   return `## Training method
 
@@ -297,6 +328,11 @@ In the browser, onnxruntime-web runs the same file with the same input layout.`;
 }
 
 function verificationSection(input: ModelCardInput): string {
+  if (input.torch) {
+    return `## Export check
+
+When this folder was written, \`${EXPORT_FILES.model}\` (the run's model with the labels and preprocessing added to its metadata) was run in ONNX Runtime and compared with the model the training run checked, on ${input.verification.images} probe images: the largest difference in any probability was ${input.verification.maxProbabilityDifference.toExponential(2)}, in any feature ${input.verification.maxFeatureDifference.toExponential(2)} of the largest feature value.`;
+  }
   return `## Export check
 
 When this folder was written, \`${EXPORT_FILES.model}\` was run in ONNX Runtime and compared with the TensorFlow.js model it was converted from (same backbone files, same head) on ${input.verification.images} probe images: the largest difference in any probability was ${input.verification.maxProbabilityDifference.toExponential(2)}, in any backbone feature ${input.verification.maxFeatureDifference.toExponential(2)} of the largest feature value.`;

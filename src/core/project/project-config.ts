@@ -75,6 +75,12 @@ const trainSchema = z
     selfBlendPerImage: z.number().int().min(1).max(16).default(2),
     /** Also swap faces between two real pictures of one split (turn off when the real category holds several people). */
     selfBlendSwaps: z.boolean().default(true),
+    /** Who trains: "studio" (frozen backbone + head, offline, in Node) or "torch" (the whole network, fastai fine_tune, in the user's PyTorch). */
+    engine: z.enum(["studio", "torch"]).default("studio"),
+    /** Python interpreter for engine "torch" (path or command); unset: python3, python, then /usr/bin/python3, the first that has torch. */
+    python: z.string().trim().min(1).optional(),
+    /** Unfrozen epochs of engine "torch" (fastai fine_tune(epochs), after one frozen epoch); --epochs overrides it. */
+    fineTuneEpochs: z.number().int().min(1).max(1000).default(3),
   })
   .strict();
 

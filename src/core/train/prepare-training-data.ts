@@ -21,7 +21,7 @@ import { openBackboneFeatures, type BackboneFeatureInfo } from "./backbone-featu
 import { decodeTrainingImage, UnreadableImageError } from "./decode-training-image";
 import { openFeatureCache, pruneFeatureCache } from "./feature-cache";
 import { listTrainingImages, type TrainingImage } from "./list-training-images";
-import { randomSplitter } from "./random-splitter";
+import { randomSplitter, type Split } from "./random-splitter";
 import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
 import { AUGMENT_RECIPE } from "./view-transform";
@@ -261,6 +261,27 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   }
 }
 
+/** fastai's get_image_files + RandomSplitter with the studio's checks: every engine trains on this same split. */
+export async function listAndSplit(params: { config: ProjectConfig; labels: string[]; dataDir: string }): Promise<{ listed: TrainingImage[]; split: Split }> {
+  const { labels, dataDir } = params;
+  const listed = await listTrainingImages({ dataDir, labels });
+  checkCategories(labels, listed, dataDir, []);
+  const split = randomSplitter({ count: listed.length, validPct: params.config.train.validPct, seed: params.config.train.seed });
+  checkSplit(labels, listed, split.train, split.valid, params.config.train.validPct);
+  return { listed, split };
+}
+
+/** After unreadable files were dropped: every category still needs images, and a training image. */
+export function checkReadable(labels: string[], items: ReadonlyArray<TrainingImage & { split: "train" | "valid" }>, dataDir: string, unreadable: ReadonlyArray<{ file: string }>): PreparedData["counts"] {
+  checkCategories(labels, items, dataDir, unreadable);
+  const counts = countSplits(labels, items.filter((item) => item.split === "train"), items.filter((item) => item.split === "valid"));
+  checkTrainable(labels, counts, unreadable.length);
+  if (items.every((item) => item.split === "train")) {
+    throw new TrainingDataError(`Every validation image is unreadable (${unreadable.length} file(s) skipped), so nothing is left to measure the error rate on.`, "empty-split", "Replace or delete the unreadable files listed above.");
+  }
+  return counts;
+}
+
 /** Indices of listed images that are not crops made at gather/import (the manifest records those with their face). */
 async function listUncroppedImages(dataDir: string, listed: readonly TrainingImage[]): Promise<Set<number>> {
   const crops = new Set((await readManifest(dataDir)).filter((record) => record.face !== undefined).map((record) => record.file));
@@ -288,7 +309,7 @@ async function cropForTraining(bytes: Buffer, settings: FaceCropSettings): Promi
 }
 
 /** Param > DEEPFAKE_STUDIO_BACKBONE > the project's train.backbone (a relative path there is relative to the project). */
-function chooseBackbone(params: PrepareTrainingDataParams): string | undefined {
+export function chooseBackbone(params: Pick<PrepareTrainingDataParams, "backbone" | "env" | "config" | "projectDir">): string | undefined {
   if (params.backbone) return params.backbone;
   const env = params.env ?? process.env;
   if (env.DEEPFAKE_STUDIO_BACKBONE?.trim()) return undefined;

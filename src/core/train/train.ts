@@ -9,6 +9,9 @@ import type { FetchLike } from "../backbone/download-model";
 import type { ProjectConfig } from "../project/project-config";
 import { CancelledError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { confusionOf } from "./confusion";
+import { chooseEngine } from "./engines/train-engine";
+import { trainWithTorch } from "./engines/torch/train-torch";
 import { STUDIO_STATE_FOLDER } from "./feature-cache";
 import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
 import { newRunId } from "./new-run-id";
@@ -36,6 +39,8 @@ export interface TrainParams extends OperationOptions {
   fetch?: FetchLike;
   /** Memory cap for the features; default min(2 GiB, half the RAM). */
   maxFeatureBytes?: number;
+  /** Overrides train.engine: "studio" (frozen backbone + head) or "torch" (the whole network, in the user's PyTorch). */
+  engine?: string;
 }
 
 /** What a finished run produced. */
@@ -64,6 +69,7 @@ export interface RunRecord {
 
 /** Trains a head on the project's images and writes the run folder; returns its id, folder and metrics. */
 export async function train(params: TrainParams): Promise<TrainResult> {
+  if (chooseEngine(params.engine, params.config) === "torch") return trainWithTorch(params);
   const started = performance.now();
   const settings = resolveSettings(params);
   const augmentViews = params.augmentViews ?? params.config.train.augmentViews;
@@ -191,13 +197,4 @@ function predictAll(data: PreparedData, trained: TrainedHead): RunPrediction[] {
     });
     return { file: item.relative, split: item.split, label: item.label, predicted: data.labels[argmax(logP)], probabilities, loss: -logP[item.labelIndex] };
   });
-}
-
-/** matrix[actual][predicted] over the validation split. */
-function confusionOf(labels: string[], predictions: readonly RunPrediction[]): RunMetrics["confusion"] {
-  const matrix = labels.map(() => labels.map(() => 0));
-  for (const prediction of predictions) {
-    if (prediction.split === "valid") matrix[labels.indexOf(prediction.label)][labels.indexOf(prediction.predicted)] += 1;
-  }
-  return { labels, matrix };
 }

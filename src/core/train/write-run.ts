@@ -14,6 +14,18 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** Writes `files` (name → JSON value) as runs/<runId>/ and returns that folder; nothing is left when it fails. */
 export async function writeRun(params: { projectDir: string; runId: string; files: Record<string, unknown>; signal?: AbortSignal }): Promise<string> {
+  const run = await createRunTemp(params);
+  return finishRun({ ...run, files: params.files, signal: params.signal });
+}
+
+/** A run being assembled: files go into `temp`, which finishRun renames to `runDir`. */
+export interface RunTemp {
+  temp: string;
+  runDir: string;
+}
+
+/** Creates runs/.tmp-<runId>/ (an engine that writes big files, such as model.onnx, writes them there first). */
+export async function createRunTemp(params: { projectDir: string; runId: string }): Promise<RunTemp> {
   const runsDir = path.join(params.projectDir, RUNS_FOLDER_NAME);
   const runDir = path.join(runsDir, params.runId);
   const temp = path.join(runsDir, `${TEMP_PREFIX}${params.runId}`);
@@ -21,6 +33,16 @@ export async function writeRun(params: { projectDir: string; runId: string; file
     await fs.mkdir(runsDir, { recursive: true });
     await removeStaleTemps(runsDir);
     await fs.mkdir(temp);
+    return { temp, runDir };
+  } catch (error) {
+    throw describeFsError(error, runDir);
+  }
+}
+
+/** Adds the JSON `files` to the temp folder and renames it to the run folder; the temp folder is removed on failure. */
+export async function finishRun(params: RunTemp & { files: Record<string, unknown>; signal?: AbortSignal }): Promise<string> {
+  const { temp, runDir } = params;
+  try {
     for (const [name, value] of Object.entries(params.files)) {
       throwIfAborted(params.signal, "training");
       await fs.writeFile(path.join(temp, name), `${JSON.stringify(value, null, 2)}\n`);
