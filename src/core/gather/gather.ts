@@ -6,11 +6,9 @@ import { resolveDataDir, type CategoryConfig, type ProjectConfig } from "../proj
 import { CancelledError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
-import { removeStaleTempFiles, TEMP_FOLDER_NAME } from "../shared/safe-files";
 import { sleep } from "../shared/sleep";
 import { createDownloadDispatcher, DownloadError, downloadImage } from "./download-image";
 import { searchImages, type ImageSearchResult } from "./search-images";
-import * as path from "node:path";
 
 export interface GatherParams extends OperationOptions {
   projectDir: string;
@@ -26,7 +24,6 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
   const { config, onProgress, signal } = params;
   const categories = selectCategories(config, params.labels);
   const dataDir = resolveDataDir(params.projectDir, config);
-  await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
   const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
   const dispatcher = createDownloadDispatcher();
   const report: IngestReport = { categories: [], conflicts: [] };

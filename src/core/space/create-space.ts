@@ -22,8 +22,7 @@ import { EXPORT_FILES } from "../export/export-format";
 import { loadExport } from "../predict/load-export";
 import { loadProjectConfig, resolveDataDir } from "../project/project-config";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
-import { removeStaleTemps } from "../shared/stale-temps";
-import { atomicTempPrefix, writeFileAtomic } from "../shared/write-file-atomic";
+import { writeFileDurable } from "../shared/safe-files";
 import { faceApiRuntimeFiles, faceApiVersions } from "./face-api-runtime-files";
 import type { OperationOptions } from "../shared/progress";
 import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commit-space-folder";
@@ -154,10 +153,10 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     // Marked first: a run killed from here on leaves a folder the next run recognises, resumes and tidies up.
     await fs.mkdir(spaceDir, { recursive: true });
     const mayHold = [...new Set([...manifest.files, ...(previous?.files ?? [])])].sort();
-    await writeFileAtomic(manifestFile, manifestText({ ...manifest, files: mayHold, unfinished: true }));
+    await writeFileDurable(manifestFile, manifestText({ ...manifest, files: mayHold, unfinished: true }));
     await writeFiles(spaceDir, files, params.signal);
     await removeStale(spaceDir, previous?.files ?? [], new Set(manifest.files));
-    await writeFileAtomic(manifestFile, manifestText(manifest));
+    await writeFileDurable(manifestFile, manifestText(manifest));
   });
   const written = await Promise.all(manifest.files.map(async (file) => ({ path: file, bytes: (await fs.stat(path.join(spaceDir, file))).size })));
 
@@ -185,10 +184,10 @@ function checkOutDir(spaceDir: string, protectedDirs: string[]): void {
 
 /**
  * The space.json a previous run left (finished or not), if the folder is one of ours; refuses to write into someone
- * else's folder. A space.json a killed run was still writing (a temp file beside it) is removed first.
+ * else's folder. The space.json.part of a run killed while writing it is removed.
  */
 async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | undefined> {
-  const tempPrefix = atomicTempPrefix(SPACE_MANIFEST);
+  const part = `${SPACE_MANIFEST}.part`;
   let entries: string[];
   try {
     entries = await fs.readdir(spaceDir);
@@ -198,8 +197,8 @@ async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | u
     throw describeFsError(error, spaceDir);
   }
   const manifest = await readSpaceManifest(spaceDir);
-  if (manifest || entries.every((name) => name === ".git" || name.startsWith(tempPrefix))) {
-    await removeStaleTemps(spaceDir, tempPrefix);
+  if (manifest || entries.every((name) => name === ".git" || name === part)) {
+    await fs.rm(path.join(spaceDir, part), { force: true });
     return manifest;
   }
   throw new SpaceError(`${spaceDir} already holds files that Deepfake Detector Studio did not write.`, "space-out-invalid", "Choose an empty or new folder with --out, or remove that folder first.");
