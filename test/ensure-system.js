@@ -20,6 +20,7 @@ const NEEDS = [
   { pkg: "python3-onnx", ok: () => pythonImports("onnx"), why: "onnx.checker on exported models" },
   { pkg: "libkrb5-dev", ok: () => fs.existsSync("/usr/include/krb5.h") || fs.existsSync("/usr/include/krb5/krb5.h"), why: "code-server's kerberos addon builds against it (e2e)" },
   { pkg: "pkg-config", ok: () => onPath("pkg-config"), why: "code-server's native addons (e2e)" },
+  { pkg: "openssl", ok: () => onPath("openssl"), why: "certificates for the TLS failure tests" },
   { pkg: "ripgrep", ok: () => onPath("rg"), why: "code-server's search, standing in for its download (e2e)" },
 ];
 

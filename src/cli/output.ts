@@ -1,4 +1,5 @@
 /** How the CLI shows errors, progress and tables. */
+import { InvalidArgumentError } from "commander";
 import { describeUnexpectedFsError, StudioError } from "../core/shared/errors";
 import type { ProgressEvent } from "../core/shared/progress";
 
@@ -52,4 +53,11 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   const cells = [headers, ...rows.map((row) => row.map(String))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? "").length)));
   return cells.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd()).join("\n");
+}
+
+/** Commander option parser for numbers: "0.05" → 0.05; anything else is refused with the value quoted. */
+export function parseNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === "" || !Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return parsed;
 }

@@ -19,7 +19,8 @@ import { removeStaleTemps, tempName } from "../shared/stale-temps";
 import type { RunHead } from "../train/run-files";
 import { checkExportDestination } from "./check-export-destination";
 import { ExportError } from "./export-errors";
-import { EXPORT_FILES, EXPORT_MARKER, EXPORT_METADATA_KEYS, type ExportMarker } from "./export-format";
+import { chooseDecision, type DecisionRequest } from "./choose-decision";
+import { EXPORT_FILES, EXPORT_MARKER, EXPORT_METADATA_KEYS, type DecisionThreshold, type ExportMarker } from "./export-format";
 import { findRun, RUNS_FOLDER_NAME } from "./find-run";
 import { loadRunBackbone } from "./load-run-backbone";
 import { readRun } from "./read-run";
@@ -36,6 +37,8 @@ export interface ExportModelParams extends OperationOptions {
   outDir?: string;
   /** Cache folder and proxy settings; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** A decision threshold for the fake label (--threshold, or --max-fpr read off an evaluation); none: the arg-max decides. */
+  decision?: DecisionRequest;
 }
 
 /** What was exported and how it checked out. */
@@ -50,6 +53,8 @@ export interface ExportResult {
   /** ONNX Runtime vs the tfjs model on synthetic probe images, at export time (features: relative to their largest value). */
   verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
   modelBytes: number;
+  /** The decision threshold recorded in preprocess.json, when one was chosen. */
+  decision?: DecisionThreshold;
   seconds: number;
 }
 
@@ -80,6 +85,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
   onProgress?.({ event: "phase", phase: "export", message: `Exporting run ${run.runId}` });
   const { head, metrics } = await readRun({ runDir: run.runDir });
   warnAboutLabels(head, params);
+  const decision = await chooseDecision({ request: params.decision ?? {}, labels: head.labels, runId: run.runId, projectDir: params.projectDir });
   throwIfAborted(signal, "export");
 
   const backbone = await loadRunBackbone({ head, env: params.env, signal, onProgress });
@@ -106,6 +112,8 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         [EXPORT_METADATA_KEYS.backboneSha256]: head.backbone.modelJsonSha256,
         [EXPORT_METADATA_KEYS.runId]: run.runId,
         [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
+        // Recorded inside the model too, so a hand-edited threshold in preprocess.json is noticed (load-export.ts).
+        ...(decision ? { [EXPORT_METADATA_KEYS.decision]: JSON.stringify(decision) } : {}),
       },
     });
     throwIfAborted(signal, "export");
@@ -113,7 +121,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     await writeStaging(staging, outDir, [
       [EXPORT_FILES.model, modelBytes],
       [EXPORT_FILES.labels, json(head.labels)],
-      [EXPORT_FILES.preprocess, json(head.preprocess)],
+      [EXPORT_FILES.preprocess, json(decision ? { ...head.preprocess, decision } : head.preprocess)],
     ]);
     await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics), outDir);
 
@@ -121,7 +129,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     const verification = await verify(staging, backbone, head);
     throwIfAborted(signal, "export");
 
-    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt });
+    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, decision });
     const marker: ExportMarker = { generator: "deepfake-studio", kind: "export", format: 1, runId: run.runId, exportedAt };
     await writeStaging(staging, outDir, [[EXPORT_FILES.readme, Buffer.from(card)], [EXPORT_MARKER, json(marker)]]);
     const previousDir = await replaceFolder({ staging, target: outDir });
@@ -135,6 +143,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
       backbone: { id: head.backbone.id, kind: head.backbone.kind, modelJsonSha256: head.backbone.modelJsonSha256 },
       verification,
       modelBytes: modelBytes.byteLength,
+      ...(decision ? { decision } : {}),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describeAudit } from "../audit/describe-audit";
 import { KNOWN_BACKBONES, OFFLINE_BACKBONE_ID } from "../backbone/known-backbones";
 import type { RunHead, RunMetrics } from "../train/run-files";
-import { EXPORT_FILES } from "./export-format";
+import { EXPORT_FILES, type DecisionThreshold } from "./export-format";
 
 /** Everything the card states; nothing is looked up while rendering. */
 export interface ModelCardInput {
@@ -18,6 +18,8 @@ export interface ModelCardInput {
   /** The ONNX-vs-tfjs check run at export time. */
   verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
   exportedAt: string;
+  /** The decision threshold recorded in preprocess.json, if any. */
+  decision?: DecisionThreshold;
 }
 
 /** Renders README.md (Markdown with a short YAML header that Hugging Face reads). */
@@ -35,6 +37,7 @@ export function renderModelCard(input: ModelCardInput): string {
     intendedUse(),
     dataSection(input),
     metricsSection(head, metrics),
+    decisionSection(input.decision),
     backboneSection(head),
     trainingSection(head, metrics),
     auditSection(metrics),
@@ -43,6 +46,21 @@ export function renderModelCard(input: ModelCardInput): string {
     verificationSection(input),
   ];
   return `${sections.join("\n\n")}\n`;
+}
+
+/** How a label is decided: the recorded threshold and how it was chosen, or the arg-max. */
+function decisionSection(decision: DecisionThreshold | undefined): string {
+  if (!decision) {
+    return `## Decision threshold
+
+None recorded: a picture gets the label with the largest probability. \`deepfake-studio evaluate\` measures the model on held-out pictures and \`deepfake-studio export --max-fpr 0.05\` records the threshold that flags at most 5% of real pictures.`;
+  }
+  const how = decision.method === "given"
+    ? "It was set by hand (`export --threshold`)."
+    : `It was chosen for a false-positive rate of at most ${percent(decision.maxFpr ?? 0)} on the evaluation \`${inline(decision.evaluation?.name ?? "?")}\` of ${decision.evaluation?.pictures ?? "?"} held-out pictures (${decision.evaluation?.createdAt ?? "?"}), where it flagged ${percent(decision.evaluation?.fpr ?? 0)} of the real pictures and caught ${percent(decision.evaluation?.tpr ?? 0)} of the fakes (\`export --max-fpr\`).`;
+  return `## Decision threshold
+
+A picture is labelled "${inline(decision.label)}" when that probability is at least **${decision.threshold.toFixed(4)}**, otherwise it gets the most probable other label. ${how} \`${EXPORT_FILES.preprocess}\` records it under \`decision\` (and \`${EXPORT_FILES.model}\` in its metadata); predict, check and the Space page decide with it.`;
 }
 
 /** Hugging Face model-card metadata; kept minimal so it stays true for every export. */

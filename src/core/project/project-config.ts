@@ -25,6 +25,8 @@ const searchSchema = z
     retries: z.number().int().min(0).max(10).default(4),
     /** First back-off delay; it doubles after each rate-limit answer. */
     backoffSeconds: z.number().min(0).max(600).default(4),
+    /** Longest wait for one answer from the search engine. */
+    timeoutSeconds: z.number().min(0.1).max(600).default(20),
   })
   .strict();
 
