@@ -144,6 +144,16 @@ describe("space, interrupted", function () {
     assert.equal(Number(execFileSync("git", ["rev-list", "--count", "HEAD"], { cwd: out, encoding: "utf8" }).trim()), Number(commits) + 1, "the history is kept");
   });
 
+  it("a folder holding only the space.json.part of a run killed while it wrote space.json is taken and tidied", async () => {
+    const out = path.join(root, "only-part");
+    await fs.mkdir(out);
+    await fs.writeFile(path.join(out, "space.json.part"), "{\"generator\": \"deepf");
+    const again = await space(out, ["--no-git"]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(!existsSync(path.join(out, "space.json.part")));
+    assert.deepEqual(await listSpaceFiles(out), JSON.parse(await fs.readFile(path.join(out, "space.json"), "utf8")).files);
+  });
+
   it("removes the .git/index.lock a killed git left (after giving a live git time to finish) and says so", async () => {
     const out = path.join(root, "first-0");
     await fs.writeFile(path.join(out, ".git", "index.lock"), "");
