@@ -4,9 +4,9 @@
  * the atomic replacement of an existing export, and refusal of tampered exports.
  */
 import { strict as assert } from "node:assert";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { extractFeaturesTfjs } from "../src/core/backbone/extract-features-tfjs";
@@ -15,7 +15,7 @@ import { loadBackbone, type LoadedBackbone } from "../src/core/backbone/load-bac
 import { resolveBackbone } from "../src/core/backbone/resolve-backbone";
 import { ExportError } from "../src/core/export/export-errors";
 import { exportModel, type ExportResult } from "../src/core/export/export-model";
-import { EXPORT_METADATA_KEYS } from "../src/core/export/export-format";
+import { EXPORT_MARKER, EXPORT_METADATA_KEYS } from "../src/core/export/export-format";
 import { decodeOnnxModel } from "../src/core/onnx/decode-onnx-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
@@ -26,8 +26,10 @@ import { defaultProjectConfig, initProject, type ProjectConfig } from "../src/co
 import { loadTensorflow } from "../src/core/shared/tensorflow";
 import { faceApiSamples, trainFakeRun, writeFakeRun, type FakeRun } from "./fixtures/fake-run";
 import { hostileImages, makePhoto } from "./fixtures/make-images";
-import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { createSpace } from "../src/core/space/create-space";
 import { requireSystem } from "./support/require-system";
+import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { mountTmpfs, type Tmpfs } from "./support/tmpfs";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
@@ -105,7 +107,9 @@ describe("export and predict", function () {
     assert.equal(exported.runId, RUN_ID);
     assert.equal(exported.previousDir, undefined);
     const names = (await fs.readdir(exportDir)).sort();
-    assert.deepEqual(names, ["README.md", "labels.json", "metrics.json", "model.onnx", "preprocess.json"]);
+    assert.deepEqual(names, [".deepfake-studio-export.json", "README.md", "labels.json", "metrics.json", "model.onnx", "preprocess.json"]);
+    const marker = JSON.parse(await fs.readFile(path.join(exportDir, EXPORT_MARKER), "utf8"));
+    assert.deepEqual({ ...marker, exportedAt: undefined }, { generator: "deepfake-studio", kind: "export", format: 1, runId: RUN_ID, exportedAt: undefined });
     // No staging folder is left next to it.
     assert.deepEqual((await fs.readdir(projectDir)).filter((name) => name.startsWith(".")), []);
 
@@ -369,9 +373,129 @@ load(sys.argv[1]).astype("<f4").tofile(sys.argv[2])
     await loadExport({ modelDir: exportDir });
   });
 
-  it("refuses to export over the project itself or a folder that is not an export", async () => {
-    await assert.rejects(exportModel({ projectDir, config, outDir: projectDir }), (error: unknown) => error instanceof ExportError && error.code === "out-dir-refused");
-    await assert.rejects(exportModel({ projectDir, config, outDir: path.join(projectDir, "data") }), (error: unknown) => error instanceof ExportError && error.code === "out-dir-refused");
+  it("refuses to export over the project, a folder above it, its data or runs (also through a symbolic link)", async () => {
+    const refused = (error: unknown) => error instanceof ExportError && error.code === "out-dir-refused" && /is replaced as a whole/.test(error.message);
+    await assert.rejects(exportModel({ projectDir, config, outDir: projectDir }), refused);
+    await assert.rejects(exportModel({ projectDir, config, outDir: path.dirname(projectDir) }), refused);
+    await assert.rejects(exportModel({ projectDir, config, outDir: path.join(projectDir, "data") }), refused);
+    await assert.rejects(exportModel({ projectDir, config, outDir: path.join(projectDir, "runs") }), refused);
+    await assert.rejects(exportModel({ projectDir, config, outDir: path.join(projectDir, "data", "export") }), refused);
+    const link = path.join(tmp, "link-to-project");
+    await fs.symlink(projectDir, link);
+    await assert.rejects(exportModel({ projectDir, config, outDir: path.join(link, "runs", "export") }), refused);
+  });
+
+  it("refuses a Space folder (it holds a model.onnx too) and any folder it did not write, leaving them as they were", async () => {
+    // The Space of this very project, a git repository with history: `export -o space` used to move it to
+    // space.previous, and a second run deleted it.
+    const space = await createSpace({ projectDir });
+    const spaceDir = space.spaceDir;
+    const before = await listTree(spaceDir);
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: spaceDir, encoding: "utf8" });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const { code, stderr } = await runCli(["--project", projectDir, "export", "-o", spaceDir]);
+      assert.equal(code, 1, stderr);
+      assert.ok(stderr.includes(`Refusing to export into ${spaceDir}: it already holds files that export did not write (.git, .gitattributes, app.js, examples, and `), stderr);
+      assert.doesNotMatch(stderr, /\n\s+at /, "no stack trace");
+    }
+    assert.deepEqual(await listTree(spaceDir), before);
+    assert.equal(execFileSync("git", ["rev-parse", "HEAD"], { cwd: spaceDir, encoding: "utf8" }), head);
+    assert.ok(!existsSync(`${spaceDir}.previous`));
+
+    // An export folder with a file of the user's in it, a hand-made model folder, a file: all refused, untouched.
+    const cases = path.join(tmp, "refusals");
+    const withNotes = path.join(cases, "with-notes");
+    await fs.cp(path.join(projectDir, "export"), withNotes, { recursive: true });
+    await fs.writeFile(path.join(withNotes, "notes.txt"), "mine");
+    const handMade = path.join(cases, "hand-made");
+    await fs.mkdir(handMade, { recursive: true });
+    for (const name of ["model.onnx", "labels.json", "preprocess.json"]) await fs.copyFile(path.join(projectDir, "export", name === "model.onnx" ? "labels.json" : name), path.join(handMade, name));
+    const file = path.join(cases, "a-file");
+    await fs.writeFile(file, "mine");
+    for (const outDir of [withNotes, handMade, file]) {
+      const listed = outDir === file ? [] : await listTree(outDir);
+      await assert.rejects(exportModel({ projectDir, config, outDir }), (error: unknown) => error instanceof ExportError && error.code === "out-dir-refused", outDir);
+      if (outDir !== file) assert.deepEqual(await listTree(outDir), listed);
+    }
+    assert.equal(await fs.readFile(file, "utf8"), "mine");
+
+    // <out>.previous is deleted by the next export, so someone else's folder there is refused as well.
+    const fresh = path.join(cases, "fresh");
+    await fs.mkdir(`${fresh}.previous`, { recursive: true });
+    await fs.writeFile(path.join(`${fresh}.previous`, "keep.txt"), "mine");
+    await assert.rejects(exportModel({ projectDir, config, outDir: fresh }), (error: unknown) => error instanceof ExportError && /fresh\.previous/.test(error.message));
+    assert.equal(await fs.readFile(path.join(`${fresh}.previous`, "keep.txt"), "utf8"), "mine");
+  });
+
+  it("replaces an export written before the marker existed, and an empty folder", async () => {
+    const legacy = path.join(tmp, "legacy", "export");
+    await fs.cp(path.join(projectDir, "export"), legacy, { recursive: true });
+    await fs.rm(path.join(legacy, EXPORT_MARKER));
+    const model = sha256(await fs.readFile(path.join(legacy, "model.onnx")));
+    const result = await exportModel({ projectDir, config, outDir: legacy });
+    assert.equal(result.previousDir, `${legacy}.previous`);
+    assert.equal(sha256(await fs.readFile(path.join(`${legacy}.previous`, "model.onnx"))), model);
+    assert.ok(existsSync(path.join(legacy, EXPORT_MARKER)));
+    const empty = path.join(tmp, "legacy", "empty");
+    await fs.mkdir(empty);
+    assert.equal((await exportModel({ projectDir, config, outDir: empty })).previousDir, undefined);
+  });
+
+  it("removes the staging folder a killed export left, at the next start (never a live export's)", async () => {
+    const parent = path.join(tmp, "killed");
+    const outDir = path.join(parent, "export");
+    await fs.mkdir(parent, { recursive: true });
+    const child = spawn(process.execPath, [CLI, "--project", projectDir, "export", "-o", outDir], { env: process.env, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    let staging: string[] = [];
+    const deadline = Date.now() + 120_000;
+    while (staging.length === 0 && Date.now() < deadline && child.exitCode === null) {
+      staging = (await fs.readdir(parent)).filter((name) => name.startsWith(".export.tmp-"));
+      if (staging.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    assert.equal(staging.length, 1, "the export was killed while it wrote its staging folder");
+    assert.ok(existsSync(path.join(parent, staging[0])), "the kill left the staging folder behind");
+    // One left by an older version (no process id in the name) two hours ago, and one of a live export (this process).
+    const old = path.join(parent, ".export.tmp-0123456789ab");
+    await fs.mkdir(old);
+    await fs.writeFile(path.join(old, "model.onnx"), "half");
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await fs.utimes(old, twoHoursAgo, twoHoursAgo);
+    const live = path.join(parent, `.export.tmp-abcdefabcdef-pid${process.pid}`);
+    await fs.mkdir(live);
+
+    await exportModel({ projectDir, config, outDir });
+    assert.deepEqual((await fs.readdir(parent)).sort(), [live, outDir].map((dir) => path.basename(dir)).sort());
+  });
+
+  describe("on a full disk", () => {
+    let disk: Tmpfs | undefined;
+    after(async () => disk?.unmount());
+
+    it("says so in words, leaves the previous export as it was and nothing half-written; the next export works", async () => {
+      const modelBytes = (await fs.stat(path.join(projectDir, "export", "model.onnx"))).size;
+      // Room for one export, not for a second one beside it.
+      disk = await mountTmpfs(path.join(tmp, "small-disk"), Math.round(modelBytes * 1.5));
+      const outDir = path.join(disk.dir, "export");
+      await exportModel({ projectDir, config, outDir });
+      const before = sha256(await fs.readFile(path.join(outDir, "model.onnx")));
+
+      const { code, stderr } = await runCli(["--project", projectDir, "export", "-o", outDir]);
+      assert.equal(code, 1, stderr);
+      assert.ok(stderr.includes(`The disk is full, so the export to ${outDir} could not be written; nothing was replaced.`), stderr);
+      assert.match(stderr, /the previous export is unchanged/);
+      assert.doesNotMatch(stderr, /ENOSPC|\n\s+at /, "no errno, no stack trace");
+      assert.deepEqual(await fs.readdir(disk.dir), ["export"], "no staging folder, no export.previous");
+      assert.equal(sha256(await fs.readFile(path.join(outDir, "model.onnx"))), before);
+      await loadExport({ modelDir: outDir });
+
+      disk.resize(modelBytes * 3);
+      const again = await exportModel({ projectDir, config, outDir });
+      assert.equal(again.previousDir, `${outDir}.previous`);
+      assert.equal(sha256(await fs.readFile(path.join(`${outDir}.previous`, "model.onnx"))), before);
+    });
   });
 
   describe("tampered exports are refused before anything runs", () => {

@@ -7,6 +7,7 @@ import { findHfToken } from "../../core/hub/find-hf-token";
 import { HubError } from "../../core/hub/hub-error";
 import { createSpace, type CreateSpaceResult } from "../../core/space/create-space";
 import { parseFrontMatter } from "../../core/space/parse-front-matter";
+import { readSpaceManifest } from "../../core/space/read-space-manifest";
 import { parseSpaceSdk, SPACE_SDKS, type SpaceSdk } from "../../core/space/space-sdk";
 import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../main";
@@ -79,10 +80,13 @@ export function registerSpaceCommands(program: Command): void {
       process.stderr.write(`Using the Hugging Face token from ${found.source}.\n`);
       const spaceDir = path.resolve(options.out ?? path.join(projectDir, "space"));
       const existing = await folderSdk(spaceDir);
-      const sdk = options.sdk ?? existing ?? "static";
-      // A missing folder is written first; an explicit --sdk of the other kind (say, static after a 402) rewrites it.
-      if (!existing || sdk !== existing) {
-        if (existing) process.stderr.write(`The Space folder is a ${existing} Space; rewriting it as a ${sdk} Space.\n`);
+      const manifest = await readSpaceManifest(spaceDir);
+      const unfinished = manifest?.unfinished === true;
+      const sdk = options.sdk ?? existing ?? manifest?.sdk ?? "static";
+      // A missing or unfinished folder is written first; an explicit --sdk of the other kind (say, static after a 402) rewrites it.
+      if (!existing || sdk !== existing || unfinished) {
+        if (unfinished) process.stderr.write("The Space folder was not finished (an earlier `space` run was interrupted); writing it again.\n");
+        else if (existing) process.stderr.write(`The Space folder is a ${existing} Space; rewriting it as a ${sdk} Space.\n`);
         const created = await createSpace({ projectDir, sdk, outDir: spaceDir, onProgress: printProgress(), signal: cliContext.signal });
         if (!options.json) printSpace(created);
       }

@@ -14,6 +14,21 @@ export const EXPORT_FILES = {
   metrics: "metrics.json",
 } as const;
 
+/**
+ * Written by export into every export folder (and nothing else writes it): the one sign that a later export may
+ * replace the folder. A folder without it is someone's, whatever it holds (a Space folder holds a model.onnx too).
+ */
+export const EXPORT_MARKER = ".deepfake-studio-export.json";
+
+/** The marker's content. */
+export interface ExportMarker {
+  generator: "deepfake-studio";
+  kind: "export";
+  format: 1;
+  runId: string;
+  exportedAt: string;
+}
+
 /** ONNX metadata_props keys the exporter adds (next to convertLayersModel's own "labels" and "preprocessing"). */
 export const EXPORT_METADATA_KEYS = {
   labels: "labels",

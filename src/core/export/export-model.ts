@@ -1,10 +1,10 @@
 /**
  * `export`: turns a training run into a portable folder (model.onnx + labels.json + preprocess.json + README.md +
- * metrics.json). The folder is assembled next to its destination, checked (it must load through predict's own
- * loader and agree with the tfjs model it came from), and only then swapped in; the old one becomes
- * `<out>.previous`. A failed export leaves the existing export exactly as it was.
+ * metrics.json, and the .deepfake-studio-export.json marker that lets the next export replace it). The folder is
+ * assembled next to its destination, checked (it must load through predict's own loader and agree with the tfjs
+ * model it came from), and only then swapped in; the old one becomes `<out>.previous`. A failed export leaves the
+ * existing export exactly as it was; a killed one's staging folder is removed by the next export.
  */
-import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { extractFeaturesTfjs } from "../backbone/extract-features-tfjs";
@@ -16,12 +16,14 @@ import { onnxModelType } from "../onnx/onnx-schema";
 import { loadExport, type LoadedExport } from "../predict/load-export";
 import { InvalidExportError } from "../predict/predict-errors";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
-import { describeFsError, throwIfAborted } from "../shared/errors";
+import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { removeStaleTemps, tempName } from "../shared/stale-temps";
 import type { RunHead } from "../train/run-files";
+import { checkExportDestination } from "./check-export-destination";
 import { ExportError } from "./export-errors";
 import { chooseDecision, type DecisionRequest } from "./choose-decision";
-import { EXPORT_FILES, EXPORT_METADATA_KEYS, type DecisionThreshold } from "./export-format";
+import { EXPORT_FILES, EXPORT_MARKER, EXPORT_METADATA_KEYS, type DecisionThreshold, type ExportMarker } from "./export-format";
 import { findRun, RUNS_FOLDER_NAME, type FoundRun } from "./find-run";
 import { loadRunBackbone } from "./load-run-backbone";
 import { readRun, readTorchRun, runEngine } from "./read-run";
@@ -71,7 +73,16 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
   const started = Date.now();
   const { signal, onProgress } = params;
   const outDir = path.resolve(params.projectDir, params.outDir ?? DEFAULT_EXPORT_FOLDER);
-  await checkOutDir(outDir, params);
+  const project = path.resolve(params.projectDir);
+  await checkExportDestination({
+    outDir,
+    projectDir: project,
+    protectedDirs: [path.join(project, RUNS_FOLDER_NAME), resolveDataDir(project, params.config)],
+    defaultDir: path.join(project, DEFAULT_EXPORT_FOLDER),
+  });
+  // The staging folder a killed export left beside the destination (the size of a model) goes at the next start.
+  const stagingPrefix = `.${path.basename(outDir)}.tmp-`;
+  await removeStaleTemps(path.dirname(outDir), stagingPrefix);
 
   const run = await findRun({ projectDir: params.projectDir, runId: params.runId });
   onProgress?.({ event: "phase", phase: "export", message: `Exporting run ${run.runId}` });
@@ -82,7 +93,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
   throwIfAborted(signal, "export");
 
   const backbone = await loadRunBackbone({ head, env: params.env, signal, onProgress });
-  const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${randomBytes(6).toString("hex")}`);
+  const staging = path.join(path.dirname(outDir), tempName(stagingPrefix));
   try {
     onProgress?.({ event: "phase", phase: "convert", message: "Converting backbone + head to ONNX" });
     const exportedAt = new Date().toISOString();
@@ -105,19 +116,20 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     });
     throwIfAborted(signal, "export");
 
-    await writeStaging(staging, [
+    await writeStaging(staging, outDir, [
       [EXPORT_FILES.model, modelBytes],
       [EXPORT_FILES.labels, json(head.labels)],
       [EXPORT_FILES.preprocess, json(decision ? { ...head.preprocess, decision } : head.preprocess)],
     ]);
-    await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics));
+    await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics), outDir);
 
     onProgress?.({ event: "phase", phase: "verify", message: "Checking model.onnx against the TensorFlow.js model" });
     const verification = await verify(staging, backbone, head);
     throwIfAborted(signal, "export");
 
     const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, decision });
-    await writeStaging(staging, [[EXPORT_FILES.readme, Buffer.from(card)]]);
+    const marker: ExportMarker = { generator: "deepfake-studio", kind: "export", format: 1, runId: run.runId, exportedAt };
+    await writeStaging(staging, outDir, [[EXPORT_FILES.readme, Buffer.from(card)], [EXPORT_MARKER, json(marker)]]);
     const previousDir = await replaceFolder({ staging, target: outDir });
     onProgress?.({ event: "log", message: `Wrote ${outDir}${previousDir ? ` (the previous export is in ${previousDir})` : ""}` });
     return {
@@ -167,14 +179,14 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
   const type = onnxModelType();
   const modelBytes = type.encode(type.fromObject(model)).finish();
   throwIfAborted(signal, "export");
-  const staging = path.join(path.dirname(outDir), `.${path.basename(outDir)}.tmp-${randomBytes(6).toString("hex")}`);
+  const staging = path.join(path.dirname(outDir), tempName(`.${path.basename(outDir)}.tmp-`));
   try {
-    await writeStaging(staging, [
+    await writeStaging(staging, outDir, [
       [EXPORT_FILES.model, modelBytes],
       [EXPORT_FILES.labels, json(record.labels)],
       [EXPORT_FILES.preprocess, json(decision ? { ...record.preprocess, decision } : record.preprocess)],
     ]);
-    await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics));
+    await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics), outDir);
     onProgress?.({ event: "phase", phase: "verify", message: "Checking model.onnx against the run's model" });
     const exported = await loadExport({ modelDir: staging });
     const [height, width] = record.preprocess.size;
@@ -195,7 +207,8 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
     warnAboutLabels(head, params);
     const torch = { torch: record.python.torch, torchvision: record.python.torchvision, device: record.python.device, ...record.settings };
     const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, torch, decision });
-    await writeStaging(staging, [[EXPORT_FILES.readme, Buffer.from(card)]]);
+    const marker: ExportMarker = { generator: "deepfake-studio", kind: "export", format: 1, runId: run.runId, exportedAt };
+    await writeStaging(staging, outDir, [[EXPORT_FILES.readme, Buffer.from(card)], [EXPORT_MARKER, json(marker)]]);
     const previousDir = await replaceFolder({ staging, target: outDir });
     onProgress?.({ event: "log", message: `Wrote ${outDir}${previousDir ? ` (the previous export is in ${previousDir})` : ""}` });
     return {
@@ -231,27 +244,6 @@ async function runOnProbes(modelBytes: Uint8Array, images: Float32Array, height:
     return await runOnnx(session, images, PROBE_IMAGES, height, width);
   } finally {
     await session.release();
-  }
-}
-
-/**
- * The destination is replaced wholesale, so it must not be the project, its data or runs, or a folder that is
- * not an export: a typo in --out must never move the user's files.
- */
-async function checkOutDir(outDir: string, params: ExportModelParams): Promise<void> {
-  const project = path.resolve(params.projectDir);
-  const protectedDirs = [path.join(project, RUNS_FOLDER_NAME), resolveDataDir(project, params.config)];
-  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
-  if (inside(project, outDir) || protectedDirs.some((dir) => inside(outDir, dir) || inside(dir, outDir))) {
-    throw new ExportError(`Refusing to export into ${outDir}: it is (or holds) the project, its data or its runs, and the export folder is replaced as a whole.`, "out-dir-refused",
-      `Use a folder of its own, e.g. --out ${path.join(project, DEFAULT_EXPORT_FOLDER)}.`);
-  }
-  const stat = await fs.stat(outDir).catch(() => undefined);
-  if (!stat) return;
-  const looksLikeExport = stat.isDirectory() && (await fs.readdir(outDir).then((names) => names.length === 0 || names.includes(EXPORT_FILES.model), () => false));
-  if (!looksLikeExport) {
-    throw new ExportError(`Refusing to export into ${outDir}: it exists and is not an export folder (no ${EXPORT_FILES.model}), and the export folder is replaced as a whole.`, "out-dir-refused",
-      "Choose a new or empty folder, or an existing export, with --out.");
   }
 }
 
@@ -351,22 +343,33 @@ function probeImages(count: number, height: number, width: number): Float32Array
 }
 
 /** Writes files into the staging folder (created on first use). */
-async function writeStaging(staging: string, files: Array<[string, Uint8Array]>): Promise<void> {
+async function writeStaging(staging: string, outDir: string, files: Array<[string, Uint8Array]>): Promise<void> {
   try {
     await fs.mkdir(staging, { recursive: true });
     for (const [name, data] of files) await fs.writeFile(path.join(staging, name), data);
   } catch (error) {
-    throw describeFsError(error, staging);
+    throw describeStagingError(error, outDir);
   }
 }
 
 /** Copies a run file into the staging folder as it is. */
-async function copyInto(from: string, to: string): Promise<void> {
+async function copyInto(from: string, to: string, outDir: string): Promise<void> {
   try {
     await fs.copyFile(from, to);
   } catch (error) {
-    throw describeFsError(error, to);
+    throw describeStagingError(error, outDir);
   }
+}
+
+/** A full disk or read-only folder, named by the destination (the staging folder is an internal detail, and gone). */
+function describeStagingError(error: unknown, outDir: string): Error {
+  const described = describeFsError(error, outDir);
+  if (!(described instanceof StudioError)) return described;
+  if (described.code === "disk-full") {
+    return new StudioError(`The disk is full, so the export to ${outDir} could not be written; nothing was replaced.`, "disk-full",
+      "Free some space (a model needs about as much as model.onnx in the previous export) and run export again; the previous export is unchanged.");
+  }
+  return new StudioError(`${described.message} Nothing was replaced.`, described.code, described.hint);
 }
 
 /** Pretty JSON with a final newline. */

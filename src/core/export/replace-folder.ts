@@ -13,7 +13,8 @@ export const PREVIOUS_SUFFIX = ".previous";
 export async function replaceFolder(params: { staging: string; target: string }): Promise<string | undefined> {
   const { staging, target } = params;
   const previous = `${target}${PREVIOUS_SUFFIX}`;
-  const hadTarget = await fs.lstat(target).then(() => true, () => false);
+  // An empty folder (made for the export beforehand) is simply replaced; rmdir refuses anything else.
+  const hadTarget = await fs.lstat(target).then(() => fs.rmdir(target).then(() => false, () => true), () => false);
   try {
     if (hadTarget) {
       await fs.rm(previous, { recursive: true, force: true });

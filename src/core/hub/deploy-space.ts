@@ -15,6 +15,7 @@ import { describeFsError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { listSpaceFiles } from "../space/list-space-files";
 import { parseFrontMatter } from "../space/parse-front-matter";
+import { readSpaceManifest } from "../space/read-space-manifest";
 import { SpaceError } from "../space/space-error";
 import type { SpaceSdk } from "../space/space-sdk";
 import { createHubFetch } from "./create-hub-fetch";
@@ -162,6 +163,10 @@ function checkTokenShape(token: string): void {
 }
 
 async function checkSpaceFolder(spaceDir: string, sdk: SpaceSdk): Promise<void> {
+  // A folder `space` was still writing (killed, or the disk filled up) would put a half-written model online.
+  if ((await readSpaceManifest(spaceDir))?.unfinished) {
+    throw new SpaceError(`${spaceDir} is not finished: the \`space\` run that wrote it was interrupted.`, "space-invalid", "Write the Space again (`deepfake-studio space`, or Create Space in VS Code): it completes the folder. Then deploy.");
+  }
   let readme: string;
   try {
     readme = await fs.readFile(path.join(spaceDir, "README.md"), "utf8");

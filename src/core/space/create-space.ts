@@ -10,6 +10,10 @@
  * Both get model.onnx, labels.json, preprocess.json, example pictures, space.json (what the page reads: title,
  * examples), a README.md with the Spaces configuration and the model card, and a .gitattributes that puts every
  * binary in LFS. The folder is then committed with git + git-lfs when both are installed.
+ *
+ * The files are written in place, so the Space's git history and any file of the user's stay where they are; space.json
+ * is written first marked unfinished (see read-space-manifest.ts), so an interrupted run (Ctrl-C, kill, a full disk)
+ * leaves a folder the next run completes and deploy will not upload.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -17,7 +21,8 @@ import sharp from "sharp";
 import { EXPORT_FILES } from "../export/export-format";
 import { loadExport } from "../predict/load-export";
 import { loadProjectConfig, resolveDataDir } from "../project/project-config";
-import { describeFsError, throwIfAborted } from "../shared/errors";
+import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
+import { writeFileDurable } from "../shared/safe-files";
 import { faceApiRuntimeFiles, faceApiVersions } from "./face-api-runtime-files";
 import type { OperationOptions } from "../shared/progress";
 import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commit-space-folder";
@@ -25,6 +30,7 @@ import { findTemplatesDir } from "./find-templates-dir";
 import { ortRuntimeFiles, ortVersion } from "./ort-runtime-files";
 import { pickExamples } from "./pick-examples";
 import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
+import { readSpaceManifest, SPACE_MANIFEST, type SpaceManifest } from "./read-space-manifest";
 import { SpaceError } from "./space-error";
 import type { SpaceSdk } from "./space-sdk";
 
@@ -58,24 +64,6 @@ export interface CreateSpaceResult {
   warnings: string[];
 }
 
-/** space.json: read by the page/app (title, examples) and by the next `space` run (which files it made). */
-export interface SpaceManifest {
-  generator: "deepfake-studio";
-  format: 1;
-  sdk: SpaceSdk;
-  title: string;
-  description: string;
-  article?: string;
-  examples: string[];
-  /** The model was trained on face crops: the static page crops the largest face itself (face-crop.js). */
-  faceCrop?: boolean;
-  runId?: string;
-  validErrorRate?: number;
-  validImages?: number;
-  files: string[];
-}
-
-export const SPACE_MANIFEST = "space.json";
 const DEFAULT_TITLE = "Deepfake Detector";
 const MAX_EXAMPLE_SIDE = 1024;
 const COPYABLE_EXAMPLE_TYPES: ReadonlySet<string> = new Set([".jpg", ".jpeg", ".png", ".webp"]);
@@ -103,6 +91,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   if (modelCard === undefined) warn(`${path.join(exportDir, EXPORT_FILES.readme)} is missing, so the Space's README has no model card; run \`deepfake-studio export\` again to write one.`);
   const metrics = parseMetrics(await readOptional(path.join(exportDir, EXPORT_FILES.metrics)));
   const previous = await readPreviousManifest(spaceDir);
+  if (previous?.unfinished) params.onProgress?.({ event: "log", message: `Completing ${spaceDir}, which an interrupted run left unfinished.` });
   throwIfAborted(params.signal, "space");
 
   const title = (params.title ?? DEFAULT_TITLE).trim() || DEFAULT_TITLE;
@@ -158,18 +147,26 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
-  files.set(SPACE_MANIFEST, { data: `${JSON.stringify(manifest, null, 2)}\n` });
 
   phase(`Writing the ${sdk} Space to ${spaceDir}…`);
-  await writeFiles(spaceDir, files, params.signal);
-  await removeStale(spaceDir, previous?.files ?? [], new Set(files.keys()));
-  const written = await Promise.all([...files.keys()].sort().map(async (file) => ({ path: file, bytes: (await fs.stat(path.join(spaceDir, file))).size })));
+  const manifestFile = path.join(spaceDir, SPACE_MANIFEST);
+  await writeSpaceFolder(spaceDir, async () => {
+    // Marked first: a run killed from here on leaves a folder the next run recognises, resumes and tidies up.
+    await fs.mkdir(spaceDir, { recursive: true });
+    const mayHold = [...new Set([...manifest.files, ...(previous?.files ?? [])])].sort();
+    await writeFileDurable(manifestFile, manifestText({ ...manifest, files: mayHold, unfinished: true }));
+    await writeFiles(spaceDir, files, params.signal);
+    await removeStale(spaceDir, previous?.files ?? [], new Set(manifest.files));
+    await writeFileDurable(manifestFile, manifestText(manifest));
+  });
+  const written = await Promise.all(manifest.files.map(async (file) => ({ path: file, bytes: (await fs.stat(path.join(spaceDir, file))).size })));
 
   let git: CreateSpaceResult["git"] = { status: "disabled" };
   if (params.git !== false) {
     phase("Committing the Space folder (git + git-lfs)…");
     git = await commitSpaceFolder({ dir: spaceDir, message: previous ? "Update the Space (Deepfake Detector Studio)" : "Create the Space (Deepfake Detector Studio)", signal: params.signal });
     if (git.status === "skipped") warn(git.message);
+    else if (git.removedLock) warn(`Removed ${path.join(spaceDir, ".git", "index.lock")}, which an interrupted git command had left behind.`);
   }
   return { spaceDir, sdk, files: written, examples, git, warnings };
 }
@@ -186,8 +183,12 @@ function checkOutDir(spaceDir: string, protectedDirs: string[]): void {
   }
 }
 
-/** The space.json a previous run left, if the folder is one of ours; refuses to write into someone else's folder. */
+/**
+ * The space.json a previous run left (finished or not), if the folder is one of ours; refuses to write into someone
+ * else's folder. The space.json.part of a run killed while writing it is removed.
+ */
 async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | undefined> {
+  const part = `${SPACE_MANIFEST}.part`;
   let entries: string[];
   try {
     entries = await fs.readdir(spaceDir);
@@ -196,17 +197,30 @@ async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | u
     if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw new SpaceError(`${spaceDir} is a file, not a folder.`, "space-out-invalid", "Choose another --out.");
     throw describeFsError(error, spaceDir);
   }
-  const manifest = await readOptional(path.join(spaceDir, SPACE_MANIFEST));
-  if (manifest !== undefined) {
-    try {
-      const parsed = JSON.parse(manifest) as Partial<SpaceManifest>;
-      if (parsed.generator === "deepfake-studio" && Array.isArray(parsed.files)) return parsed as SpaceManifest;
-    } catch {
-      // fall through: not ours
-    }
+  const manifest = await readSpaceManifest(spaceDir);
+  if (manifest || entries.every((name) => name === ".git" || name === part)) {
+    await fs.rm(path.join(spaceDir, part), { force: true });
+    return manifest;
   }
-  if (entries.filter((name) => name !== ".git").length === 0) return undefined;
   throw new SpaceError(`${spaceDir} already holds files that Deepfake Detector Studio did not write.`, "space-out-invalid", "Choose an empty or new folder with --out, or remove that folder first.");
+}
+
+/** Pretty JSON with a final newline. */
+function manifestText(manifest: SpaceManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** Runs the writes; a full disk says that the folder is marked unfinished and that the next run completes it. */
+async function writeSpaceFolder(spaceDir: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (error instanceof StudioError && error.code === "disk-full") {
+      throw new StudioError(`The disk is full, so the Space folder ${spaceDir} could not be written completely.`, "disk-full",
+        "Free some space and run `deepfake-studio space` again: it completes the folder (deploy refuses it until then).");
+    }
+    throw error;
+  }
 }
 
 async function readOptional(file: string): Promise<string | undefined> {

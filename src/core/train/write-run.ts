@@ -5,12 +5,11 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { describeFsError, throwIfAborted } from "../shared/errors";
+import { removeStaleTemps } from "../shared/stale-temps";
 
 /** Folder of the runs inside a project. */
 export const RUNS_FOLDER_NAME = "runs";
 const TEMP_PREFIX = ".tmp-";
-/** Temp folders older than this are leftovers of killed runs (a live run finishes writing in well under a minute). */
-const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** Writes `files` (name → JSON value) as runs/<runId>/ and returns that folder; nothing is left when it fails. */
 export async function writeRun(params: { projectDir: string; runId: string; files: Record<string, unknown>; signal?: AbortSignal }): Promise<string> {
@@ -31,7 +30,8 @@ export async function createRunTemp(params: { projectDir: string; runId: string 
   const temp = path.join(runsDir, `${TEMP_PREFIX}${params.runId}`);
   try {
     await fs.mkdir(runsDir, { recursive: true });
-    await removeStaleTemps(runsDir);
+    // Named after the run, not the process: such a temp counts as a leftover once it is an hour old.
+    await removeStaleTemps(runsDir, TEMP_PREFIX);
     await fs.mkdir(temp);
     return { temp, runDir };
   } catch (error) {
@@ -53,16 +53,5 @@ export async function finishRun(params: RunTemp & { files: Record<string, unknow
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });
     throw describeFsError(error, runDir);
-  }
-}
-
-/** Removes runs/.tmp-* folders that a killed process left long ago. */
-async function removeStaleTemps(runsDir: string): Promise<void> {
-  const now = Date.now();
-  for (const entry of await fs.readdir(runsDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || !entry.name.startsWith(TEMP_PREFIX)) continue;
-    const full = path.join(runsDir, entry.name);
-    const stat = await fs.stat(full).catch(() => undefined);
-    if (stat && now - stat.mtimeMs > STALE_TEMP_MS) await fs.rm(full, { recursive: true, force: true });
   }
 }
