@@ -10,4 +10,5 @@ export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model"
 export { predict } from "../core/predict/predict";
 export { checkMedia } from "../core/check/check-media";
 export { createSpace } from "../core/space/create-space";
+export { previewSpaceExamples } from "../core/space/preview-space-examples";
 export { deploySpace } from "../core/hub/deploy-space";

@@ -4,6 +4,7 @@
 // A model trained on face crops (preprocess.json `faceCrop`) is given the crop of the picture's largest face, cut as
 // the training pictures were (face-crop.js, imported only for such models); the page shows that face and where it was.
 import * as ort from "./ort/ort.wasm.min.js";
+import { formatPercent } from "./format-percent.js";
 import { bitmapToModelInput, checkPreprocess, decodePicture } from "./preprocess.js";
 
 const element = (id) => document.getElementById(id);
@@ -247,11 +248,6 @@ function showResult(probabilities) {
   });
   ui.bars.replaceChildren(...items);
   setState("done", "Most likely:");
-}
-
-function formatPercent(probability) {
-  const percent = probability * 100;
-  return `${percent >= 10 || percent === 0 ? Math.round(percent) : percent.toFixed(1)}%`;
 }
 
 function reset() {

@@ -8,6 +8,7 @@ export { ORT_FILE_NAMES, ortRuntimeFiles } from "./ort-runtime-files";
 export { parseFrontMatter } from "./parse-front-matter";
 export type { FrontMatter, FrontMatterValue } from "./parse-front-matter";
 export { pickExamples } from "./pick-examples";
+export { previewSpaceExamples, type PreviewSpaceExamplesParams } from "./preview-space-examples";
 export { renderSpaceReadme } from "./render-space-readme";
 export { SpaceError } from "./space-error";
 export { parseSpaceSdk, SPACE_SDKS } from "./space-sdk";

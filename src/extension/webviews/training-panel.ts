@@ -1,7 +1,8 @@
 /** The Training panel: loss curves, error rate per epoch and the confusion matrix of one run; live during Train. */
 import * as vscode from "vscode";
 import type { RunMetrics } from "../../core/train/run-files";
-import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingToWebview } from "../../shared/protocol";
+import type { ProgressEvent } from "../../core/shared/progress";
+import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingProgress, type TrainingToWebview } from "../../shared/protocol";
 import type { StudioLog } from "../log";
 import { localRoots, renderWebviewHtml } from "./webview-html";
 
@@ -24,6 +25,8 @@ export class TrainingPanel implements vscode.Disposable {
   private static current: TrainingPanel | undefined;
   private run: RunView;
   private ready = false;
+  private progress: TrainingProgress | undefined;
+  private lastProgressPost = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
@@ -64,8 +67,27 @@ export class TrainingPanel implements vscode.Disposable {
   /** Replaces the whole run shown. */
   setRun(run: RunView): void {
     this.run = run;
+    this.progress = undefined;
     this.panel.title = title(run);
     this.post({ type: "training/run", run });
+  }
+
+  /**
+   * Shows what a running training does before its first epoch (core's phase and progress events): the phase's
+   * words and, for counted work (feature vectors), a bar. Counts are posted at most every 100 ms, and the last one.
+   */
+  reportProgress(event: ProgressEvent): void {
+    if (event.event === "phase") {
+      this.progress = { message: event.message };
+    } else if (event.event === "progress" && event.total) {
+      this.progress = { message: this.progress?.message ?? "", done: event.done, total: event.total, unit: event.message };
+      const now = Date.now();
+      if (event.done < event.total && now - this.lastProgressPost < 100) return;
+      this.lastProgressPost = now;
+    } else {
+      return;
+    }
+    this.post({ type: "training/progress", progress: this.progress });
   }
 
   /** Adds one epoch row (live training). */
@@ -100,6 +122,7 @@ export class TrainingPanel implements vscode.Disposable {
       case "training/ready":
         this.ready = true;
         this.post({ type: "training/run", run: this.run });
+        if (this.progress && this.run.status === "running") this.post({ type: "training/progress", progress: this.progress });
         break;
       case "training/openCleaner":
         await vscode.commands.executeCommand("deepfakeStudio.openCleaner");
