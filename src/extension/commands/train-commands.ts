@@ -78,6 +78,6 @@ export async function openRun(studio: Studio, runId?: string): Promise<void> {
 }
 
 /** Opens the Cleaner in the editor area (or brings it to the front), on `category` when given. */
-export function openCleaner(studio: Studio, onDatasetChanged: () => void, category?: string): void {
-  CleanerPanel.show({ extensionUri: studio.extensionUri, log: studio.log, onDatasetChanged, category });
+export async function openCleaner(studio: Studio, onDatasetChanged: () => void, category?: string): Promise<void> {
+  await CleanerPanel.show({ extensionUri: studio.extensionUri, log: studio.log, onDatasetChanged, category });
 }

@@ -33,8 +33,10 @@ class CleanerController {
     private readonly log: StudioLog,
     /** Called after Apply/Undo changed files, so the other views refresh at once. */
     private readonly onDatasetChanged: () => void,
+    /** The data folder when known up front: its thumbnails load without the webview reloading for new roots. */
+    dataDir?: string,
   ) {
-    this.setOptions(undefined);
+    this.setOptions(dataDir);
     webview.html = renderWebviewHtml({
       webview,
       extensionUri,
@@ -219,14 +221,16 @@ export class CleanerPanel {
   ) {}
 
   /** Opens the panel or brings it to the front; with `category`, shows that category. */
-  static show(params: { extensionUri: vscode.Uri; log: StudioLog; onDatasetChanged: () => void; category?: string }): void {
+  static async show(params: { extensionUri: vscode.Uri; log: StudioLog; onDatasetChanged: () => void; category?: string }): Promise<void> {
     let current = CleanerPanel.current;
     if (current) {
       current.panel.reveal(undefined, false);
     } else {
-      const panel = vscode.window.createWebviewPanel(CleanerPanel.viewType, "Cleaner", vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localRoots(params.extensionUri) });
+      const dataDir = await projectDataDir();
+      const roots = localRoots(params.extensionUri, dataDir ? [vscode.Uri.file(dataDir)] : []);
+      const panel = vscode.window.createWebviewPanel(CleanerPanel.viewType, "Cleaner", vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots });
       panel.iconPath = vscode.Uri.joinPath(params.extensionUri, "media", "studio.svg");
-      const controller = new CleanerController(panel.webview, params.extensionUri, params.log, params.onDatasetChanged);
+      const controller = new CleanerController(panel.webview, params.extensionUri, params.log, params.onDatasetChanged, dataDir);
       current = new CleanerPanel(panel, controller);
       CleanerPanel.current = current;
       const created = current;
@@ -242,6 +246,12 @@ export class CleanerPanel {
   static async refresh(): Promise<void> {
     await CleanerPanel.current?.controller.refresh();
   }
+}
+
+/** The first project's data folder, if it can be read (else the cleaner says why once it loads). */
+async function projectDataDir(): Promise<string | undefined> {
+  const [projectDir] = await findProjectDirs();
+  return projectDir ? loadProject(projectDir).then((project) => project.dataDir, () => undefined) : undefined;
 }
 
 /** Webview choice → core decision (the core checks the file and the label again). */

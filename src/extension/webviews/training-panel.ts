@@ -143,5 +143,7 @@ export class TrainingPanel implements vscode.Disposable {
 }
 
 function title(run: RunView): string {
-  return run.status === "running" ? "Training…" : `Run ${run.runId}`;
+  // A run that failed or was cancelled has no id of its own ("Run new run" said nothing).
+  const titles: Record<RunView["status"], string> = { running: "Training…", failed: "Training failed", cancelled: "Training cancelled", done: `Run ${run.runId}` };
+  return titles[run.status];
 }
