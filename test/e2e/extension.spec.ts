@@ -226,8 +226,10 @@ describe("VS Code extension (code-server e2e)", function () {
     assert.ok(existsSync(path.join(project(), "export", "model.onnx")));
 
     started = Date.now();
-    await runCommand(wb.page, "Deepfake Studio: Create Space");
-    await toast(wb.page, /Space \(static\) written/).waitFor({ timeout: 60_000 });
+    // It first lists the example pictures it would publish; Enter keeps them all.
+    await runCommand(wb.page, "Deepfake Studio: Create Space", { input: true });
+    await answerQuickInput(wb.page, undefined, { placeholderIncludes: "they will be public" });
+    await toast(wb.page, /Space \(static\) written .* with 3 example pictures \(public with the Space\)/).waitFor({ timeout: 60_000 });
     timings.createSpaceMs = Date.now() - started;
 
     started = Date.now();
