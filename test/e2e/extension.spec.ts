@@ -17,7 +17,7 @@ import { startImageHost, type ImageHost } from "../fixtures/image-host";
 import {
   activityBarItem,
   answerQuickInput,
-  clearArtifactsOnce,
+  prepareE2eSuite,
   ensureCodeServer,
   explorerContextMenu,
   extensionUnderTest,
@@ -53,9 +53,7 @@ describe("VS Code extension (code-server e2e)", function () {
 
   before(async function () {
     this.timeout(900_000);
-    ensureCodeServer();
-    await clearArtifactsOnce();
-    assert.ok(existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js")), "run `npm run build` first (out/dist/extension.js is missing)");
+    await prepareE2eSuite();
     duck = await startFakeDuckDuckGo();
     host = await startImageHost();
     hub = await startFakeHub({ accounts: { [TOKEN]: { user: "alice", orgs: [], role: "write" } } });

@@ -8,19 +8,17 @@
  * Screenshots land in test-artifacts/e2e/first-steps-*.png.
  */
 import { strict as assert } from "node:assert";
-import { promises as fs, existsSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import { startImageHost, type ImageHost } from "../fixtures/image-host";
 import {
   activityBarItem,
-  clearArtifactsOnce,
+  prepareE2eSuite,
   clearNotifications,
-  ensureCodeServer,
   explorerContextMenu,
   extensionUnderTest,
   fakeWebEnv,
-  REPO_ROOT,
   runCommand,
   screenshot,
   startWorkbench,
@@ -43,9 +41,7 @@ describe("VS Code first steps (code-server e2e)", function () {
 
   before(async function () {
     this.timeout(900_000);
-    ensureCodeServer();
-    await clearArtifactsOnce();
-    assert.ok(existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js")), "run `npm run build` first (out/dist/extension.js is missing)");
+    await prepareE2eSuite();
     host = await startImageHost();
     const { vsix } = extensionUnderTest();
     wb = await startWorkbench({
