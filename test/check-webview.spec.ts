@@ -18,6 +18,7 @@ import { checkViewOf } from "../src/extension/webviews/check-view";
 import { isCheckView, parseCheckFromWebview, parseCheckPanelState, parseCheckToWebview, type CheckPanelState, type CheckView } from "../src/shared/check-protocol";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { makeTempDir, removeDir } from "./support/temp-dir";
+import { requireSystem } from "./support/require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CHROMIUM = "/usr/bin/chromium";
@@ -57,10 +58,7 @@ describe("check panel webview", function () {
   const violations: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install chromium)`);
-      this.skip();
-    }
+    requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
     tmp = await makeTempDir("dds-check-webview-");
     const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#336699" } }).jpeg().toBuffer();
     for (const name of ["worst-1.jpg", "worst-2.jpg"]) await fs.writeFile(path.join(tmp, name), frame);
@@ -111,7 +109,7 @@ describe("check panel webview", function () {
   });
 
   it("seeks the video to a worst frame's moment and to a clicked second", async function () {
-    if (!(await hasFfmpeg())) this.skip();
+    requireSystem(await hasFfmpeg(), "ffmpeg", "ffmpeg");
     await page.waitForFunction(() => ((document.getElementById("player") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
     await page.locator("#worst button.moment").nth(1).click();
     await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 3.5) < 0.05);
@@ -151,7 +149,7 @@ describe("check panel webview", function () {
     assert.equal(await entries.count(), 2);
     assert.deepEqual(await entries.allTextContents(), ["0:01.0–0:01.5, mean 55.0%", "0:03.0–0:05.5, mean 77.0%"]);
     assert.equal(await entries.nth(1).getAttribute("aria-label"), "0:03.0–0:05.5, mean 77.0%, highest 80.0%: go to its start");
-    if (!(await hasFfmpeg())) this.skip();
+    requireSystem(await hasFfmpeg(), "ffmpeg", "ffmpeg");
     await page.waitForFunction(() => ((document.getElementById("player") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
     await page.evaluate(() => { (document.getElementById("player") as HTMLVideoElement).currentTime = 0; });
     await entries.nth(1).click();

@@ -1,12 +1,14 @@
 /** How the CLI shows errors, progress and tables. */
-import { StudioError } from "../core/shared/errors";
+import { describeUnexpectedFsError, StudioError } from "../core/shared/errors";
 import type { ProgressEvent } from "../core/shared/progress";
 
 /** Prints an error without a stack trace when it is one of ours; returns the exit code. */
-export function reportError(error: unknown): number {
+export function reportError(thrown: unknown): number {
+  const error = describeUnexpectedFsError(thrown);
   if (error instanceof StudioError) {
     process.stderr.write(`Error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    if (process.env.DEEPFAKE_STUDIO_DEBUG && thrown !== error && thrown instanceof Error) process.stderr.write(`${thrown.stack}\n`);
     return error.code === "cancelled" ? 130 : 1;
   }
   const message = error instanceof Error ? (process.env.DEEPFAKE_STUDIO_DEBUG ? error.stack : error.message) : String(error);

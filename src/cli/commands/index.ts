@@ -8,6 +8,7 @@ import { registerExportCommands } from "./export";
 import { registerGatherCommands } from "./gather";
 import { registerInitCommand } from "./project";
 import { registerSpaceCommands } from "./space";
+import { registerSynthesizeCommand } from "./synthesize";
 import { registerTrainCommand } from "./train";
 
 export function registerCommands(program: Command): void {
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerGatherCommands(program);
   registerBackboneCommand(program);
   registerTrainCommand(program);
+  registerSynthesizeCommand(program);
   registerCleanCommand(program);
   registerExportCommands(program);
   registerSpaceCommands(program);

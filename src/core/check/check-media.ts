@@ -26,7 +26,7 @@ import { formatTimestamp } from "./format-timestamp";
 import { probeVideo } from "./probe-video";
 import { readValidationError } from "./read-validation-error";
 import { readVideoFrames } from "./read-video-frames";
-import { resolveFakeLabel, type FakeLabel } from "./resolve-fake-label";
+import { resolveFakeLabel, type FakeLabel } from "../shared/resolve-fake-label";
 import { DEFAULT_SMOOTH_SECONDS } from "./smooth-timeline";
 import { summariseCheck } from "./summarise-check";
 import { writeCheckReport, type WorstFramePixels } from "./write-check-report";
