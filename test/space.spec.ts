@@ -55,7 +55,7 @@ describe("space", function () {
       assert.deepEqual(files, [
         ".gitattributes", "README.md", "app.js",
         "examples/example-1.jpg", "examples/example-2.jpg", "examples/example-3.jpg",
-        "index.html", "labels.json", "model.onnx",
+        "format-percent.js", "index.html", "labels.json", "model.onnx",
         "ort/ort-wasm-simd-threaded.js", "ort/ort-wasm-simd-threaded.wasm", "ort/ort.wasm.min.js",
         "preprocess.js", "preprocess.json", "space.json", "style.css",
       ]);

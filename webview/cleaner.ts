@@ -48,6 +48,8 @@ function save(): void {
 function receive(message: CleanerToWebview): void {
   switch (message.type) {
     case "cleaner/state":
+      // A new run's losses make the last apply/undo message stale ("Restored 2 image(s)" under a new run misleads).
+      if (state && state.runId !== message.state.runId) status = undefined;
       state = message.state;
       busy = undefined;
       // Choices for images that are gone (applied, moved) no longer mean anything.
@@ -59,6 +61,13 @@ function receive(message: CleanerToWebview): void {
     case "cleaner/busy":
       busy = message.message;
       render();
+      break;
+    case "cleaner/show":
+      if (state?.labels.includes(message.category) || !state) {
+        category = message.category;
+        save();
+        render();
+      }
       break;
     case "cleaner/result":
       busy = undefined;
@@ -178,11 +187,12 @@ function tile(item: CleanerItem, index: number): HTMLElement {
     "aria-label": `${index + 1}: ${name}, predicted ${item.predicted} ${percent(item.confidence)}, loss ${item.loss.toFixed(2)}, ${describeChoice(choice)}`,
   });
   const img = h("img", { src: item.src, alt: `${item.label}: ${name}`, loading: "lazy", draggable: "false" });
+  // The label may wrap; the confidence has its own line so a long label never hides it.
   const meta = h(
     "div",
     { class: "meta" },
-    h("span", { class: "predicted", title: "predicted label" }, `${item.predicted} ${percent(item.confidence)}`),
-    h("span", { class: "loss", title: "loss" }, `loss ${item.loss.toFixed(2)}`),
+    h("span", { class: "predicted", title: `predicted: ${item.predicted}` }, item.predicted),
+    h("span", { class: "scores" }, h("span", { class: "confidence", title: "confidence of the prediction" }, percent(item.confidence)), " · ", h("span", { class: "loss", title: "loss" }, `loss ${item.loss.toFixed(2)}`)),
   );
   const select = h("vscode-single-select", { class: "choice", "aria-label": `Choice for ${name}`, disabled: state!.readOnly, "data-file": item.file });
   select.append(h("vscode-option", { value: "keep", selected: choice.action === "keep" }, "Keep"));

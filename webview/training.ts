@@ -10,16 +10,23 @@ import "@vscode-elements/elements/dist/vscode-table-cell/index.js";
 import "@vscode-elements/elements/dist/vscode-table-header/index.js";
 import "@vscode-elements/elements/dist/vscode-table-header-cell/index.js";
 import "@vscode-elements/elements/dist/vscode-table-row/index.js";
-import { assertNever, parseTrainingToWebview, type EpochView, type RunView, type TrainingFromWebview, type TrainingToWebview } from "../src/shared/protocol";
+import { assertNever, parseTrainingToWebview, type EpochView, type RunView, type TrainingFromWebview, type TrainingProgress, type TrainingToWebview } from "../src/shared/protocol";
 import { connect, h, percent, svg } from "./vscode-api";
 
 const app = document.getElementById("app") as HTMLElement;
 let run: RunView | undefined;
+/** The running training's latest phase and count (before the first epoch). */
+let progress: TrainingProgress | undefined;
 
 const channel = connect<TrainingFromWebview, TrainingToWebview, { runId: string }>(parseTrainingToWebview, (message) => {
   switch (message.type) {
     case "training/run":
       run = message.run;
+      if (run.status !== "running") progress = undefined;
+      break;
+    case "training/progress":
+      progress = message.progress;
+      if (!run) return;
       break;
     case "training/epoch":
       if (!run || run.runId !== message.runId) run = { runId: message.runId, status: "running", epochs: [] };
@@ -71,10 +78,25 @@ function render(): void {
       epochTable(epochs, run.status === "done" ? run.keptEpoch : undefined),
     );
   } else if (run.status === "running") {
-    app.append(h("p", { class: "notice" }, "Preparing data and computing backbone features… the first epoch row appears when it ends."));
+    app.append(preparing(progress));
   }
   if (run.audit && run.status === "done") app.append(auditSection(run.audit));
   if (run.confusion && run.status === "done") app.append(figure("Confusion matrix (validation)", confusionMatrix(run.confusion)));
+}
+
+/** Before the first epoch: the phase in words and, while features are computed, a bar with the counts. */
+function preparing(current: TrainingProgress | undefined): HTMLElement {
+  const box = h("div", { class: "preparing", id: "preparing" });
+  box.append(h("p", { class: "notice", id: "phase" }, current?.message ? `${current.message}…` : "Preparing the data…"));
+  if (current?.total) {
+    const done = Math.min(current.done ?? 0, current.total);
+    box.append(
+      h("progress", { id: "feature-progress", max: current.total, value: done, "aria-label": current.unit ?? "progress" }),
+      h("p", { class: "notice", id: "feature-count" }, `${done} / ${current.total} ${current.unit ?? ""} (${Math.floor((done / current.total) * 100)} %)`.trim()),
+    );
+  }
+  box.append(h("p", { class: "notice" }, "The first epoch row appears when the features are ready and that epoch ends."));
+  return box;
 }
 
 function header(view: RunView): HTMLElement {

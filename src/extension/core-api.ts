@@ -12,4 +12,5 @@ export { checkMedia } from "../core/check/check-media";
 export { evaluateFolder } from "../core/evaluate/evaluate-folder";
 export { defaultEvaluationDir, projectProtectedDirs } from "../core/evaluate/default-evaluation-dir";
 export { createSpace } from "../core/space/create-space";
+export { previewSpaceExamples } from "../core/space/preview-space-examples";
 export { deploySpace } from "../core/hub/deploy-space";

@@ -11,3 +11,4 @@ export { listTrainingImages } from "../core/train/list-training-images";
 export { findRun, RUNS_FOLDER_NAME } from "../core/export/find-run";
 export { findHfToken } from "../core/hub/find-hf-token";
 export { labelToFolderName } from "../core/shared/labels";
+export { trainReadiness } from "../core/dataset/train-readiness";

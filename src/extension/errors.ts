@@ -1,26 +1,33 @@
 /** Shows failures as messages with an action button; stack traces go to the log only, never to a message. */
 import * as vscode from "vscode";
 import type { StudioLog } from "./log";
+import { hintCommands, hintForVsCode, readHintParts, type StepCommand } from "./next-steps";
 
 /** The shape of core's StudioError (checked by shape: the core is loaded lazily, possibly from another bundle). */
 export interface StudioErrorLike {
   message: string;
   code: string;
+  /** Phrased for VS Code when the core gave its parts (commands by palette title), else the core's text. */
   hint?: string;
+  /** The commands the hint names, for buttons. */
+  steps: StepCommand[];
 }
 
 /** The StudioError behind `error`, if it is one. */
 export function asStudioError(error: unknown): StudioErrorLike | undefined {
   if (!(error instanceof Error)) return undefined;
-  const { code, hint } = error as Error & { code?: unknown; hint?: unknown };
+  const { code, hint, hintParts } = error as Error & { code?: unknown; hint?: unknown; hintParts?: unknown };
   if (typeof code !== "string" || !/^[a-z][a-z0-9-]*$/.test(code)) return undefined;
-  return { message: error.message, code, hint: typeof hint === "string" ? hint : undefined };
+  const parts = readHintParts(hintParts);
+  if (parts) return { message: error.message, code, hint: hintForVsCode(parts), steps: hintCommands(parts) };
+  return { message: error.message, code, hint: typeof hint === "string" ? hint : undefined, steps: [] };
 }
 
 /** A button under an error message and the command it runs. */
 interface ErrorAction {
   title: string;
   command: string;
+  args?: unknown[];
 }
 
 const SHOW_LOG: ErrorAction = { title: "Show log", command: "deepfakeStudio.showLog" };
@@ -38,8 +45,6 @@ export function actionFor(code: string): ErrorAction {
       return { title: "Open project file", command: "deepfakeStudio.openProjectFile" };
     case "no-project":
       return { title: "New Project", command: "deepfakeStudio.newProject" };
-    case "too-few-categories":
-    case "too-few-images":
     case "empty-split":
       return { title: "Gather Images", command: "deepfakeStudio.gather" };
     case "no-run":
@@ -70,11 +75,13 @@ export async function reportError(error: unknown, log: StudioLog, what: string):
     log.error(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
   const message = studio ? `${studio.message}${studio.hint ? ` ${studio.hint}` : ""}` : `${what} failed: ${firstLine(error)}`;
-  const primary = actionFor(studio?.code ?? "");
-  const buttons = primary === SHOW_LOG ? [SHOW_LOG] : [primary, SHOW_LOG];
+  // The steps the hint names are the buttons (Gather Images and Import Folder…); else the code's usual action.
+  const named = (studio?.steps ?? []).flatMap((step): ErrorAction[] => (step.command ? [{ title: step.title, command: step.command, args: step.args }] : []));
+  const primary = named.length > 0 ? named : [actionFor(studio?.code ?? "")].filter((action) => action !== SHOW_LOG);
+  const buttons = [...primary, SHOW_LOG];
   const picked = await vscode.window.showErrorMessage(message, ...buttons.map((button) => button.title));
   const action = buttons.find((button) => button.title === picked);
-  if (action) await vscode.commands.executeCommand(action.command);
+  if (action) await vscode.commands.executeCommand(action.command, ...(action.args ?? []));
 }
 
 /** The first line of an unexpected error's message (no stack). */

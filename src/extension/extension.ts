@@ -18,7 +18,7 @@ import { TokenStore } from "./token-store";
 import { DatasetTreeProvider } from "./views/dataset-tree";
 import { RunsTreeProvider } from "./views/runs-tree";
 import { CheckPanel } from "./webviews/check-panel";
-import { CleanerViewProvider } from "./webviews/cleaner-view";
+import { CleanerPanel, CleanerViewProvider } from "./webviews/cleaner-view";
 import { restoreCheckPanel } from "./webviews/restore-check-panel";
 import { restoreTrainingPanel } from "./webviews/restore-training-panel";
 import { TrainingPanel } from "./webviews/training-panel";
@@ -41,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     dataset.refresh();
     runs.refresh();
     void cleaner?.refresh();
+    void CleanerPanel.refresh();
     void updateProjectContext();
   };
   const studio: Studio = { context, extensionUri: context.extensionUri, log, tokens: new TokenStore(context.secrets), refreshViews };
@@ -53,9 +54,9 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     watcher.onDidChange(refreshViews),
     command("newProject", () => newProject(studio)),
     command("gather", () => gatherImages(studio)),
-    command("importFolder", (folder?: vscode.Uri) => importImages(studio, folder instanceof vscode.Uri ? folder : undefined)),
+    command("importFolder", (folder?: vscode.Uri, _selected?: unknown, label?: unknown) => importImages(studio, folder instanceof vscode.Uri ? folder : undefined, typeof label === "string" ? label : undefined)),
     command("train", () => trainModel(studio)),
-    command("openCleaner", () => openCleaner()),
+    command("openCleaner", (category?: unknown) => openCleaner(studio, () => watcher.fire(), typeof category === "string" ? category : undefined)),
     command("export", (run?: RunArgument) => exportRun(studio, runIdOf(run))),
     command("predict", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => predictImages(studio, clicked, selected)),
     command("check", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => checkForDeepfake(studio, clicked, selected)),

@@ -63,7 +63,9 @@ export interface RunView {
 export type CleanerToWebview =
   | { type: "cleaner/state"; state: CleanerState }
   | { type: "cleaner/busy"; message: string }
-  | { type: "cleaner/result"; ok: boolean; message: string; clearChoices: boolean };
+  | { type: "cleaner/result"; ok: boolean; message: string; clearChoices: boolean }
+  /** Switch to this category (opened from the Dataset view's category). */
+  | { type: "cleaner/show"; category: string };
 
 /** Cleaner view → extension. */
 export type CleanerFromWebview =
@@ -73,7 +75,21 @@ export type CleanerFromWebview =
   | { type: "cleaner/train" };
 
 /** Extension → Training panel. */
-export type TrainingToWebview = { type: "training/run"; run: RunView } | { type: "training/epoch"; runId: string; epoch: EpochView; totalEpochs?: number };
+export type TrainingToWebview =
+  | { type: "training/run"; run: RunView }
+  | { type: "training/epoch"; runId: string; epoch: EpochView; totalEpochs?: number }
+  | { type: "training/progress"; progress: TrainingProgress };
+
+/** What a running training is doing before its first epoch (listing, features): core's progress events, condensed. */
+export interface TrainingProgress {
+  /** The phase's words, e.g. "Computing features of 40 images with nsfwjs-mobilenet_v2". */
+  message: string;
+  /** Counted work in this phase (feature vectors), when the core counts it. */
+  done?: number;
+  total?: number;
+  /** What is counted, e.g. "feature vectors". */
+  unit?: string;
+}
 
 /** Training panel → extension. */
 export type TrainingFromWebview = { type: "training/ready" } | { type: "training/openCleaner" } | { type: "training/export"; runId: string };
@@ -149,6 +165,8 @@ export function parseCleanerToWebview(value: unknown): CleanerToWebview | undefi
       return isCleanerState(value.state) ? { type: value.type, state: value.state } : undefined;
     case "cleaner/busy":
       return isString(value.message) ? { type: value.type, message: value.message } : undefined;
+    case "cleaner/show":
+      return isShortString(value.category) ? { type: value.type, category: value.category } : undefined;
     case "cleaner/result":
       return typeof value.ok === "boolean" && isString(value.message) && typeof value.clearChoices === "boolean"
         ? { type: value.type, ok: value.ok, message: value.message, clearChoices: value.clearChoices }
@@ -163,6 +181,13 @@ const isEpoch = (value: unknown): value is EpochView =>
 
 const isConfusion = (value: unknown): value is { labels: string[]; matrix: number[][] } =>
   isObject(value) && arrayOf(isString)(value.labels) && arrayOf(arrayOf(isNumber))(value.matrix);
+
+const isProgress = (value: unknown): value is TrainingProgress =>
+  isObject(value) &&
+  isString(value.message) &&
+  (value.done === undefined || isNumber(value.done)) &&
+  (value.total === undefined || isNumber(value.total)) &&
+  (value.unit === undefined || isString(value.unit));
 
 const isRunView = (value: unknown): value is RunView =>
   isObject(value) &&
@@ -187,6 +212,8 @@ export function parseTrainingToWebview(value: unknown): TrainingToWebview | unde
       return isShortString(value.runId) && isEpoch(value.epoch) && (value.totalEpochs === undefined || isNumber(value.totalEpochs))
         ? { type: value.type, runId: value.runId, epoch: value.epoch, totalEpochs: value.totalEpochs as number | undefined }
         : undefined;
+    case "training/progress":
+      return isProgress(value.progress) ? { type: value.type, progress: value.progress } : undefined;
     default:
       return undefined;
   }

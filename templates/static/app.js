@@ -6,6 +6,7 @@
 // An export with a decision threshold (preprocess.json `decision`, set by `deepfake-studio export --threshold` or
 // `--max-fpr`) names its fake label as soon as that probability reaches the threshold, as predict and check do.
 import * as ort from "./ort/ort.wasm.min.js";
+import { formatPercent } from "./format-percent.js";
 import { bitmapToModelInput, checkPreprocess, decodePicture } from "./preprocess.js";
 
 const element = (id) => document.getElementById(id);
@@ -271,11 +272,6 @@ function showResult(probabilities) {
   });
   ui.bars.replaceChildren(...items);
   setState("done", state.decision ? `Decision (at ${formatPercent(state.decision.threshold)} "${state.decision.label}" or more):` : "Most likely:");
-}
-
-function formatPercent(probability) {
-  const percent = probability * 100;
-  return `${percent >= 10 || percent === 0 ? Math.round(percent) : percent.toFixed(1)}%`;
 }
 
 function reset() {

@@ -17,7 +17,7 @@ import { startImageHost, type ImageHost } from "../fixtures/image-host";
 import {
   activityBarItem,
   answerQuickInput,
-  clearArtifactsOnce,
+  prepareE2eSuite,
   ensureCodeServer,
   explorerContextMenu,
   extensionUnderTest,
@@ -53,9 +53,7 @@ describe("VS Code extension (code-server e2e)", function () {
 
   before(async function () {
     this.timeout(900_000);
-    ensureCodeServer();
-    await clearArtifactsOnce();
-    assert.ok(existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js")), "run `npm run build` first (out/dist/extension.js is missing)");
+    await prepareE2eSuite();
     duck = await startFakeDuckDuckGo();
     host = await startImageHost();
     hub = await startFakeHub({ accounts: { [TOKEN]: { user: "alice", orgs: [], role: "write" } } });
@@ -226,8 +224,10 @@ describe("VS Code extension (code-server e2e)", function () {
     assert.ok(existsSync(path.join(project(), "export", "model.onnx")));
 
     started = Date.now();
-    await runCommand(wb.page, "Deepfake Studio: Create Space");
-    await toast(wb.page, /Space \(static\) written/).waitFor({ timeout: 60_000 });
+    // It first lists the example pictures it would publish; Enter keeps them all.
+    await runCommand(wb.page, "Deepfake Studio: Create Space", { input: true });
+    await answerQuickInput(wb.page, undefined, { placeholderIncludes: "they will be public" });
+    await toast(wb.page, /Space \(static\) written .* with 3 example pictures \(public with the Space\)/).waitFor({ timeout: 60_000 });
     timings.createSpaceMs = Date.now() - started;
 
     started = Date.now();

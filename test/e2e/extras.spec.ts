@@ -146,7 +146,7 @@ describe("VS Code extension extras: walkthrough and cancelling (code-server e2e)
     const gatherStep = stepButton(page, steps[0].title);
     assert.equal(await gatherStep.getAttribute("aria-checked"), "false");
     const buttons = gatherStep.locator(".button-container .monaco-button");
-    assert.deepEqual((await buttons.allTextContents()).map((text) => text.trim()), ["New Project", "Gather Images"]);
+    assert.deepEqual((await buttons.allTextContents()).map((text) => text.trim()), ["New Project", "Gather Images", "Import Folder…"]);
     await buttons.filter({ hasText: "Gather Images" }).click();
     await progressToast(page, "Gathering images").waitFor({ timeout: 15_000 });
     await waitNotification(page, `Gathered: ${FAKE} +6 (6), ${REAL} +6 (6)`, 90_000);

@@ -26,6 +26,13 @@ export function ensureCodeServer(): void {
   if (result.status !== 0 || !existsSync(CODE_SERVER)) throw new Error(`test/e2e/setup.sh failed (status ${result.status}); see its output above.`);
 }
 
+/** What every e2e suite does first: code-server installed, this run's screenshots folder emptied, the build present. */
+export async function prepareE2eSuite(): Promise<void> {
+  ensureCodeServer();
+  await clearArtifactsOnce();
+  if (!existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js"))) throw new Error("run `npm run build` first (out/dist/extension.js is missing)");
+}
+
 /** Where packageVsix writes the .vsix. */
 export const PACKAGED_VSIX = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", "deepfake-studio.vsix");
 

@@ -22,7 +22,7 @@ export async function findRun(params: { projectDir: string; runId?: string }): P
   const requested = params.runId?.trim();
   if (available.length === 0) {
     const detail = requested ? ` so there is no run "${requested}"` : "";
-    throw new ExportError(`There is no training run in ${runsDir} yet,${detail}.`, "no-run", "Run `deepfake-studio train` first, then export.");
+    throw new ExportError(`There is no training run in ${runsDir} yet,${detail}.`, "no-run", ["Run ", { step: "train" }, " first, then export."]);
   }
   if (requested === undefined || requested === "") {
     const runId = available[available.length - 1];

@@ -35,7 +35,7 @@ export async function loadRunBackbone(params: LoadRunBackboneParams): Promise<Lo
       throw new ExportError(
         `The backbone at ${backbone.source.modelJsonPath} is not the one this run was trained on: its model.json has sha256 ${actual}, the run recorded ${head.backbone.modelJsonSha256}. The head would be applied to different features.`,
         "backbone-mismatch",
-        "Restore the exact backbone the run used (same files), or train again with the current one (`deepfake-studio train`) and export that run.",
+        ["Restore the exact backbone the run used (same files), or train again with the current one (", { step: "train" }, ") and export that run."],
       );
     }
     const length = featureLength(backbone);

@@ -136,5 +136,5 @@ async function readJson(runDir: string, name: string, schema: z.ZodTypeAny): Pro
 /** The ExportError for a run folder whose files do not follow the contract. */
 function invalidRun(runDir: string, name: string, problem: string): ExportError {
   return new ExportError(`The run ${path.basename(runDir)} cannot be exported: ${name}: ${problem}.`, "run-invalid",
-    `Train again (\`deepfake-studio train\`) or export another run with --run <id>; the run folder is ${runDir}.`);
+    ["Train again (", { step: "train" }, ") or export another run", { cliOnly: " with --run <id>" }, `; the run folder is ${runDir}.`]);
 }

@@ -71,13 +71,13 @@ function warnAboutNetwork(error: DownloadError, params: { networkWarnings: Set<s
 function selectCategories(config: ProjectConfig, labels: string[] | undefined): CategoryConfig[] {
   const searchable = config.categories.filter((category) => category.search);
   if (!labels || labels.length === 0) {
-    if (searchable.length === 0) throw new StudioError("No category in deepfake-studio.json has a search query.", "nothing-to-gather", 'Add "search": "…" to a category, or use `deepfake-studio import`.');
+    if (searchable.length === 0) throw new StudioError("No category in deepfake-studio.json has a search query.", "nothing-to-gather", ['Add "search": "…" to a category, or use ', { step: "import" }, "."]);
     return searchable;
   }
   return labels.map((label) => {
     const category = config.categories.find((candidate) => candidate.label === label);
     if (!category) throw new StudioError(`No category "${label}" in deepfake-studio.json.`, "unknown-category", `Known categories: ${config.categories.map((c) => `"${c.label}"`).join(", ")}.`);
-    if (!category.search) throw new StudioError(`Category "${label}" has no search query.`, "nothing-to-gather", 'Add "search": "…" to it, or fill it with `deepfake-studio import`.');
+    if (!category.search) throw new StudioError(`Category "${label}" has no search query.`, "nothing-to-gather", ['Add "search": "…" to it, or fill it with ', { step: "import", label }, "."]);
     return category;
   });
 }

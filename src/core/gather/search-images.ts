@@ -37,7 +37,7 @@ export class SearchRateLimitedError extends StudioError {
     super(
       `DuckDuckGo did not answer the search "${query}" after ${attempts} attempts (${lastProblem}). It is rate-limiting this machine.`,
       "search-rate-limited",
-      "Wait a few minutes and run `deepfake-studio gather` again: images already downloaded are kept and known URLs are skipped.",
+      ["Wait a few minutes and run ", { step: "gather" }, " again: images already downloaded are kept and known URLs are skipped."],
     );
   }
 }

@@ -66,7 +66,7 @@ export interface DeploySpaceResult {
 
 /** Names only the studio writes: when one is on the hub but no longer in the folder, the deploy removes it. */
 const GENERATED_NAMES: ReadonlySet<string> = new Set([
-  "index.html", "app.js", "preprocess.js", "style.css", "app.py", "preprocess.py", "requirements.txt", "space.json", "model.onnx", "labels.json", "preprocess.json",
+  "index.html", "app.js", "format-percent.js", "preprocess.js", "style.css", "app.py", "preprocess.py", "requirements.txt", "space.json", "model.onnx", "labels.json", "preprocess.json",
 ]);
 const GENERATED_FOLDERS = ["examples/", "ort/"];
 /** Hugging Face's repository name rules. */
@@ -172,7 +172,7 @@ async function checkSpaceFolder(spaceDir: string, sdk: SpaceSdk): Promise<void> 
     readme = await fs.readFile(path.join(spaceDir, "README.md"), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new SpaceError(`${spaceDir} is not a Space folder (it has no README.md).`, "space-invalid", "Run `deepfake-studio space` first, or let `deploy` create it.");
+      throw new SpaceError(`${spaceDir} is not a Space folder (it has no README.md).`, "space-invalid", ["Run ", { step: "space" }, " first, or let ", { step: "deploy" }, " create it."]);
     }
     throw describeFsError(error, spaceDir);
   }
@@ -180,7 +180,7 @@ async function checkSpaceFolder(spaceDir: string, sdk: SpaceSdk): Promise<void> 
   try {
     folderSdk = parseFrontMatter(readme).data?.sdk;
   } catch (error) {
-    throw new SpaceError(`${path.join(spaceDir, "README.md")} has a Spaces configuration block that cannot be read (${(error as Error).message}).`, "space-invalid", "Fix it, or run `deepfake-studio space` to write it again.");
+    throw new SpaceError(`${path.join(spaceDir, "README.md")} has a Spaces configuration block that cannot be read (${(error as Error).message}).`, "space-invalid", ["Fix it, or run ", { step: "space" }, " to write it again."]);
   }
   if (folderSdk !== sdk) {
     throw new SpaceError(

@@ -57,7 +57,7 @@ export async function loadExport(params: { modelDir: string }): Promise<LoadedEx
 /** The folder must exist and be a folder; the common mistake is not having exported yet. */
 async function requireFolder(modelDir: string): Promise<void> {
   const stat = await fs.stat(modelDir).catch(() => undefined);
-  if (!stat) throw new InvalidExportError(`There is no export at ${modelDir}.`, "Run `deepfake-studio export` first, or pass --model <export folder>.");
+  if (!stat) throw new InvalidExportError(`There is no export at ${modelDir}.`, ["Run ", { step: "export" }, " first", { cliOnly: ", or pass --model <export folder>" }, "."]);
   if (!stat.isDirectory()) {
     throw new InvalidExportError(`${modelDir} is a file; --model takes the export folder (model.onnx + labels.json + preprocess.json).`, "Pass the folder that holds model.onnx.");
   }

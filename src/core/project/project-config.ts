@@ -177,7 +177,7 @@ export async function loadProjectConfig(projectDir: string): Promise<ProjectConf
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOTDIR") throw notAProjectFolder(projectDir);
     if (code === "ENOENT") {
-      throw new ConfigError(`No ${CONFIG_FILE_NAME} in ${projectDir}.`, undefined, "Run `deepfake-studio init` there first (or pass --project <folder>).");
+      throw new ConfigError(`No ${CONFIG_FILE_NAME} in ${projectDir}.`, undefined, ["Run ", { step: "init" }, " there first", { cliOnly: " (or pass --project <folder>)" }, "."]);
     }
     throw describeFsError(error, file);
   }
@@ -185,7 +185,7 @@ export async function loadProjectConfig(projectDir: string): Promise<ProjectConf
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${CONFIG_FILE_NAME} is not valid JSON: ${(error as Error).message}.`, undefined, "Fix the syntax or delete the file and run `deepfake-studio init`.");
+    throw new ConfigError(`${CONFIG_FILE_NAME} is not valid JSON: ${(error as Error).message}.`, undefined, ["Fix the syntax or delete the file and run ", { step: "init" }, "."]);
   }
   return parseProjectConfig(raw, CONFIG_FILE_NAME);
 }

@@ -1,23 +1,35 @@
 import { accessSync, constants as fsConstants, statSync } from "node:fs";
 import * as path from "node:path";
+import { renderHintForCli, type Hint, type HintPart } from "./hint";
 
 /** Base of every error the core throws on purpose: a message a person can act on, plus a stable code. */
 export class StudioError extends Error {
+  /** What the user can do about it, shown under the message, phrased for the command line. */
+  readonly hint?: string;
+  /** The same hint with its next steps left as step names, for a front end that phrases them its own way (VS Code). */
+  readonly hintParts?: HintPart[];
+
   constructor(
     message: string,
     /** Stable machine-readable code, e.g. "config-invalid", "search-rate-limited". */
     readonly code: string,
-    /** What the user can do about it, shown under the message. */
-    readonly hint?: string,
+    /** Plain text, or parts that name steps (`{ step: "gather" }`) so each front end can name its own command. */
+    hint?: Hint,
   ) {
     super(message);
     this.name = new.target.name;
+    if (Array.isArray(hint)) {
+      this.hintParts = hint;
+      this.hint = renderHintForCli(hint);
+    } else {
+      this.hint = hint;
+    }
   }
 }
 
 /** deepfake-studio.json is missing or one of its fields is wrong. */
 export class ConfigError extends StudioError {
-  constructor(message: string, readonly field?: string, hint?: string) {
+  constructor(message: string, readonly field?: string, hint?: Hint) {
     super(message, "config-invalid", hint);
   }
 }

@@ -42,7 +42,7 @@ export interface CreateSpaceParams extends OperationOptions {
   outDir?: string;
   /** Default: "static" (free on Hugging Face; Gradio Spaces need a paid plan). */
   sdk?: SpaceSdk;
-  /** Pictures to show as examples instead of the automatic choice; relative paths are taken from projectDir. */
+  /** Pictures to show as examples instead of the automatic choice; relative paths are taken from projectDir. An empty list: no examples. */
   examples?: string[];
   /** Default: "Deepfake Detector". */
   title?: string;
@@ -104,7 +104,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   const examples = params.examples
     ? await customExamples(params.examples, projectDir, files)
     : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), faceCropsOnly: exported.preprocess.faceCrop !== undefined, wholePictures: sdk === "static", files, warn });
-  if (examples.length === 0) warn("The Space has no example pictures; pass --examples to add some.");
+  if (examples.length === 0 && params.examples?.length !== 0) warn("The Space has no example pictures; pass --examples to add some.");
 
   // A face-crop model's static page crops the face itself; the Gradio app does not, and says so up front.
   const faceCrop = exported.preprocess.faceCrop !== undefined;
@@ -127,7 +127,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   if (sdk === "static") {
     const index = await fs.readFile(path.join(templates, "static", "index.html"), "utf8");
     files.set("index.html", { data: index.replaceAll("{{TITLE}}", escapeHtml(title)).replaceAll("{{DESCRIPTION}}", escapeHtml(description)) });
-    for (const name of ["app.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
+    for (const name of ["app.js", "format-percent.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
     if (exported.preprocess.faceCrop) {
       // Only face-crop models: a plain Space stays as small as it was. app.js imports face-crop.js on demand.
@@ -284,6 +284,7 @@ async function defaultExamples(params: {
 /** --examples: any picture the user names, re-encoded as JPEG without metadata (no GPS position in a public Space). */
 async function customExamples(requested: string[], projectDir: string, files: Map<string, FileSource>): Promise<CreateSpaceResult["examples"]> {
   const sources = requested.map((file) => file.trim()).filter(Boolean).map((file) => path.resolve(projectDir, file));
+  if (requested.length === 0) return []; // chosen on purpose: a Space without examples
   if (sources.length === 0) throw new SpaceError("--examples names no file.", "space-examples-invalid", "Pass a comma-separated list of pictures, e.g. --examples a.jpg,b.png.");
   const out: CreateSpaceResult["examples"] = [];
   for (const [index, source] of sources.entries()) {

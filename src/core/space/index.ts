@@ -10,6 +10,7 @@ export type { FrontMatter, FrontMatterValue } from "./parse-front-matter";
 export { pickExamples } from "./pick-examples";
 export { readSpaceManifest, SPACE_MANIFEST } from "./read-space-manifest";
 export type { SpaceManifest } from "./read-space-manifest";
+export { previewSpaceExamples, type PreviewSpaceExamplesParams } from "./preview-space-examples";
 export { renderSpaceReadme } from "./render-space-readme";
 export { SpaceError } from "./space-error";
 export { parseSpaceSdk, SPACE_SDKS } from "./space-sdk";

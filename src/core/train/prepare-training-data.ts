@@ -9,11 +9,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { FetchLike } from "../backbone/download-model";
 import { readManifest } from "../dataset/manifest";
+import { MIN_IMAGES_PER_CATEGORY } from "../dataset/train-readiness";
 import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
 import { FACE_CROP_VERSION, faceCropSettings, type FaceCropSettings } from "../face-crop/face-crop-settings";
 import { ImageRejectedError } from "../gather/process-image";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { throwIfAborted } from "../shared/errors";
+import type { HintPart } from "../shared/hint";
 import { labelToFolderName } from "../shared/labels";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
@@ -82,8 +84,8 @@ export interface PrepareTrainingDataParams extends OperationOptions {
   kernel?: Preprocess["kernel"];
 }
 
-/** Every category needs at least this many readable images: at least one to learn from and one to check on. */
-export const MIN_IMAGES_PER_CATEGORY = 2;
+// Lives with trainReadiness (the same rules, asked before offering Train); re-exported for train's callers.
+export { MIN_IMAGES_PER_CATEGORY };
 /** Backbone batch, as fastai's default bs=64 halved for 2-core machines; also the ONNX batch measured fastest. */
 const BATCH = 32;
 /** Images decoded together before their views go to the backbone. */
@@ -333,13 +335,14 @@ function checkCategories(labels: readonly string[], images: readonly TrainingIma
   const perLabel = new Map<string, number>(labels.map((label) => [label, 0]));
   for (const image of images) perLabel.set(image.label, (perLabel.get(image.label) ?? 0) + 1);
   const counts = Object.fromEntries(perLabel);
-  const addHint = `Add images with \`deepfake-studio gather\` or \`deepfake-studio import <folder> --label <label>\` (folders: ${labels.map((label) => path.join(dataDir, labelToFolderName(label))).join(", ")}).`;
+  const short = labels.filter((label) => (perLabel.get(label) ?? 0) < MIN_IMAGES_PER_CATEGORY);
+  // Names the category to import when only one falls short, so a front end can offer exactly that.
+  const addHint: HintPart[] = ["Add images with ", { step: "gather" }, " or ", short.length === 1 ? { step: "import", label: short[0] } : { step: "import" }, ` (folders: ${labels.map((label) => path.join(dataDir, labelToFolderName(label))).join(", ")}).`];
   const skipped = unreadable.length > 0 ? ` (not counting ${unreadable.length} unreadable file(s))` : "";
   const withImages = labels.filter((label) => (perLabel.get(label) ?? 0) > 0);
   if (withImages.length < 2) {
     throw new TrainingDataError(`Training needs images in at least 2 categories; images per category${skipped}: ${describeCounts(labels, perLabel)}.`, "too-few-categories", addHint, counts);
   }
-  const short = labels.filter((label) => (perLabel.get(label) ?? 0) < MIN_IMAGES_PER_CATEGORY);
   if (short.length > 0) {
     throw new TrainingDataError(
       `Too few images in ${short.map((label) => `"${label}"`).join(", ")}: every category needs at least ${MIN_IMAGES_PER_CATEGORY} (some to train on, some to validate); images per category${skipped}: ${describeCounts(labels, perLabel)}.`,

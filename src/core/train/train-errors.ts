@@ -1,12 +1,13 @@
 /** Errors training throws on purpose; each says what is wrong with the data and what to do about it. */
 import { StudioError } from "../shared/errors";
+import type { Hint } from "../shared/hint";
 
 /** The images on disk cannot make a training set (too few categories, too few images per category or split). */
 export class TrainingDataError extends StudioError {
   constructor(
     message: string,
     code: "too-few-categories" | "too-few-images" | "empty-split",
-    hint?: string,
+    hint?: Hint,
     /** Images per label (and per split when known), so a caller can show them without parsing the message. */
     readonly counts?: Record<string, number | { train: number; valid: number }>,
   ) {

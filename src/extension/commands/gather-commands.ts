@@ -1,26 +1,52 @@
 /** Gather Images and Import Folder…: core gather/importFolder under a cancellable progress notification. */
 import * as vscode from "vscode";
 import { describeConflict, describeIgnored, type IngestReport } from "../../core/dataset/ingest-image";
-import { loadHeavyCore } from "../core";
+import { loadCore, loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
-import { openProject } from "../project";
+import { stepCommand, type StepCommand } from "../next-steps";
+import { openProject, type Project } from "../project";
 import { runTask } from "../run-task";
 import type { Studio } from "../studio";
 
 /** Searches, downloads, verifies and de-duplicates images for every category with a search query. */
 export async function gatherImages(studio: Studio): Promise<void> {
+  let project: Project | undefined;
   const report = await runTask(studio.log, "Gathering images", async ({ signal, onProgress }) => {
     requireTrust("Gather Images");
-    const { projectDir, config } = await openProject();
+    project = await openProject();
     const { gather } = await loadHeavyCore();
-    return gather({ projectDir, config, signal, onProgress });
+    return gather({ projectDir: project.projectDir, config: project.config, signal, onProgress });
   });
   studio.refreshViews();
-  if (report) await showReport(studio, report, "Gathered");
+  if (report && project) await showReport(studio, project, report, "Gathered");
+}
+
+/** The command the first steps offer for `label`'s pictures: Import Folder… for it, and Gather Images when it has a search. */
+function fillCommands(project: Project, label: string | undefined): StepCommand[] {
+  const searchable = project.config.categories.some((category) => category.search && (label === undefined || category.label === label));
+  return [...(searchable ? [stepCommand({ step: "gather" })] : []), stepCommand({ step: "import", label })];
+}
+
+/** Runs the command behind a button the user picked (no-op when they closed the message). */
+export async function runPicked(commands: StepCommand[], picked: string | undefined): Promise<void> {
+  const command = commands.find((candidate) => candidate.title === picked);
+  if (command?.command) await vscode.commands.executeCommand(command.command, ...(command.args ?? []));
+}
+
+/** What to do after adding pictures: Train when it can succeed, else fill the category that is short. */
+export async function nextAfterAdding(project: Project): Promise<{ text: string; commands: StepCommand[] }> {
+  const { listTrainingImages, trainReadiness } = await loadCore();
+  const labels = project.config.categories.map((category) => category.label);
+  const counts: Record<string, number> = Object.fromEntries(labels.map((label) => [label, 0]));
+  for (const image of await listTrainingImages({ dataDir: project.dataDir, labels })) counts[image.label] += 1;
+  const readiness = trainReadiness({ labels, counts, validPct: project.config.train.validPct });
+  if (readiness.ready) return { text: "Next: train.", commands: [stepCommand({ step: "train" })] };
+  const [first] = readiness.needs;
+  return { text: `${readiness.reason} Next: add pictures of “${first.label}”.`, commands: fillCommands(project, first.label) };
 }
 
 /** Imports a local folder of photos as one category, through the same pipeline. */
-export async function importImages(studio: Studio, folderArg?: vscode.Uri): Promise<void> {
+export async function importImages(studio: Studio, folderArg?: vscode.Uri, labelArg?: string): Promise<void> {
   let project: Awaited<ReturnType<typeof openProject>>;
   try {
     requireTrust("Import Folder");
@@ -31,14 +57,17 @@ export async function importImages(studio: Studio, folderArg?: vscode.Uri): Prom
   }
   const folder = folderArg ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: "Import", title: "Folder of photos to import" }))?.[0];
   if (!folder) return;
-  const label = await vscode.window.showQuickPick(project.config.categories.map((category) => category.label), { placeHolder: `Which category are the photos in ${folder.fsPath}?` });
+  const labels = project.config.categories.map((category) => category.label);
+  // A "fill this category" button names it; the pick still confirms it (the folder may hold the other kind).
+  const ordered = labelArg && labels.includes(labelArg) ? [labelArg, ...labels.filter((label) => label !== labelArg)] : labels;
+  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category are the photos in ${folder.fsPath}?` });
   if (!label) return;
   const report = await runTask(studio.log, `Importing images as ${label}`, async ({ signal, onProgress }) => {
     const { importFolder } = await loadHeavyCore();
     return importFolder({ projectDir: project.projectDir, config: project.config, folder: folder.fsPath, label, signal, onProgress });
   });
   studio.refreshViews();
-  if (report) await showReport(studio, report, "Imported");
+  if (report) await showReport(studio, project, report, "Imported");
 }
 
 /** The same counts as the table: pictures not added for being under another label, and kept look-alikes. */
@@ -53,7 +82,7 @@ function conflictSummary(report: IngestReport): string {
 }
 
 /** Logs the whole table and shows a one-line summary with the next step. */
-async function showReport(studio: Studio, report: IngestReport, verb: string): Promise<void> {
+async function showReport(studio: Studio, project: Project, report: IngestReport, verb: string): Promise<void> {
   for (const row of report.categories) {
     const failed = Object.entries(row.failed).map(([reason, count]) => `${reason} ${count}`).join(", ");
     const ignored = describeIgnored(row.ignored);
@@ -62,7 +91,9 @@ async function showReport(studio: Studio, report: IngestReport, verb: string): P
   for (const conflict of report.conflicts) studio.log.warn(`Label conflict: ${describeConflict(conflict)}`);
   const summary = report.categories.map((row) => `${row.label} +${row.kept} (${row.total})`).join(", ");
   const conflicts = conflictSummary(report);
-  const picked = await vscode.window.showInformationMessage(`${verb}: ${summary}.${conflicts}`, "Train", "Show log");
-  if (picked === "Train") await vscode.commands.executeCommand("deepfakeStudio.train");
-  else if (picked === "Show log") studio.log.show();
+  const next = await nextAfterAdding(project).catch(() => undefined);
+  const commands = next?.commands ?? [];
+  const picked = await vscode.window.showInformationMessage(`${verb}: ${summary}.${conflicts}${next ? ` ${next.text}` : ""}`, ...commands.map((command) => command.title), "Show log");
+  if (picked === "Show log") studio.log.show();
+  else await runPicked(commands, picked);
 }

@@ -3,9 +3,11 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { loadCore } from "../core";
 import { reportError, requireTrust } from "../errors";
+import { stepCommand } from "../next-steps";
 import { findProjectDirs, pickProjectDir, PROJECT_FILE } from "../project";
 import { effectiveProjectSettings, SECTION } from "../settings";
 import type { Studio } from "../studio";
+import { runPicked } from "./gather-commands";
 
 /** Writes deepfake-studio.json (the settings seed it) into the workspace folder, or a folder the user picks. */
 export async function newProject(studio: Studio): Promise<void> {
@@ -23,8 +25,10 @@ export async function newProject(studio: Studio): Promise<void> {
       return;
     }
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false });
-    const next = await vscode.window.showInformationMessage(`Created ${PROJECT_FILE} with ${config.categories.length} categories. Next: gather images.`, "Gather Images");
-    if (next) await vscode.commands.executeCommand("deepfakeStudio.gather");
+    // Searching is one way to fill the categories; a folder of one's own photos is the other.
+    const commands = [stepCommand({ step: "gather" }), stepCommand({ step: "import" })];
+    const next = await vscode.window.showInformationMessage(`Created ${PROJECT_FILE} with ${config.categories.length} categories. Next: gather images from a search, or import a folder of your own photos.`, ...commands.map((command) => command.title));
+    await runPicked(commands, next);
   } catch (error) {
     await reportError(error, studio.log, "New Project");
   }

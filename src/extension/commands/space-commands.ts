@@ -15,20 +15,85 @@ const LAST_REPO_KEY = "deepfakeStudio.lastSpaceRepo";
 
 /** Writes the Space folder (static page with onnxruntime-web, or a Gradio app) from the project's export. */
 export async function createSpace(studio: Studio): Promise<string | undefined> {
-  const result = await runTask(studio.log, "Creating the Space", async ({ signal, onProgress }) => {
+  let project: Project;
+  let examples: string[] | undefined;
+  try {
     requireTrust("Create Space");
-    const { projectDir } = await openProject();
+    project = await openProject();
+    const chosen = await chooseExamples(studio, project.projectDir);
+    if (!chosen) return undefined;
+    examples = chosen.examples;
+  } catch (error) {
+    await reportError(error, studio.log, "Create Space");
+    return undefined;
+  }
+  const result = await runTask(studio.log, "Creating the Space", async ({ signal, onProgress }) => {
     const { createSpace: create } = await loadHeavyCore();
-    return create({ projectDir, sdk: spaceSettings().sdk, signal, onProgress });
+    return create({ projectDir: project.projectDir, sdk: spaceSettings().sdk, examples, signal, onProgress });
   });
   studio.refreshViews();
   if (!result) return undefined;
   for (const warning of result.warnings) studio.log.warn(warning);
-  studio.log.info(`Space (${result.sdk}) written to ${result.spaceDir}: ${result.files.length} files, examples ${result.examples.map((example) => example.path).join(", ")}.`);
-  void vscode.window.showInformationMessage(`Space (${result.sdk}) written to ${result.spaceDir}. Next: deploy it to Hugging Face.`, "Deploy").then((picked) => {
+  studio.log.info(`Space (${result.sdk}) written to ${result.spaceDir}: ${result.files.length} files, examples ${result.examples.map((example) => example.path).join(", ") || "none"}.`);
+  const count = result.examples.length;
+  const shown = count === 0 ? "no example pictures" : `${count} example picture${count === 1 ? "" : "s"} (public with the Space)`;
+  void vscode.window.showInformationMessage(`Space (${result.sdk}) written to ${result.spaceDir} with ${shown}. Next: deploy it to Hugging Face.`, "Deploy").then((picked) => {
     if (picked) void vscode.commands.executeCommand("deepfakeStudio.deploy");
   });
   return result.spaceDir;
+}
+
+type ExampleItem = vscode.QuickPickItem & { source?: string; other?: true };
+
+/**
+ * Shows the example pictures Create Space would publish, all ticked, and says they will be public: the user keeps
+ * some, none, or adds others. Undefined when they cancel; `examples` undefined keeps the automatic choice as is.
+ */
+async function chooseExamples(studio: Studio, projectDir: string): Promise<{ examples: string[] | undefined } | undefined> {
+  const { previewSpaceExamples } = await loadHeavyCore();
+  const preview = await previewSpaceExamples({ projectDir, sdk: spaceSettings().sdk });
+  for (const warning of preview.warnings) studio.log.warn(warning);
+  const items: ExampleItem[] = preview.examples.map((example) => ({
+    label: path.basename(example.source),
+    description: `${example.label} · ${(example.probability * 100).toFixed(1)}% · ${example.split === "valid" ? "validation" : "training"} image`,
+    detail: example.source,
+    iconPath: vscode.Uri.file(example.source),
+    picked: true,
+    source: example.source,
+  }));
+  const other: ExampleItem = { label: "$(file-media) Other pictures…", description: "choose files after this list", alwaysShow: true, other: true };
+  const picked = await new Promise<readonly ExampleItem[] | undefined>((resolve) => {
+    const pick = vscode.window.createQuickPick<ExampleItem>();
+    pick.title = "Example pictures of the Space: they will be public";
+    pick.placeholder = "Everyone who opens the Space sees these pictures from your data folder. Untick any you may not publish (none is fine); Enter creates the Space.";
+    pick.canSelectMany = true;
+    pick.ignoreFocusOut = true;
+    pick.items = [...items, other];
+    pick.selectedItems = items;
+    let done = false;
+    pick.onDidAccept(() => {
+      done = true;
+      resolve(pick.selectedItems);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      if (!done) resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+  });
+  if (!picked) return undefined;
+  const kept = picked.flatMap((item) => (item.source ? [item.source] : []));
+  let others: string[] = [];
+  if (picked.some((item) => item.other)) {
+    const files = await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFiles: true, canSelectFolders: false, openLabel: "Use as examples", title: "Example pictures (public with the Space)", filters: { Images: ["jpg", "jpeg", "png", "webp"] } });
+    if (!files) return undefined;
+    others = files.map((file) => file.fsPath);
+  }
+  // Untouched: the automatic choice, copied byte for byte as createSpace does on its own.
+  if (others.length === 0 && kept.length === items.length) return { examples: undefined };
+  studio.log.info(`Space examples chosen: ${[...kept, ...others].join(", ") || "none"}.`);
+  return { examples: [...kept, ...others] };
 }
 
 /** Uploads the Space folder to the hub (HF_ENDPOINT is honoured) and shows its URL. */
@@ -61,6 +126,8 @@ async function deploy(studio: Studio, params: { spaceDir: string; repo: string; 
     return deploySpace({ spaceDir: params.spaceDir, repo: params.repo, sdk, private: spaceSettings().private, accessToken: params.token, signal, onProgress });
   });
   if (!result) return;
+  // Ticks the walkthrough's Deploy step (its completion event): only a deploy that succeeded does.
+  await vscode.commands.executeCommand("setContext", "deepfakeStudio.deployed", true);
   studio.log.info(`Deployed ${result.repo} as ${result.user}${result.created ? " (new Space)" : ""}: ${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged, ${result.deleted.length} deleted${result.commit ? `; commit ${result.commit.oid}` : "; nothing changed"}. ${result.url}`);
   const picked = await vscode.window.showInformationMessage(`Deployed: ${result.url}`, "Open Space");
   if (picked) await vscode.env.openExternal(vscode.Uri.parse(result.url));

@@ -8,6 +8,7 @@ import { openProject, pickProjectDir } from "../project";
 import { runTask } from "../run-task";
 import { listRuns, readMetrics } from "../runs";
 import type { Studio } from "../studio";
+import { CleanerPanel } from "../webviews/cleaner-view";
 import { runViewOf, TrainingPanel } from "../webviews/training-panel";
 import { formatPercent } from "../views/runs-tree";
 
@@ -26,7 +27,10 @@ export async function trainModel(studio: Studio): Promise<void> {
       projectDir,
       config,
       signal,
-      onProgress,
+      onProgress: (event) => {
+        onProgress(event);
+        panel?.reportProgress(event);
+      },
       onEpoch: (record) => {
         // Core counts epochs from 0, as fastai's table does; the progress text counts from 1.
         const line = `epoch ${record.epoch + 1}/${totalEpochs}: train loss ${record.trainLoss.toFixed(4)}, valid loss ${record.validLoss.toFixed(4)}, error rate ${formatPercent(record.errorRate)} (${record.seconds.toFixed(2)} s)`;
@@ -73,7 +77,7 @@ export async function openRun(studio: Studio, runId?: string): Promise<void> {
   }
 }
 
-/** Reveals the Cleaner view. */
-export async function openCleaner(): Promise<void> {
-  await vscode.commands.executeCommand("deepfakeStudio.cleaner.focus");
+/** Opens the Cleaner in the editor area (or brings it to the front), on `category` when given. */
+export async function openCleaner(studio: Studio, onDatasetChanged: () => void, category?: string): Promise<void> {
+  await CleanerPanel.show({ extensionUri: studio.extensionUri, log: studio.log, onDatasetChanged, category });
 }

@@ -58,12 +58,13 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<DatasetNode>
       case "category": {
         const item = new vscode.TreeItem(node.label, node.split ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
         item.description = `${node.count} image${node.count === 1 ? "" : "s"}`;
-        item.tooltip = `${node.label}: ${node.count} images in ${node.folder}${node.split ? `\nRun ${node.split.runId}: ${node.split.train} train / ${node.split.valid} valid` : ""}`;
+        item.tooltip = `${node.label}: ${node.count} images in ${node.folder}${node.split ? `\nRun ${node.split.runId}: ${node.split.train} train / ${node.split.valid} valid` : ""}\nClick to review them in the Cleaner.`;
         item.iconPath = new vscode.ThemeIcon("folder-library");
         item.contextValue = "category";
         item.id = `category:${node.label}`;
         item.resourceUri = vscode.Uri.file(node.folder);
-        item.command = { command: "revealInExplorer", title: "Reveal in Explorer", arguments: [vscode.Uri.file(node.folder)] };
+        // The Cleaner on this category, highest loss first (revealing the folder would leave this view for the Explorer).
+        item.command = { command: "deepfakeStudio.openCleaner", title: "Open Cleaner", arguments: [node.label] };
         return item;
       }
       case "split": {

@@ -20,12 +20,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunSummary> {
   }
 
   getTreeItem(run: RunSummary): vscode.TreeItem {
-    const item = new vscode.TreeItem(run.runId);
     const metrics = run.metrics;
+    // The error rate leads: the run id is long and the description is what the sidebar cuts first.
+    const item = new vscode.TreeItem(metrics ? `${formatPercent(metrics.errorRate)} error rate` : run.runId);
     item.id = `run:${run.runId}`;
     item.contextValue = "run";
     item.iconPath = new vscode.ThemeIcon(metrics ? "graph-line" : "warning");
-    item.description = metrics ? `error rate ${formatPercent(metrics.errorRate)} · ${metrics.epochs.length} epochs` : "metrics.json missing";
+    item.description = metrics ? `${metrics.epochs.length} epochs · ${run.runId}` : "metrics.json missing";
     item.tooltip = metrics
       ? `${run.runId}\nerror rate ${formatPercent(metrics.errorRate)} after ${metrics.epochs.length} epochs\nseed ${metrics.seed}, valid ${formatPercent(metrics.validPct)}\n${run.runDir}`
       : run.runDir;

@@ -15,55 +15,62 @@ import { runTask } from "../run-task";
 import { listRuns } from "../runs";
 import { localRoots, renderWebviewHtml } from "./webview-html";
 
-/** Provides the webview of the Cleaner view. */
-export class CleanerViewProvider implements vscode.WebviewViewProvider {
-  static readonly viewType = "deepfakeStudio.cleaner";
-  private view: vscode.WebviewView | undefined;
+/**
+ * The cleaner's logic for one webview: the sidebar view and the editor-area panel each have one, so both show the
+ * same state and either can apply or undo.
+ */
+class CleanerController {
   private dataDir: string | undefined;
+  private optionsSet = false;
+  /** The webview said it is ready: messages posted now arrive. */
+  private ready = false;
+  /** The category to show once the webview is ready (Dataset view → a category, before the panel loaded). */
+  private pendingCategory: string | undefined;
 
   constructor(
+    private readonly webview: vscode.Webview,
     private readonly extensionUri: vscode.Uri,
     private readonly log: StudioLog,
     /** Called after Apply/Undo changed files, so the other views refresh at once. */
     private readonly onDatasetChanged: () => void,
-  ) {}
-
-  resolveWebviewView(view: vscode.WebviewView): void {
-    this.view = view;
-    this.setOptions(undefined);
-    view.webview.html = renderWebviewHtml({
-      webview: view.webview,
-      extensionUri: this.extensionUri,
+    /** The data folder when known up front: its thumbnails load without the webview reloading for new roots. */
+    dataDir?: string,
+  ) {
+    this.setOptions(dataDir);
+    webview.html = renderWebviewHtml({
+      webview,
+      extensionUri,
       title: "Cleaner",
       script: "cleaner.js",
       style: "cleaner.css",
       body: '<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>',
     });
-    view.webview.onDidReceiveMessage((message: unknown) => this.receive(message));
-    view.onDidChangeVisibility(() => view.visible && void this.refresh());
-    view.onDidDispose(() => {
-      this.view = undefined;
-    });
   }
 
-  /** Rebuilds the state from disk and sends it (no-op while the view is not open). */
+  /** Shows `category` (with the state, or at once when the webview already has it). */
+  showCategory(category: string): void {
+    if (this.ready) this.post({ type: "cleaner/show", category });
+    else this.pendingCategory = category;
+  }
+
+  /** Rebuilds the state from disk and sends it. */
   async refresh(): Promise<void> {
-    if (!this.view) return;
     const state = await this.buildState().catch((error: unknown): CleanerState => ({ labels: [], items: [], canUndo: false, readOnly: true, notice: (error as Error).message }));
     this.post({ type: "cleaner/state", state });
   }
 
   private setOptions(dataDir: string | undefined): void {
-    if (!this.view || (this.dataDir === dataDir && this.view.webview.options.enableScripts)) return;
+    if (this.optionsSet && this.dataDir === dataDir) return;
+    this.optionsSet = true;
     this.dataDir = dataDir;
-    this.view.webview.options = { enableScripts: true, localResourceRoots: localRoots(this.extensionUri, dataDir ? [vscode.Uri.file(dataDir)] : []) };
+    this.webview.options = { enableScripts: true, localResourceRoots: localRoots(this.extensionUri, dataDir ? [vscode.Uri.file(dataDir)] : []) };
   }
 
   private post(message: CleanerToWebview): void {
-    void this.view?.webview.postMessage(message);
+    void this.webview.postMessage(message);
   }
 
-  private async receive(raw: unknown): Promise<void> {
+  async receive(raw: unknown): Promise<void> {
     const message = parseCleanerFromWebview(raw);
     if (!message) {
       this.log.warn("Cleaner: ignored a malformed message from the webview.");
@@ -71,7 +78,10 @@ export class CleanerViewProvider implements vscode.WebviewViewProvider {
     }
     switch (message.type) {
       case "cleaner/ready":
+        this.ready = true;
         await this.refresh();
+        if (this.pendingCategory !== undefined) this.post({ type: "cleaner/show", category: this.pendingCategory });
+        this.pendingCategory = undefined;
         break;
       case "cleaner/apply":
         await this.apply(message.decisions);
@@ -106,7 +116,7 @@ export class CleanerViewProvider implements vscode.WebviewViewProvider {
   private async items(project: Project, labels: string[], runId: string): Promise<CleanerItem[]> {
     const { listTrainingImages, listTopLosses } = await loadCore();
     const present = new Set((await listTrainingImages({ dataDir: project.dataDir, labels })).map((image) => image.relative));
-    const webview = this.view!.webview;
+    const webview = this.webview;
     const { items } = await listTopLosses({ projectDir: project.projectDir, config: project.config, runId });
     return items
       .filter((prediction) => present.has(prediction.file) && labels.includes(prediction.label))
@@ -140,6 +150,8 @@ export class CleanerViewProvider implements vscode.WebviewViewProvider {
     if (result) {
       const message = `Deleted ${result.deleted} (moved to the trash), relabelled ${result.relabelled}. “Undo last apply” reverses it.`;
       this.log.info(message);
+      // Ticks the walkthrough's Clean step (its completion event): a cleaning was really applied.
+      await vscode.commands.executeCommand("setContext", "deepfakeStudio.cleaned", true);
       this.post({ type: "cleaner/result", ok: true, message, clearChoices: true });
     } else {
       this.post({ type: "cleaner/result", ok: false, message: "Nothing was applied; see the message and the log.", clearChoices: false });
@@ -169,6 +181,80 @@ export class CleanerViewProvider implements vscode.WebviewViewProvider {
     this.post({ type: "cleaner/result", ok: Boolean(result) && notRestored.length === 0, message, clearChoices: false });
     await this.refresh();
   }
+}
+
+/** Provides the webview of the Cleaner view (the sidebar). */
+export class CleanerViewProvider implements vscode.WebviewViewProvider {
+  static readonly viewType = "deepfakeStudio.cleaner";
+  private controller: CleanerController | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: StudioLog,
+    private readonly onDatasetChanged: () => void,
+  ) {}
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    const controller = new CleanerController(view.webview, this.extensionUri, this.log, this.onDatasetChanged);
+    this.controller = controller;
+    view.webview.onDidReceiveMessage((message: unknown) => controller.receive(message));
+    view.onDidChangeVisibility(() => view.visible && void controller.refresh());
+    view.onDidDispose(() => {
+      if (this.controller === controller) this.controller = undefined;
+    });
+  }
+
+  /** Rebuilds the state from disk and sends it (no-op while the view is not open). */
+  async refresh(): Promise<void> {
+    await this.controller?.refresh();
+  }
+}
+
+/**
+ * The Cleaner in the editor area: room for many rows of thumbnails. One panel, revealed by Open Cleaner (palette,
+ * Training panel, walkthrough, a Dataset category), which always shows something, unlike focusing a view already open.
+ */
+export class CleanerPanel {
+  static readonly viewType = "deepfakeStudio.cleanerPanel";
+  private static current: CleanerPanel | undefined;
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly controller: CleanerController,
+  ) {}
+
+  /** Opens the panel or brings it to the front; with `category`, shows that category. */
+  static async show(params: { extensionUri: vscode.Uri; log: StudioLog; onDatasetChanged: () => void; category?: string }): Promise<void> {
+    let current = CleanerPanel.current;
+    if (current) {
+      current.panel.reveal(undefined, false);
+    } else {
+      const dataDir = await projectDataDir();
+      const roots = localRoots(params.extensionUri, dataDir ? [vscode.Uri.file(dataDir)] : []);
+      const panel = vscode.window.createWebviewPanel(CleanerPanel.viewType, "Cleaner", vscode.ViewColumn.Active, { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: roots });
+      panel.iconPath = vscode.Uri.joinPath(params.extensionUri, "media", "studio.svg");
+      const controller = new CleanerController(panel.webview, params.extensionUri, params.log, params.onDatasetChanged, dataDir);
+      current = new CleanerPanel(panel, controller);
+      CleanerPanel.current = current;
+      const created = current;
+      panel.webview.onDidReceiveMessage((message: unknown) => controller.receive(message));
+      panel.onDidDispose(() => {
+        if (CleanerPanel.current === created) CleanerPanel.current = undefined;
+      });
+    }
+    if (params.category !== undefined) current.controller.showCategory(params.category);
+  }
+
+  /** Rebuilds the open panel's state (no-op when none is open). */
+  static async refresh(): Promise<void> {
+    await CleanerPanel.current?.controller.refresh();
+  }
+}
+
+/** The first project's data folder, if it can be read (else the cleaner says why once it loads). */
+async function projectDataDir(): Promise<string | undefined> {
+  const [projectDir] = await findProjectDirs();
+  return projectDir ? loadProject(projectDir).then((project) => project.dataDir, () => undefined) : undefined;
 }
 
 /** Webview choice → core decision (the core checks the file and the label again). */

@@ -2,7 +2,8 @@
 import * as vscode from "vscode";
 import { describeAudit } from "../../core/audit/describe-audit";
 import type { RunMetrics } from "../../core/train/run-files";
-import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingToWebview } from "../../shared/protocol";
+import type { ProgressEvent } from "../../core/shared/progress";
+import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingProgress, type TrainingToWebview } from "../../shared/protocol";
 import type { StudioLog } from "../log";
 import { localRoots, renderWebviewHtml } from "./webview-html";
 
@@ -27,6 +28,8 @@ export class TrainingPanel implements vscode.Disposable {
   private static current: TrainingPanel | undefined;
   private run: RunView;
   private ready = false;
+  private progress: TrainingProgress | undefined;
+  private lastProgressPost = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(
@@ -67,8 +70,27 @@ export class TrainingPanel implements vscode.Disposable {
   /** Replaces the whole run shown. */
   setRun(run: RunView): void {
     this.run = run;
+    this.progress = undefined;
     this.panel.title = title(run);
     this.post({ type: "training/run", run });
+  }
+
+  /**
+   * Shows what a running training does before its first epoch (core's phase and progress events): the phase's
+   * words and, for counted work (feature vectors), a bar. Counts are posted at most every 100 ms, and the last one.
+   */
+  reportProgress(event: ProgressEvent): void {
+    if (event.event === "phase") {
+      this.progress = { message: event.message };
+    } else if (event.event === "progress" && event.total) {
+      this.progress = { message: this.progress?.message ?? "", done: event.done, total: event.total, unit: event.message };
+      const now = Date.now();
+      if (event.done < event.total && now - this.lastProgressPost < 100) return;
+      this.lastProgressPost = now;
+    } else {
+      return;
+    }
+    this.post({ type: "training/progress", progress: this.progress });
   }
 
   /** Adds one epoch row (live training). */
@@ -103,6 +125,7 @@ export class TrainingPanel implements vscode.Disposable {
       case "training/ready":
         this.ready = true;
         this.post({ type: "training/run", run: this.run });
+        if (this.progress && this.run.status === "running") this.post({ type: "training/progress", progress: this.progress });
         break;
       case "training/openCleaner":
         await vscode.commands.executeCommand("deepfakeStudio.openCleaner");
@@ -123,5 +146,7 @@ export class TrainingPanel implements vscode.Disposable {
 }
 
 function title(run: RunView): string {
-  return run.status === "running" ? "Training…" : `Run ${run.runId}`;
+  // A run that failed or was cancelled has no id of its own ("Run new run" said nothing).
+  const titles: Record<RunView["status"], string> = { running: "Training…", failed: "Training failed", cancelled: "Training cancelled", done: `Run ${run.runId}` };
+  return titles[run.status];
 }

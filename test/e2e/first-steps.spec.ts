@@ -1,0 +1,264 @@
+/**
+ * A new user's first steps in a real VS Code (code-server + chromium), issue 12 "nothing lost, nothing misleading":
+ * New Project offers Import Folder… beside Gather Images; after importing one category the next step is the other
+ * category, not a Train that fails; a failed Train names VS Code commands (never `deepfake-studio …`); the Training
+ * panel counts the feature phase; Open Cleaner opens the editor-area Cleaner (predicted label and confidence in
+ * full), a Dataset category opens it on that category; the walkthrough ticks Clean only after an apply and never
+ * ticks a failed Deploy; Create Space shows the public examples first and lets the user keep none.
+ * Screenshots land in test-artifacts/e2e/first-steps-*.png.
+ */
+import { strict as assert } from "node:assert";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { Frame, Page } from "playwright-core";
+import { startImageHost, type ImageHost } from "../fixtures/image-host";
+import {
+  activityBarItem,
+  prepareE2eSuite,
+  clearNotifications,
+  explorerContextMenu,
+  extensionUnderTest,
+  fakeWebEnv,
+  runCommand,
+  screenshot,
+  startWorkbench,
+  toast,
+  waitFor,
+  webviewFrame,
+  type Workbench,
+} from "./harness";
+
+const FAKE = "Deepfake Tom Cruise";
+const REAL = "Real Tom Cruise";
+const PER_CATEGORY = 24;
+const WALKTHROUGH_TITLE = "Deepfake Detector Studio";
+
+describe("VS Code first steps (code-server e2e)", function () {
+  this.timeout(240_000);
+  let host: ImageHost;
+  let wb: Workbench;
+  let failed = false;
+
+  before(async function () {
+    this.timeout(900_000);
+    await prepareE2eSuite();
+    host = await startImageHost();
+    const { vsix } = extensionUnderTest();
+    wb = await startWorkbench({
+      // No search engine: these first steps import folders of one's own photos.
+      env: fakeWebEnv({ proxyUrl: "http://127.0.0.1:9" }),
+      vsix,
+      settings: { "deepfakeStudio.train.epochs": 2, "deepfakeStudio.train.validPct": 0.25 },
+      prepare: async (workspace) => {
+        for (const [folder, first] of [["my-fakes", 1], ["my-reals", 100]] as const) {
+          await fs.mkdir(path.join(workspace, folder));
+          for (let i = 0; i < PER_CATEGORY; i++) {
+            await fs.writeFile(path.join(workspace, folder, `${first + i}.jpg`), Buffer.from(await (await fetch(host.photo(first + i))).arrayBuffer()));
+          }
+        }
+      },
+    });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== "failed") return;
+    failed = true;
+    if (wb) await screenshot(wb.page, `first-steps-failed-${(this.currentTest.title ?? "test").replace(/\W+/g, "-").slice(0, 60)}`).catch(() => undefined);
+  });
+
+  after(async () => {
+    await wb?.stop({ keep: failed });
+    await host?.close();
+  });
+
+  const project = () => wb.workspace;
+
+  it("New Project offers Import Folder… beside Gather Images", async () => {
+    await runCommand(wb.page, "Deepfake Studio: New Project");
+    const message = toast(wb.page, "Next: gather images from a search, or import a folder");
+    await message.waitFor({ timeout: 30_000 });
+    assert.deepEqual(await buttonTitles(message), ["Gather Images", "Import Folder…"]);
+    await screenshot(wb.page, "first-steps-01-new-project");
+    // Faster training for the test; the project file wins over the settings.
+    const file = path.join(project(), "deepfake-studio.json");
+    const config = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, any>;
+    config.train.augmentViews = 0;
+    await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+    await clearNotifications(wb.page);
+  });
+
+  it("after importing one category the next step is the other category, not Train", async () => {
+    const message = await importFromExplorer(wb.page, "my-fakes", FAKE);
+    const text = (await message.textContent()) ?? "";
+    assert.match(text, new RegExp(`"${REAL}" has no images yet.*Next: add pictures of “${REAL}”`));
+    assert.deepEqual(await buttonTitles(message), ["Gather Images", "Import Folder…", "Show log"], "the missing category's two ways in; never Train");
+    await screenshot(wb.page, "first-steps-02-imported-one");
+    await clearNotifications(wb.page);
+  });
+
+  it("a Train that cannot succeed names VS Code commands, and offers them as buttons", async () => {
+    await runCommand(wb.page, "Deepfake Studio: Train");
+    const error = toast(wb.page, "Training needs images in at least 2 categories");
+    await error.waitFor({ timeout: 60_000 });
+    const text = (await error.textContent()) ?? "";
+    assert.match(text, /“Deepfake Studio: Import Folder…” \(category “Real Tom Cruise”\)/);
+    assert.doesNotMatch(text, /deepfake-studio (import|gather)|--label/);
+    assert.deepEqual(await buttonTitles(error), ["Gather Images", "Import Folder…", "Show log"]);
+    await screenshot(wb.page, "first-steps-03-train-too-few");
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "View: Close All Editors");
+  });
+
+  it("with both categories the toast offers Train; the Training panel counts the feature phase with a bar", async () => {
+    const message = await importFromExplorer(wb.page, "my-reals", REAL);
+    assert.match((await message.textContent()) ?? "", /Next: train\./);
+    assert.deepEqual(await buttonTitles(message), ["Train", "Show log"]);
+    await message.locator(".monaco-button", { hasText: /^Train$/ }).click();
+    const panel = await webviewFrame(wb.page, "#run-status", 60_000);
+    const count = panel.locator("#feature-count");
+    await count.waitFor({ timeout: 120_000 });
+    const counted = (await count.textContent()) ?? "";
+    // Whatever the phase counts (feature vectors; faces where training synthesizes same-person fakes).
+    assert.match(counted, /^\d+ \/ \d+ [\w -]+ \(\d+ %\)$/);
+    assert.equal(await panel.locator("progress#feature-progress").count(), 1);
+    await screenshot(wb.page, "first-steps-04-feature-progress");
+    await panel.locator("#error-rate").waitFor({ timeout: 180_000 });
+  });
+
+  it("a Runs row leads with the error rate", async () => {
+    await showStudioSidebar(wb.page);
+    const row = wb.page.locator(".monaco-list-row", { hasText: "error rate" }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const label = (await row.locator(".label-name").first().textContent())?.trim();
+    assert.match(label ?? "", /^\d+\.\d% error rate$/);
+    await screenshot(wb.page, "first-steps-05-runs-row");
+  });
+
+  it("the Training panel's Open Cleaner opens the Cleaner in the editor area, with label and confidence in full", async () => {
+    // The sidebar (with its Cleaner view) is open: focusing that view used to be all Open Cleaner did.
+    const training = await webviewFrame(wb.page, "#open-cleaner", 30_000);
+    await training.locator("#open-cleaner").click();
+    await wb.page.locator(".tabs-container .tab", { hasText: /^Cleaner$/ }).waitFor({ timeout: 30_000 });
+    const cleaner = await cleanerPanel(wb.page);
+    const tile = cleaner.locator(".tile").first();
+    await tile.waitFor({ timeout: 30_000 });
+    const predicted = tile.locator(".predicted");
+    assert.ok([FAKE, REAL].includes(((await predicted.textContent()) ?? "").trim()), "the predicted label, whole");
+    assert.match((await tile.locator(".confidence").textContent()) ?? "", /^\d+\.\d%$/);
+    const clipped = await cleaner.locator(".tile .predicted, .tile .confidence").evaluateAll((elements) => elements.filter((element) => element.scrollWidth > element.clientWidth + 1).length);
+    assert.equal(clipped, 0, "no label or confidence is cut off");
+    await screenshot(wb.page, "first-steps-06-cleaner-panel");
+  });
+
+  it("a Dataset category opens the Cleaner on that category without leaving the Deepfake Studio view", async () => {
+    await showStudioSidebar(wb.page);
+    await wb.page.locator(".pane-body .monaco-list-row", { hasText: REAL }).first().click();
+    const cleaner = await cleanerPanel(wb.page);
+    await waitFor(`the Cleaner on ${REAL}`, async () => (await cleaner.locator("#grid").getAttribute("aria-label"))?.startsWith(`${REAL} `));
+    assert.equal(await wb.page.locator(".explorer-folders-view").isVisible(), false, "the Explorer did not take the sidebar");
+    await screenshot(wb.page, "first-steps-07-dataset-category");
+  });
+
+  it("Apply ticks the walkthrough's Clean step; Undo's message goes when a new run arrives; a failed Deploy ticks nothing", async () => {
+    // A user following the walkthrough: it is open (a tab) while they clean and deploy.
+    const step = await openWalkthrough(wb.page);
+    assert.equal(await step("Clean the data").getAttribute("aria-checked"), "false");
+    await runCommand(wb.page, "Deepfake Studio: Open Cleaner");
+    const cleaner = await cleanerPanel(wb.page);
+    await cleaner.locator(".tile").first().click({ position: { x: 20, y: 20 } });
+    await wb.page.keyboard.press("d");
+    await cleaner.locator("#apply", { hasText: "Apply 1 change" }).click();
+    await cleaner.locator("#status", { hasText: "Deleted 1" }).waitFor({ timeout: 30_000 });
+    await cleaner.locator("#undo").click();
+    await cleaner.locator("#status", { hasText: "Restored 1" }).waitFor({ timeout: 30_000 });
+
+    await runCommand(wb.page, "Deepfake Studio: Deploy to Hugging Face");
+    await toast(wb.page, "No Hugging Face token is set").waitFor({ timeout: 30_000 });
+    await clearNotifications(wb.page);
+
+    await openWalkthrough(wb.page);
+    await waitFor("the Clean step checked", async () => (await step("Clean the data").getAttribute("aria-checked")) === "true", 15_000);
+    assert.equal(await step("Deploy to Hugging Face").getAttribute("aria-checked"), "false", "a deploy that failed is not done");
+    await step("Gather images").click();
+    const buttons = step("Gather images").locator(".button-container .monaco-button");
+    assert.deepEqual((await buttons.allTextContents()).map((text) => text.trim()), ["New Project", "Gather Images", "Import Folder…"]);
+    await screenshot(wb.page, "first-steps-08-walkthrough");
+    await runCommand(wb.page, "View: Close All Editors");
+
+    await runCommand(wb.page, "Deepfake Studio: Train");
+    await toast(wb.page, /Run [\w-]+: error rate/).waitFor({ timeout: 180_000 });
+    await runCommand(wb.page, "Deepfake Studio: Open Cleaner");
+    const again = await cleanerPanel(wb.page);
+    await waitFor("a new run in the Cleaner", async () => (await again.locator("#summary").count()) > 0);
+    await waitFor("the Restored message gone", async () => !((await again.locator("#status").textContent()) ?? "").includes("Restored"), 30_000);
+  });
+
+  it("Create Space shows the examples it would publish, says they are public, and keeps none when none is ticked", async () => {
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "Deepfake Studio: Export Model");
+    await toast(wb.page, /Exported run/).waitFor({ timeout: 180_000 });
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "Deepfake Studio: Create Space", { input: true });
+    const widget = wb.page.locator(".quick-input-widget");
+    await widget.locator(".quick-input-title", { hasText: "they will be public" }).waitFor({ timeout: 60_000 });
+    const rows = widget.locator(".quick-input-list .monaco-list-row");
+    await rows.first().waitFor();
+    assert.ok((await rows.count()) >= 3, "the automatic examples and Other pictures…");
+    await screenshot(wb.page, "first-steps-09-space-examples");
+    // Untick every example, then accept: a Space without examples.
+    const examples = rows.filter({ hasText: /(training|validation) image/ });
+    const shown = await examples.count();
+    for (let i = 0; i < shown; i++) await examples.nth(i).locator('[role="checkbox"], input[type="checkbox"]').first().click();
+    await widget.locator(".quick-input-count", { hasText: "0 Selected" }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await widget.locator(".quick-input-box input").press("Enter");
+    const done = toast(wb.page, /Space \(static\) written to .* with no example pictures/);
+    await done.waitFor({ timeout: 120_000 });
+    const manifest = JSON.parse(await fs.readFile(path.join(project(), "space", "space.json"), "utf8")) as { examples: string[] };
+    assert.deepEqual(manifest.examples, []);
+    await screenshot(wb.page, "first-steps-10-space-written");
+  });
+});
+
+/** Shows the Deepfake Studio sidebar (clicking its activity bar icon would hide it when it is already shown). */
+async function showStudioSidebar(page: Page): Promise<void> {
+  const dataset = page.locator(".part.sidebar .pane-header", { hasText: "Dataset" }).first();
+  if (!(await dataset.isVisible())) await activityBarItem(page).click();
+  await dataset.waitFor({ timeout: 15_000 });
+}
+
+/** Opens (or brings back) the extension's walkthrough; returns a locator of its steps by title. */
+async function openWalkthrough(page: Page): Promise<(title: string) => ReturnType<Page["locator"]>> {
+  await runCommand(page, "Welcome: Open Walkthrough...", { input: true });
+  await page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: WALKTHROUGH_TITLE }).first().click();
+  const step = (title: string) => page.locator(".gettingStartedContainer button.getting-started-step", { hasText: title }).first();
+  await step("Deploy to Hugging Face").waitFor({ timeout: 30_000 });
+  return step;
+}
+
+/** Explorer → Import Folder… on `folder` as `label`; returns the "Imported" message once it shows. */
+async function importFromExplorer(page: Page, folder: string, label: string): Promise<ReturnType<typeof toast>> {
+  await runCommand(page, "View: Show Explorer");
+  await explorerContextMenu(page, folder, "Import Folder…");
+  await page.locator(".quick-input-widget .monaco-list-row", { hasText: label }).first().click();
+  const message = toast(page, `Imported: ${label} +`);
+  await message.waitFor({ timeout: 120_000 });
+  return message;
+}
+
+/** The titles of a notification's buttons. */
+async function buttonTitles(notification: ReturnType<typeof toast>): Promise<string[]> {
+  return (await notification.locator(".monaco-button").allTextContents()).map((text) => text.trim()).filter((text) => text !== "");
+}
+
+/** The Cleaner in the editor area: the wide cleaner webview (the sidebar view is narrow). */
+async function cleanerPanel(page: Page): Promise<Frame> {
+  return waitFor("the Cleaner panel", async () => {
+    for (const frame of page.frames()) {
+      if (!frame.url().includes("fake.html") && !frame.url().includes("index.html")) continue;
+      if (!(await frame.locator("#app").count().catch(() => 0))) continue;
+      const wide = await frame.evaluate(() => document.title === "Cleaner" && document.body.clientWidth > 700).catch(() => false);
+      if (wide) return frame;
+    }
+    return undefined;
+  }, 30_000);
+}
