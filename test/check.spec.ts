@@ -28,6 +28,8 @@ import { renderFaceSample } from "../src/core/reference-data/render-face-sample"
 import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { encodeFrames, ffmpeg, hasFfmpeg, makeFaceSwapClip, makeGradientClip, type FaceSwapClip } from "./fixtures/make-clip";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import type { ExtensionContext } from "vscode";
+import { checkReportsRoot } from "../src/extension/check-reports";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
@@ -432,6 +434,87 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.match(r.stdout, /empty \(0 bytes\)/);
       assert.match(r.stderr, /could not be checked/);
       assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    });
+  });
+
+  describe("where reports go and which files are read", () => {
+    /** A still of a reference face, framed as a webcam shows it. */
+    async function writeStill(file: string, faceIndex = 1): Promise<string> {
+      const { photos, faces } = await loadSourceFaces();
+      const still = renderFaceSample({ photos, face: faces[faceIndex], variation: { margin: 2.6, offsetX: 0, offsetY: 0.08, rotation: 0, flip: false, brightness: 1 }, size: 400 });
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await sharp(still.pixels, { raw: { width: 400, height: 400, channels: 3 } }).toFile(file);
+      return file;
+    }
+
+    /** Every path below `dir`, sorted. */
+    async function listTree(dir: string): Promise<string[]> {
+      const entries = await fs.readdir(dir, { recursive: true });
+      return entries.map(String).sort();
+    }
+
+    it("refuses reports inside the project's data, runs, export and Space folders (also through a symlink and from VS Code's storage), writing nothing there", async () => {
+      const project = path.join(tmp, "demo");
+      const still = await writeStill(path.join(tmp, "refuse", "call.jpg"));
+      const dataBefore = await listTree(path.join(project, "data"));
+      // `check -o <project>/data/Real` would put the timeline PNG and the annotated frames into the next training run.
+      const cli = await runCli(["--project", project, "check", still, "--model", modelDir, "--out", path.join(project, "data", "Real")]);
+      assert.equal(cli.code, 1, cli.stdout);
+      assert.match(cli.stderr, /inside the project's data folder/);
+      assert.match(cli.stderr, /the next `train` would learn from/);
+      assert.match(cli.stderr, /--out/);
+      assert.doesNotMatch(cli.stderr, /\n\s+at /, "no stack trace");
+      const refused = (error: StudioError) => error.code === "report-folder-in-project";
+      for (const outDir of [path.join(project, "data"), path.join(project, "runs", "reports"), path.join(project, "export", "reports"), path.join(project, "space", "reports")]) {
+        await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir, projectDir: project }), refused, outDir);
+      }
+      // Without the project named (VS Code's storage, another --project): the project file above the folder is found.
+      await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir: path.join(project, "data", "Deepfake", "reports") }), (error: StudioError) => refused(error) && /data folder/.test(error.message));
+      const link = path.join(tmp, "refuse", "data-link");
+      await fs.symlink(path.join(project, "data"), link);
+      await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir: path.join(link, "Real") }), refused, "a symlink into the data folder");
+      // The VS Code command writes to its storage folder: were that inside the data folder, the check is refused too.
+      const storage = checkReportsRoot({ storageUri: { fsPath: path.join(project, "data", "Real") } } as unknown as ExtensionContext);
+      await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir: storage, projectDir: project }), refused);
+      assert.deepEqual(await listTree(path.join(project, "data")), dataBefore, "nothing was written into the data folder");
+      // A report folder elsewhere in the project is fine.
+      const [ok] = await checkMedia({ inputs: [still], modelDir, outDir: path.join(project, "check-report"), projectDir: project });
+      assert.ok(checked(ok).report);
+    });
+
+    it("checks every video and image in a folder, skips other files and earlier reports, and says in words when a folder has none or a path is missing", async () => {
+      const inbox = path.join(tmp, "inbox");
+      await writeStill(path.join(inbox, "a-call.jpg"), 1);
+      await writeStill(path.join(inbox, "nested", "b-call.png"), 2);
+      await fs.writeFile(path.join(inbox, "notes.txt"), "not a picture\n");
+      // A report of an earlier check inside the folder: its annotated frames are not evidence to check again.
+      await checkMedia({ inputs: [path.join(inbox, "a-call.jpg")], modelDir, outDir: path.join(inbox, "reports") });
+      const empty = path.join(tmp, "empty-inbox");
+      await fs.mkdir(path.join(empty, "sub"), { recursive: true });
+      await fs.writeFile(path.join(empty, "sub", "readme.txt"), "nothing here\n");
+      const missing = path.join(tmp, "no-such-file.mp4");
+      const warnings: string[] = [];
+      const results = await checkMedia({ inputs: [inbox, empty, missing], modelDir, onProgress: (event) => { if (event.event === "warning") warnings.push(event.message); } });
+      assert.deepEqual(results.map((r) => path.relative(tmp, r.file)), [path.join("inbox", "a-call.jpg"), path.join("inbox", "nested", "b-call.png"), "empty-inbox", "no-such-file.mp4"]);
+      assert.equal(checked(results[0]).kind, "image");
+      assert.equal(checked(results[1]).kind, "image");
+      const none = failed(results[2]);
+      assert.equal(none.code, "media-empty-folder");
+      assert.match(none.error, /folder with no video or image in it \(its 1 file\(s\) are neither\)/);
+      assert.match(none.hint ?? "", /or a folder that holds some/);
+      const gone = failed(results[3]);
+      assert.equal(gone.code, "media-missing");
+      assert.match(gone.error, /No such file or folder/);
+      assert.ok(warnings.some((w) => /1 file\(s\) that are not videos or images .* were skipped/.test(w)), warnings.join("\n"));
+
+      const cli = await runCli(["check", inbox, "--model", modelDir, "--no-report"]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /a-call\.jpg/);
+      assert.match(cli.stdout, /b-call\.png/);
+      const nothing = await runCli(["check", empty, "--model", modelDir, "--no-report"]);
+      assert.equal(nothing.code, 1);
+      assert.match(nothing.stdout, /folder with no video or image in it/);
+      for (const output of [cli.stdout + cli.stderr, nothing.stdout + nothing.stderr]) assert.doesNotMatch(output, /EISDIR|ENOENT|\n\s+at /);
     });
   });
 

@@ -35,11 +35,11 @@ const DEFAULT_REPORT_FOLDER = "check-report";
 export function registerCheckCommand(program: Command): void {
   program
     .command("check <inputs...>")
-    .description("check videos (MP4, MOV, WebM, MKV; needs ffmpeg) and images (JPEG, PNG) for face swaps with an export: frames sampled with ffmpeg, faces found and cropped as in training, scored; prints a summary and writes a report folder per input (worst frames, timeline chart). Exit code 0 when at least one input was checked, 1 when none was")
+    .description("check videos (MP4, MOV, WebM, MKV; needs ffmpeg), images (JPEG, PNG) and the videos and images in folders for face swaps with an export: frames sampled with ffmpeg, faces found and cropped as in training, scored; prints a summary and writes a report folder per input (worst frames, timeline chart). Exit code 0 when at least one input was checked, 1 when none was")
     .option("--fps <n>", "video frames sampled per second", parseNumber, 2)
     .option("--json", "print the full results as JSON (unreadable inputs: {file, error, code, hint})")
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
-    .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project)`)
+    .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project; never inside the project's data, runs, export or Space folders)`)
     .option("--no-report", "do not write report folders")
     .option("--threshold <p>", "a face at or above this fake probability counts as flagged", parseNumber, 0.5)
     .option("--fake-label <label>", 'the label that means manipulated (default: the one containing "fake", else the second)')
@@ -55,6 +55,7 @@ export function registerCheckCommand(program: Command): void {
       // Progress goes to stderr, so `--json` output on stdout stays parseable.
       const results = await checkMedia({
         inputs,
+        projectDir,
         modelDir,
         outDir,
         fps: options.fps,

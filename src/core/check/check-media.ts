@@ -25,7 +25,9 @@ import { findFfmpeg } from "./find-ffmpeg";
 import { formatTimestamp } from "./format-timestamp";
 import { probeVideo } from "./probe-video";
 import { readValidationError } from "./read-validation-error";
+import { listCheckInputs } from "./list-check-inputs";
 import { readVideoFrames } from "./read-video-frames";
+import { refuseProjectReportFolder } from "./refuse-project-report-folder";
 import { resolveFakeLabel, type FakeLabel } from "./resolve-fake-label";
 import { DEFAULT_SMOOTH_SECONDS } from "./smooth-timeline";
 import { summariseCheck } from "./summarise-check";
@@ -33,8 +35,10 @@ import { writeCheckReport, type WorstFramePixels } from "./write-check-report";
 
 /** Parameters of checkMedia. */
 export interface CheckMediaParams extends OperationOptions {
-  /** Video (MP4, MOV, WebM, MKV) and image (JPEG, PNG) files. */
+  /** Video (MP4, MOV, WebM, MKV) and image (JPEG, PNG) files, and folders: every such file in them is checked. */
   inputs: string[];
+  /** The project the check runs for: reports are refused inside its data, runs, export and Space folders. */
+  projectDir?: string;
   /** The export folder (model.onnx + labels.json + preprocess.json, and metrics.json for the verdict). */
   modelDir: string;
   /** Sampled frames per second of video (default 2). */
@@ -90,6 +94,8 @@ const TTA_VIEWS = [{ scale: 1.4 / TRAINING_MARGIN, flip: false }, { scale: 1.7 /
  */
 export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[]> {
   const settings = validate(params);
+  if (params.outDir !== undefined) await refuseProjectReportFolder({ outDir: params.outDir, projectDir: params.projectDir, modelDir: params.modelDir });
+  const inputs = await listCheckInputs({ inputs: params.inputs, signal: params.signal });
   const exported = await loadExport({ modelDir: params.modelDir });
   // A model trained on face crops (faceCrop projects) records its framing; faces here are cut the same way.
   if (params.margin === undefined && exported.preprocess.faceCrop) settings.margin = exported.preprocess.faceCrop.margin;
@@ -107,10 +113,17 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
   const shared: Shared = { exported, scorer: createFaceScorer({ session, exported, batchSize: params.batchSize }), fake, model, settings, options: { onProgress: params.onProgress, signal: params.signal } };
   const results: CheckResult[] = [];
   const reportNames = new Set<string>();
+  for (const warning of inputs.warnings) params.onProgress?.({ event: "warning", message: warning });
   try {
-    for (const [position, file] of params.inputs.entries()) {
+    for (const [position, input] of inputs.entries.entries()) {
       throwIfAborted(params.signal, "check");
-      params.onProgress?.({ event: "phase", phase: "check", message: `Checking ${file} (${position + 1}/${params.inputs.length})` });
+      if ("error" in input) {
+        results.push(input);
+        params.onProgress?.({ event: "warning", message: `${input.file}: ${input.error}` });
+        continue;
+      }
+      const { file } = input;
+      params.onProgress?.({ event: "phase", phase: "check", message: `Checking ${file} (${position + 1}/${inputs.entries.length})` });
       const started = performance.now();
       try {
         const kind = await sniffKind(file);
@@ -301,7 +314,8 @@ async function sniffKind(file: string): Promise<"image" | "video"> {
   if (!handle) return "video";
   try {
     const head = Buffer.alloc(12);
-    const { bytesRead } = await handle.read(head, 0, 12, 0);
+    // A file that cannot be read is left to ffprobe, which says why in words.
+    const bytesRead = await handle.read(head, 0, 12, 0).then((read) => read.bytesRead, () => 0);
     if (bytesRead >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "image";
     if (bytesRead >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image";
     if (bytesRead >= 12 && head.toString("latin1", 0, 4) === "RIFF" && head.toString("latin1", 8, 12) === "WEBP") return "image";

@@ -9,7 +9,7 @@ import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
-import { expandInputs, type InputFile } from "./expand-inputs";
+import { expandInputs, type InputFile } from "../shared/expand-inputs";
 import { loadExport } from "./load-export";
 import { loadImageTensor } from "./load-image-tensor";
 import { ImageReadError, InvalidExportError } from "./predict-errors";
