@@ -23,6 +23,7 @@ import { resolveFakeLabel } from "../src/core/check/resolve-fake-label";
 import { smoothTimeline, type TimelineSample } from "../src/core/check/smooth-timeline";
 import { summariseCheck } from "../src/core/check/summarise-check";
 import { runDemo } from "../src/core/demo/run-demo";
+import { isPlausibleFace } from "../src/core/face-crop/is-plausible-face";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
 import { CancelledError, StudioError } from "../src/core/shared/errors";
@@ -245,6 +246,33 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       for (const r of results) {
         assert.equal(r.summary.frames, 8, `${r.file}: 16 s at 0.5 fps`);
         assert.ok(r.summary.faces >= 5, `${r.file}: ${r.summary.faces} faces`);
+      }
+    });
+
+    it("finds the faces of a close-up clip on a border-extended copy of each frame that first shows none, as on stills", async function () {
+      needsFfmpeg(this);
+      // Faces filling the frame, chosen among those the fast detector misses outright (4 of these 12 frames are found without the retry).
+      const closeUp = await makeFaceSwapClip({ dir: tmp, perSegment: 6, offset: 9, closeUp: true, width: 480, height: 480, name: "close-up" });
+      const r = checked((await checkMedia({ inputs: [closeUp.file], modelDir, fps: 1 }))[0]);
+      assert.equal(r.summary.frames, 12);
+      assert.ok(r.summary.framesWithFaces >= 9, `faces found in only ${r.summary.framesWithFaces} of 12 close-up frames`);
+      assert.ok(r.warnings.some((w) => /the face fills the frame, so it was only found on a copy with an extended border/.test(w)), r.warnings.join("\n"));
+      for (const frame of r.frames) for (const face of frame.faces) assert.ok(face.box.width > 240, "a close-up's face is most of the frame");
+    });
+
+    it("takes nothing in ffmpeg's test pattern for a face (minimum detector score, landmarks laid out like a face)", async function () {
+      needsFfmpeg(this);
+      const files: string[] = [];
+      for (const size of ["640x480", "320x240"]) {
+        const file = path.join(tmp, `testsrc-${size}.mp4`);
+        await ffmpeg(["-y", "-loglevel", "error", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=10:duration=6`, "-c:v", "libx264", "-pix_fmt", "yuv420p", file]);
+        files.push(file);
+      }
+      for (const r of (await checkMedia({ inputs: files, modelDir })).map(checked)) {
+        assert.equal(r.summary.frames, 12);
+        assert.deepEqual(r.frames.filter((frame) => frame.faces.length > 0).map((frame) => `${frame.time} s: ${frame.faces.map((face) => `${JSON.stringify(face.box)} scored ${face.detectorScore}`).join(", ")}`), [], `${path.basename(r.file)}: no face in a test pattern`);
+        assert.equal(r.verdict.level, "no-faces");
+        assert.equal(r.minFaceScore, 0.5);
       }
     });
 
@@ -515,6 +543,21 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.equal(nothing.code, 1);
       assert.match(nothing.stdout, /folder with no video or image in it/);
       for (const output of [cli.stdout + cli.stderr, nothing.stdout + nothing.stderr]) assert.doesNotMatch(output, /EISDIR|ENOENT|\n\s+at /);
+    });
+  });
+
+  describe("what counts as a face", () => {
+    it("every reference face has its landmarks laid out like a face; upside down, squashed or with mouth and nose swapped they are not", async () => {
+      const { faces } = await loadSourceFaces();
+      for (const face of faces) assert.ok(isPlausibleFace(face), `${face.source} face ${face.faceIndex}`);
+      const face = faces[1];
+      const { x, y, width, height } = face.box;
+      const centre = { x: x + width / 2, y: y + height / 2 };
+      const upsideDown = { ...face, landmarks: face.landmarks.map((p) => ({ x: 2 * centre.x - p.x, y: 2 * centre.y - p.y })) };
+      const squashed = { ...face, landmarks: face.landmarks.map((p) => ({ x: p.x, y: centre.y + (p.y - centre.y) * 0.2 })) };
+      const swapped = { ...face, landmarks: face.landmarks.map((p, i) => (i === 30 ? face.landmarks[62] : i >= 48 ? { x: p.x, y: p.y - (face.landmarks[62].y - face.landmarks[30].y) * 1.2 } : p)) };
+      const tinyEyes = { ...face, box: { ...face.box, width: width * 8 } };
+      for (const [name, bad] of Object.entries({ upsideDown, squashed, swapped, tinyEyes })) assert.equal(isPlausibleFace(bad), false, name);
     });
   });
 

@@ -22,6 +22,7 @@ interface CheckOptions {
   threshold: number;
   fakeLabel?: string;
   detector: FaceDetectorKind;
+  minFaceScore: number;
   margin?: number;
   maxSide: number;
   tta: boolean;
@@ -44,6 +45,7 @@ export function registerCheckCommand(program: Command): void {
     .option("--threshold <p>", "a face at or above this fake probability counts as flagged", parseNumber, 0.5)
     .option("--fake-label <label>", 'the label that means manipulated (default: the one containing "fake", else the second)')
     .option("--detector <kind>", "face detector: fast (Tiny Face Detector, for video) or accurate (SSD MobileNet, as the training crops; ~10x slower)", parseDetector, "fast" as FaceDetectorKind)
+    .option("--min-face-score <p>", "detections the detector scores lower are not faces (those whose landmarks are not laid out like a face never are)", parseNumber, 0.5)
     .option("--margin <m>", "face crop side as a multiple of the landmarks' box (default 1.55, as the reference training crops)", parseNumber)
     .option("--max-side <px>", "longest side video frames are analysed at", parseNumber, 640)
     .option("--no-tta", "score one centre crop per face instead of the mean of a plain and a mirrored view (faster, noisier)")
@@ -62,6 +64,7 @@ export function registerCheckCommand(program: Command): void {
         threshold: options.threshold,
         fakeLabel: options.fakeLabel,
         detector: options.detector,
+        minFaceScore: options.minFaceScore,
         margin: options.margin,
         maxSide: options.maxSide,
         tta: options.tta,

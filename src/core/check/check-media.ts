@@ -19,7 +19,7 @@ import { createFaceScorer, type FaceScorer } from "./create-face-scorer";
 import { createWorstMoments, type WorstMoments } from "./create-worst-moments";
 import { cropTrainingFace, TRAINING_MARGIN } from "../face-crop/crop-training-face";
 import { describeVerdict } from "./describe-verdict";
-import { detectFrameFaces, type FaceDetectorKind } from "../face-crop/detect-frame-faces";
+import { FRAME_INPUT_SIZE, type FaceDetectorKind } from "../face-crop/detect-frame-faces";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
 import { findFfmpeg } from "./find-ffmpeg";
 import { formatTimestamp } from "./format-timestamp";
@@ -49,6 +49,11 @@ export interface CheckMediaParams extends OperationOptions {
   fakeLabel?: string;
   /** Face detector (default "fast"); see detect-frame-faces.ts. */
   detector?: FaceDetectorKind;
+  /**
+   * Detections below this detector score are not faces (default 0.5). Whatever the score, a detection whose
+   * landmarks are not laid out like a face (eyes above nose above mouth, face-like distances) is dropped too.
+   */
+  minFaceScore?: number;
   /** Crop side as a multiple of the landmarks' box (default 1.55, the middle of training's range). */
   margin?: number;
   /**
@@ -77,14 +82,14 @@ interface Shared {
   scorer: FaceScorer;
   fake: FakeLabel;
   model: CheckModel;
-  settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "margin" | "maxSide" | "worstCount" | "tta" | "smooth">>;
+  settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "minFaceScore" | "margin" | "maxSide" | "worstCount" | "tta" | "smooth">>;
   options: OperationOptions;
 }
 
 /** What a frame's faces turn into once scored, and what the worst-moment keeper holds. */
 type Pixels = Pick<WorstFramePixels, "data" | "width" | "height">;
 
-const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
+const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, minFaceScore: 0.5, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
 /** The two TTA views: training drew margins from 1.3-1.8 around 1.55 and mirrored half its crops; 1.4 and 1.7 sit inside that. */
 const TTA_VIEWS = [{ scale: 1.4 / TRAINING_MARGIN, flip: false }, { scale: 1.7 / TRAINING_MARGIN, flip: true }];
 
@@ -157,9 +162,13 @@ async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels
   const worst = createWorstMoments<Pixels & { frame: CheckedFrame }>({ count: settings.worstCount, minGapSeconds: Math.max(1, 2 / settings.fps) });
   const total = info.durationSeconds !== undefined ? Math.max(1, Math.ceil(info.durationSeconds * settings.fps)) : undefined;
   let size: [number, number] = [info.width, info.height];
+  const paddedTimes: number[] = [];
   for await (const frame of readVideoFrames({ file, tools, info, fps: settings.fps, maxSide: settings.maxSide, signal: options.signal, onProblem: (message) => warnings.push(message) })) {
     size = [frame.width, frame.height];
-    const faces = await detectFrameFaces({ image: { data: frame.data, width: frame.width, height: frame.height, channels: 3 }, detector: settings.detector });
+    // A frame without a face gets the stills' second try: a face filling the frame (a close-up call) is found on a border-extended copy.
+    const found = await detectStillFaces({ image: frame, detector: settings.detector, minScore: settings.minFaceScore, inputSize: FRAME_INPUT_SIZE, plausibleOnly: true });
+    const { faces } = found;
+    if (found.padded) paddedTimes.push(frame.time);
     const scored = scoreFrame({ index: frame.index, time: frame.time, faces, pixels: frame, shared, frames, worst });
     // Marked as handled now; a failed batch still surfaces through the Promise.all below.
     scored.catch(() => undefined);
@@ -174,6 +183,7 @@ async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels
   }
   await shared.scorer.flush();
   await Promise.all(pending);
+  if (paddedTimes.length > 0) warnings.push(`In ${paddedTimes.length} frame(s) (first at ${formatTimestamp(paddedTimes[0])}) the face fills the frame, so it was only found on a copy with an extended border; its crop repeats the edge pixels where it reaches past them.`);
   return finish({
     file,
     kind: "video",
@@ -194,7 +204,7 @@ async function checkImage(file: string, shared: Shared): Promise<CheckWithPixels
   const detectors: FaceDetectorKind[] = shared.settings.detector === "fast" ? ["fast", "accurate"] : ["accurate"];
   let faces: DetectedFace[] = [];
   for (const detector of detectors) {
-    const found = await detectStillFaces({ image, detector });
+    const found = await detectStillFaces({ image, detector, minScore: shared.settings.minFaceScore, plausibleOnly: true });
     faces = found.faces;
     if (found.padded) warnings.push("The face fills the picture, so it was only found on a copy with an extended border; its crop repeats the edge pixels where it reaches past them.");
     if (faces.length > 0) break;
@@ -274,6 +284,7 @@ function finish(args: {
     ...(args.video ? { video: args.video } : {}),
     model: shared.model,
     detector: shared.settings.detector,
+    minFaceScore: shared.settings.minFaceScore,
     threshold: shared.settings.threshold,
     margin: shared.settings.margin,
     tta: shared.settings.tta,
@@ -331,6 +342,7 @@ function validate(params: CheckMediaParams): Shared["settings"] {
     fps: params.fps ?? DEFAULTS.fps,
     threshold: params.threshold ?? DEFAULTS.threshold,
     detector: params.detector ?? DEFAULTS.detector,
+    minFaceScore: params.minFaceScore ?? DEFAULTS.minFaceScore,
     margin: params.margin ?? DEFAULTS.margin,
     maxSide: params.maxSide ?? DEFAULTS.maxSide,
     worstCount: params.worstCount ?? DEFAULTS.worstCount,
@@ -343,6 +355,7 @@ function validate(params: CheckMediaParams): Shared["settings"] {
   check(Number.isFinite(settings.fps) && settings.fps >= 0.05 && settings.fps <= 30, `fps must be a number from 0.05 to 30, got ${settings.fps}.`, "2 frames per second catches a swap that lasts a second; use more for short clips.");
   check(Number.isFinite(settings.threshold) && settings.threshold > 0 && settings.threshold < 1, `threshold must be a number between 0 and 1, got ${settings.threshold}.`, "0.5 flags a face the model finds more likely fake than not.");
   check(settings.detector === "fast" || settings.detector === "accurate", `detector must be "fast" or "accurate", got "${String(settings.detector)}".`, "Use fast for videos, accurate for stills.");
+  check(Number.isFinite(settings.minFaceScore) && settings.minFaceScore >= 0.05 && settings.minFaceScore < 1, `minFaceScore must be a number from 0.05 to below 1, got ${settings.minFaceScore}.`, "0.5 keeps the faces the detector is sure of; lower it only when real faces are missed.");
   check(Number.isFinite(settings.margin) && settings.margin >= 1 && settings.margin <= 4, `margin must be a number from 1 to 4, got ${settings.margin}.`, `${TRAINING_MARGIN} matches the reference dataset's training crops.`);
   check(Number.isInteger(settings.maxSide) && settings.maxSide >= 64 && settings.maxSide <= 4096, `maxSide must be a whole number from 64 to 4096, got ${settings.maxSide}.`, "640 keeps call-sized faces large enough for the detector.");
   check(Number.isInteger(settings.worstCount) && settings.worstCount >= 0 && settings.worstCount <= 50, `worstCount must be a whole number from 0 to 50, got ${settings.worstCount}.`, "6 worst moments fit on one page.");

@@ -144,6 +144,8 @@ export interface MediaCheck {
   video?: CheckedVideo;
   model: CheckModel;
   detector: FaceDetectorKind;
+  /** Detections below this detector score were not taken for faces (nor were those whose landmarks are not laid out like a face). */
+  minFaceScore: number;
   threshold: number;
   /** Crop side as a multiple of the landmarks' box. */
   margin: number;

@@ -163,7 +163,7 @@ function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timeli
     `| faces | ${summary.faces}; ${summary.facesAboveThreshold} at or above ${Math.round(check.threshold * 100)}% "${check.model.fakeLabel}" (${percent(summary.shareAboveThreshold)}) |`,
     `| mean / highest | ${percent(summary.meanProbability)} / ${percent(summary.maxProbability)} |`,
     `| model | \`${check.model.dir}\`${check.model.runId ? ` (run ${check.model.runId})` : ""}, validation error ${check.model.validationErrorRate === undefined ? "unknown" : percent(check.model.validationErrorRate)} |`,
-    `| method | ${check.detector} face detector; each face cropped as the training crops were (margin ${check.margin} × the landmarks' box)${check.tta ? ", scored as the mean of a plain and a mirrored view (TTA)" : ""} by the exported model |`,
+    `| method | ${check.detector} face detector (detections scoring ${Math.round(check.minFaceScore * 100)}% or more whose landmarks are laid out like a face); each face cropped as the training crops were (margin ${check.margin} × the landmarks' box)${check.tta ? ", scored as the mean of a plain and a mirrored view (TTA)" : ""} by the exported model |`,
     ...(check.kind === "video" ? [`| smoothing | ${windowSeconds > 0 ? `the worst face's probability per frame, as a median over a centred ${windowSeconds} s window (not across more than ${maxGapSeconds} s without a face); the flagged segments and the verdict read this, not single frames` : "off: the flagged segments and the verdict read single frames"} |`] : []),
     "",
   );
