@@ -286,7 +286,7 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.deepEqual(r.summary.noFaceRanges, [{ start: 0, end: 2.5, frames: 6 }]);
       assert.equal(r.frames.length, 6, "frames without a face are kept in the timeline");
       assert.equal(r.verdict.level, "no-faces");
-      assert.match(r.verdict.text, /No faces were found in 6 sampled frame/);
+      assert.match(r.verdict.text, /^No faces found: not judged\. The detector found none in 6 sampled frame/);
       assert.equal(r.summary.shareAboveThreshold, null);
       assert.deepEqual(r.summary.perSecond.map((s) => s.probability), [null, null, null]);
     });
@@ -422,6 +422,7 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.match(markdown, /## Worst moments/);
       // The smoothed signal: a line over the per-frame bars, its segments in the summary, the chart and report.md.
       const written = JSON.parse(await fs.readFile(path.join(dir, "report.json"), "utf8")) as MediaCheck;
+      assert.equal(markdown.split(written.verdict.headline).length - 1, 1, "report.md states the verdict once");
       const segments = written.summary.flaggedSegments;
       assert.ok(segments.length > 0);
       assert.equal(svg.match(/class="frame"/g)?.length, written.summary.framesWithFaces, "one bar per frame with a face");
@@ -508,6 +509,28 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       // A report folder elsewhere in the project is fine.
       const [ok] = await checkMedia({ inputs: [still], modelDir, outDir: path.join(project, "check-report"), projectDir: project });
       assert.ok(checked(ok).report);
+    });
+
+    it("marks a worst moment under the threshold as such in the CLI, report.md and report.json, and report.md states the verdict once", async () => {
+      const still = await writeStill(path.join(tmp, "below", "call.jpg"), 1);
+      const [first] = await checkMedia({ inputs: [still], modelDir });
+      const p = checked(first).summary.worst[0].probability;
+      assert.ok(p > 0 && p < 1, `probability ${p}`);
+      // At the moment's own probability it counts as flagged; halfway from it to 1 it is below the threshold.
+      const [at] = await checkMedia({ inputs: [still], modelDir, threshold: p });
+      assert.equal(checked(at).summary.worst[0].belowThreshold, false);
+      const high = p + (1 - p) / 2;
+      const out = path.join(tmp, "below", "report");
+      const cli = await runCli(["check", still, "--model", modelDir, "--out", out, "--threshold", String(high)]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /worst moments:\n\s+1\.\s+image\s+[\d.]+%\s+face 1\s+below threshold/);
+      const written = JSON.parse(await fs.readFile(path.join(out, "call.jpg", "report.json"), "utf8")) as MediaCheck;
+      assert.equal(written.summary.worst[0].belowThreshold, true);
+      const markdown = await fs.readFile(path.join(out, "call.jpg", "report.md"), "utf8");
+      assert.ok(markdown.includes(`(below the ${Math.round(high * 100)}% threshold: the highest there is, not flagged)`), markdown);
+      assert.equal(written.verdict.level, "not-flagged");
+      assert.equal(markdown.split(written.verdict.headline).length - 1, 1, `the verdict's headline once in:\n${markdown}`);
+      assert.ok(markdown.includes(`**${written.verdict.headline}**${written.verdict.text.slice(written.verdict.headline.length)}`), "the verdict's text follows its bold headline");
     });
 
     it("checks every video and image in a folder, skips other files and earlier reports, and says in words when a folder has none or a path is missing", async () => {

@@ -100,7 +100,8 @@ function describe(result: CheckResult): string {
     lines.push("  worst moments:");
     for (const [rank, moment] of summary.worst.entries()) {
       const when = result.kind === "video" ? formatTimestamp(moment.time).padStart(7) : "  image";
-      lines.push(`    ${rank + 1}. ${when}  ${percent(moment.probability).padStart(6)}  face ${moment.faceIndex + 1}${moment.image ? `  ${path.relative(process.cwd(), moment.image)}` : ""}`);
+      const below = moment.belowThreshold ? `  below threshold` : "";
+      lines.push(`    ${rank + 1}. ${when}  ${percent(moment.probability).padStart(6)}  face ${moment.faceIndex + 1}${below}${moment.image ? `  ${path.relative(process.cwd(), moment.image)}` : ""}`);
     }
   }
   lines.push(`  verdict:  ${verdict.text}`);

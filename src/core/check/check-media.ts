@@ -270,7 +270,7 @@ function finish(args: {
   const worst: WorstMoment[] = kept.map(({ payload }) => {
     const faceIndex = payload.frame.faces.reduce((best, face, i, all) => (face.probability > all[best].probability ? i : best), 0);
     const face = payload.frame.faces[faceIndex];
-    return { time: payload.frame.time, frameIndex: payload.frame.index, faceIndex, probability: face.probability, box: face.box };
+    return { time: payload.frame.time, frameIndex: payload.frame.index, faceIndex, probability: face.probability, belowThreshold: face.probability < shared.settings.threshold, box: face.box };
   });
   const summary = summariseCheck({ frames, threshold: shared.settings.threshold, worst, smoothSeconds: args.kind === "video" ? shared.settings.smooth : 0 });
   const verdict = describeVerdict({ summary, threshold: shared.settings.threshold, fakeLabel: shared.fake.label, validationErrorRate: shared.model.validationErrorRate, validImages: shared.model.validImages, kind: args.kind });

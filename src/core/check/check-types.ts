@@ -60,6 +60,11 @@ export interface WorstMoment {
   /** Index in the frame's faces (left to right). */
   faceIndex: number;
   probability: number;
+  /**
+   * The probability is under the threshold: the moment is listed because nothing scored higher, not because it was
+   * flagged. The CLI, report.md and the panel say so beside it.
+   */
+  belowThreshold: boolean;
   box: FaceBox;
   /** The annotated JPEG in the report folder, when a report was written. */
   image?: string;
