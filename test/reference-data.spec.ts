@@ -7,7 +7,7 @@ import sharp from "sharp";
 import { buildFaceDataset, type FaceDataset, type FaceDatasetItem } from "../src/core/reference-data/build-face-dataset";
 import { loadSourceFaces, type SourceFaces } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
-import { createSeededRandom } from "../src/core/reference-data/seeded-random";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { CancelledError, StudioError } from "../src/core/shared/errors";
 import type { ProgressEvent } from "../src/core/shared/progress";
 import { loadTensorflow } from "../src/core/shared/tensorflow";

@@ -110,8 +110,9 @@ describe("train", function () {
     assert.deepEqual(firstEpochs, [0, 1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(metrics.counts.valid.Real + metrics.counts.valid.Deepfake, 60);
     assert.deepEqual(metrics.counts.train.Real + metrics.counts.train.Deepfake, 240);
-    // 60 validation images + 240 training images in 5 views each (plain + 4 augmented).
-    assert.deepEqual(first.featureCache, { hits: 0, computed: 60 + 240 * 5 });
+    // 60 validation images + 240 training images in 5 views each (plain + 4 augmented), + the same-person blends every run scores.
+    assert.equal(metrics.sameIdentityBlends?.scored, 2 * metrics.counts.valid.Real, JSON.stringify(metrics.sameIdentityBlends));
+    assert.deepEqual(first.featureCache, { hits: 0, computed: 60 + 240 * 5 + metrics.sameIdentityBlends.scored });
     assert.ok(events.some((event) => event.event === "phase" && event.phase === "features"));
     assert.ok(metrics.epochs[metrics.epochs.length - 1].trainLoss < metrics.epochs[0].trainLoss, "the training loss falls");
   });
@@ -169,12 +170,18 @@ describe("train", function () {
     }));
     const errors = valid.filter((p) => p.predicted !== p.label).length;
     assert.equal(first.metrics.errorRate, errors / valid.length);
+    // The predictions come from the kept weights: the epoch with the lowest validation loss.
+    const { epochs, keptEpoch } = first.metrics;
+    assert.equal(keptEpoch, epochs.reduce((best, e) => (e.validLoss < epochs[best].validLoss ? e.epoch : best), 0));
+    const meanLoss = valid.reduce((total, p) => total + p.loss, 0) / valid.length;
+    assert.ok(Math.abs(meanLoss - epochs[keptEpoch as number].validLoss) < 1e-5, `${meanLoss} vs ${epochs[keptEpoch as number].validLoss}`);
+    assert.equal(first.metrics.errorRate, epochs[keptEpoch as number].errorRate);
   });
 
   it("same seed, same data → same split and metrics; the second run reads every feature from the cache", async () => {
     const second = await train({ projectDir: reference, config: configWith(), backbone });
     assert.notEqual(second.runId, first.runId);
-    assert.deepEqual(second.featureCache, { hits: 60 + 240 * 5, computed: 0 });
+    assert.deepEqual(second.featureCache, { hits: 60 + 240 * 5 + first.metrics.sameIdentityBlends!.scored, computed: 0 });
     assert.equal(second.metrics.phases.features, 0);
     // The target is ≤ 3 s on 2 cores (bench/train.ts); the bound here leaves room for a busy machine.
     assert.ok(second.metrics.phases.total < 10, `warm run took ${second.metrics.phases.total} s`);
@@ -279,7 +286,9 @@ describe("train", function () {
     assert.deepEqual(await entries(path.join(projectDir, "runs")), []);
     const state = await listTree(path.join(projectDir, ".deepfake-studio"));
     assert.ok(state.length > 0, "the features computed before cancelling are kept");
-    assert.deepEqual(state.filter((file) => !/\.f32$/.test(file) && !file.endsWith("cache.json")), []);
+    // Complete cache entries only: feature vectors, and the synthesized same-person blends with their face records.
+    const complete = /\.f32$|cache\.json$|^synthesized\/sb1\/[0-9a-f]{2}\/[0-9a-f]{64}-(face\.json|s\d+-blend\d+\.png)$/;
+    assert.deepEqual(state.filter((file) => !complete.test(file)), []);
     const aborted = new AbortController();
     aborted.abort();
     await assert.rejects(train({ projectDir, config, backbone, signal: aborted.signal }), CancelledError);

@@ -6,7 +6,7 @@ export { findFfmpeg, FFMPEG_ENV, FFPROBE_ENV, type FfmpegTools } from "./find-ff
 export { formatTimestamp } from "./format-timestamp";
 export { probeVideo, type VideoContainer, type VideoInfo } from "./probe-video";
 export { readVideoFrames, type VideoFrame } from "./read-video-frames";
-export { resolveFakeLabel, type FakeLabel } from "./resolve-fake-label";
+export { resolveFakeLabel, type FakeLabel } from "../shared/resolve-fake-label";
 export { renderTimelineSvg } from "./render-timeline-svg";
 export { DEFAULT_SMOOTH_SECONDS, smoothTimeline, type SmoothTimelineParams, type TimelineSample } from "./smooth-timeline";
 export { findFlaggedSegments, type FindFlaggedSegmentsParams } from "./find-flagged-segments";

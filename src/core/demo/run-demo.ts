@@ -1,6 +1,8 @@
 /**
  * The embedded default: the whole lesson offline. Real photos that ship in an installed npm package become a
- * real-vs-face-swap dataset, which goes through the real pipeline: import → train → export → predict → space.
+ * real-vs-manipulated dataset, which goes through the real pipeline: import → train → export → predict → space.
+ * The fakes keep the person's identity (self-blends, and swaps of a face with its own mirror image), and every face
+ * appears as often among the fakes as among the reals, so the model must learn the manipulation, not who is pictured.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -9,11 +11,13 @@ import { cacheDir as defaultCacheDir } from "../backbone/cache-dir";
 import { exportModel, type ExportResult } from "../export/export-model";
 import { importFolder } from "../gather/import-folder";
 import { predict } from "../predict/predict";
-import { CONFIG_FILE_NAME, initProject, loadProjectConfig, parseProjectConfig } from "../project/project-config";
+import { readManifest } from "../dataset/manifest";
+import { CONFIG_FILE_NAME, initProject, loadProjectConfig, parseProjectConfig, resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { buildFaceDataset, type FaceDatasetItem } from "../reference-data/build-face-dataset";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { createSpace, type CreateSpaceResult } from "../space/create-space";
+import { rememberFace } from "../synthesize/synthesize-fakes";
 import type { EpochRecord } from "../train/run-files";
 import { train, type TrainResult } from "../train/train";
 
@@ -36,7 +40,8 @@ export interface DemoResult {
   counts: Record<string, number>;
   train: TrainResult;
   exported: ExportResult;
-  predictions: Array<{ file: string; expected: string; label?: string; probability?: number; error?: string }>;
+  /** `what`: how the held-out picture was made (a real crop, a self-blend, a mirror swap). */
+  predictions: Array<{ file: string; expected: string; what: string; label?: string; probability?: number; error?: string }>;
   space: CreateSpaceResult;
   deployCommand: string;
 }
@@ -51,8 +56,8 @@ export async function runDemo(params: RunDemoParams): Promise<DemoResult> {
   const sourceDir = path.join(projectDir, "demo-photos");
   await fs.mkdir(projectDir, { recursive: true });
 
-  onProgress?.({ event: "phase", phase: "photos", message: `1/6 Building ${perClass + heldOut} real face crops and ${perClass + heldOut} local face swaps from photos in @vladmandic/face-api…` });
-  const dataset = await buildFaceDataset({ outDir: sourceDir, perClass: perClass + heldOut, seed: 1, onProgress, signal });
+  onProgress?.({ event: "phase", phase: "photos", message: `1/6 Building ${perClass + heldOut} real face crops and ${perClass + heldOut} same-person fakes (self-blends, mirror swaps) from photos in @vladmandic/face-api…` });
+  const dataset = await buildFaceDataset({ outDir: sourceDir, perClass: perClass + heldOut, seed: 1, fakes: "same-person", onProgress, signal });
   const heldOutItems = await setAside(dataset.items, sourceDir, perClass);
 
   if (!(await exists(path.join(projectDir, CONFIG_FILE_NAME)))) {
@@ -75,6 +80,7 @@ export async function runDemo(params: RunDemoParams): Promise<DemoResult> {
     counts[label] = report.categories[0].total;
   }
   throwIfAborted(signal, "demo");
+  await rememberDemoFaces(projectDir, config, dataset.items);
 
   onProgress?.({ event: "phase", phase: "backbone", message: "3/6 Training on the offline backbone (the MobileNetV2 shipped in the nsfwjs package)…" });
   const backbone = await writeOfflineBackbone({ cacheDir: params.cacheDir ?? defaultCacheDir() });
@@ -88,6 +94,7 @@ export async function runDemo(params: RunDemoParams): Promise<DemoResult> {
   const predictions = results.map((result, index) => ({
     file: path.relative(projectDir, result.file),
     expected: heldOutItems[index].label,
+    what: describeKind(heldOutItems[index]),
     ...("error" in result ? { error: result.error } : { label: result.label, probability: result.probabilities[result.label] }),
   }));
 
@@ -111,6 +118,25 @@ async function setAside(items: FaceDatasetItem[], sourceDir: string, keep: numbe
     }
   }
   return heldOut;
+}
+
+/** "real crop", "self-blend" or "mirror swap" of a held-out picture, for the closing table. */
+function describeKind(item: FaceDatasetItem): string {
+  if (item.fake?.kind === "self-blend") return "same-person self-blend";
+  if (item.fake?.kind === "same-person-swap") return "same-person mirror swap";
+  return item.label === "Real" ? "real face crop" : "face swap";
+}
+
+/**
+ * Tells synthesis where the face of every imported real crop is (the demo drew them), so the run's same-person blend
+ * check needs no face detection; import re-encodes but never resizes these crops, so the landmarks still hold.
+ */
+async function rememberDemoFaces(projectDir: string, config: ProjectConfig, items: readonly FaceDatasetItem[]): Promise<void> {
+  const byPath = new Map(items.map((item) => [item.file, item]));
+  for (const record of await readManifest(resolveDataDir(projectDir, config))) {
+    const item = record.originalPath === undefined ? undefined : byPath.get(record.originalPath);
+    if (item?.landmarks && record.label === "Real" && record.face === undefined) await rememberFace({ projectDir, sha256: record.sha256, landmarks: item.landmarks });
+  }
 }
 
 function describeItem(item: FaceDatasetItem | undefined): { title?: string; pageUrl?: string } | undefined {

@@ -8,12 +8,14 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
-import type { FaceBox } from "./detect-faces";
+import { writeFileAtomic } from "../shared/safe-files";
+import type { FaceBox, FacePoint } from "./detect-faces";
 import { drawCropVariation, type CropVariation } from "./crop-variation";
-import { faceFrame } from "./face-frame";
-import { loadSourceFaces, type SourceFace } from "./load-source-faces";
+import { pickDonor } from "./pick-donor";
+import { drawSelfBlendRecipe, selfBlend, type SelfBlendRecipe } from "../synthesize/self-blend";
+import { loadSourceFaces, type SourceFace, type SourcePhoto } from "./load-source-faces";
 import { renderFaceSample } from "./render-face-sample";
-import { createSeededRandom, type SeededRandom } from "./seeded-random";
+import { createSeededRandom, type SeededRandom } from "../shared/seeded-random";
 
 export type FaceDatasetLabel = "Real" | "Deepfake";
 
@@ -28,6 +30,11 @@ export interface BuildFaceDatasetParams extends OperationOptions {
   size?: number;
   /** JPEG quality 1-100, shared by both classes (default 90). */
   jpegQuality?: number;
+  /**
+   * What the fakes are (default "other-person"): another person's inner face pasted in, or "same-person" fakes that keep
+   * the identity: a self-blend (the face blended with an altered copy of itself) or a swap with its own mirror image.
+   */
+  fakes?: "other-person" | "same-person";
 }
 
 /** Provenance of one written image. */
@@ -42,8 +49,12 @@ export interface FaceDatasetItem {
   variation: CropVariation;
   /** Deepfakes only: whose inner face was pasted in, and whether it was mirrored. */
   donor?: { source: string; faceIndex: number; mirrored: boolean };
+  /** Same-person deepfakes: how the face was manipulated (a self-blend's recipe, or a swap with its own mirror image). */
+  fake?: { kind: "self-blend"; recipe: SelfBlendRecipe } | { kind: "same-person-swap" };
   /** The same in one human-readable line. */
   note: string;
+  /** The face's 68 landmarks in the written image (returned, not written to provenance.json). */
+  landmarks?: FacePoint[];
 }
 
 /** One face found in the reference photos. */
@@ -63,8 +74,6 @@ export interface FaceDataset {
 
 const DEFAULTS = { perClass: 60, seed: 1, size: 224, jpegQuality: 90 };
 const PROVENANCE_FILE = "provenance.json";
-/** Donors are drawn from this many best head-pose matches, which keeps swaps plausible yet varied. */
-const DONOR_CHOICES = 4;
 const FILE_PATTERN = /^(real|deepfake)-\d+\.jpg$/;
 
 /** Writes outDir/Real/*.jpg and outDir/Deepfake/*.jpg (perClass each) plus provenance.json, and returns the provenance. */
@@ -87,31 +96,32 @@ export async function buildFaceDataset(params: BuildFaceDatasetParams): Promise<
       // One stream per (class, index): sample i is the same whatever perClass is, and the classes draw independently.
       const sampleRandom = random.derive(label === "Real" ? 1 : 2, i);
       const variation = drawCropVariation(sampleRandom);
-      const donor = label === "Deepfake" ? pickDonor(face, faces, sampleRandom) : undefined;
-      const { pixels } = renderFaceSample({ photos, face, donor, variation, size: settings.size });
+      const fake = label === "Deepfake" ? await drawFake(settings.fakes, face, faces, photos, sampleRandom) : undefined;
+      const { pixels, landmarks } = renderFaceSample({ photos: fake?.photos ?? photos, face, donor: fake?.donor, variation, size: settings.size });
       const jpeg = await sharp(pixels, { raw: { width: settings.size, height: settings.size, channels: 3 } })
         .jpeg({ quality: settings.jpegQuality, chromaSubsampling: "4:2:0" })
         .toBuffer();
       const file = path.join(label === "Real" ? realDir : fakeDir, `${label.toLowerCase()}-${String(i + 1).padStart(4, "0")}.jpg`);
-      await writeAtomic(file, jpeg);
-      items.push(provenanceOf({ file, label, face, variation, donor }));
+      await writeFileAtomic(file, jpeg);
+      items.push({ ...provenanceOf({ file, label, face, variation, donor: fake?.donor, fake: fake?.record }), landmarks });
       params.onProgress?.({ event: "progress", phase: "generate", done: items.length, total });
     }
   }
   await removeStale(realDir, fakeDir, items);
   const sourceFaces = faces.map(({ source, faceIndex, score, box }) => ({ source, faceIndex, score, box }));
-  const provenance = { seed: settings.seed, size: settings.size, jpegQuality: settings.jpegQuality, sourceFaces, items: items.map((item) => ({ ...item, file: path.relative(params.outDir, item.file) })) };
-  await writeAtomic(path.join(params.outDir, PROVENANCE_FILE), Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`));
+  const provenance = { seed: settings.seed, fakes: settings.fakes, size: settings.size, jpegQuality: settings.jpegQuality, sourceFaces, items: items.map(({ landmarks: _landmarks, ...item }) => ({ ...item, file: path.relative(params.outDir, item.file) })) };
+  await writeFileAtomic(path.join(params.outDir, PROVENANCE_FILE), Buffer.from(`${JSON.stringify(provenance, null, 2)}\n`));
   return { realDir, fakeDir, items, sourceFaces };
 }
 
 /** Fills in defaults and rejects values that would write nothing useful. */
-function validate(params: BuildFaceDatasetParams): Required<Pick<BuildFaceDatasetParams, "perClass" | "seed" | "size" | "jpegQuality">> {
+function validate(params: BuildFaceDatasetParams): Required<Pick<BuildFaceDatasetParams, "perClass" | "seed" | "size" | "jpegQuality" | "fakes">> {
   const settings = {
     perClass: params.perClass ?? DEFAULTS.perClass,
     seed: params.seed ?? DEFAULTS.seed,
     size: params.size ?? DEFAULTS.size,
     jpegQuality: params.jpegQuality ?? DEFAULTS.jpegQuality,
+    fakes: params.fakes ?? "other-person",
   };
   const check = (ok: boolean, message: string): void => {
     if (!ok) throw new StudioError(message, "invalid-argument");
@@ -123,29 +133,39 @@ function validate(params: BuildFaceDatasetParams): Required<Pick<BuildFaceDatase
   return settings;
 }
 
+/** The fake of one sample: another person's face, or the same person's (a self-blend of the photo, or a swap with its mirror image). */
+async function drawFake(kind: "other-person" | "same-person", face: SourceFace, faces: readonly SourceFace[], photos: readonly SourcePhoto[], random: SeededRandom): Promise<{
+  donor?: { face: SourceFace; mirror: boolean };
+  photos?: SourcePhoto[];
+  record?: FaceDatasetItem["fake"];
+}> {
+  if (kind === "other-person") return { donor: pickOtherPerson(face, faces, random) };
+  // Two self-blends for every mirror swap: the blends vary far more (mask, colour, sharpness, resampling, JPEG).
+  if (random.chance(1 / 3)) return { donor: { face, mirror: true }, record: { kind: "same-person-swap" } };
+  const recipe = drawSelfBlendRecipe(random);
+  const photo = photos[face.photo];
+  const blended = await selfBlend({ image: photo.image, landmarks: face.landmarks, recipe });
+  const changed = photos.map((p, index) => (index === face.photo ? { ...p, image: { ...p.image, data: blended.pixels } } : p));
+  return { photos: changed, record: { kind: "self-blend", recipe } };
+}
+
 /** Chooses another person whose head turns the same way (mirroring them if that matches better), at random among the closest few. */
-function pickDonor(target: SourceFace, faces: readonly SourceFace[], random: SeededRandom): { face: SourceFace; mirror: boolean } {
-  const goal = faceFrame(target.landmarks);
-  const options = faces
-    .filter((face) => face !== target)
-    .map((face) => {
-      const { yaw, pitch } = faceFrame(face.landmarks);
-      const mirror = Math.abs(goal.yaw + yaw) < Math.abs(goal.yaw - yaw);
-      return { face, mirror, cost: Math.abs(goal.yaw - (mirror ? -yaw : yaw)) + Math.abs(goal.pitch - pitch) };
-    })
-    // Ties broken by position in the list so the order never depends on the sort implementation.
-    .map((option, index) => ({ ...option, index }))
-    .sort((a, b) => a.cost - b.cost || a.index - b.index);
-  const chosen = options[random.int(Math.min(DONOR_CHOICES, options.length))];
-  return { face: chosen.face, mirror: chosen.mirror };
+function pickOtherPerson(target: SourceFace, faces: readonly SourceFace[], random: SeededRandom): { face: SourceFace; mirror: boolean } {
+  const others = faces.filter((face) => face !== target);
+  const { index, mirror } = pickDonor(target.landmarks, others.map((face) => face.landmarks), random);
+  return { face: others[index], mirror };
 }
 
 /** Builds the provenance record of one written image. */
-function provenanceOf(args: { file: string; label: FaceDatasetLabel; face: SourceFace; variation: CropVariation; donor?: { face: SourceFace; mirror: boolean } }): FaceDatasetItem {
-  const { file, label, face, variation, donor } = args;
+function provenanceOf(args: { file: string; label: FaceDatasetLabel; face: SourceFace; variation: CropVariation; donor?: { face: SourceFace; mirror: boolean }; fake?: FaceDatasetItem["fake"] }): FaceDatasetItem {
+  const { file, label, face, variation, donor, fake } = args;
   const v = variation;
   const framing = `margin ${v.margin}, offset ${v.offsetX}/${v.offsetY}, rotation ${v.rotation}°, ${v.flip ? "flipped" : "not flipped"}, brightness ${v.brightness}`;
-  const swap = donor === undefined ? "" : `; inner face of ${donor.face.source} face ${donor.face.faceIndex}${donor.mirror ? " (mirrored)" : ""}`;
+  const swap = fake?.kind === "self-blend"
+    ? "; self-blended (its own face, altered, blended back in)"
+    : fake?.kind === "same-person-swap"
+      ? "; swapped with its own mirror image"
+      : donor === undefined ? "" : `; inner face of ${donor.face.source} face ${donor.face.faceIndex}${donor.mirror ? " (mirrored)" : ""}`;
   return {
     file,
     label,
@@ -153,7 +173,8 @@ function provenanceOf(args: { file: string; label: FaceDatasetLabel; face: Sourc
     faceIndex: face.faceIndex,
     variation,
     ...(donor === undefined ? {} : { donor: { source: donor.face.source, faceIndex: donor.face.faceIndex, mirrored: donor.mirror } }),
-    note: `${label === "Real" ? "Real" : "Swapped"} face ${face.faceIndex} of ${face.source}; ${framing}${swap}`,
+    ...(fake === undefined ? {} : { fake }),
+    note: `${label === "Real" ? "Real" : fake ? "Manipulated" : "Swapped"} face ${face.faceIndex} of ${face.source}; ${framing}${swap}`,
   };
 }
 
@@ -163,18 +184,6 @@ async function mkdir(dir: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
   } catch (error) {
     throw describeFsError(error, dir);
-  }
-}
-
-/** Writes next to the target and renames over it, so readers never see half a file and a rebuild replaces cleanly. */
-async function writeAtomic(file: string, data: Uint8Array): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.writeFile(temp, data);
-    await fs.rename(temp, file);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw describeFsError(error, file);
   }
 }
 

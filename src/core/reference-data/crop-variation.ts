@@ -1,5 +1,5 @@
 /** The random framing and photometric changes that multiply a few faces into many samples, drawn the same way for both classes. */
-import type { SeededRandom } from "./seeded-random";
+import type { SeededRandom } from "../shared/seeded-random";
 
 /** How one sample is framed and lit; recorded in provenance so any image can be regenerated. */
 export interface CropVariation {

@@ -58,7 +58,7 @@ function mean(points: readonly FacePoint[]): FacePoint {
 }
 
 /** Andrew's monotone chain; keeps only turns with positive cross product, so `cross(edge, point - start) > 0` means inside. */
-function convexHull(points: readonly FacePoint[]): FacePoint[] {
+export function convexHull(points: readonly FacePoint[]): FacePoint[] {
   const sorted = [...points].sort((a, b) => a.x - b.x || a.y - b.y);
   const cross = (o: FacePoint, a: FacePoint, b: FacePoint): number => (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
   const half = (list: FacePoint[]): FacePoint[] => {

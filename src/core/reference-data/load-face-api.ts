@@ -5,7 +5,7 @@ import { StudioError } from "../shared/errors";
 import { loadTensorflow } from "../shared/tensorflow";
 
 export type FaceApiModule = typeof FaceApi;
-export type FaceApiNet = "ssdMobilenetv1" | "tinyFaceDetector" | "faceLandmark68Net";
+export type FaceApiNet = "ssdMobilenetv1" | "tinyFaceDetector" | "faceLandmark68Net" | "faceRecognitionNet";
 
 let moduleLoading: Promise<FaceApiModule> | undefined;
 const netsLoading = new Map<FaceApiNet, Promise<void>>();

@@ -1,6 +1,7 @@
 /** A crude, local face swap: the donor's inner face, aligned by the eyes, colour-matched and feather-blended onto the target. */
 import type { FacePoint } from "./detect-faces";
 import { faceFrame, type FaceFrame } from "./face-frame";
+import { blendThroughMask, faceMask, forEachMasked, type FaceMask } from "./face-mask";
 import { sampleBilinear, type RgbImage } from "./rgb-image";
 
 export interface SwapFaceParams {
@@ -25,35 +26,23 @@ const MAX_STD_RATIO = 1.5;
 export function swapFace(params: SwapFaceParams): void {
   const targetFrame = faceFrame(params.targetLandmarks);
   const toDonor = donorMapping(targetFrame, faceFrame(params.donorLandmarks), params.mirror ?? false);
-  const hull = targetFrame.innerHull;
   const eyeDistance = targetFrame.eyeDistance;
-  const grow = MASK_GROWTH * eyeDistance;
-  const feather = FEATHER * eyeDistance;
-  const area = hullBounds(hull, grow, params.target);
-  const count = area.width * area.height;
-  const mask = new Float32Array(count);
-  const donorPixels = new Float32Array(count * 3);
+  const mask = faceMask({ hull: targetFrame.innerHull, grow: MASK_GROWTH * eyeDistance, feather: FEATHER * eyeDistance, image: params.target });
+  const { area } = mask;
+  const donorPixels = new Float32Array(mask.values.length * 3);
   const point = { x: 0, y: 0 };
   for (let y = 0; y < area.height; y++) {
     for (let x = 0; x < area.width; x++) {
       const i = y * area.width + x;
+      if (mask.values[i] === 0) continue;
       point.x = area.x + x + 0.5;
       point.y = area.y + y + 0.5;
-      mask[i] = smoothstep((insideDistance(hull, point) + grow) / feather);
-      if (mask[i] === 0) continue;
       const source = toDonor(point);
       sampleBilinear(params.donor, source.x, source.y, donorPixels, i * 3);
     }
   }
-  matchColours({ target: params.target, area, mask, donorPixels });
-  blend({ target: params.target, area, mask, donorPixels });
-}
-
-interface Area {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
+  matchColours(params.target, mask, donorPixels);
+  blendThroughMask({ target: params.target, mask, source: donorPixels });
 }
 
 /** Maps a target point to the donor photo: a similarity (or mirrored similarity) fixed by the two eye centres. */
@@ -76,50 +65,13 @@ function donorMapping(target: FaceFrame, donor: FaceFrame, mirror: boolean): (p:
   };
 }
 
-/** Pixel rectangle around the hull, grown by the mask margin, clipped to the picture. */
-function hullBounds(hull: readonly FacePoint[], grow: number, image: RgbImage): Area {
-  const x0 = Math.max(0, Math.floor(Math.min(...hull.map((p) => p.x)) - grow - 1));
-  const y0 = Math.max(0, Math.floor(Math.min(...hull.map((p) => p.y)) - grow - 1));
-  const x1 = Math.min(image.width, Math.ceil(Math.max(...hull.map((p) => p.x)) + grow + 1));
-  const y1 = Math.min(image.height, Math.ceil(Math.max(...hull.map((p) => p.y)) + grow + 1));
-  return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
-}
-
-/** Signed distance to the boundary of a convex hull: positive inside, negative outside (edges treated as lines). */
-function insideDistance(hull: readonly FacePoint[], p: FacePoint): number {
-  let nearest = Infinity;
-  for (let i = 0; i < hull.length; i++) {
-    const a = hull[i];
-    const b = hull[(i + 1) % hull.length];
-    const ex = b.x - a.x;
-    const ey = b.y - a.y;
-    const distance = (ex * (p.y - a.y) - ey * (p.x - a.x)) / Math.hypot(ex, ey);
-    if (distance < nearest) nearest = distance;
-  }
-  return nearest;
-}
-
-/** 0 below 0, 1 above 1, smooth in between. */
-function smoothstep(t: number): number {
-  if (t <= 0) return 0;
-  if (t >= 1) return 1;
-  return t * t * (3 - 2 * t);
-}
-
-interface Composite {
-  target: RgbImage & { data: Float32Array };
-  area: Area;
-  mask: Float32Array;
-  donorPixels: Float32Array;
-}
-
 /** Reinhard-style transfer in YCbCr: the donor gets the target's mean and spread of brightness and colour over the mask's core. */
-function matchColours({ target, area, mask, donorPixels }: Composite): void {
+function matchColours(target: RgbImage & { data: Float32Array }, mask: FaceMask, donorPixels: Float32Array): void {
   const sums = new Float64Array(12); // per YCbCr channel: target sum, target sum of squares, donor sum, donor sum of squares
   const t = new Float32Array(3);
   const d = new Float32Array(3);
   let n = 0;
-  forEachMasked({ target, area, mask, donorPixels }, 0.5, (i, at) => {
+  forEachMasked(mask, target.width, 0.5, (i, at) => {
     n++;
     toYCbCr(target.data, at, t);
     toYCbCr(donorPixels, i * 3, d);
@@ -141,8 +93,8 @@ function matchColours({ target, area, mask, donorPixels }: Composite): void {
     gain[c] = Math.min(Math.max(tStd / dStd, 1 / MAX_STD_RATIO), MAX_STD_RATIO);
     shift[c] = tMean - dMean * gain[c];
   }
-  for (let i = 0; i < mask.length; i++) {
-    if (mask[i] === 0) continue;
+  for (let i = 0; i < mask.values.length; i++) {
+    if (mask.values[i] === 0) continue;
     toYCbCr(donorPixels, i * 3, d);
     for (let c = 0; c < 3; c++) d[c] = d[c] * gain[c] + shift[c];
     fromYCbCr(d, donorPixels, i * 3);
@@ -165,25 +117,4 @@ function fromYCbCr(ycc: Float32Array, out: Float32Array, at: number): void {
   out[at] = y + 1.402 * cr;
   out[at + 1] = y - 0.344136 * cb - 0.714136 * cr;
   out[at + 2] = y + 1.772 * cb;
-}
-
-/** target = mask * donor + (1 - mask) * target, inside the area only. */
-function blend({ target, area, mask, donorPixels }: Composite): void {
-  forEachMasked({ target, area, mask, donorPixels }, 0, (i, t) => {
-    const m = mask[i];
-    for (let c = 0; c < 3; c++) {
-      const value = Math.min(Math.max(donorPixels[i * 3 + c], 0), 255);
-      target.data[t + c] = m * value + (1 - m) * target.data[t + c];
-    }
-  });
-}
-
-/** Calls `visit(areaIndex, targetOffset)` for each area pixel whose mask exceeds `threshold`. */
-function forEachMasked({ target, area, mask }: Composite, threshold: number, visit: (i: number, t: number) => void): void {
-  for (let y = 0; y < area.height; y++) {
-    for (let x = 0; x < area.width; x++) {
-      const i = y * area.width + x;
-      if (mask[i] > threshold) visit(i, ((area.y + y) * target.width + area.x + x) * 3);
-    }
-  }
 }

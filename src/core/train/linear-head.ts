@@ -3,7 +3,7 @@
  * decay, debiased moments, eps 1e-5). Plain loops over typed arrays (float32 parameters, float64 sums): a linear
  * model on a few thousand features is milliseconds per step in JS, and the result is the same on every machine.
  */
-import type { SeededRandom } from "../reference-data/seeded-random";
+import type { SeededRandom } from "../shared/seeded-random";
 
 /** One optimiser step's settings. */
 export interface HeadStep {

@@ -2,7 +2,7 @@
  * fastai's lr_find for the head: train a throw-away head while the learning rate grows exponentially from 1e-7
  * to 10 over 100 steps, stop once the smoothed loss explodes, and suggest a rate (valley, steep, minimum/10).
  */
-import { createSeededRandom } from "../reference-data/seeded-random";
+import { createSeededRandom } from "../shared/seeded-random";
 import { throwIfAborted } from "../shared/errors";
 import { LinearHead } from "./linear-head";
 import { prepareTrainingData, type PrepareTrainingDataParams } from "./prepare-training-data";

@@ -25,6 +25,8 @@ import { randomSplitter } from "./random-splitter";
 import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
 import { AUGMENT_RECIPE } from "./view-transform";
+import { checkRealCategories, checkSynthesized, describeSynthesis, ownImages, sumCounts } from "../synthesize/training-checks";
+import { resolveSelfBlend, synthesizeTrainingFakes, type SelfBlendMode, type SyntheticImage } from "../synthesize/training-fakes";
 
 /** One readable image with its feature rows. */
 export interface PreparedItem extends TrainingImage {
@@ -33,6 +35,8 @@ export interface PreparedItem extends TrainingImage {
   sha256: string;
   /** Row in `features` of each view: [0] is the plain image, then the augmented views (training images only). */
   rows: number[];
+  /** Synthesized from a real picture (`source`, relative to the data folder); not a file of the data folder. */
+  synthetic?: { kind: "self-blend" | "same-person-swap"; source: string };
 }
 
 /** Everything the head needs, plus what the run files record. */
@@ -47,7 +51,14 @@ export interface PreparedData {
   preprocess: Preprocess;
   /** Files left out: unreadable, or (faceCrop projects) pictures in which no face was found. */
   unreadable: Array<{ file: string; reason: string }>;
+  /** Pictures of the data folder per split and label (synthesized ones are in `synthesized`). */
   counts: { train: Record<string, number>; valid: Record<string, number> };
+  /** Same-person fakes synthesized from the real pictures, per split and label. */
+  synthesized: { train: Record<string, number>; valid: Record<string, number> };
+  /** train.selfBlend as resolved. */
+  selfBlend: { mode: SelfBlendMode; perImage: number; fakeLabel?: string };
+  /** Feature rows of self-blends of the validation real pictures (scored after training), or why there are none. */
+  probes: { rows: number[]; problem?: string };
   /** Vectors read from the cache vs computed by the backbone in this call, and stale ones removed. */
   cache: { dir: string; hits: number; computed: number; pruned: { files: number; bytes: number } };
   /** Wall-clock seconds: reading, hashing, cache lookups and decoding vs backbone inference and cache writes. */
@@ -89,19 +100,30 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   const settings = config.train;
   const augmentViews = params.augmentViews ?? settings.augmentViews;
   const kernel = params.kernel ?? DEFAULT_KERNEL;
-  const labels = config.categories.map((category) => category.label);
+  const selfBlend = resolveSelfBlend(config);
+  const labels = selfBlend.labels;
   const dataDir = resolveDataDir(params.projectDir, config);
   const decodeStarted = performance.now();
   onProgress?.({ event: "phase", phase: "list", message: `Listing images in ${dataDir}` });
-  const listed = await listTrainingImages({ dataDir, labels });
-  checkCategories(labels, listed, dataDir, []);
-  const split = randomSplitter({ count: listed.length, validPct: settings.validPct, seed: settings.seed });
-  checkSplit(labels, listed, split.train, split.valid, settings.validPct);
-  const isTrain = new Uint8Array(listed.length);
-  for (const index of split.train) isTrain[index] = 1;
+  const { own, ignored } = ownImages(await listTrainingImages({ dataDir, labels }), selfBlend);
+  const synthesizedLabel = selfBlend.mode === "only" ? selfBlend.fakeLabel : undefined;
+  checkCategories(labels, own, dataDir, [], synthesizedLabel);
+  const split = randomSplitter({ count: own.length, validPct: settings.validPct, seed: settings.seed });
+  const ownIsTrain = new Uint8Array(own.length);
+  for (const index of split.train) ownIsTrain[index] = 1;
+  // Fakes made from the real pictures join the split of their source, so validation never holds a near-copy of a training picture.
+  const fakes = await synthesizeTrainingFakes({ projectDir: params.projectDir, plan: selfBlend, listed: own, isTrain: ownIsTrain, seed: settings.seed, onProgress, signal });
+  checkSynthesized(selfBlend, fakes);
+  const listed: Array<TrainingImage & { synthetic?: SyntheticImage["synthetic"] }> = [...own, ...fakes.images];
+  const isTrain = Uint8Array.from([...ownIsTrain, ...fakes.images.map((image) => (image.split === "train" ? 1 : 0))]);
+  const sourceOf = (index: number): number => (index < own.length ? index : fakes.images[index - own.length].sourceIndex);
+  const used = (index: number): boolean => !listed[index].synthetic?.probeOnly;
+  const indices = listed.map((_, index) => index).filter(used);
+  checkSplit(labels, listed, indices.filter((i) => isTrain[i]), indices.filter((i) => !isTrain[i]), settings.validPct);
   const listSeconds = (performance.now() - decodeStarted) / 1000;
 
-  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, signal, onProgress });
+  const faceRegion = params.config.train.facePooling ?? params.config.faceCrop;
+  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, faceRegion, signal, onProgress });
   try {
     const { info } = backbone;
     const f = info.featureLength;
@@ -120,7 +142,9 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     const preprocess: Preprocess = faceCrop ? { ...imagePreprocess, faceCrop } : imagePreprocess;
     const cacheKey = `${info.key}-${kernel}-${PIXEL_PIPELINE_VERSION}`;
     const cache = openFeatureCache({ projectDir: params.projectDir, key: cacheKey, featureLength: f, describe: { backbone: info.backbone, preprocess: imagePreprocess, augmentRecipe: AUGMENT_RECIPE, featureLength: f, byteOrder: os.endianness() } });
-    const cropAtTraining = faceCrop ? await listUncroppedImages(dataDir, listed) : new Set<number>();
+    // A fake is cropped at training exactly when the picture it was made from is.
+    const uncropped = faceCrop ? await listUncroppedImages(dataDir, own) : new Set<number>();
+    const cropAtTraining = new Set(listed.map((_, index) => index).filter((index) => uncropped.has(sourceOf(index))));
 
     const shas: string[] = new Array(listed.length).fill("");
     const unreadable = new Map<number, string>();
@@ -148,7 +172,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
       }
     };
 
-    onProgress?.({ event: "phase", phase: "features", message: `Computing features of ${listed.length} images${augmentViews > 0 ? ` (+${augmentViews} augmented views of each training image)` : ""} with ${info.backbone.id}` });
+    onProgress?.({ event: "phase", phase: "features", message: `Computing features of ${listed.length} images${fakes.images.length > 0 ? ` (${fakes.images.length} synthesized)` : ""}${augmentViews > 0 ? ` (+${augmentViews} augmented views of each training image)` : ""} with ${info.backbone.id}` });
     for (let start = 0; start < listed.length; start += CHUNK) {
       throwIfAborted(signal, "training");
       const started = performance.now();
@@ -200,31 +224,38 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     await flush(true);
 
     const items: PreparedItem[] = [];
+    const probes: PreparedData["probes"] = { rows: [], problem: fakes.problem };
     for (let index = 0; index < listed.length; index++) {
       if (unreadable.has(index)) continue;
       const views = isTrain[index] ? 1 + augmentViews : 1;
-      items.push({ ...listed[index], labelIndex: labels.indexOf(listed[index].label), split: isTrain[index] ? "train" : "valid", sha256: shas[index], rows: Array.from({ length: views }, (_, v) => rowStart[index] + v) });
+      const { synthetic, ...image } = listed[index];
+      const item: PreparedItem = { ...image, labelIndex: labels.indexOf(image.label), split: isTrain[index] ? "train" : "valid", sha256: shas[index], rows: Array.from({ length: views }, (_, v) => rowStart[index] + v), ...(synthetic ? { synthetic: { kind: synthetic.kind, source: synthetic.source } } : {}) };
+      if (synthetic?.kind === "self-blend" && item.split === "valid") probes.rows.push(item.rows[0]);
+      if (used(index)) items.push(item);
     }
-    const croppedHere = [...cropAtTraining].filter((index) => !unreadable.has(index)).length;
+    const croppedHere = [...cropAtTraining].filter((index) => index < own.length && !unreadable.has(index)).length;
     if (croppedHere > 0) {
       warnings.push(`${croppedHere} image(s) in the label folders were not face crops yet (added by hand, or before faceCrop was turned on); training cropped their largest face. Import them again to keep the crops in the dataset.`);
     }
     const unreadableList = [...unreadable.entries()].sort(([a], [b]) => a - b).map(([index, reason]) => ({ file: listed[index].relative, reason }));
     for (const entry of unreadableList) onProgress?.({ event: "warning", message: `Skipped ${entry.file}: ${entry.reason}.` });
     checkCategories(labels, items, dataDir, unreadableList);
-    const counts = countSplits(labels, items.filter((item) => item.split === "train"), items.filter((item) => item.split === "valid"));
-    checkTrainable(labels, counts, unreadableList.length);
+    const counted = items.filter((item) => !item.synthetic);
+    const counts = countSplits(labels, counted.filter((item) => item.split === "train"), counted.filter((item) => item.split === "valid"));
+    const synthesized = countSplits(labels, items.filter((item) => item.synthetic && item.split === "train"), items.filter((item) => item.synthetic && item.split === "valid"));
+    checkTrainable(labels, { train: sumCounts(counts.train, synthesized.train), valid: sumCounts(counts.valid, synthesized.valid) }, unreadableList.length);
+    warnings.push(...describeSynthesis(selfBlend, fakes, ignored));
     if (items.every((item) => item.split === "train")) {
       throw new TrainingDataError(`Every validation image is unreadable (${unreadableList.length} file(s) skipped), so nothing is left to measure the error rate on.`, "empty-split", "Replace or delete the unreadable files listed above.");
     }
     for (const label of labels) {
-      if (counts.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
+      if (counts.valid[label] + synthesized.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
     }
     const pruned = await pruneFeatureCache({ dir: cache.dir, keep: new Set(shas.filter((sha) => sha !== "")) });
     if (pruned.files > 0) onProgress?.({ event: "phase", phase: "features", message: `Removed ${pruned.files} cached feature vector(s) (${(pruned.bytes / 1e6).toFixed(1)} MB) of images no longer in the dataset.` });
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
-    return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
+    return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
   } finally {
     await backbone.release();
   }
@@ -273,7 +304,11 @@ function describeCounts(labels: readonly string[], perLabel: Map<string, number>
 }
 
 /** At least two categories with images, and each category with MIN_IMAGES_PER_CATEGORY. */
-function checkCategories(labels: readonly string[], images: readonly TrainingImage[], dataDir: string, unreadable: ReadonlyArray<{ file: string }>): void {
+function checkCategories(labels: readonly string[], images: readonly TrainingImage[], dataDir: string, unreadable: ReadonlyArray<{ file: string }>, synthesizedLabel?: string): void {
+  if (synthesizedLabel !== undefined) {
+    checkRealCategories(labels.filter((label) => label !== synthesizedLabel), images, dataDir, unreadable);
+    return;
+  }
   const perLabel = new Map<string, number>(labels.map((label) => [label, 0]));
   for (const image of images) perLabel.set(image.label, (perLabel.get(image.label) ?? 0) + 1);
   const counts = Object.fromEntries(perLabel);

@@ -1,5 +1,5 @@
 /** fastai's RandomSplitter(valid_pct, seed): a seeded permutation of all items, the first valid_pct·n are validation. */
-import { createSeededRandom } from "../reference-data/seeded-random";
+import { createSeededRandom } from "../shared/seeded-random";
 
 /** Item indices of each split, ascending. */
 export interface Split {

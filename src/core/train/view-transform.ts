@@ -2,7 +2,7 @@
  * The augmented "views" of a training image, cached as extra feature rows (the backbone is frozen, so fastai's
  * per-batch augmentation becomes a fixed set of augmented copies per image). View 0 is the image itself.
  */
-import { createSeededRandom } from "../reference-data/seeded-random";
+import { createSeededRandom } from "../shared/seeded-random";
 
 /** Changes to the recipe below must change this, so cached features of the old views are not reused. */
 export const AUGMENT_RECIPE = "a1";

@@ -1,0 +1,135 @@
+/**
+ * Does a detector trained on self-blends of real pictures alone catch real same-person face swaps it never saw?
+ * Faces of face-api's demo photos are split by face (test faces never appear in training). Training: face crops of the
+ * training faces only, train.selfBlend "only" (with and without the same-person swaps between two real pictures, which
+ * share code with the test fakes). Test: crops of the held-out faces, real vs swapped with their own mirror image
+ * (swapFace: aligned, colour-matched, feathered). Also, for contrast, the old recipe: real vs another person's face.
+ * Each variant is trained with and without the inner-face pooling (train.facePooling), side by side.
+ * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FACE_POOLING ("off,on") narrow it.
+ */
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import sharp from "sharp";
+import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { exportModel } from "../src/core/export/export-model";
+import { predict } from "../src/core/predict/predict";
+import { parseProjectConfig } from "../src/core/project/project-config";
+import { drawCropVariation } from "../src/core/reference-data/crop-variation";
+import { loadSourceFaces, type SourceFace, type SourcePhoto } from "../src/core/reference-data/load-source-faces";
+import { pickDonor } from "../src/core/reference-data/pick-donor";
+import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { rememberFace } from "../src/core/synthesize/synthesize-fakes";
+import { train } from "../src/core/train/train";
+
+const TEST_FACES = 6;
+const CROPS_PER_TRAIN_FACE = 8;
+const CROPS_PER_TEST_FACE = 5;
+
+type Variant = "self-blends only" | "self-blends + swaps" | "other-person swaps (old demo)";
+
+interface Outcome {
+  seed: number;
+  variant: Variant;
+  facePooling: boolean;
+  realAccuracy: number;
+  swapAccuracy: number;
+  accuracy: number;
+  blendsCaught: number | null;
+  seconds: number;
+}
+
+async function writeCrop(file: string, pixels: Uint8Array): Promise<Buffer> {
+  const jpeg = await sharp(pixels, { raw: { width: 224, height: 224, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: "4:2:0" }).toBuffer();
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, jpeg);
+  return jpeg;
+}
+
+async function runOne(params: { root: string; seed: number; variant: Variant; facePooling: boolean; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
+  const started = performance.now();
+  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.facePooling ? "face-pooling" : "whole");
+  const random = createSeededRandom(params.seed).derive(7);
+  const oldRecipe = params.variant === "other-person swaps (old demo)";
+  for (const [f, face] of params.trainFaces.entries()) {
+    for (let k = 0; k < CROPS_PER_TRAIN_FACE; k++) {
+      const sample = renderFaceSample({ photos: params.photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: 224 });
+      const jpeg = await writeCrop(path.join(projectDir, "data", "Real", `face${f}-${k}.jpg`), sample.pixels);
+      // The bench knows where each face is; synthesis then needs no detector (this measures the classifier).
+      await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: sample.landmarks });
+      if (oldRecipe) {
+        const others = params.trainFaces.filter((other) => other !== face);
+        const pick = pickDonor(face.landmarks, others.map((other) => other.landmarks), random.derive(2, f, k));
+        const fake = renderFaceSample({ photos: params.photos, face, donor: { face: others[pick.index], mirror: pick.mirror }, variation: drawCropVariation(random.derive(3, f, k)), size: 224 });
+        await writeCrop(path.join(projectDir, "data", "Deepfake", `face${f}-${k}.jpg`), fake.pixels);
+      }
+    }
+  }
+  const config = parseProjectConfig({
+    categories: oldRecipe ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
+    train: { seed: params.seed, selfBlend: oldRecipe ? "off" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2, facePooling: params.facePooling },
+  });
+  await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
+  const trained = await train({ projectDir, config, backbone: params.backbone });
+  const exported = await exportModel({ projectDir, config, runId: trained.runId });
+  const results = await predict({ modelDir: exported.outDir, inputs: params.tests.map((test) => test.file) });
+  const right = (expected: string) => {
+    const of = results.filter((_, i) => params.tests[i].expected === expected);
+    return of.filter((result) => !("error" in result) && result.label === expected).length / of.length;
+  };
+  const [realAccuracy, swapAccuracy] = [right("Real"), right("Deepfake")];
+  return { seed: params.seed, variant: params.variant, facePooling: params.facePooling, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const seeds = process.argv.slice(2).map(Number).filter(Number.isInteger);
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), "dds-bench-self-blend-"));
+  process.env.DEEPFAKE_STUDIO_CACHE ??= path.join(root, "cache");
+  const backbone = await writeOfflineBackbone({ cacheDir: process.env.DEEPFAKE_STUDIO_CACHE });
+  const { photos, faces } = await loadSourceFaces();
+  const outcomes: Outcome[] = [];
+  const poolings = (process.env.BENCH_FACE_POOLING ?? "off,on").split(",").map((value) => value.trim() === "on");
+  const variants: Variant[] = (process.env.BENCH_VARIANTS?.split(",") as Variant[] | undefined) ?? ["self-blends only", "self-blends + swaps", "other-person swaps (old demo)"];
+  for (const seed of seeds.length > 0 ? seeds : [1, 2, 3]) {
+    const order = createSeededRandom(seed).shuffle(faces);
+    const testFaces = order.slice(0, TEST_FACES);
+    const trainFaces = order.slice(TEST_FACES);
+    const tests: Array<{ file: string; expected: string }> = [];
+    const random = createSeededRandom(seed).derive(9);
+    for (const [f, face] of testFaces.entries()) {
+      for (let k = 0; k < CROPS_PER_TEST_FACE; k++) {
+        const real = renderFaceSample({ photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: 224 });
+        const swap = renderFaceSample({ photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(2, f, k)), size: 224 });
+        const [realFile, swapFile] = [path.join(root, `test-${seed}`, "real", `face${f}-${k}.jpg`), path.join(root, `test-${seed}`, "swap", `face${f}-${k}.jpg`)];
+        await writeCrop(realFile, real.pixels);
+        await writeCrop(swapFile, swap.pixels);
+        tests.push({ file: realFile, expected: "Real" }, { file: swapFile, expected: "Deepfake" });
+      }
+    }
+    for (const variant of variants) {
+      for (const facePooling of poolings) {
+        const outcome = await runOne({ root, seed, variant, facePooling, photos, trainFaces, allFaces: faces, tests, backbone });
+        outcomes.push(outcome);
+        console.log(JSON.stringify(outcome));
+      }
+    }
+  }
+  const pct = (value: number | null) => (value === null ? "n/a" : `${(value * 100).toFixed(1)} %`);
+  const name = (o: { variant: Variant; facePooling: boolean }) => `${o.variant}, ${o.facePooling ? "inner-face pooling" : "whole-picture pooling"}`;
+  console.log("\n| training data | seed | accuracy (balanced) | real crops kept | same-person swaps caught | self-blends of valid reals caught | time |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const o of outcomes) console.log(`| ${name(o)} | ${o.seed} | ${pct(o.accuracy)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
+  for (const variant of variants) for (const facePooling of poolings) {
+    const of = outcomes.filter((o) => o.variant === variant && o.facePooling === facePooling);
+    const mean = of.reduce((s, o) => s + o.accuracy, 0) / of.length;
+    console.log(`| **${name({ variant, facePooling })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
+  }
+  await fs.rm(root, { recursive: true, force: true });
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,238 @@
+/** Same-person fakes: self-blends keep identity and leave traces only where the mask is; training splits them by source. */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
+import sharp from "sharp";
+import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { readRun } from "../src/core/export/read-run";
+import { renderModelCard } from "../src/core/export/render-model-card";
+import { parseProjectConfig } from "../src/core/project/project-config";
+import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset";
+import type { FaceBox, FacePoint } from "../src/core/reference-data/detect-faces";
+import { loadFaceApi } from "../src/core/reference-data/load-face-api";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { loadTensorflow } from "../src/core/shared/tensorflow";
+import { drawSelfBlendRecipe, selfBlend } from "../src/core/synthesize/self-blend";
+import { detectLargestFace, synthesizeFakes } from "../src/core/synthesize/synthesize-fakes";
+import { prepareTrainingData } from "../src/core/train/prepare-training-data";
+import type { RunMetrics, RunPrediction } from "../src/core/train/run-files";
+import { train } from "../src/core/train/train";
+import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+
+const run = promisify(execFile);
+const CLI = path.resolve(__dirname, "..", "src", "cli", "main.js");
+/** face-api's own threshold: descriptors closer than this are the same person. */
+const SAME_PERSON = 0.6;
+
+interface Picture {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+async function decode(file: string): Promise<Picture> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: info.width, height: info.height };
+}
+
+/** face-api's 128-number recognition descriptor of the face in `box` (the same box for a picture and its blends). */
+async function descriptor(picture: Picture, box: { x: number; y: number; width: number; height: number }): Promise<Float32Array> {
+  const faceapi = await loadFaceApi(["faceRecognitionNet"]);
+  const tf = await loadTensorflow();
+  const input = tf.tensor3d(picture.data, [picture.height, picture.width, 3], "int32");
+  try {
+    const [face] = await faceapi.extractFaceTensors(input as unknown as FaceApi.tf.Tensor3D, [new faceapi.Rect(box.x, box.y, box.width, box.height)]);
+    try {
+      return (await faceapi.computeFaceDescriptor(face)) as Float32Array;
+    } finally {
+      face.dispose();
+    }
+  } finally {
+    input.dispose();
+  }
+}
+
+function distance(a: Float32Array, b: Float32Array): number {
+  return Math.sqrt(a.reduce((sum, value, i) => sum + (value - b[i]) ** 2, 0));
+}
+
+describe("synthesize: same-person fakes", function () {
+  this.timeout(300_000);
+  let root: string;
+  let reals: string[];
+  let restoreEnv: () => void;
+
+  before(async () => {
+    root = await makeTempDir("dds-synth-");
+    restoreEnv = setEnv({ DEEPFAKE_STUDIO_CACHE: path.join(root, "cache") });
+    const built = await buildFaceDataset({ outDir: path.join(root, "reference"), perClass: 12, seed: 3 });
+    reals = built.items.filter((item) => item.label === "Real").map((item) => item.file);
+  });
+  after(async () => {
+    restoreEnv();
+    await removeDir(root);
+  });
+
+  it("keeps the person (face-api descriptor distance < 0.6), changes pixels inside the mask and none outside, the same for a seed", async () => {
+    const distances: number[] = [];
+    const withFace: Array<{ picture: Picture; landmarks: FacePoint[]; box: FaceBox }> = [];
+    for (const file of reals) {
+      const picture = await decode(file);
+      const face = await detectLargestFace(picture);
+      if (face) withFace.push({ picture, landmarks: face.landmarks, box: face.box });
+      if (withFace.length === 4) break;
+    }
+    assert.equal(withFace.length, 4, "faces found in the reference crops");
+    for (const [n, { picture, landmarks, box }] of withFace.entries()) {
+      const faces = [{ landmarks }];
+      const original = await descriptor(picture, box);
+      for (let k = 0; k < 2; k++) {
+        const recipe = drawSelfBlendRecipe(createSeededRandom(11).derive(n, k));
+        assert.deepEqual(recipe, drawSelfBlendRecipe(createSeededRandom(11).derive(n, k)));
+        const blended = await selfBlend({ image: picture, landmarks: faces[0].landmarks, recipe });
+        const again = await selfBlend({ image: picture, landmarks: faces[0].landmarks, recipe });
+        assert.ok(Buffer.from(blended.pixels).equals(Buffer.from(again.pixels)), "same recipe, same pixels");
+        const { area, values } = blended.mask;
+        let inside = 0;
+        let insideCount = 0;
+        for (let y = 0; y < picture.height; y++) {
+          for (let x = 0; x < picture.width; x++) {
+            const inArea = x >= area.x && x < area.x + area.width && y >= area.y && y < area.y + area.height;
+            const m = inArea ? values[(y - area.y) * area.width + (x - area.x)] : 0;
+            const at = (y * picture.width + x) * 3;
+            const diff = (Math.abs(blended.pixels[at] - picture.data[at]) + Math.abs(blended.pixels[at + 1] - picture.data[at + 1]) + Math.abs(blended.pixels[at + 2] - picture.data[at + 2])) / 3;
+            if (m === 0) assert.equal(diff, 0, `pixel ${x},${y} changed outside the mask`);
+            if (m > 0.5) {
+              inside += diff;
+              insideCount += 1;
+            }
+          }
+        }
+        assert.ok(insideCount > 500, `mask too small: ${insideCount} px`);
+        assert.ok(inside / insideCount > 1.5, `mean change inside the mask only ${(inside / insideCount).toFixed(2)} levels (recipe ${JSON.stringify(recipe)})`);
+        distances.push(distance(original, await descriptor({ ...picture, data: blended.pixels }, box)));
+      }
+    }
+    console.log(`      descriptor distance blend→source: max ${Math.max(...distances).toFixed(3)}, mean ${(distances.reduce((a, b) => a + b, 0) / distances.length).toFixed(3)}`);
+    assert.ok(distances.every((d) => d < SAME_PERSON), `distances ${distances.map((d) => d.toFixed(3)).join(", ")}`);
+  });
+
+  it("caches by content: a second run makes nothing and returns the same files; a same-person swap pairs two pictures of one group", async () => {
+    const projectDir = path.join(root, "cache-project");
+    const sources = reals.slice(0, 4).map((file) => ({ file, group: "Real\ntrain" }));
+    const first = await synthesizeFakes({ projectDir, sources, perImage: 2, seed: 5 });
+    const faces = sources.length - first.skipped.length;
+    assert.ok(faces >= 2, `faces in ${faces} of ${sources.length} pictures`);
+    assert.equal(first.fakes.length, faces * 3, "2 self-blends + 1 swap per picture with a face");
+    assert.equal(first.cache.made, faces * 3);
+    assert.ok(first.skipped.every((entry) => entry.reason === "no face found"));
+    const second = await synthesizeFakes({ projectDir, sources, perImage: 2, seed: 5 });
+    assert.equal(second.cache.hits, faces * 3);
+    assert.equal(second.cache.made, 0);
+    assert.deepEqual(second.fakes.map((fake) => fake.file), first.fakes.map((fake) => fake.file));
+    for (const swap of first.fakes.filter((fake) => fake.kind === "same-person-swap")) {
+      assert.ok(swap.donor && swap.donor.sha256 !== swap.source.sha256 && sources.some((s) => s.file === swap.donor!.file));
+    }
+    const other = await synthesizeFakes({ projectDir, sources: sources.slice(0, 1), perImage: 1, seed: 6 });
+    assert.notEqual(other.fakes[0].file, first.fakes[0].file, "another seed, another output");
+  });
+
+  it("puts every synthesized fake in the split of its source (no self-blend of a validation picture in training)", async () => {
+    const projectDir = path.join(root, "split-project");
+    await copyInto(reals, path.join(projectDir, "data", "Real"));
+    const config = parseProjectConfig({ categories: [{ label: "Real" }], train: { selfBlend: "only", augmentViews: 0, validPct: 0.25 } });
+    const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
+    const data = await prepareTrainingData({ projectDir, config, backbone });
+    assert.deepEqual(data.labels, ["Real", "Deepfake"]);
+    const splitOf = new Map(data.items.filter((item) => !item.synthetic).map((item) => [item.relative, item.split]));
+    const synthetic = data.items.filter((item) => item.synthetic);
+    assert.ok(synthetic.length >= (reals.length - 3) * 2, `${synthetic.length} synthesized`);
+    for (const item of synthetic) {
+      assert.equal(item.label, "Deepfake");
+      assert.equal(item.split, splitOf.get(item.synthetic!.source), `${item.relative} is not in its source's split`);
+    }
+    assert.ok(synthetic.some((item) => item.split === "valid") && synthetic.some((item) => item.split === "train"));
+    assert.ok(synthetic.some((item) => item.synthetic!.kind === "same-person-swap"));
+    assert.equal(data.probes.rows.length, synthetic.filter((item) => item.split === "valid" && item.synthetic!.kind === "self-blend").length);
+  });
+
+  it("trains a project that has only a Real category with selfBlend \"only\", and reports the same-person blends it catches", async () => {
+    const projectDir = path.join(root, "only-project");
+    await copyInto(reals, path.join(projectDir, "data", "Real"));
+    await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify({ categories: [{ label: "Real" }], train: { selfBlend: "only", augmentViews: 1, epochs: 4 } }));
+    const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
+    const config = parseProjectConfig(JSON.parse(await fs.readFile(path.join(projectDir, "deepfake-studio.json"), "utf8")));
+    const result = await train({ projectDir, config, backbone });
+    const metrics = JSON.parse(await fs.readFile(path.join(result.runDir, "metrics.json"), "utf8")) as RunMetrics;
+    assert.equal(metrics.synthesized?.mode, "only");
+    assert.ok((metrics.synthesized?.train.Deepfake ?? 0) > 0 && (metrics.synthesized?.valid.Deepfake ?? 0) > 0);
+    assert.ok(metrics.sameIdentityBlends && metrics.sameIdentityBlends.scored > 0 && metrics.sameIdentityBlends.share !== null);
+    assert.equal(metrics.sameIdentityBlends.fakeLabel, "Deepfake");
+    const predictions = JSON.parse(await fs.readFile(path.join(result.runDir, "predictions.json"), "utf8")) as RunPrediction[];
+    assert.equal(predictions.length, reals.length, "predictions.json lists the data folder's files only");
+    assert.ok(predictions.every((prediction) => prediction.file.startsWith("Real/") && !prediction.file.includes("#")));
+    // The model card states it, from metrics.json as export reads it.
+    const { head, metrics: read } = await readRun({ runDir: result.runDir });
+    const card = renderModelCard({ runId: result.runId, head, metrics: read, verification: { images: 1, maxProbabilityDifference: 0, maxFeatureDifference: 0 }, exportedAt: "now" });
+    assert.match(card, new RegExp(`the model calls \\*\\*${(metrics.sameIdentityBlends.share! * 100).toFixed(1)}%\\*\\* of same-person blends fake \\(${metrics.sameIdentityBlends.flagged} of ${metrics.sameIdentityBlends.scored} self-blends`));
+    assert.match(card, /Training added \d+ same-person fakes synthesized from the real training pictures \(train\.selfBlend "only"/);
+    // The second run reads every synthesized picture and feature back from the caches.
+    const again = await train({ projectDir, config, backbone });
+    assert.equal(again.featureCache.computed, 0);
+  });
+
+  it("measures same-person blends in a run without selfBlend too, and refuses a single category without \"only\"", async () => {
+    const projectDir = path.join(root, "off-project");
+    await copyInto(reals.slice(0, 8), path.join(projectDir, "data", "Real"));
+    const fakes = (await fs.readdir(path.join(root, "reference", "Deepfake"))).sort().slice(0, 8).map((name) => path.join(root, "reference", "Deepfake", name));
+    await copyInto(fakes, path.join(projectDir, "data", "Deepfake"));
+    const config = parseProjectConfig({ categories: [{ label: "Real" }, { label: "Deepfake" }], train: { selfBlend: "off", augmentViews: 0, epochs: 2, validPct: 0.25 } });
+    const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
+    const result = await train({ projectDir, config, backbone });
+    assert.equal(result.metrics.synthesized?.mode, "off");
+    assert.equal((result.metrics.synthesized?.train.Deepfake ?? 0) + (result.metrics.synthesized?.valid.Deepfake ?? 0), 0, "off trains on the folders as they are");
+    assert.ok(result.metrics.sameIdentityBlends!.scored > 0, JSON.stringify(result.metrics.sameIdentityBlends));
+    assert.equal(sumAll(result.metrics.counts.valid) + sumAll(result.metrics.counts.train), 16);
+    const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "train", "-e", "1", "--backbone", backbone], { env: process.env });
+    assert.match(stdout, /catches \d+ % of same-person blends \(\d+ of \d+ self-blends of validation real pictures called "Deepfake"\)/);
+    assert.throws(() => parseProjectConfig({ categories: [{ label: "Real" }] }), /needs at least two categories to tell apart \(or one category of real pictures with train\.selfBlend "only"\)/);
+  });
+
+  it("`deepfake-studio synthesize` writes the fakes and their provenance (source path + sha256, transforms, seed, mask)", async () => {
+    const projectDir = path.join(root, "cli-project");
+    await copyInto(reals.slice(0, 3), path.join(projectDir, "data", "Real"));
+    await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify({ categories: [{ label: "Real" }, { label: "Deepfake" }] }));
+    const out = path.join(root, "synth-out");
+    const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "synthesize", "-o", out, "-n", "2", "--json"], { env: process.env });
+    const result = JSON.parse(stdout) as { outDir: string; written: number; provenance: string; skipped: Array<{ file: string; reason: string }> };
+    const faces = 3 - result.skipped.length;
+    assert.ok(faces >= 2 && result.skipped.every((entry) => entry.file.startsWith("data/Real/") && entry.reason === "no face found"), JSON.stringify(result.skipped));
+    assert.equal(result.written, faces * 3);
+    const lines = (await fs.readFile(path.join(out, "provenance.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as Record<string, any>);
+    assert.equal(lines.length, faces * 3);
+    for (const line of lines) {
+      assert.ok(existsSync(path.join(out, line.file)), line.file);
+      assert.match(line.source.sha256, /^[0-9a-f]{64}$/);
+      assert.match(line.source.path, /^data\/Real\//);
+      assert.equal(line.seed, 42);
+      if (line.kind === "self-blend") assert.ok(line.recipe.mask.hull && line.recipe.colour && typeof line.recipe.sharpness === "number");
+      else assert.ok(line.donor.path && line.donor.sha256);
+    }
+    const { stdout: text } = await run(process.execPath, [CLI, "-C", projectDir, "synthesize", "-o", out, "-n", "1"], { env: process.env });
+    assert.match(text, new RegExp(`Wrote ${faces * 2} same-person fake`));
+    assert.equal((await fs.readFile(path.join(out, "provenance.jsonl"), "utf8")).trim().split("\n").length, faces * 2, "a re-run replaces its own earlier output");
+    assert.equal((await fs.readdir(path.join(out, "Real"))).length, faces * 2, "and its pictures");
+  });
+});
+
+async function copyInto(files: readonly string[], dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  for (const file of files) await fs.copyFile(file, path.join(dir, path.basename(file)));
+}
+
+function sumAll(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
