@@ -163,6 +163,52 @@ describe("check panel webview", function () {
     await page.waitForFunction(() => document.querySelector("h1")?.textContent === "call <1>.webm");
   });
 
+  it("keeps each worst moment's label inside its thumbnail at any panel width and font size, and marks a moment below the threshold", async () => {
+    // VS Code's own webview stylesheet (img and video at most 100% wide), which every panel gets before ours.
+    const defaults = path.join(tmp, "vscode-defaults.css");
+    await fs.writeFile(defaults, "body { padding: 0 20px; } img, video { max-width: 100%; max-height: 100%; }\n");
+    await page.evaluate((href) => {
+      const link = document.createElement("link");
+      link.rel = "stylesheet";
+      link.id = "vscode-defaults";
+      link.href = href;
+      document.head.prepend(link);
+    }, pathToFileURL(defaults).toString());
+    const worst = [
+      { ...view.worst[0], time: 3723.5 },
+      { ...view.worst[1], time: 1, probability: 0.3 },
+      { ...view.worst[1], time: 2, probability: 0.45, belowThreshold: true },
+    ];
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view: { ...view, fileName: "moments.webm", worst } });
+    await page.waitForFunction(() => document.querySelector("h1")?.textContent === "moments.webm");
+    assert.deepEqual(await page.$$eval("#worst .caption", (captions) => captions.map((caption) => caption.textContent)), ["1. 62:03.5 · 90.0%", "2. 0:01.0 · 30.0% below threshold", "3. 0:02.0 · 45.0% below threshold"]);
+    assert.equal(await page.locator("#worst button.moment.below-threshold").count(), 2);
+    try {
+      for (const fontSize of ["13px", "20px"]) {
+        for (const width of [1000, 320, 150]) {
+          await page.setViewportSize({ width, height: 900 });
+          await page.evaluate((size) => { document.body.style.fontSize = size; }, fontSize);
+          const boxes = await page.$$eval("#worst button.moment", (buttons) => buttons.map((button) => {
+            const box = (element: Element) => { const r = element.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+            return { button: box(button), image: box(button.querySelector("img")!), caption: box(button.querySelector(".caption")!), list: box(button.parentElement!), overflow: button.scrollWidth - button.clientWidth };
+          }));
+          for (const [rank, { button, image, caption, list, overflow }] of boxes.entries()) {
+            const where = `moment ${rank + 1} at ${width} px, font ${fontSize}`;
+            assert.ok(caption.left >= image.left - 0.5 && caption.right <= image.right + 0.5, `${where}: label ${caption.left}–${caption.right} runs past its thumbnail ${image.left}–${image.right}`);
+            assert.ok(caption.bottom <= button.bottom + 0.5 && caption.top >= image.bottom - 0.5, `${where}: label below its thumbnail, inside the button`);
+            assert.ok(overflow <= 0, `${where}: the button's content is ${overflow} px wider than the button`);
+            assert.ok(button.left >= list.left - 0.5 && button.right <= list.right + 0.5, `${where}: the thumbnail stays inside the panel`);
+          }
+        }
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 720 });
+      await page.evaluate(() => { document.body.style.fontSize = ""; document.getElementById("vscode-defaults")?.remove(); });
+      await page.evaluate((message) => window.postMessage(message, "*"), { type: "check/view", view });
+      await page.waitForFunction(() => document.querySelector("h1")?.textContent === "call <1>.webm");
+    }
+  });
+
   it("posts the report actions and ignores malformed messages", async () => {
     await page.click("#open-report");
     await page.click("#reveal-report");

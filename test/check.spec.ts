@@ -23,11 +23,14 @@ import { resolveFakeLabel } from "../src/core/shared/resolve-fake-label";
 import { smoothTimeline, type TimelineSample } from "../src/core/check/smooth-timeline";
 import { summariseCheck } from "../src/core/check/summarise-check";
 import { runDemo } from "../src/core/demo/run-demo";
+import { isPlausibleFace } from "../src/core/face-crop/is-plausible-face";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
 import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { encodeFrames, ffmpeg, hasFfmpeg, makeFaceSwapClip, makeGradientClip, type FaceSwapClip } from "./fixtures/make-clip";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import type { ExtensionContext } from "vscode";
+import { checkReportsRoot } from "../src/extension/check-reports";
 import { requireSystem } from "./support/require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -244,6 +247,33 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       }
     });
 
+    it("finds the faces of a close-up clip on a border-extended copy of each frame that first shows none, as on stills", async function () {
+      needsFfmpeg(this);
+      // Faces filling the frame, chosen among those the fast detector misses outright (4 of these 12 frames are found without the retry).
+      const closeUp = await makeFaceSwapClip({ dir: tmp, perSegment: 6, offset: 9, closeUp: true, width: 480, height: 480, name: "close-up" });
+      const r = checked((await checkMedia({ inputs: [closeUp.file], modelDir, fps: 1 }))[0]);
+      assert.equal(r.summary.frames, 12);
+      assert.ok(r.summary.framesWithFaces >= 9, `faces found in only ${r.summary.framesWithFaces} of 12 close-up frames`);
+      assert.ok(r.warnings.some((w) => /the face fills the frame, so it was only found on a copy with an extended border/.test(w)), r.warnings.join("\n"));
+      for (const frame of r.frames) for (const face of frame.faces) assert.ok(face.box.width > 240, "a close-up's face is most of the frame");
+    });
+
+    it("takes nothing in ffmpeg's test pattern for a face (minimum detector score, landmarks laid out like a face)", async function () {
+      needsFfmpeg(this);
+      const files: string[] = [];
+      for (const size of ["640x480", "320x240"]) {
+        const file = path.join(tmp, `testsrc-${size}.mp4`);
+        await ffmpeg(["-y", "-loglevel", "error", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=10:duration=6`, "-c:v", "libx264", "-pix_fmt", "yuv420p", file]);
+        files.push(file);
+      }
+      for (const r of (await checkMedia({ inputs: files, modelDir })).map(checked)) {
+        assert.equal(r.summary.frames, 12);
+        assert.deepEqual(r.frames.filter((frame) => frame.faces.length > 0).map((frame) => `${frame.time} s: ${frame.faces.map((face) => `${JSON.stringify(face.box)} scored ${face.detectorScore}`).join(", ")}`), [], `${path.basename(r.file)}: no face in a test pattern`);
+        assert.equal(r.verdict.level, "no-faces");
+        assert.equal(r.minFaceScore, 0.5);
+      }
+    });
+
     it("reports a clip with no faces as such, every frame listed, no verdict on manipulation", async function () {
       needsFfmpeg(this);
       const file = await makeGradientClip({ dir: tmp, seconds: 3 });
@@ -254,7 +284,7 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.deepEqual(r.summary.noFaceRanges, [{ start: 0, end: 2.5, frames: 6 }]);
       assert.equal(r.frames.length, 6, "frames without a face are kept in the timeline");
       assert.equal(r.verdict.level, "no-faces");
-      assert.match(r.verdict.text, /No faces were found in 6 sampled frame/);
+      assert.match(r.verdict.text, /^No faces found: not judged\. The detector found none in 6 sampled frame/);
       assert.equal(r.summary.shareAboveThreshold, null);
       assert.deepEqual(r.summary.perSecond.map((s) => s.probability), [null, null, null]);
     });
@@ -390,6 +420,7 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.match(markdown, /## Worst moments/);
       // The smoothed signal: a line over the per-frame bars, its segments in the summary, the chart and report.md.
       const written = JSON.parse(await fs.readFile(path.join(dir, "report.json"), "utf8")) as MediaCheck;
+      assert.equal(markdown.split(written.verdict.headline).length - 1, 1, "report.md states the verdict once");
       const segments = written.summary.flaggedSegments;
       assert.ok(segments.length > 0);
       assert.equal(svg.match(/class="frame"/g)?.length, written.summary.framesWithFaces, "one bar per frame with a face");
@@ -430,6 +461,124 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.match(r.stdout, /empty \(0 bytes\)/);
       assert.match(r.stderr, /could not be checked/);
       assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    });
+  });
+
+  describe("where reports go and which files are read", () => {
+    /** A still of a reference face, framed as a webcam shows it. */
+    async function writeStill(file: string, faceIndex = 1): Promise<string> {
+      const { photos, faces } = await loadSourceFaces();
+      const still = renderFaceSample({ photos, face: faces[faceIndex], variation: { margin: 2.6, offsetX: 0, offsetY: 0.08, rotation: 0, flip: false, brightness: 1 }, size: 400 });
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await sharp(still.pixels, { raw: { width: 400, height: 400, channels: 3 } }).toFile(file);
+      return file;
+    }
+
+    /** Every path below `dir`, sorted. */
+    async function listTree(dir: string): Promise<string[]> {
+      const entries = await fs.readdir(dir, { recursive: true });
+      return entries.map(String).sort();
+    }
+
+    it("refuses reports inside the project's data, runs, export and Space folders (also through a symlink and from VS Code's storage), writing nothing there", async () => {
+      const project = path.join(tmp, "demo");
+      const still = await writeStill(path.join(tmp, "refuse", "call.jpg"));
+      const dataBefore = await listTree(path.join(project, "data"));
+      // `check -o <project>/data/Real` would put the timeline PNG and the annotated frames into the next training run.
+      const cli = await runCli(["--project", project, "check", still, "--model", modelDir, "--out", path.join(project, "data", "Real")]);
+      assert.equal(cli.code, 1, cli.stdout);
+      assert.match(cli.stderr, /inside the project's data folder/);
+      assert.match(cli.stderr, /the next `train` would learn from/);
+      assert.match(cli.stderr, /--out/);
+      assert.doesNotMatch(cli.stderr, /\n\s+at /, "no stack trace");
+      const refused = (error: StudioError) => error.code === "report-folder-in-project";
+      for (const outDir of [path.join(project, "data"), path.join(project, "runs", "reports"), path.join(project, "export", "reports"), path.join(project, "space", "reports")]) {
+        await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir, projectDir: project }), refused, outDir);
+      }
+      // Without the project named (VS Code's storage, another --project): the project file above the folder is found.
+      await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir: path.join(project, "data", "Deepfake", "reports") }), (error: StudioError) => refused(error) && /data folder/.test(error.message));
+      const link = path.join(tmp, "refuse", "data-link");
+      await fs.symlink(path.join(project, "data"), link);
+      await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir: path.join(link, "Real") }), refused, "a symlink into the data folder");
+      // The VS Code command writes to its storage folder: were that inside the data folder, the check is refused too.
+      const storage = checkReportsRoot({ storageUri: { fsPath: path.join(project, "data", "Real") } } as unknown as ExtensionContext);
+      await assert.rejects(checkMedia({ inputs: [still], modelDir, outDir: storage, projectDir: project }), refused);
+      assert.deepEqual(await listTree(path.join(project, "data")), dataBefore, "nothing was written into the data folder");
+      // A report folder elsewhere in the project is fine.
+      const [ok] = await checkMedia({ inputs: [still], modelDir, outDir: path.join(project, "check-report"), projectDir: project });
+      assert.ok(checked(ok).report);
+    });
+
+    it("marks a worst moment under the threshold as such in the CLI, report.md and report.json, and report.md states the verdict once", async () => {
+      const still = await writeStill(path.join(tmp, "below", "call.jpg"), 1);
+      const [first] = await checkMedia({ inputs: [still], modelDir });
+      const p = checked(first).summary.worst[0].probability;
+      assert.ok(p > 0 && p < 1, `probability ${p}`);
+      // At the moment's own probability it counts as flagged; halfway from it to 1 it is below the threshold.
+      const [at] = await checkMedia({ inputs: [still], modelDir, threshold: p });
+      assert.equal(checked(at).summary.worst[0].belowThreshold, false);
+      const high = p + (1 - p) / 2;
+      const out = path.join(tmp, "below", "report");
+      const cli = await runCli(["check", still, "--model", modelDir, "--out", out, "--threshold", String(high)]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /worst moments:\n\s+1\.\s+image\s+[\d.]+%\s+face 1\s+below threshold/);
+      const written = JSON.parse(await fs.readFile(path.join(out, "call.jpg", "report.json"), "utf8")) as MediaCheck;
+      assert.equal(written.summary.worst[0].belowThreshold, true);
+      const markdown = await fs.readFile(path.join(out, "call.jpg", "report.md"), "utf8");
+      assert.ok(markdown.includes(`(below the ${Math.round(high * 100)}% threshold: the highest there is, not flagged)`), markdown);
+      assert.equal(written.verdict.level, "not-flagged");
+      assert.equal(markdown.split(written.verdict.headline).length - 1, 1, `the verdict's headline once in:\n${markdown}`);
+      assert.ok(markdown.includes(`**${written.verdict.headline}**${written.verdict.text.slice(written.verdict.headline.length)}`), "the verdict's text follows its bold headline");
+    });
+
+    it("checks every video and image in a folder, skips other files and earlier reports, and says in words when a folder has none or a path is missing", async () => {
+      const inbox = path.join(tmp, "inbox");
+      await writeStill(path.join(inbox, "a-call.jpg"), 1);
+      await writeStill(path.join(inbox, "nested", "b-call.png"), 2);
+      await fs.writeFile(path.join(inbox, "notes.txt"), "not a picture\n");
+      // A report of an earlier check inside the folder: its annotated frames are not evidence to check again.
+      await checkMedia({ inputs: [path.join(inbox, "a-call.jpg")], modelDir, outDir: path.join(inbox, "reports") });
+      const empty = path.join(tmp, "empty-inbox");
+      await fs.mkdir(path.join(empty, "sub"), { recursive: true });
+      await fs.writeFile(path.join(empty, "sub", "readme.txt"), "nothing here\n");
+      const missing = path.join(tmp, "no-such-file.mp4");
+      const warnings: string[] = [];
+      const results = await checkMedia({ inputs: [inbox, empty, missing], modelDir, onProgress: (event) => { if (event.event === "warning") warnings.push(event.message); } });
+      assert.deepEqual(results.map((r) => path.relative(tmp, r.file)), [path.join("inbox", "a-call.jpg"), path.join("inbox", "nested", "b-call.png"), "empty-inbox", "no-such-file.mp4"]);
+      assert.equal(checked(results[0]).kind, "image");
+      assert.equal(checked(results[1]).kind, "image");
+      const none = failed(results[2]);
+      assert.equal(none.code, "media-empty-folder");
+      assert.match(none.error, /folder with no video or image in it \(its 1 file\(s\) are neither\)/);
+      assert.match(none.hint ?? "", /or a folder that holds some/);
+      const gone = failed(results[3]);
+      assert.equal(gone.code, "media-missing");
+      assert.match(gone.error, /No such file or folder/);
+      assert.ok(warnings.some((w) => /1 file\(s\) that are not videos or images .* were skipped/.test(w)), warnings.join("\n"));
+
+      const cli = await runCli(["check", inbox, "--model", modelDir, "--no-report"]);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /a-call\.jpg/);
+      assert.match(cli.stdout, /b-call\.png/);
+      const nothing = await runCli(["check", empty, "--model", modelDir, "--no-report"]);
+      assert.equal(nothing.code, 1);
+      assert.match(nothing.stdout, /folder with no video or image in it/);
+      for (const output of [cli.stdout + cli.stderr, nothing.stdout + nothing.stderr]) assert.doesNotMatch(output, /EISDIR|ENOENT|\n\s+at /);
+    });
+  });
+
+  describe("what counts as a face", () => {
+    it("every reference face has its landmarks laid out like a face; upside down, squashed or with mouth and nose swapped they are not", async () => {
+      const { faces } = await loadSourceFaces();
+      for (const face of faces) assert.ok(isPlausibleFace(face), `${face.source} face ${face.faceIndex}`);
+      const face = faces[1];
+      const { x, y, width, height } = face.box;
+      const centre = { x: x + width / 2, y: y + height / 2 };
+      const upsideDown = { ...face, landmarks: face.landmarks.map((p) => ({ x: 2 * centre.x - p.x, y: 2 * centre.y - p.y })) };
+      const squashed = { ...face, landmarks: face.landmarks.map((p) => ({ x: p.x, y: centre.y + (p.y - centre.y) * 0.2 })) };
+      const swapped = { ...face, landmarks: face.landmarks.map((p, i) => (i === 30 ? face.landmarks[62] : i >= 48 ? { x: p.x, y: p.y - (face.landmarks[62].y - face.landmarks[30].y) * 1.2 } : p)) };
+      const tinyEyes = { ...face, box: { ...face.box, width: width * 8 } };
+      for (const [name, bad] of Object.entries({ upsideDown, squashed, swapped, tinyEyes })) assert.equal(isPlausibleFace(bad), false, name);
     });
   });
 

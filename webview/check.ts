@@ -230,9 +230,11 @@ function spanText(segment: CheckSegmentView): string {
 function worstList(view: CheckView): HTMLElement {
   const list = h("div", { class: "worst", id: "worst" });
   view.worst.forEach((moment, rank) => {
-    const button = h("button", { class: "moment", type: "button", title: `Go to ${clock(moment.time)}` },
+    const below = moment.belowThreshold ?? moment.probability < view.threshold;
+    // The caption wraps inside the thumbnail's width (check.css), so a long one never runs past it.
+    const button = h("button", { class: `moment${below ? " below-threshold" : ""}`, type: "button", title: `Go to ${clock(moment.time)}` },
       h("img", { src: moment.src, alt: `Frame at ${clock(moment.time)}, the face boxed` }),
-      h("span", { class: "caption" }, `${rank + 1}. ${clock(moment.time)} · ${percent(moment.probability)}`));
+      h("span", { class: "caption" }, `${rank + 1}. ${clock(moment.time)} · ${percent(moment.probability)}`, ...(below ? [" ", h("span", { class: "below-note" }, `below threshold`)] : [])));
     button.addEventListener("click", () => seek(moment.time));
     list.append(button);
   });

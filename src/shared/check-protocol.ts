@@ -10,6 +10,8 @@ export type CheckLevel = "likely-manipulated" | "some-moments-flagged" | "not-fl
 export interface CheckMomentView {
   time: number;
   probability: number;
+  /** Under the threshold: listed as the highest there is, not as flagged (the panel says so). */
+  belowThreshold?: boolean;
   /** webview URI of the annotated JPEG (asWebviewUri of the report file). */
   src: string;
 }
@@ -95,7 +97,8 @@ const isProbability = (value: unknown): value is number => isNumber(value) && va
 const arrayOf = <T>(guard: Guard<T>, max: number) => (value: unknown): value is T[] => Array.isArray(value) && value.length <= max && value.every(guard);
 const isLevel = (value: unknown): value is CheckLevel => value === "likely-manipulated" || value === "some-moments-flagged" || value === "not-flagged" || value === "no-faces";
 
-const isMoment = (value: unknown): value is CheckMomentView => isObject(value) && isNumber(value.time) && isProbability(value.probability) && isString(value.src);
+const isMoment = (value: unknown): value is CheckMomentView =>
+  isObject(value) && isNumber(value.time) && isProbability(value.probability) && (value.belowThreshold === undefined || typeof value.belowThreshold === "boolean") && isString(value.src);
 const isSecond = (value: unknown): value is { second: number; probability: number | null } => isObject(value) && isNumber(value.second) && (value.probability === null || isProbability(value.probability));
 const isRange = (value: unknown): value is { start: number; end: number; frames: number } => isObject(value) && isNumber(value.start) && isNumber(value.end) && isNumber(value.frames);
 const isSegment = (value: unknown): value is CheckSegmentView =>

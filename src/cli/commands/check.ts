@@ -22,6 +22,7 @@ interface CheckOptions {
   threshold?: number;
   fakeLabel?: string;
   detector: FaceDetectorKind;
+  minFaceScore: number;
   margin?: number;
   maxSide: number;
   tta: boolean;
@@ -35,15 +36,16 @@ const DEFAULT_REPORT_FOLDER = "check-report";
 export function registerCheckCommand(program: Command): void {
   program
     .command("check <inputs...>")
-    .description("check videos (MP4, MOV, WebM, MKV; needs ffmpeg) and images (JPEG, PNG) for face swaps with an export: frames sampled with ffmpeg, faces found and cropped as in training, scored; prints a summary and writes a report folder per input (worst frames, timeline chart). Exit code 0 when at least one input was checked, 1 when none was")
+    .description("check videos (MP4, MOV, WebM, MKV; needs ffmpeg), images (JPEG, PNG) and the videos and images in folders for face swaps with an export: frames sampled with ffmpeg, faces found and cropped as in training, scored; prints a summary and writes a report folder per input (worst frames, timeline chart). Exit code 0 when at least one input was checked, 1 when none was")
     .option("--fps <n>", "video frames sampled per second", parseNumber, 2)
     .option("--json", "print the full results as JSON (unreadable inputs: {file, error, code, hint})")
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
-    .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project)`)
+    .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project; never inside the project's data, runs, export or Space folders)`)
     .option("--no-report", "do not write report folders")
     .option("--threshold <p>", "a face at or above this fake probability counts as flagged (default: the export's decision threshold, see export --threshold; else 0.5)", parseNumber)
     .option("--fake-label <label>", 'the label that means manipulated (default: the one containing "fake", else the second)')
     .option("--detector <kind>", "face detector: fast (Tiny Face Detector, for video) or accurate (SSD MobileNet, as the training crops; ~10x slower)", parseDetector, "fast" as FaceDetectorKind)
+    .option("--min-face-score <p>", "detections the detector scores lower are not faces (those whose landmarks are not laid out like a face never are)", parseNumber, 0.5)
     .option("--margin <m>", "face crop side as a multiple of the landmarks' box (default 1.55, as the reference training crops)", parseNumber)
     .option("--max-side <px>", "longest side video frames are analysed at", parseNumber, 640)
     .option("--no-tta", "score one centre crop per face instead of the mean of a plain and a mirrored view (faster, noisier)")
@@ -55,12 +57,14 @@ export function registerCheckCommand(program: Command): void {
       // Progress goes to stderr, so `--json` output on stdout stays parseable.
       const results = await checkMedia({
         inputs,
+        projectDir,
         modelDir,
         outDir,
         fps: options.fps,
         threshold: options.threshold,
         fakeLabel: options.fakeLabel,
         detector: options.detector,
+        minFaceScore: options.minFaceScore,
         margin: options.margin,
         maxSide: options.maxSide,
         tta: options.tta,
@@ -96,7 +100,8 @@ function describe(result: CheckResult): string {
     lines.push("  worst moments:");
     for (const [rank, moment] of summary.worst.entries()) {
       const when = result.kind === "video" ? formatTimestamp(moment.time).padStart(7) : "  image";
-      lines.push(`    ${rank + 1}. ${when}  ${percent(moment.probability).padStart(6)}  face ${moment.faceIndex + 1}${moment.image ? `  ${path.relative(process.cwd(), moment.image)}` : ""}`);
+      const below = moment.belowThreshold ? `  below threshold` : "";
+      lines.push(`    ${rank + 1}. ${when}  ${percent(moment.probability).padStart(6)}  face ${moment.faceIndex + 1}${below}${moment.image ? `  ${path.relative(process.cwd(), moment.image)}` : ""}`);
     }
   }
   lines.push(`  verdict:  ${verdict.text}`);

@@ -19,13 +19,15 @@ import { createFaceScorer, type FaceScorer } from "./create-face-scorer";
 import { createWorstMoments, type WorstMoments } from "./create-worst-moments";
 import { cropTrainingFace, TRAINING_MARGIN } from "../face-crop/crop-training-face";
 import { describeVerdict } from "./describe-verdict";
-import { detectFrameFaces, type FaceDetectorKind } from "../face-crop/detect-frame-faces";
+import { FRAME_INPUT_SIZE, type FaceDetectorKind } from "../face-crop/detect-frame-faces";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
 import { findFfmpeg } from "./find-ffmpeg";
 import { formatTimestamp } from "./format-timestamp";
 import { probeVideo } from "./probe-video";
 import { readValidationError } from "./read-validation-error";
+import { listCheckInputs } from "./list-check-inputs";
 import { readVideoFrames } from "./read-video-frames";
+import { refuseProjectReportFolder } from "./refuse-project-report-folder";
 import { resolveFakeLabel, type FakeLabel } from "../shared/resolve-fake-label";
 import { DEFAULT_SMOOTH_SECONDS } from "./smooth-timeline";
 import { summariseCheck } from "./summarise-check";
@@ -33,8 +35,10 @@ import { writeCheckReport, type WorstFramePixels } from "./write-check-report";
 
 /** Parameters of checkMedia. */
 export interface CheckMediaParams extends OperationOptions {
-  /** Video (MP4, MOV, WebM, MKV) and image (JPEG, PNG) files. */
+  /** Video (MP4, MOV, WebM, MKV) and image (JPEG, PNG) files, and folders: every such file in them is checked. */
   inputs: string[];
+  /** The project the check runs for: reports are refused inside its data, runs, export and Space folders. */
+  projectDir?: string;
   /** The export folder (model.onnx + labels.json + preprocess.json, and metrics.json for the verdict). */
   modelDir: string;
   /** Sampled frames per second of video (default 2). */
@@ -45,6 +49,11 @@ export interface CheckMediaParams extends OperationOptions {
   fakeLabel?: string;
   /** Face detector (default "fast"); see detect-frame-faces.ts. */
   detector?: FaceDetectorKind;
+  /**
+   * Detections below this detector score are not faces (default 0.5). Whatever the score, a detection whose
+   * landmarks are not laid out like a face (eyes above nose above mouth, face-like distances) is dropped too.
+   */
+  minFaceScore?: number;
   /** Crop side as a multiple of the landmarks' box (default 1.55, the middle of training's range). */
   margin?: number;
   /**
@@ -73,14 +82,14 @@ interface Shared {
   scorer: FaceScorer;
   fake: FakeLabel;
   model: CheckModel;
-  settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "margin" | "maxSide" | "worstCount" | "tta" | "smooth">>;
+  settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "minFaceScore" | "margin" | "maxSide" | "worstCount" | "tta" | "smooth">>;
   options: OperationOptions;
 }
 
 /** What a frame's faces turn into once scored, and what the worst-moment keeper holds. */
 type Pixels = Pick<WorstFramePixels, "data" | "width" | "height">;
 
-const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
+const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, minFaceScore: 0.5, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
 /** The two TTA views: training drew margins from 1.3-1.8 around 1.55 and mirrored half its crops; 1.4 and 1.7 sit inside that. */
 const TTA_VIEWS = [{ scale: 1.4 / TRAINING_MARGIN, flip: false }, { scale: 1.7 / TRAINING_MARGIN, flip: true }];
 
@@ -90,6 +99,8 @@ const TTA_VIEWS = [{ scale: 1.4 / TRAINING_MARGIN, flip: false }, { scale: 1.7 /
  */
 export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[]> {
   const settings = validate(params);
+  if (params.outDir !== undefined) await refuseProjectReportFolder({ outDir: params.outDir, projectDir: params.projectDir, modelDir: params.modelDir });
+  const inputs = await listCheckInputs({ inputs: params.inputs, signal: params.signal });
   const exported = await loadExport({ modelDir: params.modelDir });
   // A model trained on face crops (faceCrop projects) records its framing; faces here are cut the same way.
   if (params.margin === undefined && exported.preprocess.faceCrop) settings.margin = exported.preprocess.faceCrop.margin;
@@ -111,10 +122,17 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
   const shared: Shared = { exported, scorer: createFaceScorer({ session, exported, batchSize: params.batchSize }), fake, model, settings, options: { onProgress: params.onProgress, signal: params.signal } };
   const results: CheckResult[] = [];
   const reportNames = new Set<string>();
+  for (const warning of inputs.warnings) params.onProgress?.({ event: "warning", message: warning });
   try {
-    for (const [position, file] of params.inputs.entries()) {
+    for (const [position, input] of inputs.entries.entries()) {
       throwIfAborted(params.signal, "check");
-      params.onProgress?.({ event: "phase", phase: "check", message: `Checking ${file} (${position + 1}/${params.inputs.length})` });
+      if ("error" in input) {
+        results.push(input);
+        params.onProgress?.({ event: "warning", message: `${input.file}: ${input.error}` });
+        continue;
+      }
+      const { file } = input;
+      params.onProgress?.({ event: "phase", phase: "check", message: `Checking ${file} (${position + 1}/${inputs.entries.length})` });
       const started = performance.now();
       try {
         const kind = await sniffKind(file);
@@ -148,9 +166,13 @@ async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels
   const worst = createWorstMoments<Pixels & { frame: CheckedFrame }>({ count: settings.worstCount, minGapSeconds: Math.max(1, 2 / settings.fps) });
   const total = info.durationSeconds !== undefined ? Math.max(1, Math.ceil(info.durationSeconds * settings.fps)) : undefined;
   let size: [number, number] = [info.width, info.height];
+  const paddedTimes: number[] = [];
   for await (const frame of readVideoFrames({ file, tools, info, fps: settings.fps, maxSide: settings.maxSide, signal: options.signal, onProblem: (message) => warnings.push(message) })) {
     size = [frame.width, frame.height];
-    const faces = await detectFrameFaces({ image: { data: frame.data, width: frame.width, height: frame.height, channels: 3 }, detector: settings.detector });
+    // A frame without a face gets the stills' second try: a face filling the frame (a close-up call) is found on a border-extended copy.
+    const found = await detectStillFaces({ image: frame, detector: settings.detector, minScore: settings.minFaceScore, inputSize: FRAME_INPUT_SIZE, plausibleOnly: true });
+    const { faces } = found;
+    if (found.padded) paddedTimes.push(frame.time);
     const scored = scoreFrame({ index: frame.index, time: frame.time, faces, pixels: frame, shared, frames, worst });
     // Marked as handled now; a failed batch still surfaces through the Promise.all below.
     scored.catch(() => undefined);
@@ -165,6 +187,7 @@ async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels
   }
   await shared.scorer.flush();
   await Promise.all(pending);
+  if (paddedTimes.length > 0) warnings.push(`In ${paddedTimes.length} frame(s) (first at ${formatTimestamp(paddedTimes[0])}) the face fills the frame, so it was only found on a copy with an extended border; its crop repeats the edge pixels where it reaches past them.`);
   return finish({
     file,
     kind: "video",
@@ -185,7 +208,7 @@ async function checkImage(file: string, shared: Shared): Promise<CheckWithPixels
   const detectors: FaceDetectorKind[] = shared.settings.detector === "fast" ? ["fast", "accurate"] : ["accurate"];
   let faces: DetectedFace[] = [];
   for (const detector of detectors) {
-    const found = await detectStillFaces({ image, detector });
+    const found = await detectStillFaces({ image, detector, minScore: shared.settings.minFaceScore, plausibleOnly: true });
     faces = found.faces;
     if (found.padded) warnings.push("The face fills the picture, so it was only found on a copy with an extended border; its crop repeats the edge pixels where it reaches past them.");
     if (faces.length > 0) break;
@@ -251,7 +274,7 @@ function finish(args: {
   const worst: WorstMoment[] = kept.map(({ payload }) => {
     const faceIndex = payload.frame.faces.reduce((best, face, i, all) => (face.probability > all[best].probability ? i : best), 0);
     const face = payload.frame.faces[faceIndex];
-    return { time: payload.frame.time, frameIndex: payload.frame.index, faceIndex, probability: face.probability, box: face.box };
+    return { time: payload.frame.time, frameIndex: payload.frame.index, faceIndex, probability: face.probability, belowThreshold: face.probability < shared.settings.threshold, box: face.box };
   });
   const summary = summariseCheck({ frames, threshold: shared.settings.threshold, worst, smoothSeconds: args.kind === "video" ? shared.settings.smooth : 0 });
   const verdict = describeVerdict({ summary, threshold: shared.settings.threshold, fakeLabel: shared.fake.label, validationErrorRate: shared.model.validationErrorRate, validImages: shared.model.validImages, kind: args.kind });
@@ -265,6 +288,7 @@ function finish(args: {
     ...(args.video ? { video: args.video } : {}),
     model: shared.model,
     detector: shared.settings.detector,
+    minFaceScore: shared.settings.minFaceScore,
     threshold: shared.settings.threshold,
     margin: shared.settings.margin,
     tta: shared.settings.tta,
@@ -311,7 +335,8 @@ async function sniffKind(file: string): Promise<"image" | "video"> {
   if (!handle) return "video";
   try {
     const head = Buffer.alloc(12);
-    const { bytesRead } = await handle.read(head, 0, 12, 0);
+    // A file that cannot be read is left to ffprobe, which says why in words.
+    const bytesRead = await handle.read(head, 0, 12, 0).then((read) => read.bytesRead, () => 0);
     if (bytesRead >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return "image";
     if (bytesRead >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return "image";
     if (bytesRead >= 12 && head.toString("latin1", 0, 4) === "RIFF" && head.toString("latin1", 8, 12) === "WEBP") return "image";
@@ -327,6 +352,7 @@ function validate(params: CheckMediaParams): Shared["settings"] {
     fps: params.fps ?? DEFAULTS.fps,
     threshold: params.threshold ?? DEFAULTS.threshold,
     detector: params.detector ?? DEFAULTS.detector,
+    minFaceScore: params.minFaceScore ?? DEFAULTS.minFaceScore,
     margin: params.margin ?? DEFAULTS.margin,
     maxSide: params.maxSide ?? DEFAULTS.maxSide,
     worstCount: params.worstCount ?? DEFAULTS.worstCount,
@@ -339,6 +365,7 @@ function validate(params: CheckMediaParams): Shared["settings"] {
   check(Number.isFinite(settings.fps) && settings.fps >= 0.05 && settings.fps <= 30, `fps must be a number from 0.05 to 30, got ${settings.fps}.`, "2 frames per second catches a swap that lasts a second; use more for short clips.");
   check(Number.isFinite(settings.threshold) && settings.threshold > 0 && settings.threshold < 1, `threshold must be a number between 0 and 1, got ${settings.threshold}.`, "0.5 flags a face the model finds more likely fake than not.");
   check(settings.detector === "fast" || settings.detector === "accurate", `detector must be "fast" or "accurate", got "${String(settings.detector)}".`, "Use fast for videos, accurate for stills.");
+  check(Number.isFinite(settings.minFaceScore) && settings.minFaceScore >= 0.05 && settings.minFaceScore < 1, `minFaceScore must be a number from 0.05 to below 1, got ${settings.minFaceScore}.`, "0.5 keeps the faces the detector is sure of; lower it only when real faces are missed.");
   check(Number.isFinite(settings.margin) && settings.margin >= 1 && settings.margin <= 4, `margin must be a number from 1 to 4, got ${settings.margin}.`, `${TRAINING_MARGIN} matches the reference dataset's training crops.`);
   check(Number.isInteger(settings.maxSide) && settings.maxSide >= 64 && settings.maxSide <= 4096, `maxSide must be a whole number from 64 to 4096, got ${settings.maxSide}.`, "640 keeps call-sized faces large enough for the detector.");
   check(Number.isInteger(settings.worstCount) && settings.worstCount >= 0 && settings.worstCount <= 50, `worstCount must be a whole number from 0 to 50, got ${settings.worstCount}.`, "6 worst moments fit on one page.");

@@ -60,6 +60,11 @@ export interface WorstMoment {
   /** Index in the frame's faces (left to right). */
   faceIndex: number;
   probability: number;
+  /**
+   * The probability is under the threshold: the moment is listed because nothing scored higher, not because it was
+   * flagged. The CLI, report.md and the panel say so beside it.
+   */
+  belowThreshold: boolean;
   box: FaceBox;
   /** The annotated JPEG in the report folder, when a report was written. */
   image?: string;
@@ -146,6 +151,8 @@ export interface MediaCheck {
   video?: CheckedVideo;
   model: CheckModel;
   detector: FaceDetectorKind;
+  /** Detections below this detector score were not taken for faces (nor were those whose landmarks are not laid out like a face). */
+  minFaceScore: number;
   threshold: number;
   /** Crop side as a multiple of the landmarks' box. */
   margin: number;

@@ -30,13 +30,15 @@ const HEADLINES: Record<Verdict["level"], string> = {
   "not-flagged": "Not flagged by this model's standards",
   "no-faces": "No faces found: not judged",
 };
+/** A still has faces, not moments. */
+const SOME_FACES_FLAGGED = "Some faces flagged by this model's standards";
 
-/** Picks the level and writes its sentence. */
+/** Picks the level and writes its sentence, which always opens with the headline (report.md bolds it there rather than repeat it). */
 export function describeVerdict(params: DescribeVerdictParams): Verdict {
   const { summary, kind } = params;
   if (summary.faces === 0) {
     const what = kind === "image" ? "the image" : `${summary.frames} sampled frame(s)`;
-    return { level: "no-faces", headline: HEADLINES["no-faces"], text: `No faces were found in ${what}, so this model could not judge ${kind === "image" ? "it" : "the video"}. It only scores faces.` };
+    return verdict("no-faces", `${HEADLINES["no-faces"]}. The detector found none in ${what}, and this model only scores faces, so it could not judge ${kind === "image" ? "it" : "the video"}.`);
   }
   return kind === "video" ? describeVideo(params) : describeImage(params);
 }
@@ -61,7 +63,7 @@ function describeVideo(params: DescribeVerdictParams): Verdict {
   const where = quoted.map((segment) => formatTimestamp(segment.start) + (segment.end > segment.start ? `–${formatTimestamp(segment.end)}` : "")).join(", ");
   const found = `the fake probability${smoothed} stays at or above ${percent(threshold)} "${fakeLabel}" in ${segments.length} segment(s) (${where}${segments.length > QUOTED_SEGMENTS ? ", …" : ""}), ${flaggedFrames} of ${summary.framesWithFaces} frames with a face (${percent(share)}); ${highest}`;
   if (share >= LIKELY_SHARE) return verdict("likely-manipulated", `Likely manipulated by this model's standards: ${found}. ${capitalise(caveat)}, so treat this as a reason to verify through another channel (call back on a known number), not as proof.`);
-  return verdict("some-moments-flagged", `Some moments look manipulated by this model's standards: ${found}. Look at the worst frames: ${caveat}, so short flagged stretches also happen on genuine footage.`);
+  return verdict("some-moments-flagged", `${HEADLINES["some-moments-flagged"]}: ${found}. Look at the worst frames: ${caveat}, so short flagged stretches also happen on genuine footage.`);
 }
 
 /** A still: judged on the share of its faces at or above the threshold. */
@@ -75,7 +77,7 @@ function describeImage(params: DescribeVerdictParams): Verdict {
     return verdict("not-flagged", `Not flagged by this model's standards: no face scored ${percent(threshold)} "${fakeLabel}" or more (highest ${percent(summary.maxProbability ?? 0)}). That is not proof it is genuine: ${caveat}, and it only knows the kinds of manipulation in its training data.`);
   }
   if ((summary.shareAboveThreshold ?? 0) >= LIKELY_SHARE) return verdict("likely-manipulated", `Likely manipulated by this model's standards: ${counted}${at}. ${capitalise(caveat)}, so treat this as a reason to verify through another channel (call back on a known number), not as proof.`);
-  return verdict("some-moments-flagged", `Some faces look manipulated by this model's standards: ${counted}${at}. Look at the worst faces: ${caveat}, so isolated high scores also happen on genuine pictures.`);
+  return { level: "some-moments-flagged", headline: SOME_FACES_FLAGGED, text: `${SOME_FACES_FLAGGED}: ${counted}${at}. Look at the worst faces: ${caveat}, so isolated high scores also happen on genuine pictures.` };
 }
 
 function verdict(level: Verdict["level"], text: string): Verdict {

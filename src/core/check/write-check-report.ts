@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError } from "../shared/errors";
-import type { CheckedFace, CheckReportFiles, MediaCheck } from "./check-types";
+import type { CheckedFace, CheckReportFiles, MediaCheck, Verdict } from "./check-types";
 import { escapeXml } from "../shared/escape-xml";
 import { formatTimestamp } from "./format-timestamp";
 import { renderTimelineSvg } from "./render-timeline-svg";
@@ -147,11 +147,17 @@ function flaggedSection(check: MediaCheck): string[] {
   ];
 }
 
+/** The verdict stated once: its text, which opens with the headline, with the headline in bold. */
+function verdictLine(verdict: Verdict): string {
+  if (verdict.text.startsWith(verdict.headline)) return `**${verdict.headline}**${verdict.text.slice(verdict.headline.length)}`;
+  return `**${verdict.headline}.** ${verdict.text}`;
+}
+
 /** report.md: the verdict, the chart, the flagged segments, the worst frames, the gaps and the settings. */
 function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timelinePng: string | undefined): string {
   const { summary } = check;
   const percent = (value: number | null): string => (value === null ? "–" : `${(value * 100).toFixed(1)}%`);
-  const lines = [`# Deepfake check: ${path.basename(check.file)}`, "", `**${check.verdict.headline}.** ${check.verdict.text}`, ""];
+  const lines = [`# Deepfake check: ${path.basename(check.file)}`, "", verdictLine(check.verdict), ""];
   const { windowSeconds, maxGapSeconds } = summary.smoothing;
   if (timelinePng) lines.push(`![Timeline: probability of "${check.model.fakeLabel}" per sampled frame (bars) and ${windowSeconds > 0 ? `its median over ${windowSeconds} s` : "the same, not smoothed"} (line)](${timelinePng})`, "");
   lines.push(
@@ -164,7 +170,7 @@ function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timeli
     ...(check.model.thresholdSource === "export" ? [`| threshold | ${check.threshold.toFixed(3)}, the export's decision threshold (preprocess.json) |`] : []),
     `| mean / highest | ${percent(summary.meanProbability)} / ${percent(summary.maxProbability)} |`,
     `| model | \`${check.model.dir}\`${check.model.runId ? ` (run ${check.model.runId})` : ""}, validation error ${check.model.validationErrorRate === undefined ? "unknown" : percent(check.model.validationErrorRate)} |`,
-    `| method | ${check.detector} face detector; each face cropped as the training crops were (margin ${check.margin} × the landmarks' box)${check.tta ? ", scored as the mean of a plain and a mirrored view (TTA)" : ""} by the exported model |`,
+    `| method | ${check.detector} face detector (detections scoring ${Math.round(check.minFaceScore * 100)}% or more whose landmarks are laid out like a face); each face cropped as the training crops were (margin ${check.margin} × the landmarks' box)${check.tta ? ", scored as the mean of a plain and a mirrored view (TTA)" : ""} by the exported model |`,
     ...(check.kind === "video" ? [`| smoothing | ${windowSeconds > 0 ? `the worst face's probability per frame, as a median over a centred ${windowSeconds} s window (not across more than ${maxGapSeconds} s without a face); the flagged segments and the verdict read this, not single frames` : "off: the flagged segments and the verdict read single frames"} |`] : []),
     "",
   );
@@ -173,7 +179,8 @@ function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timeli
     lines.push("## Worst moments", "");
     summary.worst.forEach((moment, rank) => {
       const when = check.kind === "video" ? `at ${formatTimestamp(moment.time)}` : "";
-      lines.push(`${rank + 1}. ${when} — face ${moment.faceIndex + 1}: ${percent(moment.probability)} "${check.model.fakeLabel}"`, "");
+      const below = moment.belowThreshold ? ` (below the ${Math.round(check.threshold * 100)}% threshold: the highest there is, not flagged)` : "";
+      lines.push(`${rank + 1}. ${when} — face ${moment.faceIndex + 1}: ${percent(moment.probability)} "${check.model.fakeLabel}"${below}`, "");
       if (worstNames[rank]) lines.push(`   ![worst ${rank + 1}](${worstNames[rank]})`, "");
     });
   }

@@ -12,6 +12,7 @@ import { detectFaces, type DetectedFace, type PixelImage } from "../reference-da
 import { loadFaceApi, toDetectedFace } from "../reference-data/load-face-api";
 import { loadTensorflow } from "../shared/tensorflow";
 import type { FaceDetectorKind } from "./face-crop-settings";
+import { isPlausibleFace } from "./is-plausible-face";
 
 export type { FaceDetectorKind };
 
@@ -26,18 +27,23 @@ export interface DetectFrameFacesParams {
   maxFaces?: number;
   /** The fast detector's input side, a multiple of 32 (default 256; stills can afford 416 for smaller faces). */
   inputSize?: number;
+  /** Drop detections whose landmarks are not laid out like a face (isPlausibleFace): boxes on textures, digits, patterns. */
+  plausibleOnly?: boolean;
 }
 
 /**
  * The Tiny Face Detector's input side for video: a call-sized face (a quarter to a third of a 640 px frame) is still
  * 60-85 px at 256, well above what it finds, and 256 leaves time for two crops per face at 10 frames/s on 2 cores.
  */
-const FAST_INPUT_SIZE = 256;
+export const FRAME_INPUT_SIZE = 256;
 
 /** Finds the faces in one frame, left to right (the order detectFaces uses), each with its 68 landmarks. */
 export async function detectFrameFaces(params: DetectFrameFacesParams): Promise<DetectedFace[]> {
   const { image } = params;
-  if ((params.detector ?? "fast") === "accurate") return detectFaces(image, { minScore: params.minScore, maxFaces: params.maxFaces });
+  if ((params.detector ?? "fast") === "accurate") {
+    const faces = await detectFaces(image, { minScore: params.minScore, maxFaces: params.maxFaces });
+    return params.plausibleOnly ? faces.filter(isPlausibleFace) : faces;
+  }
   const faceapi = await loadFaceApi(["tinyFaceDetector", "faceLandmark68Net"]);
   const tf = await loadTensorflow();
   const channels = image.channels ?? image.data.length / (image.width * image.height);
@@ -47,11 +53,12 @@ export async function detectFrameFaces(params: DetectFrameFacesParams): Promise<
     ? tf.tensor3d(data, [image.height, image.width, 3], "int32")
     : tf.tidy(() => tf.slice(tf.tensor3d(data, [image.height, image.width, channels], "int32"), [0, 0, 0], [-1, -1, 3]));
   try {
-    const options = new faceapi.TinyFaceDetectorOptions({ inputSize: params.inputSize ?? FAST_INPUT_SIZE, scoreThreshold: params.minScore ?? 0.5 });
+    const options = new faceapi.TinyFaceDetectorOptions({ inputSize: params.inputSize ?? FRAME_INPUT_SIZE, scoreThreshold: params.minScore ?? 0.5 });
     // face-api's bundled typings declare their own tf.Tensor class; at run time it is this very tfjs (checked on load).
     const results = await faceapi.detectAllFaces(input as unknown as FaceApi.tf.Tensor3D, options).withFaceLandmarks();
     return results
       .map(toDetectedFace)
+      .filter((face) => !params.plausibleOnly || isPlausibleFace(face))
       .sort((a, b) => b.score - a.score)
       .slice(0, params.maxFaces ?? 20)
       .sort((a, b) => a.box.x - b.box.x || a.box.y - b.box.y);

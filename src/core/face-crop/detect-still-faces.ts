@@ -1,7 +1,8 @@
 /**
  * Faces in a still picture, with a second try when the first finds none: detectors miss a face that fills the
  * whole picture (a tight close-up, common among web photos), and find it on a copy whose border repeats the edge
- * pixels. Used by face-crop projects (gather/import, train, predict) and by `check` on stills.
+ * pixels. Used by face-crop projects (gather/import, train, predict) and by `check` on stills and video frames
+ * (a video call is often a close-up too; frames keep the smaller, faster input size).
  */
 import type { DetectedFace } from "../reference-data/detect-faces";
 import { detectFrameFaces } from "./detect-frame-faces";
@@ -19,20 +20,34 @@ export interface StillFaces {
 }
 
 /** Detects faces in packed RGB pixels; when none are found, tries again on a border-extended copy (coordinates mapped back). */
-export async function detectStillFaces(params: { image: { data: Uint8Array; width: number; height: number }; detector: FaceDetectorKind; minScore?: number }): Promise<StillFaces> {
-  const { image, detector, minScore } = params;
-  const faces = await detectFrameFaces({ image: { ...image, channels: 3 }, detector, minScore, inputSize: STILL_INPUT_SIZE });
+export async function detectStillFaces(params: {
+  image: { data: Uint8Array; width: number; height: number };
+  detector: FaceDetectorKind;
+  minScore?: number;
+  /** The fast detector's input side (default STILL_INPUT_SIZE; video frames use FRAME_INPUT_SIZE). */
+  inputSize?: number;
+  /** Only faces whose landmarks are laid out like one (see detectFrameFaces). */
+  plausibleOnly?: boolean;
+}): Promise<StillFaces> {
+  const { image, detector, minScore, plausibleOnly } = params;
+  const inputSize = params.inputSize ?? STILL_INPUT_SIZE;
+  const faces = await detectFrameFaces({ image: { ...image, channels: 3 }, detector, minScore, inputSize, plausibleOnly });
   if (faces.length > 0) return { faces, padded: false };
   const pad = Math.max(8, Math.round(Math.max(image.width, image.height) * STILL_PADDING));
-  const padded = await detectFrameFaces({ image: { ...extendBorder(image, pad), channels: 3 }, detector, minScore, inputSize: STILL_INPUT_SIZE });
-  return {
-    faces: padded.map((face) => ({
+  const padded = await detectFrameFaces({ image: { ...extendBorder(image, pad), channels: 3 }, detector, minScore, inputSize, plausibleOnly });
+  const mapped = padded
+    .map((face) => ({
       ...face,
       box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
       landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
-    })),
-    padded: padded.length > 0,
-  };
+    }))
+    // A "face" centred in the added border is made of repeated edge pixels (seen on a test pattern), never the close-up looked for.
+    .filter(({ box }) => isInside(box.x + box.width / 2, image.width) && isInside(box.y + box.height / 2, image.height));
+  return { faces: mapped, padded: mapped.length > 0 };
+}
+
+function isInside(value: number, extent: number): boolean {
+  return value >= 0 && value <= extent;
 }
 
 /** A copy with `pad` pixels added on every side, each repeating the nearest edge pixel. */

@@ -1,5 +1,5 @@
 /** Public API of predict: image files → model input (shared with training), and an export folder → predictions. */
-export { expandInputs, type InputFile } from "./expand-inputs";
+export { expandInputs, type InputFile } from "../shared/expand-inputs";
 export { loadExport, type LoadedExport } from "./load-export";
 export { decodeImagePixels, type DecodedPixels, type DecodeImagePixelsParams } from "./decode-image-pixels";
 export { loadImageTensor, type LoadImageTensorParams } from "./load-image-tensor";

@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CheckResult, MediaCheck } from "../../core/check/check-types";
+import { CHECKABLE_EXTENSIONS } from "../../core/check/list-check-inputs";
 import { checkReportsRoot } from "../check-reports";
 import { loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
@@ -9,9 +10,6 @@ import { pickProjectDir } from "../project";
 import { runTask } from "../run-task";
 import type { Studio } from "../studio";
 import { CheckPanel } from "../webviews/check-panel";
-
-/** Extensions the command offers in its file dialog (the Explorer menu uses the same list). */
-const CHECKABLE = ["mp4", "m4v", "mov", "webm", "mkv", "jpg", "jpeg", "png"];
 
 /** Checks the clicked or selected files (or asks for some) with the project's export and opens a panel per file. */
 export async function checkForDeepfake(studio: Studio, clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<void> {
@@ -23,14 +21,15 @@ export async function checkForDeepfake(studio: Studio, clicked?: vscode.Uri, sel
     await reportError(error, studio.log, "Check for Deepfake");
     return;
   }
-  const picked = selected && selected.length > 0 ? selected : clicked instanceof vscode.Uri ? [clicked] : await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFolders: false, openLabel: "Check", filters: { "Videos and images": CHECKABLE } });
+  const picked = selected && selected.length > 0 ? selected : clicked instanceof vscode.Uri ? [clicked] : await vscode.window.showOpenDialog({ canSelectMany: true, canSelectFolders: false, openLabel: "Check", filters: { "Videos and images": [...CHECKABLE_EXTENSIONS] } });
   const uris = (picked ?? []).filter((uri) => uri.scheme === "file");
   if (uris.length === 0) return;
   const reportRoot = checkReportsRoot(studio.context);
   const title = `Checking ${uris.length === 1 ? path.basename(uris[0].fsPath) : `${uris.length} files`} for deepfakes`;
   const results = await runTask(studio.log, title, async ({ signal, onProgress }) => {
     const { checkMedia, DEFAULT_EXPORT_FOLDER } = await loadHeavyCore();
-    return checkMedia({ inputs: uris.map((uri) => uri.fsPath), modelDir: path.join(projectDir, DEFAULT_EXPORT_FOLDER), outDir: reportRoot, signal, onProgress });
+    // The reports live in VS Code's storage; checkMedia still refuses them inside the project's data, runs, export or Space folder.
+    return checkMedia({ inputs: uris.map((uri) => uri.fsPath), projectDir, modelDir: path.join(projectDir, DEFAULT_EXPORT_FOLDER), outDir: reportRoot, signal, onProgress });
   });
   if (!results) return;
   for (const result of results) {

@@ -28,7 +28,8 @@ export function checkViewOf(check: MediaCheck, uriOf: (file: string) => string):
     ...(smoothedPerSecond ? { smoothedPerSecond } : {}),
     ...(smoothing ? { smoothingWindowSeconds: smoothing.windowSeconds } : {}),
     ...(flaggedSegments ? { flaggedSegments: flaggedSegments.map(({ start, end, meanProbability, maxProbability }) => ({ start, end, meanProbability, maxProbability })) } : {}),
-    worst: summary.worst.flatMap((moment) => (moment.image ? [{ time: moment.time, probability: moment.probability, src: uriOf(moment.image) }] : [])),
+    // Read off the threshold, not the moment's own flag, so reports saved before the flag existed say it too.
+    worst: summary.worst.flatMap((moment) => (moment.image ? [{ time: moment.time, probability: moment.probability, belowThreshold: moment.probability < check.threshold, src: uriOf(moment.image) }] : [])),
     noFaceRanges: summary.noFaceRanges,
     warnings: check.warnings,
   };
