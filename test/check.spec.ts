@@ -98,7 +98,7 @@ describe("check: videos and images → faces → a fake-probability timeline", f
   let restoreEnv: () => void;
 
   before(async function () {
-    this.timeout(240_000);
+    this.timeout(900_000);
     tmp = await makeTempDir("dds-check-");
     restoreEnv = setEnv({ DEEPFAKE_STUDIO_CACHE: path.join(tmp, "cache"), DEEPFAKE_STUDIO_FFMPEG: undefined, DEEPFAKE_STUDIO_FFPROBE: undefined });
     let started = Date.now();
