@@ -4,7 +4,8 @@
  * training faces only, train.selfBlend "only" (with and without the same-person swaps between two real pictures, which
  * share code with the test fakes). Test: crops of the held-out faces, real vs swapped with their own mirror image
  * (swapFace: aligned, colour-matched, feathered). Also, for contrast, the old recipe: real vs another person's face.
- * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3)
+ * Each variant is trained with and without the inner-face pooling (train.facePooling), side by side.
+ * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FACE_POOLING ("off,on") narrow it.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -32,6 +33,7 @@ type Variant = "self-blends only" | "self-blends + swaps" | "other-person swaps 
 interface Outcome {
   seed: number;
   variant: Variant;
+  facePooling: boolean;
   realAccuracy: number;
   swapAccuracy: number;
   accuracy: number;
@@ -46,9 +48,9 @@ async function writeCrop(file: string, pixels: Uint8Array): Promise<Buffer> {
   return jpeg;
 }
 
-async function runOne(params: { root: string; seed: number; variant: Variant; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
+async function runOne(params: { root: string; seed: number; variant: Variant; facePooling: boolean; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
   const started = performance.now();
-  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"));
+  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.facePooling ? "face-pooling" : "whole");
   const random = createSeededRandom(params.seed).derive(7);
   const oldRecipe = params.variant === "other-person swaps (old demo)";
   for (const [f, face] of params.trainFaces.entries()) {
@@ -67,7 +69,7 @@ async function runOne(params: { root: string; seed: number; variant: Variant; ph
   }
   const config = parseProjectConfig({
     categories: oldRecipe ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
-    train: { seed: params.seed, selfBlend: oldRecipe ? "off" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2 },
+    train: { seed: params.seed, selfBlend: oldRecipe ? "off" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2, facePooling: params.facePooling },
   });
   await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
   const trained = await train({ projectDir, config, backbone: params.backbone });
@@ -78,7 +80,7 @@ async function runOne(params: { root: string; seed: number; variant: Variant; ph
     return of.filter((result) => !("error" in result) && result.label === expected).length / of.length;
   };
   const [realAccuracy, swapAccuracy] = [right("Real"), right("Deepfake")];
-  return { seed: params.seed, variant: params.variant, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
+  return { seed: params.seed, variant: params.variant, facePooling: params.facePooling, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
 }
 
 async function main(): Promise<void> {
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
   const backbone = await writeOfflineBackbone({ cacheDir: process.env.DEEPFAKE_STUDIO_CACHE });
   const { photos, faces } = await loadSourceFaces();
   const outcomes: Outcome[] = [];
+  const poolings = (process.env.BENCH_FACE_POOLING ?? "off,on").split(",").map((value) => value.trim() === "on");
   const variants: Variant[] = (process.env.BENCH_VARIANTS?.split(",") as Variant[] | undefined) ?? ["self-blends only", "self-blends + swaps", "other-person swaps (old demo)"];
   for (const seed of seeds.length > 0 ? seeds : [1, 2, 3]) {
     const order = createSeededRandom(seed).shuffle(faces);
@@ -106,19 +109,22 @@ async function main(): Promise<void> {
       }
     }
     for (const variant of variants) {
-      const outcome = await runOne({ root, seed, variant, photos, trainFaces, allFaces: faces, tests, backbone });
-      outcomes.push(outcome);
-      console.log(JSON.stringify(outcome));
+      for (const facePooling of poolings) {
+        const outcome = await runOne({ root, seed, variant, facePooling, photos, trainFaces, allFaces: faces, tests, backbone });
+        outcomes.push(outcome);
+        console.log(JSON.stringify(outcome));
+      }
     }
   }
   const pct = (value: number | null) => (value === null ? "n/a" : `${(value * 100).toFixed(1)} %`);
+  const name = (o: { variant: Variant; facePooling: boolean }) => `${o.variant}, ${o.facePooling ? "inner-face pooling" : "whole-picture pooling"}`;
   console.log("\n| training data | seed | accuracy (balanced) | real crops kept | same-person swaps caught | self-blends of valid reals caught | time |");
   console.log("|---|---|---|---|---|---|---|");
-  for (const o of outcomes) console.log(`| ${o.variant} | ${o.seed} | ${pct(o.accuracy)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
-  for (const variant of variants) {
-    const of = outcomes.filter((o) => o.variant === variant);
+  for (const o of outcomes) console.log(`| ${name(o)} | ${o.seed} | ${pct(o.accuracy)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
+  for (const variant of variants) for (const facePooling of poolings) {
+    const of = outcomes.filter((o) => o.variant === variant && o.facePooling === facePooling);
     const mean = of.reduce((s, o) => s + o.accuracy, 0) / of.length;
-    console.log(`| **${variant}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
+    console.log(`| **${name({ variant, facePooling })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
   }
   await fs.rm(root, { recursive: true, force: true });
 }

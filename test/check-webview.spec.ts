@@ -18,10 +18,9 @@ import { checkViewOf } from "../src/extension/webviews/check-view";
 import { isCheckView, parseCheckFromWebview, parseCheckPanelState, parseCheckToWebview, type CheckPanelState, type CheckView } from "../src/shared/check-protocol";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { makeTempDir, removeDir } from "./support/temp-dir";
+import { requireSystem } from "./support/require-system";
+import { CHROMIUM, openWebviewBundle } from "./support/webview-harness";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--allow-file-access-from-files"];
 
 /** A view as the extension sends it, with file URLs standing in for webview URIs. */
 function viewFor(dir: string, video: string): CheckView {
@@ -57,35 +56,15 @@ describe("check panel webview", function () {
   const violations: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install chromium)`);
-      this.skip();
-    }
+    requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
     tmp = await makeTempDir("dds-check-webview-");
     const frame = await sharp({ create: { width: 320, height: 240, channels: 3, background: "#336699" } }).jpeg().toBuffer();
     for (const name of ["worst-1.jpg", "worst-2.jpg"]) await fs.writeFile(path.join(tmp, name), frame);
     const video = path.join(tmp, "call.webm");
     if (await hasFfmpeg()) await ffmpeg(["-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=6", "-c:v", "libvpx", "-b:v", "500k", video]);
     view = viewFor(tmp, video);
-    const nonce = "dGVzdG5vbmNl";
-    // The panel's policy (check-panel.ts) with file: standing in for webview.cspSource.
-    const csp = `default-src 'none'; img-src file:; media-src file:; style-src file:; script-src 'nonce-${nonce}'; font-src file:`;
-    const stub = path.join(tmp, "stub.js");
-    await fs.writeFile(stub, "window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });\n");
-    const html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
-<link rel="stylesheet" href="${pathToFileURL(path.join(ROOT, "media", "check.css"))}"></head>
-<body><main id="app" aria-busy="true"><p class="notice">Loading…</p></main>
-<script nonce="${nonce}" src="${pathToFileURL(stub)}"></script>
-<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, "out", "dist", "webview", "check.js"))}"></script></body></html>`;
-    await fs.writeFile(path.join(tmp, "index.html"), html);
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    page = await browser.newPage();
-    page.on("console", (message) => {
-      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-    });
-    await page.goto(pathToFileURL(path.join(tmp, "index.html")).toString());
-    await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
+    // The panel's policy (check-panel.ts) allows media: it plays the checked video.
+    ({ browser, page } = await openWebviewBundle({ dir: tmp, bundle: "check.js", style: "check.css", allowMedia: true, violations }));
     assert.deepEqual(violations, [], "no CSP violation while loading");
   });
 
@@ -111,7 +90,7 @@ describe("check panel webview", function () {
   });
 
   it("seeks the video to a worst frame's moment and to a clicked second", async function () {
-    if (!(await hasFfmpeg())) this.skip();
+    requireSystem(await hasFfmpeg(), "ffmpeg", "ffmpeg");
     await page.waitForFunction(() => ((document.getElementById("player") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
     await page.locator("#worst button.moment").nth(1).click();
     await page.waitForFunction(() => Math.abs((document.getElementById("player") as HTMLVideoElement).currentTime - 3.5) < 0.05);
@@ -151,7 +130,7 @@ describe("check panel webview", function () {
     assert.equal(await entries.count(), 2);
     assert.deepEqual(await entries.allTextContents(), ["0:01.0–0:01.5, mean 55.0%", "0:03.0–0:05.5, mean 77.0%"]);
     assert.equal(await entries.nth(1).getAttribute("aria-label"), "0:03.0–0:05.5, mean 77.0%, highest 80.0%: go to its start");
-    if (!(await hasFfmpeg())) this.skip();
+    requireSystem(await hasFfmpeg(), "ffmpeg", "ffmpeg");
     await page.waitForFunction(() => ((document.getElementById("player") as HTMLVideoElement | null)?.readyState ?? 0) >= 1, undefined, { timeout: 20_000 });
     await page.evaluate(() => { (document.getElementById("player") as HTMLVideoElement).currentTime = 0; });
     await entries.nth(1).click();

@@ -6,11 +6,10 @@ import { applyCleaning } from "../src/core/clean/apply-cleaning";
 import { listTopLosses } from "../src/core/clean/list-top-losses";
 import { undoLastCleaning } from "../src/core/clean/undo-last-cleaning";
 import { readManifest } from "../src/core/dataset/manifest";
-import { importFolder } from "../src/core/gather/import-folder";
-import { initProject, loadProjectConfig, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import type { ProjectConfig } from "../src/core/project/project-config";
 import { StudioError } from "../src/core/shared/errors";
-import { makePhoto } from "./fixtures/make-images";
-import { listTree, makeTempDir, removeDir } from "./support/temp-dir";
+import { datasetSnapshot, imagesOf as imagesIn, makeCleanProject, writePredictions } from "./support/clean-project";
+import { makeTempDir, removeDir } from "./support/temp-dir";
 
 describe("cleaning (apply and undo)", function () {
   this.timeout(60_000);
@@ -20,23 +19,12 @@ describe("cleaning (apply and undo)", function () {
 
   beforeEach(async () => {
     projectDir = await makeTempDir();
-    dataDir = path.join(projectDir, "data");
-    await initProject({ projectDir, config: parseProjectConfig({ categories: [{ label: "Real Tom Cruise" }, { label: "Deepfake Tom Cruise" }] }) });
-    config = await loadProjectConfig(projectDir);
-    for (const [label, seeds] of [["Real Tom Cruise", [1, 2, 3]], ["Deepfake Tom Cruise", [4, 5]]] as const) {
-      const source = await makeTempDir("dds-src-");
-      for (const seed of seeds) await fs.writeFile(path.join(source, `${seed}.jpg`), await makePhoto(seed));
-      await importFolder({ projectDir, config, folder: source, label });
-      await removeDir(source);
-    }
+    ({ dataDir, config } = await makeCleanProject(projectDir));
   });
   afterEach(async () => removeDir(projectDir));
 
-  const imagesOf = async (folder: string) => (await listTree(path.join(dataDir, folder))).map((file) => `${folder}/${file}`);
-  const snapshot = async () => ({
-    files: (await listTree(dataDir)).filter((file) => !file.startsWith(".trash")),
-    manifest: (await readManifest(dataDir)).map((record) => `${record.label}|${record.file}|${record.sha256}`).sort(),
-  });
+  const imagesOf = (folder: string) => imagesIn(dataDir, folder);
+  const snapshot = () => datasetSnapshot(dataDir);
 
   it("deletes into the trash, relabels by moving, keeps the rest, and the manifest follows", async () => {
     const [real1, real2, real3] = await imagesOf("Real Tom Cruise");
@@ -109,28 +97,13 @@ describe("cleaning (apply and undo)", function () {
     await fs.symlink(outside, path.join(dataDir, "Real Tom Cruise", "link.jpg"));
     await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: "Real Tom Cruise/link.jpg", action: "delete" }] }), /outside the dataset/);
     await fs.unlink(path.join(dataDir, "Real Tom Cruise", "link.jpg"));
-    await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Cat" }] }), /no such category/);
+    await assert.rejects(applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "relabel", label: "Cat" }] }), /no category "Cat"/);
     assert.deepEqual(await snapshot(), before);
     assert.equal(await fs.readFile(outside, "utf8"), "x");
   });
 
-  /** A run's predictions.json as the trainer writes it (run-files.ts), with chosen losses. */
-  async function writePredictions(losses: number[]): Promise<string[]> {
-    const files = [...(await imagesOf("Real Tom Cruise")), ...(await imagesOf("Deepfake Tom Cruise"))];
-    const predictions = files.map((file, index) => {
-      const label = file.split("/")[0];
-      const p = Math.exp(-losses[index]);
-      const other = label === "Real Tom Cruise" ? "Deepfake Tom Cruise" : "Real Tom Cruise";
-      return { file, split: index % 2 === 0 ? "valid" : "train", label, predicted: p >= 0.5 ? label : other, probabilities: { [label]: p, [other]: 1 - p }, loss: losses[index] };
-    });
-    const runDir = path.join(projectDir, "runs", "20261126-120000-abcd");
-    await fs.mkdir(runDir, { recursive: true });
-    await fs.writeFile(path.join(runDir, "predictions.json"), JSON.stringify(predictions));
-    return files;
-  }
-
   it("lists a run's images per label and split, highest loss first, without files that are gone", async () => {
-    const files = await writePredictions([0.1, 2.5, 0.9, 0.05, 1.7]);
+    const files = await writePredictions(projectDir, dataDir, [0.1, 2.5, 0.9, 0.05, 1.7]);
     const all = await listTopLosses({ projectDir, config });
     assert.deepEqual(all.items.map((item) => item.loss), [2.5, 1.7, 0.9, 0.1, 0.05]);
     const realValid = await listTopLosses({ projectDir, config, label: "Real Tom Cruise", split: "valid" });
@@ -140,7 +113,7 @@ describe("cleaning (apply and undo)", function () {
   });
 
   it("works from the command line: show, apply, undo", async () => {
-    const files = await writePredictions([0.1, 2.5, 0.9, 0.05, 1.7]);
+    const files = await writePredictions(projectDir, dataDir, [0.1, 2.5, 0.9, 0.05, 1.7]);
     const cli = (...args: string[]) => spawnSync(process.execPath, [path.resolve(__dirname, "../src/cli/main.js"), "-C", projectDir, "clean", ...args], { encoding: "utf8" });
     const show = cli("show", "--top", "2");
     assert.equal(show.status, 0, show.stderr);

@@ -8,6 +8,7 @@ import { predict } from "../src/core/predict/predict";
 import type { RunMetrics } from "../src/core/train/run-files";
 import { startStaticServer } from "./support/static-server";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { requireSystem } from "./support/require-system";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -76,10 +77,7 @@ describe("the embedded default (demo), end to end", function () {
 
   it("ends with a static Space whose page classifies an example in headless Chromium, like predict", async function () {
     assert.match(demo.deployCommand, /deepfake-studio deploy .*--space /);
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install chromium)`);
-      this.skip();
-    }
+    requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
     const spaceDir = demo.space.spaceDir;
     const server = await startStaticServer(spaceDir);
     const { chromium } = await import("playwright-core");

@@ -19,6 +19,7 @@ import { CancelledError } from "../src/core/shared/errors";
 import { SpaceError } from "../src/core/space/space-error";
 import { makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { startFakeHub, type FakeHub } from "./fixtures/fake-hub";
+import { startPasswordProxy, startSelfSignedServer, startSilentServer } from "./fixtures/network-faults";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const TOKEN = `hf_${randomBytes(17).toString("hex")}`;
@@ -254,6 +255,127 @@ describe("deploy", function () {
       await assert.rejects(deploy({ hubUrl: deadUrl }), (error: unknown) => error instanceof HubError && error.code === "hub-network" && /ECONNREFUSED/.test(error.message) && /HTTPS_PROXY/.test(error.hint ?? ""));
     });
 
+    it("a hub that accepts the connection and never answers: progress while waiting, then a timeout in words, within a bounded time", async () => {
+      const silent = await startSilentServer();
+      const logs: string[] = [];
+      const started = Date.now();
+      try {
+        await assert.rejects(deploy({ hubUrl: silent.url, timeoutMs: 400, onProgress: (event) => { logs.push(JSON.stringify(event)); transcript.push(JSON.stringify(event)); } }), (error: unknown) => {
+          assert.ok(error instanceof HubError, String(error));
+          assert.equal(error.code, "hub-timeout");
+          assert.match(error.message, /^The Hugging Face Hub at 127\.0\.0\.1:\d+ did not answer in 400 ms \(UND_ERR_|^The Hugging Face Hub at 127\.0\.0\.1:\d+ did not answer in 400 ms, 3 tries\.$/);
+          assert.match(error.message, /3 tries/);
+          assert.match(error.hint ?? "", /DEEPFAKE_STUDIO_HUB_TIMEOUT/);
+          assert.match(error.hint ?? "", /run deploy again/);
+          return true;
+        });
+      } finally {
+        await silent.close();
+      }
+      const elapsed = Date.now() - started;
+      // 3 tries of 400 ms and back-offs of 5 + 10 ms: well under the 5 minutes per try it used to take.
+      assert.ok(elapsed < 4000, `gave up after ${elapsed} ms`);
+      assert.equal(silent.requests(), 3, "tried three times, then stopped");
+      assert.ok(logs.some((line) => /still waiting for 127\.0\.0\.1:\d+ to answer/.test(line)), logs.join("\n"));
+      assert.equal(logs.filter((line) => /did not answer in 400 ms; retry/.test(line)).length, 2, logs.join("\n"));
+    });
+
+    it("a connection cut halfway through an answer is retried, then named in words; a cut commit is not sent twice", async () => {
+      // Cut twice while listing the Space: retried, and the deploy goes through.
+      await fs.appendFile(path.join(staticDir, "style.css"), "\n/* after a flaky link */\n");
+      hub.failures.push({ method: "GET", path: /\/tree\/main$/, status: 200, cut: true, times: 2 });
+      const logs: string[] = [];
+      const result = await deploy({ onProgress: (event) => { logs.push(JSON.stringify(event)); transcript.push(JSON.stringify(event)); } });
+      assert.deepEqual(result.uploaded, ["style.css"]);
+      assert.equal(logs.filter((line) => /the connection to the hub was cut; retry/.test(line)).length, 2, logs.join("\n"));
+      assert.equal(hub.failures.length, 0);
+
+      // Cut every time: after the retries, words instead of "Error: terminated".
+      hub.failures.push({ method: "GET", path: /^\/api\/whoami-v2$/, status: 200, cut: true, times: 10 });
+      await assert.rejects(deploy(), (error: unknown) => {
+        assert.ok(error instanceof HubError, String(error));
+        assert.equal(error.code, "hub-network");
+        assert.match(error.message, /^The connection to the Hugging Face Hub was cut before the answer was complete \(UND_ERR_SOCKET\), 5 tries\.$/);
+        assert.match(error.hint ?? "", /try again/);
+        return true;
+      });
+      assert.equal(hub.failures[0]?.times, 5, "1 try + 4 retries");
+      hub.failures.length = 0;
+
+      // The commit itself may have been applied when its answer is cut: it is not sent again.
+      await fs.appendFile(path.join(staticDir, "style.css"), "\n/* once more */\n");
+      const commits = () => hub.requests.filter((request) => request.path.endsWith("/commit/main")).length;
+      const before = commits();
+      hub.failures.push({ method: "POST", path: /\/commit\/main$/, status: 200, cut: true, times: 5 });
+      await assert.rejects(deploy(), (error: unknown) => error instanceof HubError && /was cut/.test(error.message) && /may have been applied/.test(error.hint ?? ""));
+      assert.equal(commits() - before, 1);
+      hub.failures.length = 0;
+      await deploy();
+    });
+
+    it("an untrusted certificate (a firm proxy's, say) is named as such at once, with NODE_EXTRA_CA_CERTS as the fix", async () => {
+      const tls = await startSelfSignedServer();
+      const started = Date.now();
+      try {
+        await assert.rejects(deploy({ hubUrl: tls.url }), (error: unknown) => {
+          assert.ok(error instanceof HubError, String(error));
+          assert.equal(error.code, "hub-network");
+          assert.match(error.message, /^The secure connection to 127\.0\.0\.1:\d+ failed: its certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)\.$/);
+          assert.match(error.hint ?? "", /NODE_EXTRA_CA_CERTS/);
+          return true;
+        });
+      } finally {
+        await tls.close();
+      }
+      assert.equal(tls.handshakes(), 0);
+      assert.ok(Date.now() - started < 2000, "no retries: a certificate does not heal");
+    });
+
+    it("uploads slower than the timeout (an LFS file, a commit with a large text file) go through while their bytes flow", async function () {
+      this.timeout(60_000);
+      const BIG = 16 * 1024 * 1024;
+      const bigDir = path.join(root, "big-space");
+      await fs.cp(staticDir, bigDir, { recursive: true });
+      await fs.writeFile(path.join(bigDir, "examples", "big.bin"), randomBytes(BIG));
+      // Text, so it travels inside the commit request itself (base64 in the NDJSON body).
+      const notes = "A long note about the detector.\n".repeat(250_000);
+      await fs.writeFile(path.join(bigDir, "notes.txt"), notes);
+      hub.uploadReadPauseMs = 8;
+      const started = Date.now();
+      try {
+        const result = await deploy({ spaceDir: bigDir, repo: `${USER}/slow-uplink`, timeoutMs: 1000 });
+        assert.ok(result.uploaded.includes("examples/big.bin") && result.uploaded.includes("notes.txt"), result.uploaded.join(", "));
+      } finally {
+        hub.uploadReadPauseMs = 0;
+      }
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed > 2000, `the upload took ${elapsed} ms, twice the timeout`);
+      assert.equal(hub.spaceFiles(`${USER}/slow-uplink`).get("examples/big.bin")?.length, BIG);
+      assert.equal(hub.spaceFiles(`${USER}/slow-uplink`).get("notes.txt")?.toString("utf8"), notes);
+      assert.ok(!hub.repos.get(`${USER}/slow-uplink`)?.files.get("notes.txt")?.lfs, "a regular file, sent in the commit");
+    });
+
+    it("a proxy that wants a password, and a hub name that does not resolve, are told apart", async () => {
+      const proxy = await startPasswordProxy();
+      try {
+        await assert.rejects(deploy({ env: { HTTP_PROXY: proxy.url } }), (error: unknown) => {
+          assert.ok(error instanceof HubError, String(error));
+          assert.equal(error.message, `The proxy ${proxy.url} wants a user name and password (HTTP 407).`);
+          assert.match(error.hint ?? "", /HTTPS_PROXY=http:\/\/user:password@proxy:port/);
+          return true;
+        });
+        assert.equal(proxy.requests(), 1, "a refusal that does not heal is not retried");
+      } finally {
+        await proxy.close();
+      }
+      await assert.rejects(deploy({ hubUrl: "http://nonexistent.invalid" }), (error: unknown) => {
+        assert.ok(error instanceof HubError, String(error));
+        assert.match(error.message, /^Could not look up nonexistent\.invalid: this computer seems to have no network connection, or no working DNS \((ENOTFOUND|EAI_AGAIN)\), 5 tries\.$/);
+        assert.match(error.hint ?? "", /Check the internet connection/);
+        return true;
+      });
+    });
+
     it("rejects a malformed Space name", async () => {
       await assert.rejects(deploy({ repo: "just-a-name" }), (error: unknown) => error instanceof HubError && /owner\/name/.test(error.message));
       await assert.rejects(deploy({ repo: "alice/bad--name" }), HubError);
@@ -340,6 +462,25 @@ describe("deploy", function () {
       assert.match(switched.stderr, /rewriting it as a static Space/);
       assert.equal(hub.repos.get(`${USER}/cli-gradio`)?.sdk, "static");
       assert.ok(!hub.repos.get(`${USER}/cli-gradio`)?.files.has("app.py"));
+    });
+
+    it("deploy to a hub that never answers says so within DEEPFAKE_STUDIO_HUB_TIMEOUT × 3 tries, with progress, no stack trace", async () => {
+      const silent = await startSilentServer();
+      const started = Date.now();
+      try {
+        const env = { PATH: process.env.PATH, HOME: path.join(root, "cli-home"), HF_TOKEN: TOKEN, HF_ENDPOINT: silent.url, DEEPFAKE_STUDIO_HUB_TIMEOUT: "0.5" };
+        const result = await runCli(["--project", project.projectDir, "deploy", "--space", `${USER}/cli-detector`, "--out", path.join(root, "cli-space")], env);
+        transcript.push(result.stdout, result.stderr);
+        assert.equal(result.code, 1, result.stderr);
+        assert.match(result.stderr, /Checking the token with http:\/\/127\.0\.0\.1:\d+…\n {2}still waiting for 127\.0\.0\.1:\d+ to answer \(\d+ ms\)…/);
+        assert.match(result.stderr, /the hub did not answer in 500 ms; retry 1 in 1 s/);
+        assert.match(result.stderr, /Error: The Hugging Face Hub at 127\.0\.0\.1:\d+ did not answer in 500 ms, 3 tries\.\n {2}It may be overloaded/);
+        assert.doesNotMatch(result.stderr, /\n\s+at |terminated/);
+      } finally {
+        await silent.close();
+      }
+      // Three tries of 0.5 s and back-offs of 1 + 2 s.
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
     });
   });
 

@@ -27,6 +27,7 @@ import { loadTensorflow } from "../src/core/shared/tensorflow";
 import { faceApiSamples, trainFakeRun, writeFakeRun, type FakeRun } from "./fixtures/fake-run";
 import { hostileImages, makePhoto } from "./fixtures/make-images";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { requireSystem } from "./support/require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "out", "src", "cli", "main.js");
@@ -210,7 +211,7 @@ describe("export and predict", function () {
       }
     };
     const python = ["python3", "/usr/bin/python3"].find((candidate) => canImport(candidate, "numpy, PIL"));
-    if (!python) this.skip();
+    requireSystem(python, "A python3 with numpy and PIL", "python3-numpy python3-pil");
     const exportDir = path.join(projectDir, "export");
     const readme = await fs.readFile(path.join(exportDir, "README.md"), "utf8");
     const snippet = /```python\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";

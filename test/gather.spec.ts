@@ -11,6 +11,7 @@ import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { startFakeDuckDuckGo, type FakeDuckDuckGo, type FakeImageResult } from "./fixtures/fake-duckduckgo";
 import { startImageHost, type ImageHost } from "./fixtures/image-host";
 import { hostileImages } from "./fixtures/make-images";
+import { closedPortUrl, startPasswordProxy, startSelfSignedServer, startSilentServer } from "./fixtures/network-faults";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const FAKE_QUERY = "Deepfake Tom Cruise photo";
@@ -23,7 +24,7 @@ function testConfig(overrides: Partial<Record<string, unknown>> = {}): ProjectCo
       { label: "Real Tom Cruise", search: REAL_QUERY },
     ],
     search: { delaySeconds: 0, retries: 3, backoffSeconds: 0.01 },
-    download: { concurrency: 6, timeoutSeconds: 2, maxBytes: 5_000_000, maxRedirects: 3 },
+    download: { concurrency: 6, timeoutSeconds: 6, maxBytes: 5_000_000, maxRedirects: 3 },
     ...overrides,
   });
 }
@@ -254,6 +255,100 @@ describe("gather", function () {
     assert.deepEqual(skipped.map((record) => record.reason).sort(), ["http-404", "not-an-image"]);
   });
 
+  describe("without a usable network: fails at once, naming the cause, never as a rate limit", () => {
+    /** The default back-off (4 s, doubling): a network failure mistaken for a rate limit would take a minute. */
+    const patient = () => testConfig({ search: { delaySeconds: 0, retries: 4, backoffSeconds: 4, timeoutSeconds: 20 } });
+
+    async function failsFast(proxy: string, config: ProjectConfig, check: (error: StudioError) => void): Promise<void> {
+      const restore = setEnv({ HTTP_PROXY: proxy, HTTPS_PROXY: proxy });
+      const warnings: string[] = [];
+      const started = Date.now();
+      try {
+        await assert.rejects(gather({ projectDir, config, onProgress: (event) => event.event === "warning" && warnings.push(event.message) }), (error: unknown) => {
+          assert.ok(error instanceof StudioError, String(error));
+          assert.equal(error.code, "search-unreachable", error.message);
+          assert.doesNotMatch(error.message, /rate-limit/);
+          check(error);
+          return true;
+        });
+      } finally {
+        restore();
+      }
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(warnings, [], "no retries");
+    }
+
+    it("a proxy where nothing listens", async () => {
+      const dead = await closedPortUrl();
+      await failsFast(dead, patient(), (error) => {
+        assert.equal(error.message, `Could not search DuckDuckGo for "Deepfake Tom Cruise photo": the proxy ${dead} refused the connection (ECONNREFUSED).`);
+        assert.match(error.hint ?? "", /HTTPS_PROXY/);
+        assert.match(error.hint ?? "", /run gather again/);
+      });
+    });
+
+    it("a proxy whose name does not resolve (no network, no DNS, or a mistyped HTTPS_PROXY)", async () => {
+      await failsFast("http://nonexistent.invalid:3128", patient(), (error) => {
+        assert.match(error.message, /^Could not search DuckDuckGo for "Deepfake Tom Cruise photo": the proxy http:\/\/nonexistent\.invalid:3128 cannot be found \(its name does not resolve \((ENOTFOUND|EAI_AGAIN)\)\)\.$/);
+        assert.match(error.hint ?? "", /HTTPS_PROXY/);
+      });
+    });
+
+    it("a proxy that wants a password (407)", async () => {
+      const proxy = await startPasswordProxy();
+      try {
+        await failsFast(proxy.url, patient(), (error) => {
+          assert.equal(error.message, `Could not search DuckDuckGo for "Deepfake Tom Cruise photo": the proxy ${proxy.url} wants a user name and password (HTTP 407).`);
+          assert.match(error.hint ?? "", /HTTPS_PROXY=http:\/\/user:password@proxy:port/);
+        });
+        assert.equal(proxy.requests(), 1);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it("an untrusted certificate, as a firm proxy that inspects HTTPS shows: a certificate problem, with the fix", async () => {
+      const tls = await startSelfSignedServer();
+      try {
+        await failsFast(tls.url, patient(), (error) => {
+          assert.match(error.message, /certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)\.$/);
+          assert.match(error.hint ?? "", /NODE_EXTRA_CA_CERTS/);
+        });
+      } finally {
+        await tls.close();
+      }
+    });
+
+    it("downloads from a server with an untrusted certificate: counted as 'certificate' and explained once, with the fix", async () => {
+      const tls = await startSelfSignedServer();
+      try {
+        duck.results.set(FAKE_QUERY, [result(`${tls.url}/a.jpg`, 0), result(`${tls.url}/b.jpg`, 1)]);
+        duck.results.set(REAL_QUERY, [result(`${tls.url}/c.jpg`, 0)]);
+        const warnings: string[] = [];
+        const report = await gather({ projectDir, config: testConfig(), onProgress: (event) => event.event === "warning" && warnings.push(event.message) });
+        assert.deepEqual(report.categories.map((row) => row.failed), [{ certificate: 2 }, { certificate: 1 }]);
+        const explained = warnings.filter((warning) => warning.startsWith("Downloads fail:"));
+        assert.equal(explained.length, 1, warnings.join("\n"));
+        assert.match(explained[0], /^Downloads fail: The secure connection to 127\.0\.0\.1:\d+ failed: its certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)\. .*NODE_EXTRA_CA_CERTS/);
+        assert.deepEqual(await readSkipped(path.join(projectDir, "data")), [], "tried again next run, once the certificate is trusted");
+      } finally {
+        await tls.close();
+      }
+    });
+
+    it("a proxy that accepts the connection and never answers: a timeout, in words", async () => {
+      const silent = await startSilentServer();
+      try {
+        await failsFast(silent.url, testConfig({ search: { delaySeconds: 0, retries: 4, backoffSeconds: 4, timeoutSeconds: 0.5 } }), (error) => {
+          assert.equal(error.message, `Could not search DuckDuckGo for "Deepfake Tom Cruise photo": DuckDuckGo at duckduckgo.com did not answer in 500 ms (asked through the proxy ${silent.url}).`);
+        });
+        assert.equal(silent.requests(), 1);
+      } finally {
+        await silent.close();
+      }
+    });
+  });
+
   /** Runs the built CLI in a child process (async, so the fakes in this process keep answering). */
   function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
@@ -279,7 +374,20 @@ describe("gather", function () {
     duck.failures.push("403", "403", "403", "403", "403");
     const limited = await runCli(["gather", "--category", "Real Tom Cruise"]);
     assert.equal(limited.status, 1);
-    assert.match(limited.stderr, /Error: DuckDuckGo did not answer the search "Tom Cruise photo" after 4 attempts \(no search token \(VQD\) in the answer\)/);
+    assert.match(limited.stderr, /Error: DuckDuckGo did not answer the search "Tom Cruise photo" after 4 attempts \(HTTP 403 \(blocked\)\)/);
     assert.doesNotMatch(limited.stderr, /\n\s+at /);
+
+    // No way out to the internet: said at once, with the fix, and no stack trace.
+    const restore = setEnv({ HTTP_PROXY: await closedPortUrl(), HTTPS_PROXY: undefined });
+    try {
+      const started = Date.now();
+      const offline = await runCli(["gather", "--category", "Real Tom Cruise"]);
+      assert.equal(offline.status, 1);
+      assert.match(offline.stderr, /Error: Could not search DuckDuckGo for "Tom Cruise photo": the proxy http:\/\/127\.0\.0\.1:\d+ refused the connection \(ECONNREFUSED\)\.\n {2}Check HTTPS_PROXY/);
+      assert.doesNotMatch(offline.stderr, /rate-limit|\n\s+at /);
+      assert.ok(Date.now() - started < 10_000);
+    } finally {
+      restore();
+    }
   });
 });

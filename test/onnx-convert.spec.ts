@@ -2,6 +2,7 @@
  * ONNX export: small MobileNetV2-like tfjs models with seeded random weights are converted, run in onnxruntime-node
  * and compared with the same taps + pooling computed in tfjs. Optionally also the real nsfwjs MobileNetV2.
  */
+import { innerFaceWindow } from "../src/core/shared/inner-face-window";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import {
   type FeatureTap, type HeadWeights, type OnnxSession,
 } from "../src/core/onnx";
 import { loadTensorflow, type Tf } from "../src/core/shared/tensorflow";
+import { requireSystem } from "./support/require-system";
 
 /** Deterministic uniform [0, 1) numbers (mulberry32). */
 function seededRandom(seed: number): () => number {
@@ -93,7 +95,14 @@ function tfjsFeatures(tf: Tf, model: LayersModel, taps: FeatureTap[], images: Te
   return tf.tidy(() => {
     const tapModel = tf.model({ inputs: model.inputs, outputs: taps.map((tap) => model.getLayer(tap.layerName).output as SymbolicTensor) });
     const outputs = [tapModel.predict(images.mul(scale).add(offset))].flat() as Tensor[];
-    const parts = taps.flatMap((tap, i) => tap.pooling.map((p) => (p === "avg" ? outputs[i].mean([1, 2]) : outputs[i].max([1, 2]))));
+    const parts = taps.flatMap((tap, i) => tap.pooling.map((p) => {
+      let map = outputs[i];
+      if (p === "face-avg" || p === "face-max") {
+        const { y0, y1, x0, x1 } = innerFaceWindow(map.shape[1] as number, map.shape[2] as number);
+        map = map.slice([0, y0, x0, 0], [-1, y1 - y0, x1 - x0, -1]);
+      }
+      return p === "avg" || p === "face-avg" ? map.mean([1, 2]) : map.max([1, 2]);
+    }));
     return tf.concat(parts, 1).dataSync() as Float32Array;
   });
 }
@@ -191,6 +200,24 @@ describe("ONNX export (convertLayersModel)", function () {
       model.dispose();
     });
   }
+
+  it("pools the inner-face window like tfjs (face-avg, face-max), and the window sits inside the face", async () => {
+    const model = miniMobileNet(tf, 32);
+    randomizeWeights(tf, model, 41);
+    const faceTaps: FeatureTap[] = [{ layerName: "block_1_expand_relu", pooling: ["avg", "face-avg", "face-max"] }, { layerName: "block_2_add", pooling: ["face-max"] }];
+    const images = randomImages(2, 32, 32, 13);
+    const bytes = await convertLayersModel({ model, outputs: faceTaps, input: { height: 32, width: 32, scale, offset } });
+    const { features } = await runConverted(bytes, images, 2, 32);
+    const expected = tfjsFeatures(tf, model, faceTaps, tf.tensor4d(images, [2, 32, 32, 3]), scale, offset);
+    assert.ok(features);
+    assert.equal(features.length, 2 * (24 * 3 + 12));
+    assert.ok(maxAbsDiff(features, expected) / maxAbs(expected) <= 1e-4);
+    // Face-window pooling differs from whole-map pooling (else the window would be the whole map).
+    assert.ok(maxAbsDiff(features.subarray(0, 24), features.subarray(24, 48)) > 1e-3);
+    // On the 28x28 stride-8 map of a 224 crop: rows 7-23, columns 6-21, the brows-to-mouth square.
+    assert.deepEqual(innerFaceWindow(28, 28), { y0: 7, y1: 24, x0: 6, x1: 22 });
+    model.dispose();
+  });
 
   it("folds BatchNormalization and ZeroPadding into the convolutions", async () => {
     const model = miniMobileNet(tf, 32);
@@ -379,7 +406,7 @@ describe("ONNX export (convertLayersModel)", function () {
 
   it("passes onnx.checker when Python's onnx package is installed", async function () {
     const python = pythonWithOnnx();
-    if (!python) this.skip();
+    requireSystem(python, "A python3 with the onnx package", "python3-onnx");
     const model = miniMobileNet(tf, 32);
     const bytes = await convertLayersModel({ model, outputs: taps, input: { height: 32, width: 32, scale, offset }, head: randomHead(112, 2, 5) });
     const dir = mkdtempSync(join(tmpdir(), "onnx-check-"));
@@ -394,7 +421,7 @@ describe("ONNX export (convertLayersModel)", function () {
   });
 
   it("matches tfjs on the real nsfwjs MobileNetV2 (taps block_6_expand_relu, block_13_expand_relu)", async function () {
-    if (!hasNsfwMobileNet()) this.skip();
+    assert.ok(hasNsfwMobileNet(), "nsfwjs's MobileNetV2 is missing: it comes with the devDependency nsfwjs (npm ci).");
     this.timeout(300_000);
     const model = await loadNsfwMobileNet(tf);
     const realTaps: FeatureTap[] = [

@@ -18,6 +18,7 @@ import { makeFaceCropProject, gradientPicture, type FaceCropProject } from "./fi
 import { makeFakeProject } from "./fixtures/fake-export";
 import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { requireSystem } from "./support/require-system";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts");
@@ -131,10 +132,7 @@ describe("static Space of a faceCrop model", function () {
     let readyAt = 0;
 
     before(async function () {
-      if (!existsSync(CHROMIUM)) {
-        console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install chromium)`);
-        this.skip();
-      }
+      requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
       server = await startStaticServer(space.spaceDir);
       const { chromium } = await import("playwright-core");
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

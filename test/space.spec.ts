@@ -20,6 +20,7 @@ import type { Preprocess } from "../src/core/train/run-files";
 import { FAKE_RUN_ID, makeFakeProject, type FakeProject } from "./fixtures/fake-export";
 import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { requireSystem } from "./support/require-system";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
@@ -119,8 +120,7 @@ describe("space", function () {
     });
 
     it("commits the folder with git, binaries as LFS pointers", async function () {
-      if (result.git.status === "skipped") this.skip();
-      assert.equal(result.git.status, "committed");
+      assert.equal(result.git.status, "committed", `git status ${result.git.status}: ${result.git.status === "skipped" ? result.git.message : ""} (Debian package git-lfs)`);
       assert.deepEqual(result.git.lfsFiles, ["examples/example-1.jpg", "examples/example-2.jpg", "examples/example-3.jpg", "model.onnx", "ort/ort-wasm-simd-threaded.wasm"]);
       const lsFiles = execFileSync("git", ["lfs", "ls-files", "--name-only"], { cwd: spaceDir, encoding: "utf8" }).trim().split("\n").sort();
       assert.deepEqual(lsFiles, result.git.lfsFiles);
@@ -221,10 +221,7 @@ describe("space", function () {
     let spaceDir: string;
 
     before(async function () {
-      if (!existsSync(CHROMIUM)) {
-        console.log(`      (skipped: ${CHROMIUM} is missing; apt-get install chromium)`);
-        this.skip();
-      }
+      requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
       spaceDir = path.join(project.projectDir, "space");
       if (!existsSync(path.join(spaceDir, "index.html"))) await createSpace({ projectDir: project.projectDir });
       server = await startStaticServer(spaceDir);
@@ -429,7 +426,7 @@ describe("space", function () {
 
     it("wires gr.Interface as the lesson does (run with stand-in gradio and onnxruntime modules)", async function () {
       const python = pythonWithPil();
-      if (!python) this.skip();
+      requireSystem(python, "A python3 with numpy and PIL", "python3-numpy python3-pil");
       const stubs = path.join(root, "python-stubs");
       await fs.mkdir(stubs, { recursive: true });
       await fs.writeFile(path.join(stubs, "gradio.py"), [
@@ -489,10 +486,7 @@ describe("space", function () {
 
     it("compiles with python3 and prepares pictures like the TypeScript preprocessing", async function () {
       const python = pythonWithPil();
-      if (!python) {
-        console.log("      (skipped: no python3 with numpy and PIL; apt-get install python3-numpy python3-pil)");
-        this.skip();
-      }
+      requireSystem(python, "A python3 with numpy and PIL", "python3-numpy python3-pil");
       execFileSync(python, ["-m", "py_compile", path.join(result.spaceDir, "app.py"), path.join(result.spaceDir, "preprocess.py")]);
       await fs.rm(path.join(result.spaceDir, "__pycache__"), { recursive: true, force: true });
       const preprocess = JSON.parse(await fs.readFile(path.join(result.spaceDir, "preprocess.json"), "utf8")) as Preprocess;

@@ -171,6 +171,12 @@ describe("train", function () {
     }));
     const errors = valid.filter((p) => p.predicted !== p.label).length;
     assert.equal(first.metrics.errorRate, errors / valid.length);
+    // The predictions come from the kept weights: the epoch with the lowest validation loss.
+    const { epochs, keptEpoch } = first.metrics;
+    assert.equal(keptEpoch, epochs.reduce((best, e) => (e.validLoss < epochs[best].validLoss ? e.epoch : best), 0));
+    const meanLoss = valid.reduce((total, p) => total + p.loss, 0) / valid.length;
+    assert.ok(Math.abs(meanLoss - epochs[keptEpoch as number].validLoss) < 1e-5, `${meanLoss} vs ${epochs[keptEpoch as number].validLoss}`);
+    assert.equal(first.metrics.errorRate, epochs[keptEpoch as number].errorRate);
   });
 
   it("same seed, same data → same split and metrics; the second run reads every feature from the cache", async () => {

@@ -18,7 +18,7 @@ const common = { bundle: true, minify, sourcemap: minify ? false : "linked", log
 const builds = [
   {
     ...common,
-    entryPoints: { "webview/cleaner": "webview/cleaner.ts", "webview/training": "webview/training.ts", "webview/check": "webview/check.ts" },
+    entryPoints: { "webview/cleaner": "webview/cleaner.ts", "webview/training": "webview/training.ts", "webview/check": "webview/check.ts", "webview/evaluation": "webview/evaluation.ts" },
     outdir: "out/dist",
     platform: "browser",
     format: "iife",

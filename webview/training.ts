@@ -68,11 +68,12 @@ function render(): void {
   if (epochs.length > 0) {
     app.append(
       h("div", { class: "charts" }, figure("Loss per epoch", lossChart(epochs)), figure("Error rate per epoch (validation)", errorChart(epochs))),
-      epochTable(epochs),
+      epochTable(epochs, run.status === "done" ? run.keptEpoch : undefined),
     );
   } else if (run.status === "running") {
     app.append(h("p", { class: "notice" }, "Preparing data and computing backbone features… the first epoch row appears when it ends."));
   }
+  if (run.audit && run.status === "done") app.append(auditSection(run.audit));
   if (run.confusion && run.status === "done") app.append(figure("Confusion matrix (validation)", confusionMatrix(run.confusion)));
 }
 
@@ -84,7 +85,10 @@ function header(view: RunView): HTMLElement {
   const title = h("h1", {}, titles[view.status]);
   const parts: Array<Node | string> = [title, h("span", { class: `status status-${view.status}`, id: "run-status" }, progress)];
   if (view.status === "running") parts.push(h("vscode-progress-ring", { "aria-label": "Training" }));
-  if (view.errorRate !== undefined && view.status === "done") parts.push(h("span", { class: "error-rate", id: "error-rate" }, `error rate ${percent(view.errorRate)}`));
+  if (view.errorRate !== undefined && view.status === "done") {
+    const kept = view.keptEpoch !== undefined ? ` (epoch ${view.keptEpoch}, the lowest validation loss, kept)` : "";
+    parts.push(h("span", { class: "error-rate", id: "error-rate" }, `error rate ${percent(view.errorRate)}${kept}`));
+  }
   const bar = h("div", { class: "header" }, ...parts);
   if (view.status === "done") {
     const clean = h("vscode-button", { id: "open-cleaner" }, "Open Cleaner");
@@ -100,7 +104,20 @@ function figure(caption: string, content: Node): HTMLElement {
   return h("figure", {}, content, h("figcaption", {}, caption));
 }
 
-function epochTable(epochs: EpochView[]): HTMLElement {
+/** The shortcut audit: the summary, then each finding as a warning a reader cannot miss. */
+function auditSection(lines: string[]): HTMLElement {
+  const [summary, ...findings] = lines;
+  const flagged = findings.filter((line) => line.startsWith("Warning: "));
+  return h(
+    "section",
+    { class: flagged.length > 0 ? "audit audit-flagged" : "audit", id: "audit", "aria-label": "Shortcut audit" },
+    h("p", {}, summary ?? ""),
+    ...findings.map((line) => h("p", { class: line.startsWith("Warning: ") ? "error" : "notice" }, line)),
+  );
+}
+
+/** The epoch table; the row of the kept epoch is marked in words, not only by colour. */
+function epochTable(epochs: EpochView[], keptEpoch: number | undefined): HTMLElement {
   const table = h("vscode-table", { zebra: true, "bordered-rows": true, id: "epochs", "aria-label": "Epochs" });
   const head = h("vscode-table-header", { slot: "header" });
   for (const name of ["epoch", "train_loss", "valid_loss", "error_rate", "time"]) head.append(h("vscode-table-header-cell", {}, name));
@@ -109,8 +126,8 @@ function epochTable(epochs: EpochView[]): HTMLElement {
     body.append(
       h(
         "vscode-table-row",
-        { class: "epoch-row", "data-epoch": epoch.epoch },
-        h("vscode-table-cell", {}, String(epoch.epoch)),
+        { class: epoch.epoch === keptEpoch ? "epoch-row kept" : "epoch-row", "data-epoch": epoch.epoch },
+        h("vscode-table-cell", {}, epoch.epoch === keptEpoch ? `${epoch.epoch} (kept)` : String(epoch.epoch)),
         h("vscode-table-cell", {}, epoch.trainLoss.toFixed(4)),
         h("vscode-table-cell", {}, epoch.validLoss.toFixed(4)),
         h("vscode-table-cell", {}, epoch.errorRate.toFixed(4)),

@@ -9,5 +9,7 @@ export { train } from "../core/train/train";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";
 export { checkMedia } from "../core/check/check-media";
+export { evaluateFolder } from "../core/evaluate/evaluate-folder";
+export { defaultEvaluationDir, projectProtectedDirs } from "../core/evaluate/default-evaluation-dir";
 export { createSpace } from "../core/space/create-space";
 export { deploySpace } from "../core/hub/deploy-space";

@@ -5,6 +5,7 @@
 export { initProject, loadProjectConfig, parseProjectConfig, resolveDataDir, CONFIG_FILE_NAME } from "../core/project/project-config";
 export { applyCleaning } from "../core/clean/apply-cleaning";
 export { undoLastCleaning } from "../core/clean/undo-last-cleaning";
+export { listTopLosses } from "../core/clean/list-top-losses";
 export { TRASH_FOLDER_NAME, JOURNAL_FILE_NAME } from "../core/clean/cleaning-decision";
 export { listTrainingImages } from "../core/train/list-training-images";
 export { findRun, RUNS_FOLDER_NAME } from "../core/export/find-run";

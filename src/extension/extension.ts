@@ -4,6 +4,7 @@
  */
 import * as vscode from "vscode";
 import { checkForDeepfake } from "./commands/check-commands";
+import { evaluateOnFolder } from "./commands/evaluate-commands";
 import { exportRun, predictImages } from "./commands/model-commands";
 import { newProject, openProjectFile, openSettings, updateProjectContext } from "./commands/project-commands";
 import { gatherImages, importImages } from "./commands/gather-commands";
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     command("export", (run?: RunArgument) => exportRun(studio, runIdOf(run))),
     command("predict", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => predictImages(studio, clicked, selected)),
     command("check", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => checkForDeepfake(studio, clicked, selected)),
+    command("evaluate", (folder?: vscode.Uri) => evaluateOnFolder(studio, folder instanceof vscode.Uri ? folder : undefined)),
     command("createSpace", () => createSpace(studio)),
     command("deploy", () => deployToHub(studio)),
     command("setToken", () => setToken(studio)),

@@ -50,6 +50,10 @@ export interface RunView {
   totalEpochs?: number;
   epochs: EpochView[];
   errorRate?: number;
+  /** The epoch whose weights the run kept (lowest validation loss); its row is marked. */
+  keptEpoch?: number;
+  /** The shortcut audit in words (describeAudit): a summary line, then findings. */
+  audit?: string[];
   confusion?: { labels: string[]; matrix: number[][] };
   counts?: { train: Record<string, number>; valid: Record<string, number> };
   message?: string;
@@ -167,6 +171,8 @@ const isRunView = (value: unknown): value is RunView =>
   (value.totalEpochs === undefined || isNumber(value.totalEpochs)) &&
   arrayOf(isEpoch)(value.epochs) &&
   (value.errorRate === undefined || isNumber(value.errorRate)) &&
+  (value.keptEpoch === undefined || isNumber(value.keptEpoch)) &&
+  (value.audit === undefined || arrayOf(isString)(value.audit)) &&
   (value.confusion === undefined || isConfusion(value.confusion)) &&
   (value.counts === undefined || (isObject(value.counts) && recordOf(isNumber)(value.counts.train) && recordOf(isNumber)(value.counts.valid))) &&
   (value.message === undefined || isString(value.message));

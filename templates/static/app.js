@@ -3,6 +3,8 @@
 // bar per class, most likely first, as Gradio's Label does. Labels are only ever set with textContent.
 // A model trained on face crops (preprocess.json `faceCrop`) is given the crop of the picture's largest face, cut as
 // the training pictures were (face-crop.js, imported only for such models); the page shows that face and where it was.
+// An export with a decision threshold (preprocess.json `decision`, set by `deepfake-studio export --threshold` or
+// `--max-fpr`) names its fake label as soon as that probability reaches the threshold, as predict and check do.
 import * as ort from "./ort/ort.wasm.min.js";
 import { bitmapToModelInput, checkPreprocess, decodePicture } from "./preprocess.js";
 
@@ -26,7 +28,7 @@ const ui = {
   faceNote: element("face-note"),
 };
 
-const state = { session: undefined, labels: [], preprocess: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined };
+const state = { session: undefined, labels: [], preprocess: undefined, decision: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined };
 
 async function loadJson(name) {
   const response = await fetch(new URL(name, import.meta.url), { cache: "no-cache" });
@@ -54,6 +56,7 @@ async function start() {
     if (!Array.isArray(labels) || labels.length < 2 || !labels.every((label) => typeof label === "string")) throw new Error("labels.json must be a list of class names.");
     state.labels = labels;
     state.preprocess = checkPreprocess(preprocess);
+    state.decision = checkDecision(preprocess.decision, labels);
     if (preprocess.faceCrop) {
       const faceCrop = await import("./face-crop.js");
       state.faceCrop = { module: faceCrop, settings: faceCrop.checkFaceCrop(preprocess.faceCrop) };
@@ -93,6 +96,7 @@ function showModelFacts(space) {
   if (typeof space.validErrorRate === "number" && typeof space.validImages === "number") {
     facts.push(`Validation accuracy ${(100 * (1 - space.validErrorRate)).toFixed(1)}% on ${space.validImages} held-out images.`);
   }
+  if (state.decision) facts.push(`Says "${state.decision.label}" from a probability of ${formatPercent(state.decision.threshold)} on (the model's decision threshold).`);
   if (Array.isArray(state.preprocess?.size)) facts.push(`Input ${state.preprocess.size[1]}×${state.preprocess.size[0]} pixels.`);
   ui.modelFacts.textContent = facts.join(" ");
 }
@@ -219,10 +223,30 @@ function showPreview(blob) {
   ui.clear.disabled = false;
 }
 
+/** preprocess.json `decision`: { label, threshold } when present and usable; an unusable one stops the page rather than mislabel. */
+function checkDecision(decision, labels) {
+  if (decision === undefined) return undefined;
+  const ok = decision && typeof decision.label === "string" && labels.includes(decision.label)
+    && typeof decision.threshold === "number" && decision.threshold > 0 && decision.threshold < 1;
+  if (!ok) throw new Error("preprocess.json has a decision threshold this page cannot use (it needs one of the labels and a threshold between 0 and 1).");
+  return { label: decision.label, index: labels.indexOf(decision.label), threshold: decision.threshold };
+}
+
+/** The label shown: the fake label once it reaches the decision threshold, else the most probable (other) label. */
+function decidedLabel(probabilities) {
+  const decision = state.decision;
+  if (decision && (probabilities[decision.index] ?? 0) >= decision.threshold) return decision.label;
+  let best = -1;
+  state.labels.forEach((_, index) => {
+    if (decision && index === decision.index) return;
+    if (best < 0 || (probabilities[index] ?? 0) > (probabilities[best] ?? 0)) best = index;
+  });
+  return state.labels[best];
+}
+
 function showResult(probabilities) {
   const rows = state.labels.map((label, index) => ({ label, probability: probabilities[index] ?? 0 })).sort((a, b) => b.probability - a.probability);
-  const [top] = rows;
-  ui.topLabel.textContent = top.label;
+  ui.topLabel.textContent = decidedLabel(probabilities);
   ui.topLabel.hidden = false;
   const items = rows.map(({ label, probability }) => {
     const item = document.createElement("li");
@@ -246,7 +270,7 @@ function showResult(probabilities) {
     return item;
   });
   ui.bars.replaceChildren(...items);
-  setState("done", "Most likely:");
+  setState("done", state.decision ? `Decision (at ${formatPercent(state.decision.threshold)} "${state.decision.label}" or more):` : "Most likely:");
 }
 
 function formatPercent(probability) {

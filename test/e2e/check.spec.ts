@@ -12,6 +12,7 @@ import type { Frame, Page } from "playwright-core";
 import type { MediaCheck } from "../../src/core/check/check-types";
 import { runDemo } from "../../src/core/demo/run-demo";
 import { hasFfmpeg, makeFaceSwapClip } from "../fixtures/make-clip";
+import { requireSystem } from "../support/require-system";
 import {
   clearArtifactsOnce,
   ensureCodeServer,
@@ -40,10 +41,7 @@ describe("Check for Deepfake (code-server e2e)", function () {
 
   before(async function () {
     this.timeout(900_000);
-    if (!(await hasFfmpeg())) {
-      console.log("      (skipped: ffmpeg/ffprobe are not installed; apt-get install ffmpeg)");
-      this.skip();
-    }
+    requireSystem(await hasFfmpeg(), "ffmpeg/ffprobe", "ffmpeg");
     ensureCodeServer();
     await clearArtifactsOnce();
     assert.ok(existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js")), "run `npm run build` first (out/dist/extension.js is missing)");

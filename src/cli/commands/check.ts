@@ -9,7 +9,7 @@ import { DEFAULT_SMOOTH_SECONDS } from "../../core/check/smooth-timeline";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../main";
-import { printProgress } from "../output";
+import { parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
 
 /** Options of `check`. */
@@ -19,7 +19,7 @@ interface CheckOptions {
   model?: string;
   out?: string;
   report: boolean;
-  threshold: number;
+  threshold?: number;
   fakeLabel?: string;
   detector: FaceDetectorKind;
   margin?: number;
@@ -41,7 +41,7 @@ export function registerCheckCommand(program: Command): void {
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
     .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project)`)
     .option("--no-report", "do not write report folders")
-    .option("--threshold <p>", "a face at or above this fake probability counts as flagged", parseNumber, 0.5)
+    .option("--threshold <p>", "a face at or above this fake probability counts as flagged (default: the export's decision threshold, see export --threshold; else 0.5)", parseNumber)
     .option("--fake-label <label>", 'the label that means manipulated (default: the one containing "fake", else the second)')
     .option("--detector <kind>", "face detector: fast (Tiny Face Detector, for video) or accurate (SSD MobileNet, as the training crops; ~10x slower)", parseDetector, "fast" as FaceDetectorKind)
     .option("--margin <m>", "face crop side as a multiple of the landmarks' box (default 1.55, as the reference training crops)", parseNumber)
@@ -86,7 +86,7 @@ function describe(result: CheckResult): string {
     const duration = result.video.durationSeconds !== undefined ? `, ${formatTimestamp(result.video.durationSeconds)} long` : "";
     lines.push(`  video:    ${result.video.container.toUpperCase()} ${result.video.codec} ${result.video.width}x${result.video.height}${duration}; ${summary.frames} frames sampled at ${result.video.sampledFps} fps in ${result.seconds.toFixed(1)} s`);
   }
-  lines.push(`  faces:    ${summary.faces} in ${summary.framesWithFaces} of ${summary.frames} frame(s); ${summary.facesAboveThreshold} at or above ${Math.round(result.threshold * 100)}% "${model.fakeLabel}"${summary.shareAboveThreshold === null ? "" : ` (${percent(summary.shareAboveThreshold)})`}`);
+  lines.push(`  faces:    ${summary.faces} in ${summary.framesWithFaces} of ${summary.frames} frame(s); ${summary.facesAboveThreshold} at or above ${Math.round(result.threshold * 100)}% "${model.fakeLabel}"${model.thresholdSource === "export" ? " (the export's threshold)" : ""}${summary.shareAboveThreshold === null ? "" : ` (${percent(summary.shareAboveThreshold)})`}`);
   if (summary.framesWithoutFaces > 0) {
     const ranges = summary.noFaceRanges.slice(0, 6).map((range) => (result.kind === "image" ? "the image" : formatTimestamp(range.start) + (range.frames > 1 ? `–${formatTimestamp(range.end)}` : ""))).join(", ");
     lines.push(`  no face:  ${summary.framesWithoutFaces} frame(s): ${ranges}${summary.noFaceRanges.length > 6 ? ", …" : ""}`);
@@ -116,12 +116,6 @@ function describeSegments(result: MediaCheck): string {
 
 function isError(result: CheckResult): result is MediaCheckError {
   return "error" in result;
-}
-
-function parseNumber(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === "" || !Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
-  return parsed;
 }
 
 function parseDetector(value: string): FaceDetectorKind {

@@ -1,11 +1,13 @@
 /** What every sub-command reads from the global options. */
 import type { Command } from "commander";
 import * as path from "node:path";
-import { loadProjectConfig, type ProjectConfig } from "../../core/project/project-config";
+import { checkProjectFolder, loadProjectConfig, type ProjectConfig } from "../../core/project/project-config";
 
-/** The --project folder (default: the current folder), absolute. */
+/** The --project folder (default: the current folder), absolute; a file there is refused in words. */
 export function projectDirOf(command: Command): string {
-  return path.resolve(command.optsWithGlobals<{ project: string }>().project);
+  const projectDir = path.resolve(command.optsWithGlobals<{ project: string }>().project);
+  checkProjectFolder(projectDir);
+  return projectDir;
 }
 
 /** The validated project file of the --project folder. */

@@ -2,10 +2,10 @@
 import type { Command } from "commander";
 import * as path from "node:path";
 import { DEFAULT_EXPORT_FOLDER, exportModel, type ExportResult } from "../../core/export/export-model";
-import { predict, type PredictResult } from "../../core/predict/predict";
+import { predict, type Prediction, type PredictResult } from "../../core/predict/predict";
 import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../main";
-import { formatTable, printProgress } from "../output";
+import { formatTable, parseNumber, printProgress } from "../output";
 import { loadProjectOf, projectDirOf } from "./context";
 
 /** Adds `export [--run <id>] [--out <folder>] [--json]` and `predict <file|folder...> [--model <folder>] [--json]`. */
@@ -15,11 +15,16 @@ export function registerExportCommands(program: Command): void {
     .description("turn a training run (default: the latest) into export/: model.onnx + labels.json + preprocess.json + README.md model card; the old export is kept as export.previous")
     .option("-r, --run <id>", "the run folder under runs/ to export (default: the latest)")
     .option("-o, --out <folder>", `destination folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
+    .option("--threshold <p>", "record a decision threshold: the fake label is decided when its probability is at least p (predict, check and the Space use it); default: none, the largest probability decides", parseNumber)
+    .option("--max-fpr <rate>", "record the threshold that flags at most this share of real pictures on the last evaluation of this run (evaluation/ in the project, or --evaluation)", parseNumber)
+    .option("--evaluation <folder>", "the evaluation folder --max-fpr reads (default: the latest in evaluation/)")
+    .option("--fake-label <label>", 'the label the threshold is for (default: the one containing "fake", else the second)')
     .option("--json", "print the result as JSON")
-    .action(async (options: { run?: string; out?: string; json?: boolean }, command: Command) => {
+    .action(async (options: { run?: string; out?: string; threshold?: number; maxFpr?: number; evaluation?: string; fakeLabel?: string; json?: boolean }, command: Command) => {
       const { projectDir, config } = await loadProjectOf(command);
       const outDir = options.out === undefined ? undefined : path.resolve(options.out);
-      const result = await exportModel({ projectDir, config, runId: options.run, outDir, onProgress: printProgress(), signal: cliContext.signal });
+      const decision = { threshold: options.threshold, maxFpr: options.maxFpr, evaluationDir: options.evaluation === undefined ? undefined : path.resolve(options.evaluation), fakeLabel: options.fakeLabel };
+      const result = await exportModel({ projectDir, config, runId: options.run, outDir, decision, onProgress: printProgress(), signal: cliContext.signal });
       process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : summary(result));
     });
 
@@ -60,6 +65,7 @@ function summary(result: ExportResult): string {
     `  backbone: ${result.backbone.id} (model.json sha256 ${result.backbone.modelJsonSha256.slice(0, 16)}…)`,
     `  model:    ${(result.modelBytes / 1024 / 1024).toFixed(1)} MB; matches the TensorFlow.js model (largest differences: probability ${result.verification.maxProbabilityDifference.toExponential(1)}, feature ${result.verification.maxFeatureDifference.toExponential(1)} relative)`,
     `  files:    ${result.files.join(", ")}`,
+    `  decision: ${result.decision ? `"${result.decision.label}" when its probability is at least ${result.decision.threshold.toFixed(4)}${result.decision.method === "max-fpr" ? ` (FPR ≤ ${result.decision.maxFpr} on evaluation ${result.decision.evaluation?.name})` : " (--threshold)"}` : "the largest probability (no threshold recorded)"}`,
   ];
   if (result.previousDir) lines.push(`  previous export kept in ${result.previousDir}`);
   lines.push("Next: deepfake-studio predict <image or folder>");
@@ -77,7 +83,9 @@ function table(results: PredictResult[]): string {
     const face = result.face;
     return [...row, face ? `${Math.round(face.box.width)}×${Math.round(face.box.height)} at ${Math.round(face.box.x)},${Math.round(face.box.y)}${face.facesFound > 1 ? ` (largest of ${face.facesFound})` : ""}` : ""];
   });
-  return `${formatTable(["file", "label", "confidence", ...(withFaces ? ["face"] : [])], rows)}\n`;
+  const threshold = results.find((result): result is Prediction => !isError(result) && result.threshold !== undefined)?.threshold;
+  const note = threshold ? `\n(the export decides "${threshold.label}" at a probability of ${threshold.value.toFixed(4)} or more)` : "";
+  return `${formatTable(["file", "label", "confidence", ...(withFaces ? ["face"] : [])], rows)}${note}\n`;
 }
 
 function isError(result: PredictResult): result is Extract<PredictResult, { error: string }> {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { importFolder } from "../../core/gather/import-folder";
 import { gather } from "../../core/gather/gather";
-import type { IngestReport } from "../../core/dataset/ingest-image";
+import { describeConflict, describeIgnored, type IngestReport } from "../../core/dataset/ingest-image";
 import { cliContext } from "../main";
 import { formatTable, printProgress } from "../output";
 import { loadProjectOf } from "./context";
@@ -52,17 +52,13 @@ function printReport(report: IngestReport, json: boolean | undefined): void {
   for (const row of report.categories) {
     const reasons = Object.entries(row.failed).sort(([a], [b]) => a.localeCompare(b));
     if (reasons.length > 0) process.stdout.write(`failed (${row.label}): ${reasons.map(([reason, count]) => `${reason} ${count}`).join(", ")}\n`);
+    const ignored = describeIgnored(row.ignored);
+    if (ignored) process.stdout.write(`not read (${row.label}): ${ignored}\n`);
     const noFace = row.failed["no-face"] ?? 0;
     if (noFace > 0) process.stdout.write(`${noFace} picture(s) for ${row.label} show no face the detector could find; they were not added (faceCrop is on). data/skipped.jsonl lists them with reason "no-face".\n`);
     if (row.multipleFaces > 0) process.stdout.write(`${row.multipleFaces} picture(s) for ${row.label} show several faces; the largest was kept — check those crops in the cleaner.\n`);
   }
-  for (const conflict of report.conflicts.filter((c) => c.kind === "same-pixels")) {
-    process.stdout.write(`label conflict: ${conflict.source} (${conflict.label}) is the same picture as ${conflict.otherFile} (${conflict.otherLabel}); only the first was kept — check it.\n`);
-  }
-  const similar = report.conflicts.filter((c) => c.kind === "similar");
-  if (similar.length > 0) {
-    process.stdout.write(`${similar.length} kept image(s) look very similar to one under another label (a face swap of the same photo, or a mislabel): run with --json to list them, or review them in the cleaner.\n`);
-  }
+  for (const conflict of report.conflicts) process.stdout.write(`label conflict: ${describeConflict(conflict)}\n`);
 }
 
 function parsePositiveInt(value: string): number {

@@ -4,6 +4,7 @@ import { registerBackboneCommand } from "./backbone";
 import { registerCheckCommand } from "./check";
 import { registerCleanCommand } from "./clean";
 import { registerDemoCommand } from "./demo";
+import { registerEvaluateCommand } from "./evaluate";
 import { registerExportCommands } from "./export";
 import { registerGatherCommands } from "./gather";
 import { registerInitCommand } from "./project";
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerSpaceCommands(program);
   registerDemoCommand(program);
   registerCheckCommand(program);
+  registerEvaluateCommand(program);
 }

@@ -1,6 +1,7 @@
 /** `deepfake-studio train` and `deepfake-studio runs`: train a head on the frozen backbone, list the runs. */
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
+import { describeAudit } from "../../core/audit/describe-audit";
 import { describeBlendSensitivity, describeSynthesized } from "../../core/synthesize/blend-sensitivity";
 import { listRuns } from "../../core/train/list-runs";
 import { lrFind } from "../../core/train/lr-find";
@@ -63,8 +64,10 @@ export function registerTrainCommand(program: Command): void {
       const { labels, matrix } = metrics.confusion;
       process.stdout.write(`\nConfusion matrix (validation, rows = actual, columns = predicted):\n`);
       process.stdout.write(`${formatTable(["actual \\ predicted", ...labels], labels.map((label, row) => [label, ...matrix[row]]))}\n`);
+      if (metrics.keptEpoch !== undefined) process.stdout.write(`\nKept epoch ${metrics.keptEpoch}: the lowest valid_loss (${metrics.epochs[metrics.keptEpoch].validLoss.toFixed(6)}); the confusion matrix, the cleaner and export use it.\n`);
       process.stdout.write(`\nerror_rate ${metrics.errorRate.toFixed(4)} on ${matrix.flat().reduce((a, b) => a + b, 0)} validation images`);
       process.stdout.write(`; features ${result.featureCache.hits} cached, ${result.featureCache.computed} computed; ${metrics.phases.total.toFixed(1)} s\n`);
+      if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
       process.stdout.write(`${describeSynthesized(metrics)}${describeBlendSensitivity(metrics.sameIdentityBlends)}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);
       const relative = path.relative(process.cwd(), result.runDir);
@@ -134,3 +137,4 @@ function parsePositiveNumber(value: string): number {
   if (!(parsed > 0) || !Number.isFinite(parsed)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return parsed;
 }
+

@@ -9,7 +9,8 @@
 import type * as Tfjs from "@tensorflow/tfjs";
 import { StudioError } from "../shared/errors";
 import { loadTensorflow } from "../shared/tensorflow";
-import type { BackboneTap } from "./known-backbones";
+import { innerFaceWindow } from "../shared/inner-face-window";
+import { isFacePooling, type BackboneTap } from "./known-backbones";
 import type { LoadedBackbone } from "./load-backbone";
 
 /** A batch of images: `count` × inputSize × inputSize × 3 RGB values in 0..255, NHWC, row-major. */
@@ -62,7 +63,14 @@ function checkBatch(batch: ImageBatch, inputSize: number): void {
 function poolTap(tf: typeof Tfjs, output: Tfjs.Tensor, tap: BackboneTap): Tfjs.Tensor2D[] {
   // load-backbone.ts only accepts 4-D and 2-D taps.
   if (output.rank !== 4) return [output as Tfjs.Tensor2D];
-  return poolingsOf(tap).map((pooling) => (pooling === "avg" ? tf.mean(output, [1, 2]) : tf.max(output, [1, 2])) as Tfjs.Tensor2D);
+  return poolingsOf(tap).map((pooling) => {
+    let region = output as Tfjs.Tensor4D;
+    if (isFacePooling(pooling)) {
+      const { y0, y1, x0, x1 } = innerFaceWindow(output.shape[1] as number, output.shape[2] as number);
+      region = tf.slice(region, [0, y0, x0, 0], [-1, y1 - y0, x1 - x0, -1]);
+    }
+    return (pooling === "avg" || pooling === "face-avg" ? tf.mean(region, [1, 2]) : tf.max(region, [1, 2])) as Tfjs.Tensor2D;
+  });
 }
 
 /** A 4-D tap without poolings would vanish from the features; treat it as average-pooled. */

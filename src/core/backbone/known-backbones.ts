@@ -9,8 +9,17 @@ export interface InputScaling {
   offset: number;
 }
 
-/** How a 4-D tap (N,H,W,C) is reduced to a vector; each entry adds C numbers, in this order. */
-export type TapPooling = "avg" | "max";
+/**
+ * How a 4-D tap (N,H,W,C) is reduced to a vector; each entry adds C numbers, in this order. "face-avg"/"face-max"
+ * pool only the window of the map where a face crop has its inner face (shared/inner-face-window.ts): blending traces sit
+ * there, and whole-picture pooling dilutes them with hair, background and clothes.
+ */
+export type TapPooling = "avg" | "max" | "face-avg" | "face-max";
+
+/** Whether a pooling reads only the inner-face window (innerFaceWindow in shared/inner-face-window.ts). */
+export function isFacePooling(pooling: TapPooling): pooling is "face-avg" | "face-max" {
+  return pooling === "face-avg" || pooling === "face-max";
+}
 
 /** One layer whose output becomes part of the feature vector. */
 export interface BackboneTap {
@@ -76,6 +85,16 @@ function mobilenetV2Taps(alpha: number): BackboneTap[] {
     { layer: "out_relu", pooling: ["avg"], shape: [7, 7, 1280] },
   ];
 }
+
+/**
+ * The taps added for face crops (train.facePooling): the expand activations at stride 4 and 8 pooled over the inner
+ * face only. Measured on held-out same-person fakes (BENCHMARKS.md): these see blending that whole-picture pooling
+ * misses.
+ */
+export const FACE_REGION_TAPS: readonly BackboneTap[] = [
+  { layer: "block_3_expand_relu", pooling: ["face-avg", "face-max"] },
+  { layer: "block_6_expand_relu", pooling: ["face-avg", "face-max"] },
+];
 
 /** The public Teachable Machine copy of Keras' ImageNet MobileNetV2 without its classifier. */
 function teachableMachineMobileNetV2(alpha: "0.35" | "0.50" | "0.75" | "1.00"): KnownBackbone {

@@ -39,7 +39,7 @@ export interface CheckMediaParams extends OperationOptions {
   modelDir: string;
   /** Sampled frames per second of video (default 2). */
   fps?: number;
-  /** A face at or above this fake probability counts as flagged (default 0.5). */
+  /** A face at or above this fake probability counts as flagged (default: the export's decision threshold, else 0.5). */
   threshold?: number;
   /** The label that means manipulated (default: the one containing "fake", else the second). */
   fakeLabel?: string;
@@ -93,13 +93,17 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
   const exported = await loadExport({ modelDir: params.modelDir });
   // A model trained on face crops (faceCrop projects) records its framing; faces here are cut the same way.
   if (params.margin === undefined && exported.preprocess.faceCrop) settings.margin = exported.preprocess.faceCrop.margin;
-  const fake = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel });
+  // The export's decision threshold (export --threshold / --max-fpr) names its fake label; both are the defaults here.
+  const fake = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel ?? exported.decision?.label });
+  const thresholdSource = thresholdSourceOf(params.threshold, exported, fake.label);
+  if (thresholdSource === "export" && exported.decision) settings.threshold = exported.decision.threshold;
   const validation = await readValidationError({ modelDir: exported.modelDir });
   const model: CheckModel = {
     dir: exported.modelDir,
     labels: exported.labels,
     fakeLabel: fake.label,
     fakeLabelReason: fake.reason,
+    thresholdSource,
     ...(validation ? { validationErrorRate: validation.errorRate, ...(validation.validImages !== undefined ? { validImages: validation.validImages } : {}) } : {}),
     ...(exported.metadata.run_id ? { runId: exported.metadata.run_id } : {}),
   };
@@ -286,6 +290,12 @@ async function report(check: CheckWithPixels, outDir: string, used: Set<string>)
   used.add(name.toLowerCase());
   const { worstPixels, ...plain } = check;
   return writeCheckReport({ dir: path.join(outDir, name), check: plain, worstFrames: worstPixels ?? [] });
+}
+
+/** Where the threshold came from: the caller, the export's decision threshold (for the same fake label), or the 0.5 default. */
+function thresholdSourceOf(given: number | undefined, exported: LoadedExport, fakeLabel: string): NonNullable<CheckModel["thresholdSource"]> {
+  if (given !== undefined) return "given";
+  return exported.decision?.label === fakeLabel ? "export" : "default";
 }
 
 /** The result without the kept pixels. */

@@ -106,6 +106,8 @@ export interface CheckModel {
   labels: string[];
   fakeLabel: string;
   fakeLabelReason: "given" | "contains-fake" | "second-label";
+  /** Where the threshold came from: --threshold, the export's decision threshold, or the 0.5 default. */
+  thresholdSource?: "given" | "export" | "default";
   /** From export/metrics.json; absent when the export has none. */
   validationErrorRate?: number;
   validImages?: number;

@@ -5,7 +5,7 @@
  * worst moments numbered as in the report's pictures, and the verdict in the title.
  */
 import type { CheckedFrame, CheckSummary, Verdict } from "./check-types";
-import { escapeXml } from "./escape-xml";
+import { svgText, type SvgTextStyle } from "../shared/svg-text";
 import { formatTimestamp } from "./format-timestamp";
 
 /** Parameters of renderTimelineSvg. */
@@ -28,7 +28,6 @@ const HEIGHT = 360;
 const PLOT = { left: 64, right: WIDTH - 24, top: 72, bottom: HEIGHT - 64 };
 const COLOURS = { fake: "#c62828", real: "#1565c0", noFace: "#e0e0e0", grid: "#eeeeee", axis: "#616161", text: "#212121", band: "#ffebee", smoothed: "#212121" };
 const VERDICT_COLOURS: Record<Verdict["level"], string> = { "likely-manipulated": "#c62828", "some-moments-flagged": "#e65100", "not-flagged": "#2e7d32", "no-faces": "#616161" };
-const FONT = 'font-family="DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif"';
 
 /** Draws the chart; pure string building, so it is the same on every machine. */
 export function renderTimelineSvg(params: RenderTimelineSvgParams): string {
@@ -129,17 +128,7 @@ function formatTick(seconds: number): string {
   return Number.isInteger(seconds) ? whole.replace(/\.0$/, "") : whole;
 }
 
-/** One <text>, escaped. */
-function text(x: number, y: number, content: string, style: { size: number; anchor?: "start" | "middle" | "end"; weight?: "bold"; fill?: string; rotate?: boolean }): string {
-  const attributes = [
-    `x="${x.toFixed(1)}"`,
-    `y="${y.toFixed(1)}"`,
-    FONT,
-    `font-size="${style.size}"`,
-    `fill="${style.fill ?? COLOURS.text}"`,
-    style.anchor && style.anchor !== "start" ? `text-anchor="${style.anchor}"` : "",
-    style.weight ? `font-weight="${style.weight}"` : "",
-    style.rotate ? `transform="rotate(-90 ${x.toFixed(1)} ${y.toFixed(1)})"` : "",
-  ].filter(Boolean);
-  return `<text ${attributes.join(" ")}>${escapeXml(content)}</text>`;
+/** One <text>, escaped; the timeline's text colour unless given. */
+function text(x: number, y: number, content: string, style: SvgTextStyle): string {
+  return svgText(x, y, content, { ...style, fill: style.fill ?? COLOURS.text });
 }

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError } from "../shared/errors";
 import type { CheckedFace, CheckReportFiles, MediaCheck } from "./check-types";
-import { escapeXml } from "./escape-xml";
+import { escapeXml } from "../shared/escape-xml";
 import { formatTimestamp } from "./format-timestamp";
 import { renderTimelineSvg } from "./render-timeline-svg";
 
@@ -161,6 +161,7 @@ function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timeli
     ...(check.video ? [`| video | ${check.video.container.toUpperCase()}, ${check.video.codec}, ${check.video.width}x${check.video.height}${check.video.durationSeconds !== undefined ? `, ${formatTimestamp(check.video.durationSeconds)}` : ""} |`, `| sampled | ${summary.frames} frames at ${check.video.sampledFps} fps, analysed at ${check.video.frameWidth}x${check.video.frameHeight} |`] : []),
     `| frames with a face | ${summary.framesWithFaces} of ${summary.frames} |`,
     `| faces | ${summary.faces}; ${summary.facesAboveThreshold} at or above ${Math.round(check.threshold * 100)}% "${check.model.fakeLabel}" (${percent(summary.shareAboveThreshold)}) |`,
+    ...(check.model.thresholdSource === "export" ? [`| threshold | ${check.threshold.toFixed(3)}, the export's decision threshold (preprocess.json) |`] : []),
     `| mean / highest | ${percent(summary.meanProbability)} / ${percent(summary.maxProbability)} |`,
     `| model | \`${check.model.dir}\`${check.model.runId ? ` (run ${check.model.runId})` : ""}, validation error ${check.model.validationErrorRate === undefined ? "unknown" : percent(check.model.validationErrorRate)} |`,
     `| method | ${check.detector} face detector; each face cropped as the training crops were (margin ${check.margin} × the landmarks' box)${check.tta ? ", scored as the mean of a plain and a mirrored view (TTA)" : ""} by the exported model |`,

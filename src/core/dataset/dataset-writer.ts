@@ -6,7 +6,7 @@ import type { FaceCrop } from "../face-crop/crop-largest-face";
 import type { ProcessedImage } from "../gather/process-image";
 import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE } from "../gather/perceptual-hash";
 import { labelToFolderName } from "../shared/labels";
-import { TEMP_FOLDER_NAME, writeFileExclusive } from "../shared/safe-files";
+import { ensureDir, removeStaleTempFiles, TEMP_FOLDER_NAME, writeFileExclusive } from "../shared/safe-files";
 import { appendJsonLines, MANIFEST_FILE_NAME, readManifest, readSkipped, SKIPPED_FILE_NAME, type ManifestRecord, type SkipRecord } from "./manifest";
 
 /**
@@ -37,8 +37,11 @@ export class DatasetWriter {
   /**
    * Loads the manifest and the skip list of `dataDir`. Pictures refused for having no face are tried again when
    * the project no longer crops faces (`faceCrop` false): the refusal was about the setting, not the picture.
+   * Creating the folder first makes a read-only or misplaced data folder fail here, before any image is read.
    */
   static async open(dataDir: string, options: { faceCrop?: boolean } = {}): Promise<DatasetWriter> {
+    await ensureDir(dataDir);
+    await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
     const writer = new DatasetWriter(dataDir);
     for (const record of await readManifest(dataDir)) writer.index(record);
     for (const skipped of await readSkipped(dataDir)) {
@@ -135,7 +138,7 @@ export class DatasetWriter {
     for (let attempt = 0; ; attempt += 1) {
       const name = `${sha256.slice(0, 16)}${attempt === 0 ? "" : `-${attempt}`}.jpg`;
       const target = path.join(this.dataDir, folder, name);
-      await fs.mkdir(path.dirname(target), { recursive: true });
+      await ensureDir(path.dirname(target));
       if (await writeFileExclusive(target, jpeg, path.join(this.dataDir, TEMP_FOLDER_NAME))) return `${folder}/${name}`;
       if ((await fs.readFile(target)).equals(jpeg)) return `${folder}/${name}`;
     }

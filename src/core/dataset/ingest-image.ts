@@ -27,7 +27,12 @@ export interface CategoryReport {
   kept: number;
   /** Images of this label in the dataset after the run. */
   total: number;
+  /** Import only: files in the folder that were not read at all, by reason (see IgnoreReason). */
+  ignored?: Partial<Record<IgnoreReason, number>>;
 }
+
+/** Why import left a file in the folder unread. */
+export type IgnoreReason = "symbolic-link" | "hidden" | "not-a-file";
 
 /**
  * A picture found under two labels. "same-pixels": the very same image, kept once — a person must decide the label.
@@ -35,8 +40,11 @@ export interface CategoryReport {
  */
 export interface LabelConflict {
   kind: "same-pixels" | "similar";
+  /** The label this run was filling, and the URL or file it read. */
   label: string;
   source: string;
+  /** "similar" only: where the picture was kept under `label` (relative to the data folder). */
+  file?: string;
   otherLabel: string;
   otherFile: string;
 }
@@ -98,7 +106,7 @@ export async function ingestImage(params: {
       report.kept += 1;
       if (outcome.similarTo) {
         report.similarAcrossLabels += 1;
-        params.conflicts.push({ kind: "similar", label, source, otherLabel: outcome.similarTo.label, otherFile: outcome.similarTo.file });
+        params.conflicts.push({ kind: "similar", label, source, file: outcome.record.file, otherLabel: outcome.similarTo.label, otherFile: outcome.similarTo.file });
       }
       break;
     case "duplicate":
@@ -116,4 +124,30 @@ export async function ingestImage(params: {
       void unreachable;
     }
   }
+}
+
+/** One sentence per conflict saying what happened to that picture, for the CLI and the extension alike. */
+export function describeConflict(conflict: LabelConflict): string {
+  if (conflict.kind === "same-pixels") {
+    return `${conflict.source} was not added to "${conflict.label}": it is the same picture as ${conflict.otherFile}, already under "${conflict.otherLabel}". Decide which label is right (the cleaner can move it).`;
+  }
+  return `${conflict.source} was added to "${conflict.label}" as ${conflict.file}, and it looks very like ${conflict.otherFile} under "${conflict.otherLabel}" (a face swap of the same photo, or a mislabel): both are kept — check them in the cleaner.`;
+}
+
+const IGNORE_WORDS: Record<IgnoreReason, [string, string]> = {
+  "symbolic-link": ["symbolic link", "links are not followed; copy the pictures themselves into the folder"],
+  hidden: ["hidden file", "names starting with a dot, or inside such a folder"],
+  "not-a-file": ["special file", "devices, sockets and pipes are not pictures"],
+};
+
+/** "2 symbolic links (links are not followed; …), 1 hidden file (…)", or "" when nothing was left out. */
+export function describeIgnored(ignored: CategoryReport["ignored"]): string {
+  return (Object.keys(IGNORE_WORDS) as IgnoreReason[])
+    .filter((reason) => (ignored?.[reason] ?? 0) > 0)
+    .map((reason) => {
+      const [noun, why] = IGNORE_WORDS[reason];
+      const count = ignored![reason]!;
+      return `${count} ${noun}${count === 1 ? "" : "s"} (${why})`;
+    })
+    .join(", ");
 }

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { FaceCropPlacement } from "../face-crop/crop-largest-face";
 import { describeFsError } from "../shared/errors";
+import { ensureDir } from "../shared/safe-files";
 
 export const MANIFEST_FILE_NAME = "manifest.jsonl";
 /** URLs and files that were looked at and not kept (failures, duplicates), so re-runs skip them. */
@@ -77,8 +78,8 @@ export async function readJsonLines<T>(file: string): Promise<T[]> {
 /** Appends whole lines; one write per call so a crash tears at most the last line. */
 export async function appendJsonLines(file: string, records: readonly object[]): Promise<void> {
   if (records.length === 0) return;
+  await ensureDir(path.dirname(file));
   try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.appendFile(file, records.map((record) => `${JSON.stringify(record)}\n`).join(""));
   } catch (error) {
     throw describeFsError(error, file);

@@ -23,6 +23,7 @@ export const EXPORT_METADATA_KEYS = {
   backboneSha256: "backbone_model_json_sha256",
   runId: "run_id",
   exportedAt: "exported_at",
+  decision: "decision_threshold",
 } as const;
 
 /** Class names in output order: unique, non-empty, at least two (one class is not a detector). */
@@ -58,6 +59,36 @@ export const preprocessSchema = z
       .optional(),
   })
   .strict();
+
+/**
+ * preprocess.json `decision` (optional): the fake label is decided when its probability is at or above `threshold`,
+ * instead of by the largest probability. Recorded by `export --threshold` or `--max-fpr`; absent, the arg-max decides.
+ */
+export const decisionSchema = z
+  .object({
+    label: z.string().trim().min(1).max(200),
+    threshold: z.number().gt(0, "must be above 0").lt(1, "must be below 1"),
+    /** "given": typed by the user; "max-fpr": read off an evaluation for a target false-positive rate. */
+    method: z.enum(["given", "max-fpr"]),
+    maxFpr: z.number().min(0).lt(1).optional(),
+    /** The evaluation it was read from: its folder name, when it ran, and what the threshold achieved there. */
+    evaluation: z
+      .object({
+        name: z.string().min(1).max(200),
+        createdAt: z.string().min(1).max(100),
+        pictures: z.number().int().min(0),
+        fpr: z.number().min(0).max(1),
+        tpr: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type DecisionThreshold = z.infer<typeof decisionSchema>;
+
+/** preprocess.json as an export writes it: the run's preprocessing, plus the decision threshold when one was chosen. */
+export const exportPreprocessSchema = preprocessSchema.extend({ decision: decisionSchema.optional() }).strict();
 
 // Compile-time check that the schema and the run-file contract describe the same object.
 type SchemaPreprocess = z.infer<typeof preprocessSchema>;

@@ -17,7 +17,8 @@ import { describeFsError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import type { RunHead } from "../train/run-files";
 import { ExportError } from "./export-errors";
-import { EXPORT_FILES, EXPORT_METADATA_KEYS } from "./export-format";
+import { chooseDecision, type DecisionRequest } from "./choose-decision";
+import { EXPORT_FILES, EXPORT_METADATA_KEYS, type DecisionThreshold } from "./export-format";
 import { findRun, RUNS_FOLDER_NAME } from "./find-run";
 import { loadRunBackbone } from "./load-run-backbone";
 import { readRun } from "./read-run";
@@ -34,6 +35,8 @@ export interface ExportModelParams extends OperationOptions {
   outDir?: string;
   /** Cache folder and proxy settings; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** A decision threshold for the fake label (--threshold, or --max-fpr read off an evaluation); none: the arg-max decides. */
+  decision?: DecisionRequest;
 }
 
 /** What was exported and how it checked out. */
@@ -48,6 +51,8 @@ export interface ExportResult {
   /** ONNX Runtime vs the tfjs model on synthetic probe images, at export time (features: relative to their largest value). */
   verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
   modelBytes: number;
+  /** The decision threshold recorded in preprocess.json, when one was chosen. */
+  decision?: DecisionThreshold;
   seconds: number;
 }
 
@@ -69,6 +74,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
   onProgress?.({ event: "phase", phase: "export", message: `Exporting run ${run.runId}` });
   const { head, metrics } = await readRun({ runDir: run.runDir });
   warnAboutLabels(head, params);
+  const decision = await chooseDecision({ request: params.decision ?? {}, labels: head.labels, runId: run.runId, projectDir: params.projectDir });
   throwIfAborted(signal, "export");
 
   const backbone = await loadRunBackbone({ head, env: params.env, signal, onProgress });
@@ -95,6 +101,8 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         [EXPORT_METADATA_KEYS.backboneSha256]: head.backbone.modelJsonSha256,
         [EXPORT_METADATA_KEYS.runId]: run.runId,
         [EXPORT_METADATA_KEYS.exportedAt]: exportedAt,
+        // Recorded inside the model too, so a hand-edited threshold in preprocess.json is noticed (load-export.ts).
+        ...(decision ? { [EXPORT_METADATA_KEYS.decision]: JSON.stringify(decision) } : {}),
       },
     });
     throwIfAborted(signal, "export");
@@ -102,7 +110,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     await writeStaging(staging, [
       [EXPORT_FILES.model, modelBytes],
       [EXPORT_FILES.labels, json(head.labels)],
-      [EXPORT_FILES.preprocess, json(head.preprocess)],
+      [EXPORT_FILES.preprocess, json(decision ? { ...head.preprocess, decision } : head.preprocess)],
     ]);
     await copyInto(path.join(run.runDir, "metrics.json"), path.join(staging, EXPORT_FILES.metrics));
 
@@ -110,7 +118,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     const verification = await verify(staging, backbone, head);
     throwIfAborted(signal, "export");
 
-    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt });
+    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, decision });
     await writeStaging(staging, [[EXPORT_FILES.readme, Buffer.from(card)]]);
     const previousDir = await replaceFolder({ staging, target: outDir });
     onProgress?.({ event: "log", message: `Wrote ${outDir}${previousDir ? ` (the previous export is in ${previousDir})` : ""}` });
@@ -123,6 +131,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
       backbone: { id: head.backbone.id, kind: head.backbone.kind, modelJsonSha256: head.backbone.modelJsonSha256 },
       verification,
       modelBytes: modelBytes.byteLength,
+      ...(decision ? { decision } : {}),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

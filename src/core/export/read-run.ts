@@ -21,7 +21,7 @@ const headSchema = z.object({
     kind: z.string().min(1),
     location: z.string().min(1),
     modelJsonSha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex sha256"),
-    taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.enum(["avg", "max"])) })).min(1),
+    taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.enum(["avg", "max", "face-avg", "face-max"])) })).min(1),
   }),
   preprocess: preprocessSchema,
 });
@@ -35,10 +35,18 @@ const metricsSchema = z.object({
   validPct: finite,
   epochs: z.array(epochSchema),
   errorRate: finite,
+  keptEpoch: z.number().int().nonnegative().optional(),
   confusion: z.object({ labels: z.array(z.string()), matrix: z.array(z.array(finite)) }),
   counts: z.object({ train: z.record(finite), valid: z.record(finite) }),
   phases: z.object({ decode: finite, features: finite, head: finite, total: finite }),
   unreadable: z.array(z.string()),
+  audit: z.object({
+    fakeLabel: z.string(),
+    sampled: z.record(finite),
+    noFace: finite,
+    checks: z.array(z.object({ cue: z.enum(["identity", "picture-size", "border", "jpeg-bytes-per-pixel"]), balancedAccuracy: finite.nullable(), pictures: finite, separates: z.boolean() })),
+    warnings: z.array(z.string()),
+  }).optional(),
   synthesized: z.object({ mode: z.enum(["off", "add", "only"]), train: z.record(finite), valid: z.record(finite) }).optional(),
   sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
 });

@@ -3,9 +3,10 @@
  * did, which backbone it stands on, what it cannot tell you, and how to run it without the studio.
  */
 import * as path from "node:path";
+import { describeAudit } from "../audit/describe-audit";
 import { KNOWN_BACKBONES, OFFLINE_BACKBONE_ID } from "../backbone/known-backbones";
 import type { RunHead, RunMetrics } from "../train/run-files";
-import { EXPORT_FILES } from "./export-format";
+import { EXPORT_FILES, type DecisionThreshold } from "./export-format";
 
 /** Everything the card states; nothing is looked up while rendering. */
 export interface ModelCardInput {
@@ -17,6 +18,8 @@ export interface ModelCardInput {
   /** The ONNX-vs-tfjs check run at export time. */
   verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
   exportedAt: string;
+  /** The decision threshold recorded in preprocess.json, if any. */
+  decision?: DecisionThreshold;
 }
 
 /** Renders README.md (Markdown with a short YAML header that Hugging Face reads). */
@@ -27,20 +30,37 @@ export function renderModelCard(input: ModelCardInput): string {
     `# Deepfake detector: ${head.labels.map(inline).join(" vs ")}`,
     [
       `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\`.`,
-      `Final validation error rate: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
+      `Validation error rate of the model kept: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
       `Backbone: ${backboneName(head)}; model.json sha256 \`${head.backbone.modelJsonSha256}\`.`,
     ].join("\n"),
     whatItIs(head, imageCount(metrics)),
     intendedUse(),
     dataSection(input),
     metricsSection(head, metrics),
+    decisionSection(input.decision),
     backboneSection(head),
     trainingSection(head, metrics),
+    auditSection(metrics),
     limitations(head, imageCount(metrics)),
     howToRun(head),
     verificationSection(input),
   ];
   return `${sections.join("\n\n")}\n`;
+}
+
+/** How a label is decided: the recorded threshold and how it was chosen, or the arg-max. */
+function decisionSection(decision: DecisionThreshold | undefined): string {
+  if (!decision) {
+    return `## Decision threshold
+
+None recorded: a picture gets the label with the largest probability. \`deepfake-studio evaluate\` measures the model on held-out pictures and \`deepfake-studio export --max-fpr 0.05\` records the threshold that flags at most 5% of real pictures.`;
+  }
+  const how = decision.method === "given"
+    ? "It was set by hand (`export --threshold`)."
+    : `It was chosen for a false-positive rate of at most ${percent(decision.maxFpr ?? 0)} on the evaluation \`${inline(decision.evaluation?.name ?? "?")}\` of ${decision.evaluation?.pictures ?? "?"} held-out pictures (${decision.evaluation?.createdAt ?? "?"}), where it flagged ${percent(decision.evaluation?.fpr ?? 0)} of the real pictures and caught ${percent(decision.evaluation?.tpr ?? 0)} of the fakes (\`export --max-fpr\`).`;
+  return `## Decision threshold
+
+A picture is labelled "${inline(decision.label)}" when that probability is at least **${decision.threshold.toFixed(4)}**, otherwise it gets the most probable other label. ${how} \`${EXPORT_FILES.preprocess}\` records it under \`decision\` (and \`${EXPORT_FILES.model}\` in its metadata); predict, check and the Space page decide with it.`;
 }
 
 /** Hugging Face model-card metadata; kept minimal so it stays true for every export. */
@@ -96,13 +116,16 @@ function dataSection(input: ModelCardInput): string {
 
 function metricsSection(head: RunHead, metrics: RunMetrics): string {
   const validCount = sum(Object.values(metrics.counts.valid));
-  const epochRows = metrics.epochs.map((epoch) => [String(epoch.epoch), fixed(epoch.trainLoss), fixed(epoch.validLoss), percent(epoch.errorRate), epoch.seconds.toFixed(1)]);
+  const epochRows = metrics.epochs.map((epoch) => [epoch.epoch === metrics.keptEpoch ? `**${epoch.epoch} (kept)**` : String(epoch.epoch), fixed(epoch.trainLoss), fixed(epoch.validLoss), percent(epoch.errorRate), epoch.seconds.toFixed(1)]);
   const confusionLabels = metrics.confusion.labels.length > 0 ? metrics.confusion.labels : head.labels;
   const confusionRows = metrics.confusion.matrix.map((row, index) => [`**${inline(confusionLabels[index] ?? `#${index}`)}**`, ...row.map(String)]);
   return [
     "## Metrics",
     "",
-    `Final error rate on the validation split: **${percent(metrics.errorRate)}** (${validCount} images${validCount > 0 ? `; one mistake moves it by ${percent(1 / validCount)}` : ""}).`,
+    `Error rate on the validation split: **${percent(metrics.errorRate)}** (${validCount} images${validCount > 0 ? `; one mistake moves it by ${percent(1 / validCount)}` : ""}).`,
+    ...(metrics.keptEpoch !== undefined
+      ? ["", `The weights kept are those of epoch ${metrics.keptEpoch}, the one with the lowest validation loss. Because the validation split chose the epoch, this error rate is slightly optimistic: \`deepfake-studio evaluate\` on pictures the project never saw gives the unbiased figure.`]
+      : []),
     "",
     "Per epoch (the backbone is frozen, so an epoch trains only the linear head):",
     "",
@@ -159,6 +182,17 @@ This is less than fastai's \`learner.fine_tune\` in the lesson, which also updat
 /** How the training pictures were cut to faces, so anyone running the model can cut theirs the same way. */
 function faceCropNote(crop: NonNullable<RunHead["preprocess"]["faceCrop"]>): string {
   return `**Face crops.** The model was trained on faces, not whole pictures: each picture was shrunk to at most ${crop.resizeMax} px on its longest side, faces were found with face-api's ${crop.detector === "accurate" ? "SSD MobileNet v1" : "Tiny Face Detector"} detector (score ≥ ${crop.minScore}) and 68 landmarks, and the ${crop.select} face was cut as an upright square ${crop.margin} times the landmarks' bounding box, centred on it and moved up 0.15 box sides to take in the forehead, resampled to ${crop.size}x${crop.size} and stored as JPEG (quality ${crop.jpegQuality}). Pictures with no face found were left out and reported. \`preprocess.json\` records these settings under \`faceCrop\`; give the model face crops made this way (\`deepfake-studio predict\` and \`check\` do it for you).`;
+}
+
+function auditSection(metrics: RunMetrics): string {
+  if (!metrics.audit) return "## Shortcut audit\n\n_This run has no shortcut audit (it has one category, or it was trained before the audit existed)._";
+  return [
+    "## Shortcut audit",
+    "",
+    "Can something other than manipulation tell the classes apart? Each cue alone was scored by a cross-validated logistic regression on a sample of the training pictures (face identity: face-api's face descriptors).",
+    "",
+    ...describeAudit(metrics.audit).map((line) => line.replace(/^Warning: /, "**Warning:** ")),
+  ].join("\n");
 }
 
 function limitations(head: RunHead, images: number): string {

@@ -1,13 +1,27 @@
 /** Downloads one image URL with every limit a hostile web needs: http(s) only, timeout, redirect cap, size cap. */
 import { EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { describeNetworkError, envProxyAgentProxyFor, type NetworkProblem, type NetworkProblemKind } from "../shared/describe-network-error";
 import { CancelledError, StudioError } from "../shared/errors";
 
 /** Why a download failed; `transient` ones are tried again on the next run, the others are remembered. */
 export class DownloadError extends StudioError {
-  constructor(readonly reason: string, message: string, readonly transient: boolean) {
-    super(message, "download-failed");
+  constructor(readonly reason: string, message: string, readonly transient: boolean, /** Set for network failures: what failed and the fix. */ readonly problem?: NetworkProblem) {
+    super(message, "download-failed", problem?.hint);
   }
 }
+
+/** Failure reasons by network problem: one per fix the user would apply (all are tried again next run). */
+const NETWORK_REASONS: Record<NetworkProblemKind, string> = {
+  timeout: "timeout",
+  cut: "network",
+  offline: "no-network",
+  refused: "unreachable",
+  unreachable: "unreachable",
+  "proxy-unreachable": "proxy",
+  "proxy-auth": "proxy",
+  "proxy-refused": "proxy",
+  tls: "certificate",
+};
 
 export interface DownloadImageParams {
   url: string;
@@ -40,7 +54,7 @@ export async function downloadImage(params: DownloadImageParams): Promise<Downlo
   const timeout = AbortSignal.timeout(params.timeoutMs);
   const signal = params.signal ? AbortSignal.any([params.signal, timeout]) : timeout;
   // undici does not abort a proxy's CONNECT that never answers, so the deadline is enforced out here too.
-  return rejectOnAbort(fetchFollowingRedirects(params, signal), signal, params.signal);
+  return rejectOnAbort(fetchFollowingRedirects(params, signal), signal, params);
 }
 
 async function fetchFollowingRedirects(params: DownloadImageParams, signal: AbortSignal): Promise<DownloadedImage> {
@@ -59,7 +73,7 @@ async function fetchFollowingRedirects(params: DownloadImageParams, signal: Abor
       const transient = response.statusCode === 429 || response.statusCode >= 500;
       throw new DownloadError(`http-${response.statusCode}`, `HTTP ${response.statusCode}`, transient);
     }
-    const body = await readCapped(response, params.maxBytes, signal, params.signal);
+    const body = await readCapped(response, params, signal, url);
     return { body, finalUrl: url.toString(), contentType: headerValue(response.headers["content-type"]) };
   }
 }
@@ -75,11 +89,12 @@ async function send(url: URL, params: DownloadImageParams, signal: AbortSignal):
       bodyTimeout: params.timeoutMs,
     });
   } catch (error) {
-    throw classifyNetworkError(error, params.signal);
+    throw classifyNetworkError(error, params, url);
   }
 }
 
-async function readCapped(response: Dispatcher.ResponseData, maxBytes: number, signal: AbortSignal, userSignal?: AbortSignal): Promise<Buffer> {
+async function readCapped(response: Dispatcher.ResponseData, params: DownloadImageParams, signal: AbortSignal, url: URL): Promise<Buffer> {
+  const { maxBytes } = params;
   const declared = Number(headerValue(response.headers["content-length"]) ?? Number.NaN);
   if (declared > maxBytes) {
     response.body.destroy();
@@ -98,14 +113,14 @@ async function readCapped(response: Dispatcher.ResponseData, maxBytes: number, s
     }
   } catch (error) {
     if (error instanceof DownloadError) throw error;
-    throw classifyNetworkError(signal.aborted ? signal.reason ?? error : error, userSignal);
+    throw classifyNetworkError(signal.aborted ? signal.reason ?? error : error, params, url);
   }
   return Buffer.concat(chunks);
 }
 
-function rejectOnAbort<T>(work: Promise<T>, signal: AbortSignal, userSignal?: AbortSignal): Promise<T> {
+function rejectOnAbort<T>(work: Promise<T>, signal: AbortSignal, params: DownloadImageParams): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(classifyNetworkError(signal.reason, userSignal));
+    const onAbort = () => reject(classifyNetworkError(signal.reason, params, params.url));
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
@@ -125,11 +140,14 @@ function parseHttpUrl(raw: string): URL {
   return url;
 }
 
-function classifyNetworkError(error: unknown, userSignal?: AbortSignal): Error {
-  if (userSignal?.aborted) return new CancelledError("download");
+function classifyNetworkError(error: unknown, params: DownloadImageParams, url: URL | string): Error {
+  if (params.signal?.aborted) return new CancelledError("download");
   const name = (error as Error | undefined)?.name ?? "";
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? "";
   if (name === "TimeoutError" || code.includes("TIMEOUT")) return new DownloadError("timeout", "The server did not answer in time", true);
+  const href = url.toString();
+  const problem = describeNetworkError(error, { service: "the image's server", url: href, proxy: envProxyAgentProxyFor(href, process.env), timeoutMs: params.timeoutMs });
+  if (problem) return new DownloadError(NETWORK_REASONS[problem.kind], problem.message, true, problem);
   return new DownloadError("network", `Network error ${code || (error as Error)?.message || String(error)}`, true);
 }
 

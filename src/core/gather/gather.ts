@@ -6,11 +6,9 @@ import { resolveDataDir, type CategoryConfig, type ProjectConfig } from "../proj
 import { CancelledError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
-import { removeStaleTempFiles, TEMP_FOLDER_NAME } from "../shared/safe-files";
 import { sleep } from "../shared/sleep";
 import { createDownloadDispatcher, DownloadError, downloadImage } from "./download-image";
 import { searchImages, type ImageSearchResult } from "./search-images";
-import * as path from "node:path";
 
 export interface GatherParams extends OperationOptions {
   projectDir: string;
@@ -26,10 +24,10 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
   const { config, onProgress, signal } = params;
   const categories = selectCategories(config, params.labels);
   const dataDir = resolveDataDir(params.projectDir, config);
-  await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
   const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
   const dispatcher = createDownloadDispatcher();
   const report: IngestReport = { categories: [], conflicts: [] };
+  const networkWarnings = new Set<string>();
   try {
     for (const [index, category] of categories.entries()) {
       // Be polite to DuckDuckGo between searches, as the seed notebook's time.sleep(5).
@@ -42,12 +40,13 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
         maxImages: params.maxImages ?? config.maxImages,
         retries: config.search.retries,
         backoffMs: config.search.backoffSeconds * 1000,
+        timeoutMs: config.search.timeoutSeconds * 1000,
         onProgress,
         signal,
       });
       row.found = results.length;
       if (results.length === 0) onProgress?.({ event: "warning", message: `No images found for "${category.search}". Try a broader query in deepfake-studio.json.` });
-      await downloadCategory({ results, category, row, conflicts: report.conflicts, writer, config, dispatcher, onProgress, signal });
+      await downloadCategory({ results, category, row, conflicts: report.conflicts, writer, config, dispatcher, networkWarnings, onProgress, signal });
     }
   } finally {
     // destroy, not close: close would wait for a request stuck on a dead proxy.
@@ -57,6 +56,16 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
   const totals = writer.countByLabel();
   for (const row of report.categories) row.total = totals.get(row.label) ?? 0;
   return report;
+}
+
+/** Kinds that fail every download alike (the table would only say "certificate 200"): explained once, with the fix. */
+const SHARED_CAUSES: ReadonlySet<string> = new Set(["offline", "proxy-unreachable", "proxy-auth", "proxy-refused", "tls"]);
+
+function warnAboutNetwork(error: DownloadError, params: { networkWarnings: Set<string> } & OperationOptions): void {
+  const problem = error.problem;
+  if (!problem || !SHARED_CAUSES.has(problem.kind) || params.networkWarnings.has(problem.kind)) return;
+  params.networkWarnings.add(problem.kind);
+  params.onProgress?.({ event: "warning", message: `Downloads fail: ${problem.message} ${problem.hint}` });
 }
 
 function selectCategories(config: ProjectConfig, labels: string[] | undefined): CategoryConfig[] {
@@ -81,6 +90,8 @@ async function downloadCategory(params: {
   writer: DatasetWriter;
   config: ProjectConfig;
   dispatcher: ReturnType<typeof createDownloadDispatcher>;
+  /** Network problems already explained in a warning during this run. */
+  networkWarnings: Set<string>;
 } & OperationOptions): Promise<void> {
   const { results, category, row, writer, config, signal, onProgress } = params;
   const todo = results.filter((result) => !writer.isKnown(result.imageUrl));
@@ -113,6 +124,7 @@ async function fetchAndIngest(params: Parameters<typeof downloadCategory>[0] & {
     if (error instanceof CancelledError) return;
     if (!(error instanceof DownloadError)) throw error;
     countFailure(row, error.reason);
+    warnAboutNetwork(error, params);
     // Transient failures (timeouts, 5xx) are tried again next run; permanent ones are remembered.
     if (!error.transient) await writer.skip({ label: category.label, imageUrl: result.imageUrl, reason: error.reason, detail: error.message, time: new Date().toISOString() });
     return;

@@ -99,10 +99,13 @@ function requireInteger(name: string, value: number, min: number, max: number): 
   }
 }
 
-/** Reads the header only: cheap, and enough to refuse bombs and foreign formats before any pixel is decoded. */
+/**
+ * Reads the header only: cheap, and enough to refuse bombs and foreign formats before any pixel is decoded. sharp's
+ * own pixel limit is off here (it would fail a 900-megapixel header as unreadable); checkDimensions applies ours.
+ */
 async function readMetadata(input: Buffer): Promise<Metadata> {
   try {
-    return await sharp(input, UNTRUSTED_INPUT).metadata();
+    return await sharp(input, { ...UNTRUSTED_INPUT, limitInputPixels: false }).metadata();
   } catch (error) {
     throw rejectionForUnreadableHeader(input, errorMessage(error));
   }

@@ -1,5 +1,12 @@
-/** Image search on DuckDuckGo through duck-duck-scrape, paged, polite, and patient with rate limits. */
+/**
+ * Image search on DuckDuckGo through duck-duck-scrape, paged, polite, and patient with rate limits — but not with a
+ * broken network: no connection, a refusing proxy or an untrusted certificate fail at once, in words, instead of a
+ * minute of retries ending in a rate-limit message. The search token (VQD) is fetched here rather than by the
+ * library, which turns every failure of that request into "Failed to get the VQD" and so hides the network's.
+ */
+import needle from "needle";
 import { searchImages as ddgSearchImages, SafeSearchType } from "duck-duck-scrape";
+import { describeNetworkError, formatSeconds, proxyFor, type NetworkProblem } from "../shared/describe-network-error";
 import { StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { sleep } from "../shared/sleep";
@@ -18,6 +25,10 @@ export interface SearchImagesParams extends OperationOptions {
   retries?: number;
   /** First back-off delay in ms; doubles after every rate-limit answer. */
   backoffMs?: number;
+  /** Longest wait for one request to DuckDuckGo (default 20 s). */
+  timeoutMs?: number;
+  /** For the proxy variables, as needle reads them (default process.env; needle itself always reads process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** DuckDuckGo refused to answer (rate limit or bot check) even after the retries. */
@@ -31,19 +42,25 @@ export class SearchRateLimitedError extends StudioError {
   }
 }
 
-/** DuckDuckGo could not be reached at all (no network, DNS, proxy). */
+/** DuckDuckGo could not be reached at all: no network, DNS, proxy, certificate, timeout. */
 export class SearchUnreachableError extends StudioError {
-  constructor(query: string, code: string) {
-    super(
-      `Could not reach DuckDuckGo to search "${query}" (${code}).`,
-      "search-unreachable",
-      "Check the internet connection; behind a firm proxy set HTTPS_PROXY (and NO_PROXY for local hosts).",
-    );
+  readonly kind: NetworkProblem["kind"];
+  constructor(query: string, problem: NetworkProblem) {
+    super(`Could not search DuckDuckGo for "${query}": ${lowerFirst(problem.message)}`, "search-unreachable", problem.hint);
+    this.kind = problem.kind;
   }
 }
 
 const MAX_PAGES = 20;
-const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+const DEFAULT_TIMEOUT_MS = 20_000;
+const DUCKDUCKGO = "https://duckduckgo.com/";
+/** needle's order: HTTP_PROXY first, for https URLs too, upper case before lower. */
+const NEEDLE_PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
+const VQD = /vqd=['"](\d+-\d+(?:-\d+)?)['"]/;
+const RESUME = "Then run gather again: images already downloaded are kept.";
+
+/** DuckDuckGo answered, but not with search results (a refusal, a bot check): worth a retry after a pause. */
+class SearchRefused extends Error {}
 
 /** Searches until `maxImages` unique image URLs are found or DuckDuckGo has no more. */
 export async function searchImages(params: SearchImagesParams): Promise<ImageSearchResult[]> {
@@ -73,19 +90,27 @@ type NeedleOptions = NonNullable<Parameters<typeof ddgSearchImages>[2]>;
 
 async function searchPageWithRetries(params: SearchImagesParams, offset: number, vqd: string | undefined): Promise<SearchPage> {
   const retries = params.retries ?? 4;
+  const timeoutMs = params.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let delay = params.backoffMs ?? 4000;
   let lastProblem = "";
+  let cuts = 0;
   for (let attempt = 0; attempt <= retries; attempt += 1) {
     throwIfAborted(params.signal, "search");
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = params.signal ? AbortSignal.any([params.signal, deadline]) : deadline;
     try {
-      return await ddgSearchImages(params.query, { safeSearch: SafeSearchType.MODERATE, offset, ...(vqd ? { vqd } : {}) }, needleOptions(params.signal));
+      const token = vqd ?? (await fetchVqd(params.query, signal));
+      return await ddgSearchImages(params.query, { safeSearch: SafeSearchType.MODERATE, offset, vqd: token }, needleOptions(signal));
     } catch (error) {
-      if (params.signal?.aborted) throwIfAborted(params.signal, "search");
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code && NETWORK_ERROR_CODES.has(code) && attempt >= 1) throw new SearchUnreachableError(params.query, code);
-      lastProblem = describeSearchFailure(error);
+      throwIfAborted(params.signal, "search");
+      const proxy = proxyFor(DUCKDUCKGO, params.env ?? process.env, NEEDLE_PROXY_VARIABLES);
+      const network = describeNetworkError(error, { service: "DuckDuckGo", url: DUCKDUCKGO, proxy, timeoutMs, timedOut: deadline.aborted, proxyStatus: (error as { proxyStatus?: number } | undefined)?.proxyStatus, then: RESUME });
+      // A missing network, a refusing proxy or a bad certificate do not heal in a minute: say so now. A cut
+      // connection may be a one-off: one more try.
+      if (network && (network.kind !== "cut" || ++cuts > 1)) throw new SearchUnreachableError(params.query, network);
+      lastProblem = network ? "the connection was cut" : describeSearchFailure(error);
       if (attempt === retries) break;
-      params.onProgress?.({ event: "warning", message: `DuckDuckGo: ${lastProblem}; retrying "${params.query}" in ${delay < 1000 ? `${delay} ms` : `${Math.round(delay / 1000)} s`}` });
+      params.onProgress?.({ event: "warning", message: `DuckDuckGo: ${lastProblem}; retrying "${params.query}" in ${formatSeconds(delay)}` });
       await sleep(delay, params.signal);
       delay *= 2;
     }
@@ -93,27 +118,42 @@ async function searchPageWithRetries(params: SearchImagesParams, offset: number,
   throw new SearchRateLimitedError(params.query, retries + 1, lastProblem);
 }
 
-/** Headers as a browser sends them (as duck-duck-scrape does by default), with timeouts and cancellation. */
-function needleOptions(signal: AbortSignal | undefined): NeedleOptions {
+/** The search token DuckDuckGo embeds in its page for a query; its absence means a bot check or a refusal. */
+async function fetchVqd(query: string, signal: AbortSignal): Promise<string> {
+  const response = await needle("get", `${DUCKDUCKGO}?${new URLSearchParams({ q: query, ia: "web" })}`, needleOptions(signal));
+  // Through a proxy needle sends the request itself to the proxy, so the proxy's own refusals arrive as answers.
+  if (response.statusCode === 407) throw Object.assign(new Error("The proxy wants credentials"), { proxyStatus: 407 });
+  if (response.statusCode !== 200) throw new SearchRefused(`HTTP ${response.statusCode ?? "?"}${response.statusCode === 403 ? " (blocked)" : ""}`);
+  const token = VQD.exec(String(response.body ?? ""))?.[1];
+  if (!token) throw new SearchRefused("no search token (VQD) in the answer");
+  return token;
+}
+
+/** Headers as a browser sends them (as duck-duck-scrape does by default); `signal` carries the deadline and Cancel. */
+function needleOptions(signal: AbortSignal): NeedleOptions {
   return {
     headers: {
       "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36",
       "accept-language": "en-US,en;q=0.9",
     },
-    open_timeout: 15_000,
-    response_timeout: 20_000,
-    read_timeout: 20_000,
-    ...(signal ? { signal } : {}),
+    // needle's own timers end a request as a bare "socket hang up"; the deadline in `signal` is named as a timeout.
+    open_timeout: 0,
+    signal,
   } as NeedleOptions;
 }
 
 /** Turns duck-duck-scrape's terse errors into what actually happened. */
 function describeSearchFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof SearchRefused) return message;
   if (message.includes("server error")) return "HTTP 403 (blocked)";
   if (message.includes("VQD")) return "no search token (VQD) in the answer";
   if (error instanceof SyntaxError) return "an answer that is not search results (anomaly page, 418 or empty body)";
   if (error instanceof TypeError) return "search results in an unexpected shape";
-  const code = (error as NodeJS.ErrnoException).code;
-  return code ? `network error ${code}` : message;
+  return message;
+}
+
+/** "The proxy…" reads on after a colon as "the proxy…"; names such as "DuckDuckGo" keep their capital. */
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]+\s/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }

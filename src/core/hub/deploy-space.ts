@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { commitIter, createRepo, HubApiError, listFiles, whoAmI, type CommitOperation, type ListFileEntry } from "@huggingface/hub";
+import { formatSeconds } from "../shared/describe-network-error";
 import { describeFsError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { listSpaceFiles } from "../space/list-space-files";
@@ -37,6 +38,11 @@ export interface DeploySpaceParams extends OperationOptions {
   env?: NodeJS.ProcessEnv;
   /** First retry delay (default 1000 ms). */
   retryDelayMs?: number;
+  /**
+   * Longest wait for the hub to start answering a request, or to send more of it (default: $DEEPFAKE_STUDIO_HUB_TIMEOUT
+   * seconds, else 30 s). Uploads are not limited as a whole: they may take as long as bytes keep flowing.
+   */
+  timeoutMs?: number;
 }
 
 export interface DeploySpaceResult {
@@ -78,7 +84,9 @@ export async function deploySpace(params: DeploySpaceParams): Promise<DeploySpac
     env: params.env,
     signal: params.signal,
     retryDelayMs: params.retryDelayMs,
-    onRetry: ({ reason, attempt, delayMs }) => log(`the hub answered ${reason}; retry ${attempt} in ${Math.round(delayMs / 100) / 10} s`),
+    timeoutMs: params.timeoutMs ?? timeoutFromEnv(params.env ?? process.env),
+    onRetry: ({ reason, attempt, delayMs }) => log(`${reason}; retry ${attempt} in ${formatSeconds(delayMs)}`),
+    onWait: ({ waitedMs }) => log(`still waiting for ${new URL(hubUrl).host} to answer (${formatSeconds(waitedMs)})…`),
   });
   const credentials = { accessToken: params.accessToken, hubUrl, fetch: hub.fetch };
   try {
@@ -122,6 +130,17 @@ export async function deploySpace(params: DeploySpaceParams): Promise<DeploySpac
   } finally {
     await hub.close();
   }
+}
+
+/** $DEEPFAKE_STUDIO_HUB_TIMEOUT in seconds, for slow links (and tests); undefined: the default. */
+function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.DEEPFAKE_STUDIO_HUB_TIMEOUT?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new HubError(`DEEPFAKE_STUDIO_HUB_TIMEOUT must be a number of seconds, not "${raw}".`, "hub-rejected", "Set it to e.g. 60, or unset it for the default 30 s.");
+  }
+  return Math.round(seconds * 1000);
 }
 
 type Credentials = { accessToken: string; hubUrl: string; fetch: typeof fetch };

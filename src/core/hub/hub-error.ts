@@ -13,7 +13,8 @@ export type HubErrorCode =
   | "hub-rejected"
   | "hub-rate-limited"
   | "hub-unavailable"
-  | "hub-network";
+  | "hub-network"
+  | "hub-timeout";
 
 export class HubError extends StudioError {
   constructor(

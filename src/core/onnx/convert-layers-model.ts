@@ -19,12 +19,14 @@ import { emitKerasGraph } from "./emit-keras-graph";
 import { encodeOnnxModel, type TensorSignature } from "./encode-onnx-model";
 import { OnnxExportError } from "./onnx-errors";
 import { OnnxGraphBuilder } from "./onnx-graph-builder";
+import type { TapPooling } from "../backbone/known-backbones";
+import { innerFaceWindow } from "../shared/inner-face-window";
 
 /** One layer whose output becomes features; image outputs are pooled over height and width, in this order. */
 export interface FeatureTap {
   layerName: string;
   /** "avg" and/or "max" global pooling of an image-shaped output (empty: "avg"); ignored for a vector output, used as it is. */
-  pooling: ("avg" | "max")[];
+  pooling: TapPooling[];
 }
 
 /** A trained linear head on standardised features. */
@@ -103,8 +105,8 @@ function checkParams(params: ConvertLayersModelParams): number {
   if (params.outputs !== "final") {
     if (params.outputs.length === 0) invalid("No feature taps were given.", "Pass at least one layer name, or \"final\".");
     for (const tap of params.outputs) {
-      const bad = tap.pooling.find((p) => p !== "avg" && p !== "max");
-      if (bad !== undefined) invalid(`Tap '${tap.layerName}' asks for pooling '${String(bad)}'; use "avg" and/or "max".`);
+      const bad = tap.pooling.find((p) => !POOLINGS.includes(p));
+      if (bad !== undefined) invalid(`Tap '${tap.layerName}' asks for pooling '${String(bad)}'; use ${POOLINGS.map((p) => `"${p}"`).join(", ")}.`);
     }
   }
   const shape = params.model.inputs[0]?.shape ?? [];
@@ -134,11 +136,21 @@ function poolTap(builder: OnnxGraphBuilder, tap: FeatureTap, value: OnnxValue): 
   if (value.shape.length !== 3) return [flattenChannelsLast({ builder }, value, `${tap.layerName}/flat`)];
   const poolings: FeatureTap["pooling"] = tap.pooling.length > 0 ? tap.pooling : ["avg"];
   return poolings.map((pooling) => {
-    const op = pooling === "avg" ? "GlobalAveragePool" : "GlobalMaxPool";
-    const pooled = builder.addNode(op, [value.name], `${tap.layerName}/${pooling}pool`);
+    const op = pooling === "avg" || pooling === "face-avg" ? "GlobalAveragePool" : "GlobalMaxPool";
+    let source = value.name;
+    if (pooling === "face-avg" || pooling === "face-max") {
+      // NCHW here: the inner-face window is a slice of axes 2 (rows) and 3 (columns), as the tfjs extractor takes it.
+      const { y0, y1, x0, x1 } = innerFaceWindow(value.shape[0], value.shape[1]);
+      const name = `${tap.layerName}/${pooling}`;
+      source = builder.addNode("Slice", [value.name, builder.addInt64(`${name}/starts`, [y0, x0]), builder.addInt64(`${name}/ends`, [y1, x1]), builder.addInt64(`${name}/axes`, [2, 3])], `${name}/window`);
+    }
+    const pooled = builder.addNode(op, [source], `${tap.layerName}/${pooling}pool`);
     return { name: builder.addNode("Flatten", [pooled], `${tap.layerName}/${pooling}`, { axis: { i: 1 } }), shape: [value.shape[2]] };
   });
 }
+
+/** Every pooling a tap may ask for. */
+const POOLINGS: readonly TapPooling[] = ["avg", "max", "face-avg", "face-max"];
 
 /** (features - mean) / std → Gemm(weights, bias) → Softmax; returns the class count. */
 function appendHead(builder: OnnxGraphBuilder, head: HeadWeights, featureCount: number): number {

@@ -5,3 +5,4 @@ export { decodeImagePixels, type DecodedPixels, type DecodeImagePixelsParams } f
 export { loadImageTensor, type LoadImageTensorParams } from "./load-image-tensor";
 export { predict, type Prediction, type PredictionError, type PredictParams, type PredictResult } from "./predict";
 export { ImageReadError, InvalidExportError, type ImageReadReason } from "./predict-errors";
+export { decideLabel, type DecideLabelParams } from "./decide-label";

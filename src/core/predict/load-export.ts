@@ -7,7 +7,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as protobuf from "protobufjs";
 import type { z } from "zod";
-import { describeSchemaIssue, EXPORT_FILES, EXPORT_METADATA_KEYS, labelsSchema, preprocessSchema } from "../export/export-format";
+import { describeSchemaIssue, EXPORT_FILES, EXPORT_METADATA_KEYS, exportPreprocessSchema, labelsSchema, type DecisionThreshold } from "../export/export-format";
 import { decodeOnnxModel } from "../onnx/decode-onnx-model";
 import { ONNX_NAMES } from "../onnx/convert-layers-model";
 import type { OnnxDimension, OnnxModel } from "../onnx/onnx-schema";
@@ -22,6 +22,8 @@ export interface LoadedExport {
   /** Class names; index = column of the `probabilities` output. */
   labels: string[];
   preprocess: Preprocess;
+  /** preprocess.json `decision`: decide the fake label by this threshold instead of the arg-max; absent for most exports. */
+  decision?: DecisionThreshold;
   /** model.onnx metadata_props (labels, backbone id and sha256, run id, …). */
   metadata: Record<string, string>;
 }
@@ -40,7 +42,7 @@ export async function loadExport(params: { modelDir: string }): Promise<LoadedEx
   const modelDir = path.resolve(params.modelDir);
   await requireFolder(modelDir);
   const labels = (await readJsonFile(modelDir, EXPORT_FILES.labels, labelsSchema)) as string[];
-  const preprocess = (await readJsonFile(modelDir, EXPORT_FILES.preprocess, preprocessSchema)) as Preprocess;
+  const { decision, ...preprocess } = (await readJsonFile(modelDir, EXPORT_FILES.preprocess, exportPreprocessSchema)) as Preprocess & { decision?: DecisionThreshold };
   const modelBytes = await readModel(modelDir);
   const model = decodeOrExplain(modelBytes, modelDir);
   const metadata = Object.fromEntries((model.metadataProps ?? []).map((entry) => [entry.key ?? "", entry.value ?? ""]));
@@ -48,7 +50,8 @@ export async function loadExport(params: { modelDir: string }): Promise<LoadedEx
   checkNoExternalData(modelBytes, modelDir);
   checkSignature(model, labels, preprocess, modelDir);
   checkMetadata(metadata, labels, preprocess, modelDir);
-  return { modelDir, modelBytes, labels, preprocess, metadata };
+  checkDecision(metadata, labels, decision, modelDir);
+  return { modelDir, modelBytes, labels, preprocess, ...(decision ? { decision } : {}), metadata };
 }
 
 /** The folder must exist and be a folder; the common mistake is not having exported yet. */
@@ -163,6 +166,19 @@ function checkMetadata(metadata: Record<string, string>, labels: string[], prepr
   const storedPreprocess = metadata[EXPORT_METADATA_KEYS.preprocess];
   if (storedPreprocess !== undefined && canonical(safeParse(storedPreprocess)) !== canonical(preprocess)) {
     throw new InvalidExportError(`${path.join(modelDir, EXPORT_FILES.preprocess)} does not match the preprocessing stored inside model.onnx (${storedPreprocess}); the export was refused.`);
+  }
+}
+
+/** The decision threshold must name a label and be the one model.onnx records: a hand-edited threshold is refused like edited labels. */
+function checkDecision(metadata: Record<string, string>, labels: string[], decision: DecisionThreshold | undefined, modelDir: string): void {
+  const file = path.join(modelDir, EXPORT_FILES.preprocess);
+  if (decision && !labels.includes(decision.label)) {
+    throw new InvalidExportError(`${file} sets a decision threshold for "${decision.label}", which is not one of the labels ${JSON.stringify(labels)}; the export was refused.`);
+  }
+  const stored = metadata[EXPORT_METADATA_KEYS.decision];
+  if ((stored ?? null) === null ? decision !== undefined : canonical(safeParse(stored)) !== canonical(decision ?? null)) {
+    throw new InvalidExportError(`The decision threshold in ${file} (${decision ? JSON.stringify(decision) : "none"}) does not match the one stored inside model.onnx (${stored ?? "none"}); the export was refused.`,
+      "Choose the threshold with `deepfake-studio export --threshold <p>` (or --max-fpr) instead of editing preprocess.json.");
   }
 }
 

@@ -9,6 +9,8 @@ import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
+import type { DecisionThreshold } from "../export/export-format";
+import { decideLabel } from "./decide-label";
 import { expandInputs, type InputFile } from "./expand-inputs";
 import { loadExport } from "./load-export";
 import { loadImageTensor } from "./load-image-tensor";
@@ -20,6 +22,8 @@ export interface Prediction {
   file: string;
   label: string;
   probabilities: Record<string, number>;
+  /** The export's decision threshold for its fake label, when it has one (the label was decided by it, not the arg-max). */
+  threshold?: { label: string; value: number };
   /** Models trained on face crops: the face that was scored, in the file's (upright) pixels. */
   face?: PredictedFace;
 }
@@ -98,7 +102,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
         good.forEach((index, slot) => {
-          const prediction = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes));
+          const prediction = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes), exported.decision);
           results[start + index] = faces[index] ? { ...prediction, face: faces[index] } : prediction;
         });
       }
@@ -151,11 +155,15 @@ async function decodeFace(input: InputFile, preprocess: Preprocess, settings: Fa
   }
 }
 
-/** Labels → probabilities, and the arg-max label (the first one on a tie). */
-function toPrediction(file: string, labels: string[], row: Float32Array): Prediction {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return { file, label: labels[best], probabilities: Object.fromEntries(labels.map((label, i) => [label, row[i]])) };
+/** Labels → probabilities, and the decided label: the export's threshold when it has one, else the arg-max. */
+function toPrediction(file: string, labels: string[], row: Float32Array, decision: DecisionThreshold | undefined): Prediction {
+  const label = labels[decideLabel({ labels, probabilities: row, decision })];
+  return {
+    file,
+    label,
+    probabilities: Object.fromEntries(labels.map((name, i) => [name, row[i]])),
+    ...(decision ? { threshold: { label: decision.label, value: decision.threshold } } : {}),
+  };
 }
 
 /** sharp decodes on libuv's pool; a few in flight keep it busy without holding many full-size images in memory. */

@@ -1,9 +1,10 @@
 /** deepfake-studio.json: the project file, validated on every load with a message naming the bad field. */
-import { promises as fs } from "node:fs";
+import { promises as fs, readlinkSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { ConfigError, describeFsError } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
+import { ensureDir } from "../shared/safe-files";
 
 export const CONFIG_FILE_NAME = "deepfake-studio.json";
 
@@ -24,6 +25,8 @@ const searchSchema = z
     retries: z.number().int().min(0).max(10).default(4),
     /** First back-off delay; it doubles after each rate-limit answer. */
     backoffSeconds: z.number().min(0).max(600).default(4),
+    /** Longest wait for one answer from the search engine. */
+    timeoutSeconds: z.number().min(0.1).max(600).default(20),
   })
   .strict();
 
@@ -56,6 +59,12 @@ const trainSchema = z
     /** Backbone id, model.json path or URL; the --backbone option and DEEPFAKE_STUDIO_BACKBONE take precedence. */
     backbone: z.string().trim().min(1).optional(),
     /**
+     * Also pool early and mid-level activations over the inner face only (where blending traces are). Meant for
+     * face crops: unset, it follows faceCrop. Set it true when the pictures are already face crops framed like the
+     * studio's (the demo's), false to compare.
+     */
+    facePooling: z.boolean().optional(),
+    /**
      * Same-person fakes synthesized from the real pictures (self-blends, and swaps between two real pictures):
      * "add" puts them in the fake category beside its pictures, "only" makes the fake category of them alone (a project
      * with real pictures only can train), "off" trains on the folders as they are. Unset: "add" for faceCrop projects
@@ -78,7 +87,13 @@ export const projectConfigSchema = z
     maxImages: z.number().int().min(1).max(5000).default(200),
     /** Longest side after resizing (fastai resize_images(max_size=400)). */
     resizeMax: z.number().int().min(64).max(4096).default(400),
-    dataDir: z.string().trim().min(1).default("data"),
+    /** Relative to the project folder and inside it: every command writes, moves and trashes files there. */
+    dataDir: z
+      .string()
+      .trim()
+      .min(1)
+      .refine(staysInside, 'must be a folder inside the project (a relative path such as "data"), not an absolute path or one that leads out with ".."')
+      .default("data"),
     /**
      * Train on faces, not whole pictures: gather/import keep the crop of each image's largest face (the picture
      * itself is kept beside it), training crops any image that is not a crop yet, and the export makes predict
@@ -153,7 +168,9 @@ export async function loadProjectConfig(projectDir: string): Promise<ProjectConf
   try {
     text = await fs.readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw notAProjectFolder(projectDir);
+    if (code === "ENOENT") {
       throw new ConfigError(`No ${CONFIG_FILE_NAME} in ${projectDir}.`, undefined, "Run `deepfake-studio init` there first (or pass --project <folder>).");
     }
     throw describeFsError(error, file);
@@ -171,8 +188,9 @@ export async function loadProjectConfig(projectDir: string): Promise<ProjectConf
 export async function initProject(params: { projectDir: string; config?: ProjectConfig }): Promise<string> {
   const file = path.join(params.projectDir, CONFIG_FILE_NAME);
   const config = params.config ?? defaultProjectConfig();
+  checkProjectFolder(params.projectDir);
+  await ensureDir(params.projectDir);
   try {
-    await fs.mkdir(params.projectDir, { recursive: true });
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { flag: "wx" });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
@@ -183,12 +201,66 @@ export async function initProject(params: { projectDir: string; config?: Project
   return file;
 }
 
+/** Refuses a project path that names a file (a mistyped --project): said in words, not as ENOTDIR later on. */
+export function checkProjectFolder(projectDir: string): void {
+  const stat = statSync(projectDir, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) throw notAProjectFolder(projectDir);
+}
+
+function notAProjectFolder(projectDir: string): ConfigError {
+  return new ConfigError(`${projectDir} is a file, not a project folder.`, undefined, `Pass the folder that holds (or is to hold) ${CONFIG_FILE_NAME}.`);
+}
+
 /** The folder holding the images of one category. */
 export function categoryDir(projectDir: string, config: ProjectConfig, label: string): string {
   return path.join(resolveDataDir(projectDir, config), labelToFolderName(label));
 }
 
-/** The data folder, resolved against the project folder. */
+/**
+ * The data folder, resolved against the project folder. Refused when it leads outside the project, also through a
+ * symbolic link (the file is untrusted: a shared project must not make import, clean or undo write elsewhere).
+ */
 export function resolveDataDir(projectDir: string, config: ProjectConfig): string {
-  return path.resolve(projectDir, config.dataDir);
+  const dataDir = path.resolve(projectDir, config.dataDir);
+  const realProject = realPathSoFar(path.resolve(projectDir));
+  const realData = realPathSoFar(dataDir);
+  if (!isInside(realProject, realData)) {
+    const how = isInside(path.resolve(projectDir), dataDir) ? "through a symbolic link " : "";
+    throw new ConfigError(
+      `${CONFIG_FILE_NAME}: field "dataDir" ("${config.dataDir}") leads ${how}outside the project folder, to ${realData}.`,
+      "dataDir",
+      `Keep the data inside the project folder: set "dataDir" to a folder there (such as "data")${how ? " that is not a link to elsewhere" : ""}.`,
+    );
+  }
+  return dataDir;
+}
+
+/** True when `value`, read as a path relative to the project, cannot leave it (on POSIX or Windows). */
+function staysInside(value: string): boolean {
+  if (path.posix.isAbsolute(value) || path.win32.isAbsolute(value)) return false;
+  const normal = path.posix.normalize(value.replace(/\\/g, "/"));
+  return normal !== ".." && !normal.startsWith("../");
+}
+
+function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+}
+
+/** The real path of `file`, following links; for a path not created yet, its nearest existing folder's real path plus the rest. */
+function realPathSoFar(file: string, depth = 0): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    // Missing, or a link to something missing: follow the link by hand (mkdir would create its target).
+  }
+  let link: string | undefined;
+  try {
+    link = readlinkSync(file);
+  } catch {
+    link = undefined;
+  }
+  if (link !== undefined && depth < 40) return realPathSoFar(path.resolve(path.dirname(file), link), depth + 1);
+  const parent = path.dirname(file);
+  return parent === file ? file : path.join(realPathSoFar(parent, depth), path.basename(file));
 }

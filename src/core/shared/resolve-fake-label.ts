@@ -1,5 +1,5 @@
 /** Which of the model's labels means "manipulated": the one given, else the one containing "fake", else the second. */
-import { StudioError } from "../shared/errors";
+import { StudioError } from "./errors";
 
 /** The label whose probability check reports, and its column in the model's output. */
 export interface FakeLabel {
@@ -35,6 +35,6 @@ export function resolveFakeLabel(params: ResolveFakeLabelParams): FakeLabel {
   if (fakes.length > 1) {
     throw new StudioError(`More than one of the model's labels contains "fake" (${fakes.map((i) => `"${labels[i]}"`).join(", ")}), so it is unclear which one means manipulated.`, "fake-label-ambiguous", "Name it with --fake-label.");
   }
-  if (labels.length < 2) throw new StudioError(`The model has only the label(s) ${list}; a check needs a real and a fake label.`, "fake-label-unknown");
+  if (labels.length < 2) throw new StudioError(`The model has only the label(s) ${list}; a detector needs a real and a fake label.`, "fake-label-unknown");
   return { label: labels[1], index: 1, reason: "second-label" };
 }

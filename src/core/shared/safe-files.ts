@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { describeFsError } from "./errors";
+import { describeFsError, mkdirFailureCause } from "./errors";
 
 /** Folder for in-progress files; on the same file system as the data so a link/rename is atomic. */
 export const TEMP_FOLDER_NAME = ".tmp";
@@ -12,7 +12,7 @@ export const TEMP_FOLDER_NAME = ".tmp";
  * The bytes go to a temp file first and are then hard-linked into place, which fails instead of replacing.
  */
 export async function writeFileExclusive(target: string, data: Uint8Array, tempDir: string): Promise<boolean> {
-  await fs.mkdir(tempDir, { recursive: true });
+  await ensureDir(tempDir);
   const temp = path.join(tempDir, `${path.basename(target)}.${randomBytes(6).toString("hex")}.part`);
   try {
     await fs.writeFile(temp, data);
@@ -24,9 +24,51 @@ export async function writeFileExclusive(target: string, data: Uint8Array, tempD
   }
 }
 
+/**
+ * Replaces `file` with `data` so that it survives a crash or power cut once this returns: the bytes go to
+ * `<file>.part`, are flushed, renamed into place, and the folder entry is flushed too. Journals use it so they are on
+ * disk before the changes they describe. On failure the old file is untouched and the `.part` is removed.
+ */
+export async function writeFileDurable(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.part`;
+  try {
+    const handle = await fs.open(temp, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+    await syncFolder(path.dirname(file));
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw describeFsError(error, file);
+  }
+}
+
+/** Flushes a folder's entries (new names, renames) to disk; a no-op where folders cannot be opened for that (Windows). */
+export async function syncFolder(dir: string): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(dir, "r");
+  } catch (error) {
+    if (process.platform === "win32") return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some file systems refuse fsync on a folder (EINVAL); their renames are as durable as they get.
+    if ((error as NodeJS.ErrnoException).code !== "EINVAL") throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Moves `from` to `to` without replacing an existing `to`. Returns false when `to` exists. */
 export async function moveExclusive(from: string, to: string): Promise<boolean> {
-  await fs.mkdir(path.dirname(to), { recursive: true });
+  await ensureDir(path.dirname(to));
   if (!(await linkExclusive(from, to))) return false;
   await fs.unlink(from);
   return true;
@@ -55,7 +97,20 @@ async function linkExclusive(from: string, to: string): Promise<boolean> {
 
 /** Removes temp files a killed run left behind (an aborted run removes its own). */
 export async function removeStaleTempFiles(tempDir: string): Promise<void> {
-  await fs.rm(tempDir, { recursive: true, force: true });
+  try {
+    await fs.rm(tempDir, { recursive: true, force: true });
+  } catch (error) {
+    throw describeFsError(error, tempDir);
+  }
+}
+
+/** Creates `dir` and the folders above it; a failure says why in words (see mkdirFailureCause). */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw describeFsError(mkdirFailureCause(dir, error), dir);
+  }
 }
 
 /** Writes next to the target and renames over it (creating the folder), so readers never see half a file; replaces an existing file. */

@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { downloadModel, type FetchLike } from "../backbone/download-model";
 import { extractFeaturesTfjs, featureLength as tfjsFeatureLength } from "../backbone/extract-features-tfjs";
-import type { BackboneTap, InputScaling } from "../backbone/known-backbones";
+import { FACE_REGION_TAPS, type BackboneTap, type InputScaling } from "../backbone/known-backbones";
 import { loadBackbone, type LoadedBackbone } from "../backbone/load-backbone";
 import { resolveBackbone, type BackboneSpec } from "../backbone/resolve-backbone";
 import { writeOfflineBackbone } from "../backbone/write-offline-backbone";
@@ -53,6 +53,8 @@ export interface OpenBackboneFeaturesParams extends OperationOptions {
   backbone?: string;
   env?: NodeJS.ProcessEnv;
   fetch?: FetchLike;
+  /** Add the inner-face taps (FACE_REGION_TAPS) when the backbone has those layers: for face crops only. */
+  faceRegion?: boolean;
 }
 
 /** Sidecar written after the .onnx file: its presence says the conversion finished. */
@@ -69,7 +71,8 @@ interface OnnxRecord {
 
 /** Resolves and (if needed) fetches the backbone, and makes sure its ONNX feature graph is in the cache. */
 export async function openBackboneFeatures(params: OpenBackboneFeaturesParams): Promise<BackboneFeatures> {
-  const spec = resolveBackbone({ backbone: params.backbone, env: params.env });
+  const resolved = resolveBackbone({ backbone: params.backbone, env: params.env });
+  const spec = params.faceRegion ? withFaceRegionTaps(resolved) : resolved;
   const modelJsonPath = await materialise(spec, params);
   throwIfAborted(params.signal, "training");
   const modelJsonSha256 = createHash("sha256").update(await readOrExplain(modelJsonPath)).digest("hex");
@@ -139,6 +142,22 @@ async function materialise(spec: BackboneSpec, params: OpenBackboneFeaturesParam
       throw new Error(`Unknown backbone source ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/**
+ * The spec with the inner-face poolings added to its taps (a layer already tapped gets the extra poolings, so each
+ * layer is read once). A backbone whose taps are chosen only after loading, or that lacks those layers, is kept as
+ * it is: the window is only known to be the inner face for MobileNetV2's strides.
+ */
+export function withFaceRegionTaps(spec: BackboneSpec): BackboneSpec {
+  if (spec.taps === "auto" || !spec.taps.some((tap) => tap.layer === "block_6_expand_relu")) return spec;
+  const taps = spec.taps.map((tap) => ({ ...tap, pooling: [...tap.pooling] }));
+  for (const extra of FACE_REGION_TAPS) {
+    const same = taps.find((tap) => tap.layer === extra.layer);
+    if (same) same.pooling.push(...extra.pooling.filter((pooling) => !same.pooling.includes(pooling)));
+    else taps.unshift({ layer: extra.layer, pooling: [...extra.pooling] });
+  }
+  return { ...spec, taps };
 }
 
 /**

@@ -122,7 +122,8 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   checkSplit(labels, listed, indices.filter((i) => isTrain[i]), indices.filter((i) => !isTrain[i]), settings.validPct);
   const listSeconds = (performance.now() - decodeStarted) / 1000;
 
-  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, signal, onProgress });
+  const faceRegion = params.config.train.facePooling ?? params.config.faceCrop;
+  const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, faceRegion, signal, onProgress });
   try {
     const { info } = backbone;
     const f = info.featureLength;

@@ -2,6 +2,8 @@
  * The files a training run leaves in runs/<run-id>/: the contract between train, the cleaner, export and predict.
  * Every file is written once, atomically (the run folder is assembled under runs/.tmp-<id> and renamed).
  */
+import type { ShortcutAudit } from "../audit/shortcut-audit";
+import type { TapPooling } from "../backbone/known-backbones";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
 
 /** runs/<id>/head.json: everything needed to rebuild the classifier on top of the backbone. */
@@ -25,7 +27,7 @@ export interface RunBackbone {
   kind: string;
   location: string;
   modelJsonSha256: string;
-  taps: Array<{ layer: string; pooling: Array<"avg" | "max"> }>;
+  taps: Array<{ layer: string; pooling: TapPooling[] }>;
 }
 
 /** How an image becomes the model's input; export/preprocess.json has the same shape. */
@@ -53,14 +55,18 @@ export interface RunMetrics {
   seed: number;
   validPct: number;
   epochs: EpochRecord[];
-  /** Error rate of the last epoch on the validation split. */
+  /** Error rate on the validation split of the model kept (the epoch `keptEpoch`). */
   errorRate: number;
+  /** The epoch whose weights were kept: the lowest validation loss. Absent in runs made before it was recorded (the last epoch). */
+  keptEpoch?: number;
   confusion: { labels: string[]; /** matrix[actual][predicted] */ matrix: number[][] };
   counts: { train: Record<string, number>; valid: Record<string, number> };
   /** Wall-clock seconds per phase. */
   phases: { decode: number; features: number; head: number; total: number };
   /** Images that could not be read, skipped and listed. */
   unreadable: string[];
+  /** Can face identity, picture size, border or JPEG bytes alone tell the classes apart? Absent with one category or in older runs. */
+  audit?: ShortcutAudit;
   /** Same-person fakes synthesized from the real pictures (train.selfBlend), per split and label; not in `counts`. */
   synthesized?: { mode: "off" | "add" | "only"; train: Record<string, number>; valid: Record<string, number> };
   /** Manipulation sensitivity: how many self-blends of the validation real pictures the head calls fake. */

@@ -36,6 +36,8 @@ export interface TrainedHead {
   mean: Float32Array;
   std: Float32Array;
   epochs: EpochRecord[];
+  /** The epoch whose weights were kept: the lowest validation loss (fastai's SaveModelCallback(monitor='valid_loss')). */
+  keptEpoch: number;
   /** Log-probabilities of any row of `features` (standardised with mean/std here). */
   logProbabilities(row: number): Float64Array;
 }
@@ -73,6 +75,8 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
   const stepsPerEpoch = Math.max(1, Math.floor(samples.length / settings.batchSize));
   const totalSteps = stepsPerEpoch * settings.epochs;
   const epochs: EpochRecord[] = [];
+  // Later epochs can overfit a small dataset: keep the weights of the epoch with the lowest validation loss.
+  let best = { epoch: -1, validLoss: Number.POSITIVE_INFINITY, weights: head.weights.slice(), bias: head.bias.slice() };
   let smooth = 0;
   let smoothCount = 0;
   let step = 0;
@@ -92,11 +96,17 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
     const { validLoss, errorRate } = evaluate(head, x, f, data.valid.map((item) => ({ row: at(item.row), label: item.label })));
     const record: EpochRecord = { epoch, trainLoss: smooth / (1 - SMOOTH_BETA ** smoothCount), validLoss, errorRate, seconds: (performance.now() - started) / 1000 };
     epochs.push(record);
+    // Without validation images (or a NaN loss) nothing can be compared: the last epoch is kept.
+    if (best.epoch < 0 || validLoss < best.validLoss || Number.isNaN(validLoss)) {
+      best = { epoch, validLoss, weights: head.weights.slice(), bias: head.bias.slice() };
+    }
     params.onEpoch?.(record);
     // Let a Ctrl-C (or any abort) reach us between epochs: the loop itself never yields.
     await new Promise((resolve) => setImmediate(resolve));
   }
   throwIfAborted(signal, "training");
+  head.weights.set(best.weights);
+  head.bias.set(best.bias);
   const { mean, std } = standardised;
   // float32, as in the standardised copy the head was trained and validated on.
   const scratch = new Float32Array(f);
@@ -105,6 +115,7 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
     mean,
     std,
     epochs,
+    keptEpoch: best.epoch,
     logProbabilities(row) {
       const base = row * f;
       for (let i = 0; i < f; i++) scratch[i] = (data.features[base + i] - mean[i]) / std[i];

@@ -3,10 +3,13 @@
  * cannot back-propagate through convolutions): cached backbone features → a dropout + dense + softmax head.
  * Writes runs/<run-id>/{head,metrics,predictions,run}.json (see run-files.ts).
  */
+import * as path from "node:path";
+import { auditShortcuts, type ShortcutAudit } from "../audit/audit-shortcuts";
 import type { FetchLike } from "../backbone/download-model";
 import type { ProjectConfig } from "../project/project-config";
-import { throwIfAborted } from "../shared/errors";
+import { CancelledError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { STUDIO_STATE_FOLDER } from "./feature-cache";
 import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
 import { newRunId } from "./new-run-id";
 import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
@@ -86,6 +89,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   });
   const predictions = predictAll(data, trained);
   const headSeconds = (performance.now() - headStarted) / 1000;
+  const audit = await auditRun(params, data, settings.seed);
 
   const metrics: RunMetrics = {
     runId,
@@ -93,11 +97,13 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     seed: settings.seed,
     validPct: params.config.train.validPct,
     epochs: trained.epochs,
-    errorRate: trained.epochs[trained.epochs.length - 1].errorRate,
+    errorRate: trained.epochs[trained.keptEpoch].errorRate,
+    keptEpoch: trained.keptEpoch,
     confusion: confusionOf(data.labels, predictions),
     counts: data.counts,
     phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
     unreadable: data.unreadable.map((entry) => entry.file),
+    ...(audit ? { audit } : {}),
     ...synthesisMetrics(data, (row) => trained.logProbabilities(row)),
   };
   const head: RunHead = {
@@ -132,6 +138,27 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
+}
+
+/** The shortcut audit of the training pictures; a failure to measure is a warning, never a failed run. */
+async function auditRun(params: TrainParams, data: PreparedData, seed: number): Promise<ShortcutAudit | undefined> {
+  if (data.labels.length < 2) return undefined;
+  try {
+    const audit = await auditShortcuts({
+      cacheDir: path.join(params.projectDir, STUDIO_STATE_FOLDER, "identity"),
+      labels: data.labels,
+      pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })),
+      seed,
+      onProgress: params.onProgress,
+      signal: params.signal,
+    });
+    for (const warning of audit.warnings) params.onProgress?.({ event: "warning", message: warning });
+    return audit;
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    params.onProgress?.({ event: "warning", message: `The shortcut audit could not run (${(error as Error).message}); the run is kept without it.` });
+    return undefined;
+  }
 }
 
 /** The project's train section with the call's overrides, checked. */

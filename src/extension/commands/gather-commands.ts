@@ -1,6 +1,6 @@
 /** Gather Images and Import Folder…: core gather/importFolder under a cancellable progress notification. */
 import * as vscode from "vscode";
-import type { IngestReport } from "../../core/dataset/ingest-image";
+import { describeConflict, describeIgnored, type IngestReport } from "../../core/dataset/ingest-image";
 import { loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { openProject } from "../project";
@@ -41,17 +41,27 @@ export async function importImages(studio: Studio, folderArg?: vscode.Uri): Prom
   if (report) await showReport(studio, report, "Imported");
 }
 
+/** The same counts as the table: pictures not added for being under another label, and kept look-alikes. */
+function conflictSummary(report: IngestReport): string {
+  const notAdded = report.conflicts.filter((conflict) => conflict.kind === "same-pixels").length;
+  const similar = report.conflicts.length - notAdded;
+  const parts = [
+    notAdded > 0 ? `${notAdded} not added (already under another label)` : "",
+    similar > 0 ? `${similar} kept that look like pictures under another label` : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? ` ${parts.join("; ")}: see the log.` : "";
+}
+
 /** Logs the whole table and shows a one-line summary with the next step. */
 async function showReport(studio: Studio, report: IngestReport, verb: string): Promise<void> {
   for (const row of report.categories) {
     const failed = Object.entries(row.failed).map(([reason, count]) => `${reason} ${count}`).join(", ");
-    studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${failed ? `; failed: ${failed}` : ""}`);
+    const ignored = describeIgnored(row.ignored);
+    studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${failed ? `; failed: ${failed}` : ""}${ignored ? `; not read: ${ignored}` : ""}`);
   }
-  for (const conflict of report.conflicts) {
-    studio.log.warn(`Label conflict: ${conflict.source} (${conflict.label}) is the same picture as ${conflict.otherFile} (${conflict.otherLabel}); only the first was kept.`);
-  }
+  for (const conflict of report.conflicts) studio.log.warn(`Label conflict: ${describeConflict(conflict)}`);
   const summary = report.categories.map((row) => `${row.label} +${row.kept} (${row.total})`).join(", ");
-  const conflicts = report.conflicts.length > 0 ? ` ${report.conflicts.length} label conflict(s): see the log.` : "";
+  const conflicts = conflictSummary(report);
   const picked = await vscode.window.showInformationMessage(`${verb}: ${summary}.${conflicts}`, "Train", "Show log");
   if (picked === "Train") await vscode.commands.executeCommand("deepfakeStudio.train");
   else if (picked === "Show log") studio.log.show();

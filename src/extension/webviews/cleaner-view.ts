@@ -12,7 +12,7 @@ import { asStudioError, requireTrust } from "../errors";
 import type { StudioLog } from "../log";
 import { findProjectDirs, loadProject, pickProjectDir, type Project } from "../project";
 import { runTask } from "../run-task";
-import { listRuns, readPredictions } from "../runs";
+import { listRuns } from "../runs";
 import { localRoots, renderWebviewHtml } from "./webview-html";
 
 /** Provides the webview of the Cleaner view. */
@@ -97,19 +97,19 @@ export class CleanerViewProvider implements vscode.WebviewViewProvider {
     const canUndo = await hasUndo(project);
     const [latest] = await listRuns(projectDir);
     if (!latest) return { labels, items: [], canUndo, readOnly, notice: "No training run yet: train a model first; the cleaner sorts images by its losses." };
-    const items = await this.items(project, labels, latest.runDir);
+    const items = await this.items(project, labels, latest.runId);
     const notice = items.length === 0 ? `Run ${latest.runId} has no images left to review.` : undefined;
     return { runId: latest.runId, labels, items, canUndo, readOnly, notice };
   }
 
-  /** The run's predictions for images still where they were, highest loss first. */
-  private async items(project: Project, labels: string[], runDir: string): Promise<CleanerItem[]> {
-    const { listTrainingImages } = await loadCore();
+  /** The run's predictions for images still where they were, highest loss first (a damaged predictions.json throws, named). */
+  private async items(project: Project, labels: string[], runId: string): Promise<CleanerItem[]> {
+    const { listTrainingImages, listTopLosses } = await loadCore();
     const present = new Set((await listTrainingImages({ dataDir: project.dataDir, labels })).map((image) => image.relative));
     const webview = this.view!.webview;
-    return (await readPredictions(runDir))
+    const { items } = await listTopLosses({ projectDir: project.projectDir, config: project.config, runId });
+    return items
       .filter((prediction) => present.has(prediction.file) && labels.includes(prediction.label))
-      .sort((a, b) => b.loss - a.loss)
       .map((prediction) => ({
         file: prediction.file,
         src: webview.asWebviewUri(vscode.Uri.file(path.join(project.dataDir, ...prediction.file.split("/")))).toString(),
@@ -160,10 +160,13 @@ export class CleanerViewProvider implements vscode.WebviewViewProvider {
       });
     });
     this.onDatasetChanged();
+    const notRestored = result?.notRestored ?? [];
+    for (const { file, reason } of notRestored) this.log.warn(`Cleaner: could not restore ${file}: ${reason}`);
     const message = result
-      ? `Restored ${result.restored} image(s)${result.renamed.length > 0 ? ` (${result.renamed.length} under a new name: the old one was taken)` : ""}.`
+      ? `Restored ${result.restored} image(s)${result.renamed.length > 0 ? ` (${result.renamed.length} under a new name: the old one was taken)` : ""}.` +
+        (notRestored.length > 0 ? ` ${notRestored.length} could not be restored: ${notRestored.map(({ file, reason }) => `${file} (${reason})`).join("; ")}.${result.canRetry ? " Fix that and undo again." : ""}` : "")
       : (failure ?? "Undo failed; see the log.");
-    this.post({ type: "cleaner/result", ok: Boolean(result), message, clearChoices: false });
+    this.post({ type: "cleaner/result", ok: Boolean(result) && notRestored.length === 0, message, clearChoices: false });
     await this.refresh();
   }
 }

@@ -1,5 +1,6 @@
 /** The Training panel: loss curves, error rate per epoch and the confusion matrix of one run; live during Train. */
 import * as vscode from "vscode";
+import { describeAudit } from "../../core/audit/describe-audit";
 import type { RunMetrics } from "../../core/train/run-files";
 import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingToWebview } from "../../shared/protocol";
 import type { StudioLog } from "../log";
@@ -13,6 +14,8 @@ export function runViewOf(metrics: RunMetrics): RunView {
     totalEpochs: metrics.epochs.length,
     epochs: metrics.epochs.map(({ epoch, trainLoss, validLoss, errorRate, seconds }) => ({ epoch, trainLoss, validLoss, errorRate, seconds })),
     errorRate: metrics.errorRate,
+    ...(metrics.keptEpoch !== undefined ? { keptEpoch: metrics.keptEpoch } : {}),
+    ...(metrics.audit ? { audit: describeAudit(metrics.audit) } : {}),
     confusion: metrics.confusion,
     counts: metrics.counts,
   };

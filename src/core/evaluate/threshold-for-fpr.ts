@@ -1,0 +1,56 @@
+/**
+ * The decision threshold for a target false-positive rate: the lowest fake probability at which "score ≥ threshold"
+ * flags at most `maxFpr` of the real pictures, so as many fakes as possible are caught within that budget.
+ */
+import { StudioError } from "../shared/errors";
+import { requireBothClasses, type BinaryScores } from "./binary-scores";
+
+/** Parameters of thresholdForFpr. */
+export interface ThresholdForFprParams extends BinaryScores {
+  /** Highest acceptable share of real pictures flagged, from 0 to 1 (exclusive of 1). */
+  maxFpr: number;
+}
+
+/** The threshold and what it achieves on these pictures. */
+export interface FprThreshold {
+  threshold: number;
+  maxFpr: number;
+  /** Achieved on these pictures (≤ maxFpr). */
+  fpr: number;
+  tpr: number;
+  /** Real pictures flagged at the threshold, of how many. */
+  falsePositives: number;
+  negatives: number;
+}
+
+export function thresholdForFpr(params: ThresholdForFprParams): FprThreshold {
+  const { maxFpr } = params;
+  if (!(Number.isFinite(maxFpr) && maxFpr >= 0 && maxFpr < 1)) {
+    throw new StudioError(`The target false-positive rate must be a number from 0 to below 1, got ${maxFpr}.`, "invalid-argument", "0.05 flags at most 5% of real pictures.");
+  }
+  const counts = requireBothClasses(params, "A threshold for a false-positive rate");
+  const negatives = params.scores.filter((_, i) => !params.positives[i]).sort((a, b) => b - a);
+  // At most `allowed` real pictures may score at or above the threshold, so it must lie above the next one's score.
+  const allowed = Math.floor(maxFpr * counts.negatives + 1e-9);
+  const limit = negatives[allowed];
+  let threshold: number;
+  if (limit === undefined) {
+    threshold = Math.min(...params.scores);
+  } else {
+    // The lowest score above the limit flags exactly what any threshold just above the limit would.
+    const above = params.scores.filter((score) => score > limit);
+    threshold = above.length > 0 ? Math.min(...above) : nextUp(limit);
+  }
+  const falsePositives = negatives.filter((score) => score >= threshold).length;
+  const truePositives = params.scores.filter((score, i) => params.positives[i] && score >= threshold).length;
+  return { threshold, maxFpr, fpr: falsePositives / counts.negatives, tpr: truePositives / counts.positives, falsePositives, negatives: counts.negatives };
+}
+
+/** The next double above `value` (a real picture scoring the highest probability of all is still left unflagged). */
+function nextUp(value: number): number {
+  if (value === 0) return Number.MIN_VALUE;
+  const buffer = new DataView(new ArrayBuffer(8));
+  buffer.setFloat64(0, value);
+  buffer.setBigUint64(0, buffer.getBigUint64(0) + 1n);
+  return buffer.getFloat64(0);
+}

@@ -1,0 +1,60 @@
+/**
+ * The "Evaluate on Folder" panel: the numbers of one evaluation, the ROC curve and the reliability diagram drawn as
+ * inline SVG by the webview from numbers, and buttons to open the report. Same rules as the other webviews: strict
+ * CSP with a nonce, typed and validated messages, no file access beyond the extension's bundles.
+ */
+import * as vscode from "vscode";
+import type { Evaluation } from "../../core/evaluate/evaluation-types";
+import { parseEvaluationFromWebview, type EvaluationToWebview } from "../../shared/evaluation-protocol";
+import type { StudioLog } from "../log";
+import { evaluationViewOf } from "./evaluation-view";
+import { localRoots, renderWebviewHtml } from "./webview-html";
+
+export class EvaluationPanel implements vscode.Disposable {
+  static readonly viewType = "deepfakeStudio.evaluation";
+  private readonly disposables: vscode.Disposable[] = [];
+
+  private constructor(private readonly panel: vscode.WebviewPanel, private readonly log: StudioLog, private readonly evaluation: Evaluation, extensionUri: vscode.Uri) {
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "studio.svg");
+    panel.webview.html = renderWebviewHtml({ webview: panel.webview, extensionUri, title: panel.title, script: "evaluation.js", style: "evaluation.css", body: '<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>' });
+    this.disposables.push(panel.onDidDispose(() => this.dispose()), panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
+  }
+
+  /** Opens a panel for one evaluation. */
+  static show(extensionUri: vscode.Uri, log: StudioLog, evaluation: Evaluation): EvaluationPanel {
+    const title = `Evaluation: ${evaluationViewOf(evaluation).title}`;
+    const panel = vscode.window.createWebviewPanel(EvaluationPanel.viewType, title, vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: localRoots(extensionUri) });
+    return new EvaluationPanel(panel, log, evaluation, extensionUri);
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const message = parseEvaluationFromWebview(raw);
+    if (!message) {
+      this.log.warn("Evaluation panel: ignored a malformed message from the webview.");
+      return;
+    }
+    const files = this.evaluation.files;
+    switch (message.type) {
+      case "evaluation/ready": {
+        const reply: EvaluationToWebview = { type: "evaluation/view", view: evaluationViewOf(this.evaluation) };
+        await this.panel.webview.postMessage(reply);
+        break;
+      }
+      case "evaluation/openReport":
+        if (files) await vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.file(files.markdown));
+        break;
+      case "evaluation/revealReport":
+        if (files) await vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(files.markdown));
+        break;
+      default: {
+        const unreachable: never = message;
+        void unreachable;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+    while (this.disposables.length > 0) this.disposables.pop()?.dispose();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Messages between the extension and the "Evaluate on Folder" panel, and guards both sides use: the webview draws
+ * only a validated view; the extension acts only on the three known requests, which carry no data.
+ */
+
+/** The four cells of a confusion matrix. */
+export interface ConfusionView {
+  truePositives: number;
+  falsePositives: number;
+  trueNegatives: number;
+  falseNegatives: number;
+  tpr: number | null;
+  fpr: number | null;
+}
+
+/** One calibration bin. */
+export interface CalibrationBinView {
+  from: number;
+  to: number;
+  count: number;
+  meanScore: number | null;
+  fractionFake: number | null;
+}
+
+/** What the panel draws; numbers only, text is set as text. */
+export interface EvaluationView {
+  title: string;
+  fakeLabel: string;
+  model: string;
+  counts: { scored: number; fake: number; real: number; noFace: number; unreadable: number };
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  current: { rule: "export-threshold" | "arg-max"; threshold?: number; confusion: ConfusionView };
+  auc: { value: number; low: number; high: number; level: number; resamples: number };
+  atMaxFpr: { maxFpr: number; threshold: number; fpr: number; tpr: number; confusion: ConfusionView };
+  ece: number;
+  /** [fpr, tpr] from (0, 0) to (1, 1). */
+  roc: Array<[number, number]>;
+  bins: CalibrationBinView[];
+  /** Pictures not scored: file name, category, why. */
+  unscored: Array<{ fileName: string; label: string; reason: "no-face" | "unreadable" }>;
+  /** How many more were not scored than `unscored` lists. */
+  unscoredMore: number;
+  warnings: string[];
+  /** Whether the report folder exists (the buttons to open it are shown). */
+  hasReport: boolean;
+}
+
+export type EvaluationToWebview = { type: "evaluation/view"; view: EvaluationView };
+export type EvaluationFromWebview = { type: "evaluation/ready" } | { type: "evaluation/openReport" } | { type: "evaluation/revealReport" };
+
+export const MAX_ROC_POINTS = 2000;
+export const MAX_UNSCORED = 200;
+const MAX_BINS = 1000;
+const MAX_WARNINGS = 50;
+
+type Guard<T> = (value: unknown) => value is T;
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === "string" && value.length <= 10_000;
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
+const isUnit = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 1;
+const isUnitOrNull = (value: unknown): value is number | null => value === null || isUnit(value);
+const arrayOf = <T>(guard: Guard<T>, max: number) => (value: unknown): value is T[] => Array.isArray(value) && value.length <= max && value.every(guard);
+
+const isConfusion = (value: unknown): value is ConfusionView =>
+  isObject(value) && ["truePositives", "falsePositives", "trueNegatives", "falseNegatives"].every((key) => isCount(value[key])) && isUnitOrNull(value.tpr) && isUnitOrNull(value.fpr);
+const isBin = (value: unknown): value is CalibrationBinView =>
+  isObject(value) && isUnit(value.from) && isUnit(value.to) && isCount(value.count) && isUnitOrNull(value.meanScore) && isUnitOrNull(value.fractionFake);
+const isPoint = (value: unknown): value is [number, number] => Array.isArray(value) && value.length === 2 && isUnit(value[0]) && isUnit(value[1]);
+const isUnscored = (value: unknown): value is EvaluationView["unscored"][number] =>
+  isObject(value) && isString(value.fileName) && isString(value.label) && (value.reason === "no-face" || value.reason === "unreadable");
+
+/** True when `value` is a complete EvaluationView. */
+export function isEvaluationView(value: unknown): value is EvaluationView {
+  if (!isObject(value)) return false;
+  const { counts, current, auc, atMaxFpr } = value;
+  return (
+    isString(value.title) && isString(value.fakeLabel) && isString(value.model) &&
+    isObject(counts) && ["scored", "fake", "real", "noFace", "unreadable"].every((key) => isCount(counts[key])) &&
+    isUnitOrNull(value.accuracy) && isUnitOrNull(value.balancedAccuracy) &&
+    isObject(current) && (current.rule === "export-threshold" || current.rule === "arg-max") && (current.threshold === undefined || isUnit(current.threshold)) && isConfusion(current.confusion) &&
+    isObject(auc) && isUnit(auc.value) && isUnit(auc.low) && isUnit(auc.high) && isUnit(auc.level) && isCount(auc.resamples) &&
+    isObject(atMaxFpr) && isUnit(atMaxFpr.maxFpr) && isUnit(atMaxFpr.threshold) && isUnit(atMaxFpr.fpr) && isUnit(atMaxFpr.tpr) && isConfusion(atMaxFpr.confusion) &&
+    isUnit(value.ece) &&
+    arrayOf(isPoint, MAX_ROC_POINTS + 2)(value.roc) &&
+    arrayOf(isBin, MAX_BINS)(value.bins) &&
+    arrayOf(isUnscored, MAX_UNSCORED)(value.unscored) && isCount(value.unscoredMore) &&
+    arrayOf(isString, MAX_WARNINGS)(value.warnings) &&
+    typeof value.hasReport === "boolean"
+  );
+}
+
+/** Validates a message to the panel. */
+export function parseEvaluationToWebview(value: unknown): EvaluationToWebview | undefined {
+  if (!isObject(value) || value.type !== "evaluation/view" || !isEvaluationView(value.view)) return undefined;
+  return { type: "evaluation/view", view: value.view };
+}
+
+/** Validates a message from the panel; undefined when it is not one (ignored, never trusted). */
+export function parseEvaluationFromWebview(value: unknown): EvaluationFromWebview | undefined {
+  if (!isObject(value) || Object.keys(value).length !== 1) return undefined;
+  switch (value.type) {
+    case "evaluation/ready":
+    case "evaluation/openReport":
+    case "evaluation/revealReport":
+      return { type: value.type };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The "Evaluate on Folder" panel's webview bundle (out/dist/webview/evaluation.js) in headless Chromium under the
+ * panel's CSP with a stub acquireVsCodeApi: it asks for its view, renders the numbers, both confusion matrices, the
+ * ROC curve and reliability diagram as inline SVG, the pictures not scored (names as text, never HTML), posts only
+ * protocol messages and ignores malformed ones. Plus the protocol guards.
+ */
+import { strict as assert } from "node:assert";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { bootstrapAucInterval } from "../src/core/evaluate/bootstrap-interval";
+import { calibration } from "../src/core/evaluate/calibration";
+import { confusionMatrix } from "../src/core/evaluate/confusion-matrix";
+import { EVALUATION_FORMAT, type Evaluation } from "../src/core/evaluate/evaluation-types";
+import { rocAuc } from "../src/core/evaluate/roc-auc";
+import { rocCurve } from "../src/core/evaluate/roc-curve";
+import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
+import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
+import { makeTempDir, removeDir } from "./support/temp-dir";
+import { openWebviewBundle } from "./support/webview-harness";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+
+/** An evaluation as evaluateFolder makes it, from the core measures on seeded scores. */
+function sampleEvaluation(): Evaluation {
+  const random = createSeededRandom(5);
+  const positives = Array.from({ length: 80 }, (_, i) => i % 2 === 0);
+  const scores = positives.map((positive) => Math.min(1, Math.max(0, random.next() * 0.7 + (positive ? 0.3 : 0))));
+  const files = scores.map((_, i) => `/data/test/${positives[i] ? "Deepfake" : "Real"}/${i}.jpg`);
+  const atMaxFpr = thresholdForFpr({ scores, positives, maxFpr: 0.05 });
+  const flagged = scores.map((score) => score > 0.5);
+  return {
+    format: EVALUATION_FORMAT,
+    createdAt: "2026-12-03T17:00:00.000Z",
+    folders: ["/data/test"],
+    model: { dir: "/project/export", labels: ["Deepfake", "Real"], runId: "run-1", faceCrop: true },
+    fakeLabel: { label: "Deepfake", index: 0, reason: "contains-fake" },
+    counts: { scored: 80, fake: 40, real: 40, noFace: 1, unreadable: 1, perLabel: [] },
+    accuracy: confusionMatrix({ positives, flagged }).accuracy,
+    balancedAccuracy: confusionMatrix({ positives, flagged }).balancedAccuracy,
+    current: { rule: "arg-max", confusion: confusionMatrix({ positives, flagged }) },
+    auc: rocAuc({ scores, positives }),
+    aucInterval: bootstrapAucInterval({ scores, positives, resamples: 200 }),
+    roc: rocCurve({ scores, positives }),
+    atMaxFpr: { ...atMaxFpr, confusion: confusionMatrix({ positives, flagged: scores.map((score) => score >= atMaxFpr.threshold) }) },
+    calibration: calibration({ scores, positives }),
+    pictures: scores.map((probability, i) => ({ file: files[i], label: positives[i] ? "Deepfake" : "Real", fake: positives[i], probability, predicted: flagged[i] ? "Deepfake" : "Real" })),
+    unscored: [
+      { file: "/data/test/Real/<img src=x onerror=window.__pwned=1>.jpg", label: "Real", reason: "no-face", error: "No face found" },
+      { file: "/data/test/Deepfake/cut.jpg", label: "Deepfake", reason: "unreadable", error: "cut short" },
+    ],
+    warnings: ["1 picture(s) show no face the model could score."],
+    files: { dir: "/e", json: "/e/evaluation.json", markdown: "/e/report.md", rocSvg: "/e/roc.svg", rocPng: "/e/roc.png", calibrationSvg: "/e/calibration.svg", calibrationPng: "/e/calibration.png" },
+    seconds: 1,
+  };
+}
+
+describe("evaluation panel webview", function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let browser: Browser | undefined;
+  let page: Page;
+  let evaluation: Evaluation;
+  let view: EvaluationView;
+  const violations: string[] = [];
+  const posted = () => page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+
+  before(async () => {
+    tmp = await makeTempDir("dds-evaluation-webview-");
+    evaluation = sampleEvaluation();
+    view = evaluationViewOf(evaluation);
+    ({ browser, page } = await openWebviewBundle({ dir: tmp, bundle: "evaluation.js", style: "evaluation.css", violations }));
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (tmp) await removeDir(tmp);
+  });
+
+  it("asks for its view, then renders the numbers, the confusion matrices and both charts as inline SVG", async () => {
+    assert.deepEqual(await posted(), [{ type: "evaluation/ready" }]);
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view });
+    await page.waitForSelector("#auc");
+    assert.equal(await page.textContent("#auc"), `${evaluation.auc.toFixed(3)} (95% CI ${evaluation.aucInterval.low.toFixed(3)}–${evaluation.aucInterval.high.toFixed(3)}, 200 bootstrap resamples)`);
+    assert.match((await page.textContent("#threshold")) ?? "", new RegExp(`^${evaluation.atMaxFpr.threshold.toFixed(3)}: flags`));
+    assert.equal(await page.textContent("#ece"), evaluation.calibration.ece.toFixed(3));
+    assert.equal(await page.textContent("#confusion-max-fpr .fp"), String(evaluation.atMaxFpr.confusion.falsePositives));
+    assert.equal(await page.textContent("#confusion-current .tp"), String(evaluation.current.confusion.truePositives));
+    const points = (await page.getAttribute("#roc polyline.roc-line", "points"))?.split(" ") ?? [];
+    assert.equal(points.length, evaluation.roc.length);
+    assert.equal(await page.locator("#roc circle.operating-point").count(), 2);
+    assert.notEqual(await page.$eval("#roc polyline.roc-line", (line) => getComputedStyle(line).stroke), "none", "the curve is drawn (styled by class, no inline style)");
+    assert.equal(await page.locator("#reliability rect.bin").count(), evaluation.calibration.bins.filter((bin) => bin.count > 0).length);
+    const box = await page.locator("#roc").boundingBox();
+    assert.ok(box && box.width > 200 && box.height > 200, "the chart has a size");
+    assert.match((await page.textContent("#counts")) ?? "", /80 pictures scored: 40 "Deepfake", 40 other; 1 without a face; 1 unreadable/);
+    assert.deepEqual(violations, [], "no CSP violation");
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "evaluation-panel.png"), fullPage: true });
+  });
+
+  it("lists the pictures not scored as text, never HTML", async () => {
+    assert.equal(await page.locator("#unscored li").count(), 2);
+    assert.match((await page.textContent("#unscored")) ?? "", /<img src=x onerror=window\.__pwned=1>\.jpg \(Real\): no face/);
+    assert.equal(await page.locator("#unscored img").count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  });
+
+  it("posts only protocol messages and ignores malformed ones", async () => {
+    await page.click("#open-report");
+    await page.click("#reveal-report");
+    assert.deepEqual((await posted()).slice(1), [{ type: "evaluation/openReport" }, { type: "evaluation/revealReport" }]);
+    const before = await page.textContent("#auc");
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: { ...view, auc: { ...view.auc, value: 7 } } });
+    await page.evaluate(() => window.postMessage({ type: "evaluation/other" }, "*"));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(await page.textContent("#auc"), before);
+  });
+
+  it("protocol guards accept the view and refuse anything else", () => {
+    assert.ok(isEvaluationView(view));
+    assert.ok(parseEvaluationToWebview({ type: "evaluation/view", view }));
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/view", view: { ...view, roc: [[0, 2]] } }), undefined);
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/view", view: { ...view, unscored: [{ fileName: "a", label: "b", reason: "other" }] } }), undefined);
+    assert.deepEqual(parseEvaluationFromWebview({ type: "evaluation/ready" }), { type: "evaluation/ready" });
+    assert.equal(parseEvaluationFromWebview({ type: "evaluation/openReport", path: "/etc/passwd" }), undefined);
+    assert.equal(parseEvaluationFromWebview("evaluation/ready"), undefined);
+  });
+});

@@ -1,0 +1,47 @@
+/** trainHead on synthetic features: the weights kept are those of the epoch with the lowest validation loss. */
+import assert from "node:assert/strict";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { trainHead, type HeadData } from "../src/core/train/train-head";
+
+/** Few samples, many noise features and one weak signal: a one-cycle run at a high rate overfits after a few epochs. */
+function overfittingData(): HeadData {
+  const random = createSeededRandom(7);
+  const featureLength = 300;
+  const count = 80;
+  const features = new Float32Array(count * featureLength);
+  const labels: number[] = [];
+  for (let row = 0; row < count; row++) {
+    const label = row % 2;
+    labels.push(label);
+    for (let i = 0; i < featureLength; i++) features[row * featureLength + i] = random.next() * 2 - 1;
+    features[row * featureLength] += label === 1 ? 0.6 : -0.6;
+  }
+  const rows = Array.from({ length: count }, (_, row) => row);
+  return {
+    features,
+    featureLength,
+    classes: 2,
+    train: rows.slice(0, 40).map((row) => ({ rows: [row], label: labels[row] })),
+    valid: rows.slice(40).map((row) => ({ row, label: labels[row] })),
+  };
+}
+
+describe("trainHead keeps the best epoch", () => {
+  it("returns the weights of the epoch with the lowest validation loss, not the last one", async () => {
+    const data = overfittingData();
+    const trained = await trainHead({ data, settings: { epochs: 30, learningRate: 0.05, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1 } });
+    const losses = trained.epochs.map((epoch) => epoch.validLoss);
+    const best = losses.indexOf(Math.min(...losses));
+    assert.equal(trained.keptEpoch, best);
+    // The data is built to overfit: otherwise this test could not tell "kept" from "last".
+    assert.ok(best < losses.length - 1 && losses[losses.length - 1] > losses[best] * 1.05, `losses ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+    const meanLoss = data.valid.reduce((total, item) => total - trained.logProbabilities(item.row)[item.label], 0) / data.valid.length;
+    assert.ok(Math.abs(meanLoss - losses[best]) < 1e-6, `the kept head's validation loss ${meanLoss} vs epoch ${best}'s ${losses[best]}`);
+  });
+
+  it("keeps the last epoch when there is no validation split to compare", async () => {
+    const data = { ...overfittingData(), valid: [] };
+    const trained = await trainHead({ data, settings: { epochs: 3, learningRate: 0.01, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1 } });
+    assert.equal(trained.keptEpoch, 2);
+  });
+});
