@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_EXPORT_FOLDER } from "../export/export-model";
 import { CONFIG_FILE_NAME, loadProjectConfig, resolveDataDir } from "../project/project-config";
-import { SPACE_MANIFEST } from "../space/create-space";
+import { SPACE_MANIFEST } from "../space/read-space-manifest";
 import { StudioError } from "../shared/errors";
 import { RUNS_FOLDER_NAME } from "../train/write-run";
 
