@@ -79,7 +79,7 @@ function prepareInChildProcess(dir: string, perSegment: number): Promise<{ file:
 /** The child's work: the export, then the clip; prints their paths as one JSON line. */
 async function prepare(dir: string, perSegment: number): Promise<void> {
   let modelDir = process.env.DEEPFAKE_STUDIO_BENCH_EXPORT;
-  if (!modelDir) modelDir = (await runDemo({ projectDir: path.join(dir, "demo"), cacheDir: path.join(dir, "cache") })).exported.outDir;
+  if (!modelDir) modelDir = (await runDemo({ projectDir: path.join(dir, "demo"), cacheDir: path.join(dir, "cache"), fakes: "other-person" })).exported.outDir;
   const clip = await makeFaceSwapClip({ dir, perSegment, width: 640, height: 480, frameRate: 25 });
   process.stdout.write(`${JSON.stringify({ file: clip.file, modelDir })}\n`);
 }

@@ -103,7 +103,8 @@ describe("check: videos and images → faces → a fake-probability timeline", f
     restoreEnv = setEnv({ DEEPFAKE_STUDIO_CACHE: path.join(tmp, "cache"), DEEPFAKE_STUDIO_FFMPEG: undefined, DEEPFAKE_STUDIO_FFPROBE: undefined });
     let started = Date.now();
     // The demo's own pipeline: reference face crops and local swaps → import → train → export (with metrics.json).
-    const demo = await runDemo({ projectDir: path.join(tmp, "demo"), cacheDir: path.join(tmp, "cache") });
+    // Other-person swaps, as in the clip: these tests are about check's mechanics, so the model must separate the clip's swaps.
+    const demo = await runDemo({ projectDir: path.join(tmp, "demo"), cacheDir: path.join(tmp, "cache"), fakes: "other-person" });
     modelDir = demo.exported.outDir;
     if (verbose) console.log(`      demo export in ${((Date.now() - started) / 1000).toFixed(1)} s, error rate ${demo.train.metrics.errorRate}`);
     withFfmpeg = await hasFfmpeg();

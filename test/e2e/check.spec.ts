@@ -54,7 +54,7 @@ describe("Check for Deepfake (code-server e2e)", function () {
       prepare: async (workspace) => {
         let started = Date.now();
         // The demo's project in the workspace root: deepfake-studio.json and export/ are what the check needs.
-        await runDemo({ projectDir: workspace, cacheDir: cache });
+        await runDemo({ projectDir: workspace, cacheDir: cache, fakes: "other-person" });
         timings.demoMs = Date.now() - started;
         started = Date.now();
         // Made beside the workspace (the run folder), so the Explorer shows only the clip.

@@ -33,6 +33,12 @@ export interface RunDemoParams extends OperationOptions {
   cacheDir?: string;
   /** Called after every training epoch (the fastai table row). */
   onEpoch?: (record: EpochRecord) => void;
+  /**
+   * The fake class (default "same-person": self-blends and mirror swaps, the real threat). "other-person" (another
+   * face pasted in) is for tests of `check`'s mechanics, whose clips need a model that clearly separates their swaps;
+   * the frozen trainer barely sees same-person swaps (BENCHMARKS.md).
+   */
+  fakes?: "same-person" | "other-person";
 }
 
 export interface DemoResult {
@@ -57,7 +63,7 @@ export async function runDemo(params: RunDemoParams): Promise<DemoResult> {
   await fs.mkdir(projectDir, { recursive: true });
 
   onProgress?.({ event: "phase", phase: "photos", message: `1/6 Building ${perClass + heldOut} real face crops and ${perClass + heldOut} same-person fakes (self-blends, mirror swaps) from photos in @vladmandic/face-api…` });
-  const dataset = await buildFaceDataset({ outDir: sourceDir, perClass: perClass + heldOut, seed: 1, fakes: "same-person", onProgress, signal });
+  const dataset = await buildFaceDataset({ outDir: sourceDir, perClass: perClass + heldOut, seed: 1, fakes: params.fakes ?? "same-person", onProgress, signal });
   const heldOutItems = await setAside(dataset.items, sourceDir, perClass);
 
   if (!(await exists(path.join(projectDir, CONFIG_FILE_NAME)))) {
