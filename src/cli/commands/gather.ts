@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import { importFolder } from "../../core/gather/import-folder";
 import { gather } from "../../core/gather/gather";
-import { describeConflict, describeIgnored, type IngestReport } from "../../core/dataset/ingest-image";
+import { describeConflict, describeIgnored } from "../../core/dataset/describe-ingest";
+import type { IngestReport } from "../../core/dataset/ingest-image";
 import { cliContext } from "../main";
 import { formatTable, printProgress } from "../output";
 import { loadProjectOf } from "./context";

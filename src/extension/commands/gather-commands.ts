@@ -1,6 +1,7 @@
 /** Gather Images and Import Folder…: core gather/importFolder under a cancellable progress notification. */
 import * as vscode from "vscode";
-import { describeConflict, describeIgnored, type IngestReport } from "../../core/dataset/ingest-image";
+import { describeConflict, describeIgnored } from "../../core/dataset/describe-ingest";
+import type { IngestReport } from "../../core/dataset/ingest-image";
 import { loadCore, loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { stepCommand, type StepCommand } from "../next-steps";
