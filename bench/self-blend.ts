@@ -4,8 +4,10 @@
  * training faces only, train.selfBlend "only" (with and without the same-person swaps between two real pictures, which
  * share code with the test fakes). Test: crops of the held-out faces, real vs swapped with their own mirror image
  * (swapFace: aligned, colour-matched, feathered). Also, for contrast, the old recipe: real vs another person's face.
- * Each variant is trained with and without the inner-face pooling (train.facePooling), side by side.
- * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FACE_POOLING ("off,on") narrow it.
+ * Also an in-distribution variant: the Deepfake folder holds mirror swaps of the training faces (other faces than the test's).
+ * Each variant is trained with whole-picture pooling, inner-face pooling (train.facePooling) and inner-face pooling plus
+ * the face's blending statistics (train.blendStatistics), side by side.
+ * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FEATURES ("whole,face,face+blend") narrow it.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -21,19 +23,21 @@ import { loadSourceFaces, type SourceFace, type SourcePhoto } from "../src/core/
 import { pickDonor } from "../src/core/reference-data/pick-donor";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
 import { createSeededRandom } from "../src/core/shared/seeded-random";
-import { rememberFace } from "../src/core/synthesize/synthesize-fakes";
+import { rememberFace } from "../src/core/face-features/face-landmarks";
 import { train } from "../src/core/train/train";
 
 const TEST_FACES = 6;
 const CROPS_PER_TRAIN_FACE = 8;
 const CROPS_PER_TEST_FACE = 5;
 
-type Variant = "self-blends only" | "self-blends + swaps" | "other-person swaps (old demo)";
+type Variant = "self-blends only" | "self-blends + swaps" | "mirror swaps" | "mirror swaps + self-blends" | "other-person swaps (old demo)";
+/** What the head sees: whole-picture pooling, + inner-face pooling, + the face's blending statistics. */
+type Features = "whole" | "face" | "face+blend";
 
 interface Outcome {
   seed: number;
   variant: Variant;
-  facePooling: boolean;
+  features: Features;
   realAccuracy: number;
   swapAccuracy: number;
   accuracy: number;
@@ -48,9 +52,9 @@ async function writeCrop(file: string, pixels: Uint8Array): Promise<Buffer> {
   return jpeg;
 }
 
-async function runOne(params: { root: string; seed: number; variant: Variant; facePooling: boolean; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
+async function runOne(params: { root: string; seed: number; variant: Variant; features: Features; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
   const started = performance.now();
-  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.facePooling ? "face-pooling" : "whole");
+  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.features.replace("+", "-"));
   const random = createSeededRandom(params.seed).derive(7);
   const oldRecipe = params.variant === "other-person swaps (old demo)";
   for (const [f, face] of params.trainFaces.entries()) {
@@ -59,6 +63,13 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fa
       const jpeg = await writeCrop(path.join(projectDir, "data", "Real", `face${f}-${k}.jpg`), sample.pixels);
       // The bench knows where each face is; synthesis then needs no detector (this measures the classifier).
       await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: sample.landmarks });
+      const mirrorSwaps = params.variant === "mirror swaps" || params.variant === "mirror swaps + self-blends";
+      if (mirrorSwaps) {
+        const fake = renderFaceSample({ photos: params.photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(3, f, k)), size: 224 });
+        const fakeJpeg = await writeCrop(path.join(projectDir, "data", "Deepfake", `face${f}-${k}.jpg`), fake.pixels);
+        // Known for the fakes too, so neither class's landmarks come from the detector in training.
+        await rememberFace({ projectDir, sha256: createHash("sha256").update(fakeJpeg).digest("hex"), landmarks: fake.landmarks });
+      }
       if (oldRecipe) {
         const others = params.trainFaces.filter((other) => other !== face);
         const pick = pickDonor(face.landmarks, others.map((other) => other.landmarks), random.derive(2, f, k));
@@ -68,8 +79,11 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fa
     }
   }
   const config = parseProjectConfig({
-    categories: oldRecipe ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
-    train: { seed: params.seed, selfBlend: oldRecipe ? "off" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2, facePooling: params.facePooling },
+    categories: oldRecipe || params.variant.startsWith("mirror swaps") ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
+    train: {
+      seed: params.seed, selfBlend: oldRecipe || params.variant === "mirror swaps" ? "off" : params.variant === "mirror swaps + self-blends" ? "add" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2,
+      facePooling: params.features !== "whole", blendStatistics: params.features === "face+blend",
+    },
   });
   await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
   const trained = await train({ projectDir, config, backbone: params.backbone });
@@ -80,7 +94,7 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fa
     return of.filter((result) => !("error" in result) && result.label === expected).length / of.length;
   };
   const [realAccuracy, swapAccuracy] = [right("Real"), right("Deepfake")];
-  return { seed: params.seed, variant: params.variant, facePooling: params.facePooling, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
+  return { seed: params.seed, variant: params.variant, features: params.features, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
 }
 
 async function main(): Promise<void> {
@@ -90,8 +104,8 @@ async function main(): Promise<void> {
   const backbone = await writeOfflineBackbone({ cacheDir: process.env.DEEPFAKE_STUDIO_CACHE });
   const { photos, faces } = await loadSourceFaces();
   const outcomes: Outcome[] = [];
-  const poolings = (process.env.BENCH_FACE_POOLING ?? "off,on").split(",").map((value) => value.trim() === "on");
-  const variants: Variant[] = (process.env.BENCH_VARIANTS?.split(",") as Variant[] | undefined) ?? ["self-blends only", "self-blends + swaps", "other-person swaps (old demo)"];
+  const featureSets = (process.env.BENCH_FEATURES ?? "whole,face,face+blend").split(",").map((value) => value.trim() as Features);
+  const variants: Variant[] = (process.env.BENCH_VARIANTS?.split(",") as Variant[] | undefined) ?? ["self-blends only", "self-blends + swaps", "mirror swaps", "mirror swaps + self-blends", "other-person swaps (old demo)"];
   for (const seed of seeds.length > 0 ? seeds : [1, 2, 3]) {
     const order = createSeededRandom(seed).shuffle(faces);
     const testFaces = order.slice(0, TEST_FACES);
@@ -109,22 +123,23 @@ async function main(): Promise<void> {
       }
     }
     for (const variant of variants) {
-      for (const facePooling of poolings) {
-        const outcome = await runOne({ root, seed, variant, facePooling, photos, trainFaces, allFaces: faces, tests, backbone });
+      for (const features of featureSets) {
+        const outcome = await runOne({ root, seed, variant, features, photos, trainFaces, allFaces: faces, tests, backbone });
         outcomes.push(outcome);
         console.log(JSON.stringify(outcome));
       }
     }
   }
   const pct = (value: number | null) => (value === null ? "n/a" : `${(value * 100).toFixed(1)} %`);
-  const name = (o: { variant: Variant; facePooling: boolean }) => `${o.variant}, ${o.facePooling ? "inner-face pooling" : "whole-picture pooling"}`;
+  const describe: Record<Features, string> = { whole: "whole-picture pooling", face: "inner-face pooling", "face+blend": "inner-face pooling + blending statistics" };
+  const name = (o: { variant: Variant; features: Features }) => `${o.variant}, ${describe[o.features]}`;
   console.log("\n| training data | seed | accuracy (balanced) | real crops kept | same-person swaps caught | self-blends of valid reals caught | time |");
   console.log("|---|---|---|---|---|---|---|");
   for (const o of outcomes) console.log(`| ${name(o)} | ${o.seed} | ${pct(o.accuracy)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
-  for (const variant of variants) for (const facePooling of poolings) {
-    const of = outcomes.filter((o) => o.variant === variant && o.facePooling === facePooling);
+  for (const variant of variants) for (const features of featureSets) {
+    const of = outcomes.filter((o) => o.variant === variant && o.features === features);
     const mean = of.reduce((s, o) => s + o.accuracy, 0) / of.length;
-    console.log(`| **${name({ variant, facePooling })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
+    console.log(`| **${name({ variant, features })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
   }
   await fs.rm(root, { recursive: true, force: true });
 }

@@ -100,7 +100,10 @@ describe("static Space of a faceCrop model", function () {
 
   it("ships face-crop.js, face-api, its two nets and the wasm backend, with credits, LFS tracking and the new notice", async () => {
     const files = await listTree(space.spaceDir);
-    for (const file of ["face-crop.js", ...FACE_API_FILES]) assert.ok(files.includes(file), file);
+    for (const file of ["face-crop.js", "blend-statistics.js", ...FACE_API_FILES]) assert.ok(files.includes(file), file);
+    // A faceCrop project trains with blending statistics unless told otherwise: the page measures them like predict.
+    const preprocess = JSON.parse(await fs.readFile(path.join(space.spaceDir, "preprocess.json"), "utf8")) as { blendStatistics?: { count: number } };
+    assert.equal(preprocess.blendStatistics?.count, 22);
     assert.deepEqual(files.filter((file) => file.startsWith("face-api/")), FACE_API_FILES, "only the detector and landmark nets the recipe needs");
     assert.deepEqual(await fs.readFile(path.join(space.spaceDir, "face-api", "face-api.esm.js")), await fs.readFile(require.resolve("@vladmandic/face-api/dist/face-api.esm.js")));
     assert.match(await fs.readFile(path.join(space.spaceDir, ".gitattributes"), "utf8"), /^\*\.bin filter=lfs diff=lfs merge=lfs -text$/m);
@@ -118,7 +121,7 @@ describe("static Space of a faceCrop model", function () {
     const result = await createSpace({ projectDir: plain.projectDir, git: false });
     const files = await listTree(result.spaceDir);
     assert.ok(files.includes("app.js"));
-    assert.ok(!files.some((file) => file === "face-crop.js" || file.startsWith("face-api/")), files.join(", "));
+    assert.ok(!files.some((file) => file === "face-crop.js" || file === "blend-statistics.js" || file.startsWith("face-api/")), files.join(", "));
     assert.doesNotMatch(await fs.readFile(path.join(result.spaceDir, "README.md"), "utf8"), /face-api|Faces only/);
     assert.doesNotMatch(await fs.readFile(path.join(result.spaceDir, ".gitattributes"), "utf8"), /face/);
   });

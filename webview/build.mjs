@@ -1,4 +1,5 @@
-// Bundles with esbuild into out/dist/ (gitignored): the webview scripts (webview/*.js, browser IIFE) and the extension (*.js, Node CJS).
+// Bundles with esbuild into out/dist/ (gitignored): the webview scripts (webview/*.js, browser IIFE), the extension (*.js, Node CJS)
+// and the static Space's blend-statistics.js (browser ES module).
 // The extension is three files: extension.js (activation glue), core-light.js and core-api.js (loaded on first use).
 // Native or file-reading packages stay external and ship in node_modules (see .vscodeignore).
 // Usage: node webview/build.mjs [--watch] [--minify]
@@ -33,6 +34,16 @@ const builds = [
     target: "node20",
     // The glue loads the two core files lazily with require("./core-…"): keep those calls as they are.
     external: [...EXTERNALS, "./core-light", "./core-api"],
+  },
+  {
+    ...common,
+    // The static Space measures blending statistics with the studio's own code (create-space.ts copies this file).
+    entryPoints: { "space/blend-statistics": "src/core/face-features/blend-statistics.ts" },
+    outdir: "out/dist",
+    platform: "browser",
+    format: "esm",
+    target: "chrome120",
+    sourcemap: false,
   },
 ];
 

@@ -29,7 +29,13 @@ const ui = {
   faceNote: element("face-note"),
 };
 
-const state = { session: undefined, labels: [], preprocess: undefined, decision: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined };
+const state = { session: undefined, labels: [], preprocess: undefined, decision: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined, blend: undefined };
+
+/**
+ * Models trained on pictures that already were face crops find the face in the picture itself, as the studio's
+ * predict does (its fast detector, with the close-up retry); only for models that read blending statistics.
+ */
+const WHOLE_PICTURE_FACES = { detector: "fast", minScore: 0.5, resizeMax: 1024 };
 
 async function loadJson(name) {
   const response = await fetch(new URL(name, import.meta.url), { cache: "no-cache" });
@@ -63,6 +69,13 @@ async function start() {
       state.faceCrop = { module: faceCrop, settings: faceCrop.checkFaceCrop(preprocess.faceCrop) };
       // Start fetching the detector now, so the first picture waits less; a failure is reported on that picture.
       faceCrop.loadFaceDetector(state.faceCrop.settings).catch(() => undefined);
+    }
+    if (preprocess.blendStatistics) {
+      // The model also reads the face's blending statistics: the studio's own code, bundled (src/core/face-features).
+      const module = await import("./blend-statistics.js");
+      if (preprocess.blendStatistics.version !== module.BLEND_STATISTICS_VERSION || preprocess.blendStatistics.count !== module.BLEND_STATISTICS_COUNT) throw new Error("preprocess.json asks for blending statistics this page does not measure.");
+      state.blend = { module, missing: Float32Array.from(preprocess.blendStatistics.missing), faces: state.faceCrop ? undefined : await import("./face-crop.js") };
+      state.blend.faces?.loadFaceDetector(WHOLE_PICTURE_FACES).catch(() => undefined);
     }
     showExamples(Array.isArray(space.examples) ? space.examples : []);
     showModelFacts(space);
@@ -131,9 +144,15 @@ async function classify(blob) {
     if (request === state.request) setState("error", "That file is not a picture this browser can read (try a JPEG, PNG or WebP).");
     return;
   }
+  // Where the face's landmarks are in `bitmap`, for models that read blending statistics.
+  let face;
   if (state.faceCrop) {
-    bitmap = await findFace(bitmap, request);
-    if (!bitmap) return;
+    const found = await findFace(bitmap, request);
+    if (!found) return;
+    bitmap = found.image;
+    face = { landmarks: found.landmarks, width: found.size, height: found.size };
+  } else if (state.blend) {
+    face = await state.blend.faces.largestFaceLandmarks(bitmap, WHOLE_PICTURE_FACES).catch(() => undefined);
   }
   const [height, width] = state.preprocess.size;
   let input;
@@ -142,8 +161,14 @@ async function classify(blob) {
   } finally {
     bitmap.close();
   }
+  const feeds = { [inputName()]: new ort.Tensor("float32", input, [1, height, width, 3]) };
+  if (state.blend) {
+    // No face found: the training average stands in, as in the studio's predict.
+    const statistics = face ? state.blend.module.blendStatisticsOfInput({ input, size: [height, width], landmarks: face.landmarks, from: face }) : state.blend.missing;
+    feeds.blend_statistics = new ort.Tensor("float32", statistics, [1, statistics.length]);
+  }
   // One run at a time: the WebAssembly session is not re-entrant.
-  const run = state.queue.then(() => state.session.run({ [inputName()]: new ort.Tensor("float32", input, [1, height, width, 3]) }));
+  const run = state.queue.then(() => state.session.run(feeds));
   state.queue = run.catch(() => undefined);
   try {
     const outputs = await run;
@@ -156,8 +181,8 @@ async function classify(blob) {
 }
 
 /**
- * Face-crop models: the crop of the picture's largest face (an ImageBitmap, shown in the result panel and outlined on
- * the preview), or undefined once the state says why there is none (no face, detector failure, a newer picture).
+ * Face-crop models: the crop of the picture's largest face (`image`, an ImageBitmap shown in the result panel and
+ * outlined on the preview, with the face's `landmarks` in its pixels), or undefined once the state says why there is none (no face, detector failure, a newer picture).
  * Closes `bitmap` either way.
  */
 async function findFace(bitmap, request) {
@@ -181,7 +206,7 @@ async function findFace(bitmap, request) {
   }
   showFace(face);
   setState("running", "Looking at the face…");
-  return face.image;
+  return face;
 }
 
 /** Shows the face that is judged (the crop itself) and its square on the preview; undefined hides both. */

@@ -95,7 +95,21 @@ export async function cropLargestFaceOfPixels(picture, settings) {
   const chosen = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size })).reduce((best, next) => (next.size > best.size ? next : best)).face;
   const crop = cropTrainingFace(picture, chosen.landmarks, settings.margin, settings.size);
   const image = await jpegRoundTrip(crop.pixels, crop.size, settings.jpegQuality);
-  return { image, centre: crop.centre, side: crop.side, box: chosen.box, score: chosen.score, facesFound: faces.length, width: picture.width, height: picture.height };
+  return { image, landmarks: crop.landmarks, size: crop.size, centre: crop.centre, side: crop.side, box: chosen.box, score: chosen.score, facesFound: faces.length, width: picture.width, height: picture.height };
+}
+
+/**
+ * Models trained on pictures that already were face crops and read blending statistics: the largest face's 68
+ * landmarks in the decoded picture's pixels (shrunk to at most `resizeMax`), as predict finds them, or undefined.
+ */
+export async function largestFaceLandmarks(bitmap, settings) {
+  const picture = shrinkToFit(bitmapToRgb(bitmap), settings.resizeMax);
+  const { faceapi, detector } = await loadFaceDetector(settings);
+  let faces = await detectFaces(faceapi, detector, picture, settings.minScore);
+  if (faces.length === 0) faces = await detectFacesPadded(faceapi, detector, picture, settings.minScore);
+  if (faces.length === 0) return undefined;
+  const chosen = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size })).reduce((best, next) => (next.size > best.size ? next : best)).face;
+  return { landmarks: chosen.landmarks, width: picture.width, height: picture.height };
 }
 
 /**
@@ -197,7 +211,9 @@ export function cropTrainingFace(image, landmarks, margin, size) {
   const eyeX = frame.eyeDistance ? (frame.rightEye.x - frame.leftEye.x) / eyeDistance : 1;
   const eyeY = (frame.rightEye.y - frame.leftEye.y) / eyeDistance;
   const centre = { x: frame.centre.x + eyeY * FOREHEAD_SHIFT * frame.size, y: frame.centre.y - eyeX * FOREHEAD_SHIFT * frame.size };
-  return { pixels: resampleUpright(image, centre, side, size), size, centre, side };
+  // The landmarks in the crop's pixels (crop-training-face.ts's toCrop), where blending statistics are measured.
+  const landmarksInCrop = landmarks.map((p) => ({ x: ((p.x - centre.x) * size) / side + size / 2, y: ((p.y - centre.y) * size) / side + size / 2 }));
+  return { pixels: resampleUpright(image, centre, side, size), size, centre, side, landmarks: landmarksInCrop };
 }
 
 /**

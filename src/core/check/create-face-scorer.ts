@@ -6,11 +6,13 @@ import { InvalidExportError } from "../predict/predict-errors";
 import type { LoadedExport } from "../predict/load-export";
 import { loadImageTensor } from "../predict/load-image-tensor";
 import { runOnnx, type OnnxSession } from "../onnx/onnx-session";
+import { blendStatisticsOfInput } from "../face-features/blend-statistics";
+import type { FacePoint } from "../reference-data/detect-faces";
 
 /** Queues crops and resolves each with its probabilities (labels.json order). */
 export interface FaceScorer {
-  /** Queues one square RGB crop; resolves once its batch has run. */
-  score(crop: { pixels: Uint8Array; size: number }): Promise<Float32Array>;
+  /** Queues one square RGB crop (with the face's landmarks in its pixels, for models that read blending statistics); resolves once its batch has run. */
+  score(crop: ScoredCrop): Promise<Float32Array>;
   /** Runs whatever is queued; resolves when every queued crop has its probabilities. */
   flush(): Promise<void>;
 }
@@ -23,8 +25,17 @@ export interface CreateFaceScorerParams {
   batchSize?: number;
 }
 
+/** A square RGB crop to score. */
+export interface ScoredCrop {
+  pixels: Uint8Array;
+  size: number;
+  landmarks?: readonly FacePoint[];
+}
+
 interface Pending {
   input: Float32Array | Promise<Float32Array>;
+  landmarks?: readonly FacePoint[];
+  size: number;
   resolve(probabilities: Float32Array): void;
   reject(error: unknown): void;
 }
@@ -41,7 +52,8 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
   // One batch at a time: runs are chained so the shared input buffer is never written while a run reads it.
   let running: Promise<void> = Promise.resolve();
 
-  const toInput = (crop: { pixels: Uint8Array; size: number }): Float32Array | Promise<Float32Array> => {
+  const statistics = exported.preprocess.blendStatistics;
+  const toInput = (crop: ScoredCrop): Float32Array | Promise<Float32Array> => {
     if (crop.size === width && crop.size === height) return Float32Array.from(crop.pixels);
     // Training resized its 224 px crops to the model's size with the recorded kernel (loadImageTensor): do the same.
     return loadImageTensor({ source: { data: Buffer.from(crop.pixels.buffer, crop.pixels.byteOffset, crop.pixels.byteLength), width: crop.size, height: crop.size }, preprocess: exported.preprocess });
@@ -55,7 +67,14 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
       try {
         const inputs = await Promise.all(jobs.map((job) => job.input));
         inputs.forEach((input, slot) => batch.set(input, slot * perImage));
-        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width);
+        let blendStatistics: Float32Array | undefined;
+        if (statistics) {
+          blendStatistics = new Float32Array(jobs.length * statistics.count);
+          jobs.forEach((job, slot) => blendStatistics!.set(job.landmarks
+            ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })
+            : statistics.missing, slot * statistics.count));
+        }
+        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         jobs.forEach((job, slot) => job.resolve(probabilities.slice(slot * classes, (slot + 1) * classes)));
       } catch (error) {
@@ -71,7 +90,7 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
         const input = toInput(crop);
         // A failed resize is reported through this crop's promise when its batch runs, not as an unhandled rejection now.
         if (input instanceof Promise) input.catch(() => undefined);
-        queue.push({ input, resolve, reject });
+        queue.push({ input, landmarks: crop.landmarks, size: crop.size, resolve, reject });
         if (queue.length >= batchSize) void runQueued();
       });
     },

@@ -17,7 +17,7 @@ import { buildFaceDataset, type FaceDatasetItem } from "../reference-data/build-
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { createSpace, type CreateSpaceResult } from "../space/create-space";
-import { rememberFace } from "../synthesize/synthesize-fakes";
+import { rememberFace } from "../face-features/face-landmarks";
 import type { EpochRecord } from "../train/run-files";
 import { train, type TrainResult } from "../train/train";
 

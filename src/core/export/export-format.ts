@@ -3,6 +3,7 @@
  * the Space) agree on. An export is data only (ONNX + JSON + Markdown); nothing in it is ever executed.
  */
 import { z } from "zod";
+import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
 import type { Preprocess } from "../train/run-files";
 
 /** File names inside an export folder. */
@@ -71,6 +72,16 @@ export const preprocessSchema = z
         select: z.literal("largest"),
       })
       .strict()
+      .optional(),
+    blendStatistics: z
+      .object({
+        version: z.number().int(),
+        count: z.number().int(),
+        missing: z.array(z.number().finite()),
+      })
+      .strict()
+      .refine((value) => value.version === BLEND_STATISTICS_VERSION && value.count === BLEND_STATISTICS_COUNT && value.missing.length === value.count,
+        `must be version ${BLEND_STATISTICS_VERSION} with ${BLEND_STATISTICS_COUNT} numbers (this studio measures no other blending statistics)`)
       .optional(),
   })
   .strict();

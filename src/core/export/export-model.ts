@@ -108,6 +108,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         bias: Float32Array.from(head.bias),
         labels: head.labels,
       },
+      ...(head.preprocess.blendStatistics ? { extraFeatures: { count: head.preprocess.blendStatistics.count, docString: "The face's blending statistics (preprocess.json blendStatistics), measured by the runner inside the face's landmarks." } } : {}),
       metadata: {
         ...exportMetadata(head, run.runId, exportedAt),
         // Recorded inside the model too, so a hand-edited threshold in preprocess.json is noticed (load-export.ts).
@@ -268,14 +269,15 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
   const exported = await loadExport({ modelDir: staging });
   const [height, width] = head.preprocess.size;
   const images = probeImages(PROBE_IMAGES, height, width);
+  const blendStatistics = probeBlendStatistics(head);
   const session = await createOnnxSession(exported.modelBytes);
   let onnx: { probabilities?: Float32Array; features?: Float32Array };
   try {
-    onnx = await runOnnx(session, images, PROBE_IMAGES, height, width);
+    onnx = await runOnnx(session, images, PROBE_IMAGES, height, width, { blendStatistics });
   } finally {
     await session.release();
   }
-  const features = await extractFeaturesTfjs(backbone, { data: images, count: PROBE_IMAGES });
+  const features = withExtraColumns(await extractFeaturesTfjs(backbone, { data: images, count: PROBE_IMAGES }), blendStatistics, PROBE_IMAGES);
   // Probabilities can saturate (0 or 1 hides any error), so the features are compared too, relative to their scale.
   const maxProbabilityDifference = maxDifference(onnx.probabilities, headProbabilities(head, features));
   const scale = features.reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
@@ -286,6 +288,25 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
       "export-verify-failed", "This is a bug in the exporter for this backbone; please report it with the backbone id. The previous export is unchanged.");
   }
   return { images: PROBE_IMAGES, maxProbabilityDifference, maxFeatureDifference };
+}
+
+/** Made-up blending statistics for the probe images (the training average, varied per image), so the second input's wiring is checked too. */
+function probeBlendStatistics(head: RunHead): Float32Array | undefined {
+  const record = head.preprocess.blendStatistics;
+  if (!record) return undefined;
+  return Float32Array.from({ length: PROBE_IMAGES * record.count }, (_, i) => record.missing[i % record.count] + 0.25 * ((i % 7) - 3));
+}
+
+/** Each image's features followed by its extra numbers. */
+function withExtraColumns(features: Float32Array, extra: Float32Array | undefined, count: number): Float32Array {
+  if (!extra) return features;
+  const [f, k] = [features.length / count, extra.length / count];
+  const out = new Float32Array(count * (f + k));
+  for (let n = 0; n < count; n++) {
+    out.set(features.subarray(n * f, (n + 1) * f), n * (f + k));
+    out.set(extra.subarray(n * k, (n + 1) * k), n * (f + k) + f);
+  }
+  return out;
 }
 
 /** Largest absolute difference; a missing output, a wrong length or a NaN count as infinite. */

@@ -38,7 +38,8 @@ export async function loadRunBackbone(params: LoadRunBackboneParams): Promise<Lo
         ["Restore the exact backbone the run used (same files), or train again with the current one (", { step: "train" }, ") and export that run."],
       );
     }
-    const length = featureLength(backbone);
+    // The blending statistics are measured outside the backbone and appended to its features.
+    const length = featureLength(backbone) + (head.preprocess.blendStatistics?.count ?? 0);
     if (length !== head.featureLength) {
       throw new ExportError(`The backbone's taps give ${length} features but the run's head expects ${head.featureLength}.`, "backbone-mismatch",
         "The run's head.json does not fit its own backbone; train again and export that run.");

@@ -27,6 +27,8 @@ export interface FaceCropPlacement {
 export interface FaceCrop {
   image: ProcessedImage;
   placement: FaceCropPlacement;
+  /** The face's 68 landmarks in the crop's pixels. */
+  landmarks: FacePoint[];
 }
 
 /** Crops the largest face of already verified, resized RGB pixels; undefined when no face is found. */
@@ -44,6 +46,7 @@ export async function cropLargestFace(params: { pixels: RawPixels; settings: Fac
   return {
     image: await describePixels(cropPixels, "face-crop", settings.jpegQuality),
     placement: { box: roundBox(chosen.box), score: round(chosen.score, 4), centre: { x: round(crop.centre.x, 2), y: round(crop.centre.y, 2) }, side: round(crop.side, 2), facesFound: faces.length },
+    landmarks: crop.landmarks,
   };
 }
 

@@ -40,6 +40,8 @@ export interface TrainingCrop {
   size: number;
   centre: FacePoint;
   side: number;
+  /** The face's landmarks in the crop's pixels (mirrored with it when flipped): blending statistics are measured inside them. */
+  landmarks: FacePoint[];
 }
 
 /** Cuts the face out of the frame as the training crops were cut. */
@@ -53,7 +55,12 @@ export function cropTrainingFace(params: CropTrainingFaceParams): TrainingCrop {
   const eyeY = (frame.rightEye.y - frame.leftEye.y) / eyeDistance;
   const centre = { x: frame.centre.x + eyeY * FOREHEAD_SHIFT * frame.size, y: frame.centre.y - eyeX * FOREHEAD_SHIFT * frame.size };
   const pixels = resampleUpright(params.image, centre, side, size, params.flip ?? false);
-  return { pixels, size, centre, side };
+  // resampleUpright's mapping inverted: output coordinate (pixel centres at +0.5) = (source − centre) / scale + size / 2.
+  const toCrop = (p: FacePoint): FacePoint => {
+    const x = ((p.x - centre.x) * size) / side + size / 2;
+    return { x: params.flip ? size - x : x, y: ((p.y - centre.y) * size) / side + size / 2 };
+  };
+  return { pixels, size, centre, side, landmarks: params.landmarks.map(toCrop) };
 }
 
 // renderCrop's 2×2 samples per output pixel, at these offsets in output pixels.

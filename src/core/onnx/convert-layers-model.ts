@@ -56,12 +56,14 @@ export interface ConvertLayersModelParams {
   outputs: FeatureTap[] | "final";
   input: ImageInputSpec;
   head?: HeadWeights;
+  /** A second input of numbers measured outside the graph (blending statistics), appended to the features. */
+  extraFeatures?: { count: number; docString: string };
   /** Stored as ONNX metadata_props (labels, backbone id, …); overrides the defaults written here. */
   metadata?: Record<string, string>;
 }
 
 /** Graph input and output names, fixed so the browser, Python and Node runners agree. */
-export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities" } as const;
+export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities", blendStatistics: "blend_statistics" } as const;
 
 const INPUT_KEY = "$image";
 
@@ -78,11 +80,12 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
   const parts = params.outputs === "final"
     ? values.map((value, i) => flattenChannelsLast({ builder }, value, `final/${i}/flat`))
     : params.outputs.flatMap((tap, i) => poolTap(builder, tap, values[i]));
+  if (params.extraFeatures) parts.push({ name: ONNX_NAMES.blendStatistics, shape: [params.extraFeatures.count] });
   const featureCount = parts.reduce((sum, part) => sum + part.shape[0], 0);
   builder.addNamedNode(parts.length === 1 ? "Identity" : "Concat", parts.map((part) => part.name), ONNX_NAMES.features,
     parts.length === 1 ? {} : { axis: { i: 1 } });
 
-  const outputs: TensorSignature[] = [{ name: ONNX_NAMES.features, dims: ["batch", featureCount], docString: "Pooled backbone features, before standardisation." }];
+  const outputs: TensorSignature[] = [{ name: ONNX_NAMES.features, dims: ["batch", featureCount], docString: params.extraFeatures ? "Pooled backbone features, then the blend_statistics input, before standardisation." : "Pooled backbone features, before standardisation." }];
   if (params.head) {
     const classes = appendHead(builder, params.head, featureCount);
     outputs.unshift({ name: ONNX_NAMES.probabilities, dims: ["batch", classes], docString: `Softmax over: ${params.head.labels.join(", ")}` });
@@ -90,7 +93,10 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
   return encodeOnnxModel({
     builder,
     graphName: "deepfake-studio",
-    inputs: [{ name: ONNX_NAMES.image, dims: ["batch", params.input.height, params.input.width, channels], docString: "RGB, NHWC, raw 0..255 after a squish resize." }],
+    inputs: [
+      { name: ONNX_NAMES.image, dims: ["batch", params.input.height, params.input.width, channels], docString: "RGB, NHWC, raw 0..255 after a squish resize." },
+      ...(params.extraFeatures ? [{ name: ONNX_NAMES.blendStatistics, dims: ["batch", params.extraFeatures.count], docString: params.extraFeatures.docString }] : []),
+    ],
     outputs,
     metadata: { ...defaultMetadata(params, channels, featureCount), ...params.metadata },
     docString: "Exported by Deepfake Detector Studio from a TensorFlow.js model.",

@@ -3,11 +3,15 @@ import { availableParallelism } from "node:os";
 import type { InferenceSession } from "onnxruntime-node";
 import { OnnxExportError } from "./onnx-errors";
 
+/** convert-layers-model.ts's ONNX_NAMES.blendStatistics (not imported: that module pulls in the converter). */
+const BLEND_STATISTICS_INPUT = "blend_statistics";
+
 /** An ONNX Runtime session plus what runOnnx needs to know about it. */
 export interface OnnxSession {
   readonly session: InferenceSession;
   readonly threads: number;
   readonly outputNames: readonly string[];
+  readonly inputNames: readonly string[];
   /** Frees the native session; the object is unusable afterwards. */
   release(): Promise<void>;
 }
@@ -46,21 +50,32 @@ export async function createOnnxSession(model: Uint8Array | string, options: Cre
     const session = typeof model === "string"
       ? await ort.InferenceSession.create(model, sessionOptions)
       : await ort.InferenceSession.create(model, sessionOptions);
-    return { session, threads, outputNames: session.outputNames, release: () => session.release() };
+    return { session, threads, outputNames: session.outputNames, inputNames: session.inputNames, release: () => session.release() };
   } catch (error) {
     throw new OnnxExportError(`ONNX Runtime could not load the model: ${(error as Error).message}`, "onnx-runtime-failed",
       typeof model === "string" ? `Check that ${model} is a complete .onnx file; re-export it if needed.` : "Re-export the model.");
   }
 }
 
-/** Runs `count` NHWC RGB images (raw 0..255, already resized to height x width) and returns the graph's outputs. */
-export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number): Promise<OnnxOutputs> {
+/**
+ * Runs `count` NHWC RGB images (raw 0..255, already resized to height x width) and returns the graph's outputs.
+ * A model trained with blending statistics also needs them, `count` rows of preprocess.json's `blendStatistics.count`.
+ */
+export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array } = {}): Promise<OnnxOutputs> {
   const expected = count * height * width * 3;
   if (data.length !== expected) {
     throw new OnnxExportError(`runOnnx got ${data.length} values for ${count} images of ${height}x${width}x3 (${expected} expected).`, "onnx-invalid-params");
   }
   const ort = await import("onnxruntime-node");
-  const feeds = { image: new ort.Tensor("float32", data, [count, height, width, 3]) };
+  const feeds: Record<string, InstanceType<typeof ort.Tensor>> = { image: new ort.Tensor("float32", data, [count, height, width, 3]) };
+  if (session.inputNames.includes(BLEND_STATISTICS_INPUT)) {
+    const statistics = extra.blendStatistics;
+    if (!statistics || count === 0 || statistics.length % count !== 0) {
+      throw new OnnxExportError("This model also reads the blending statistics of each face, and none (or the wrong number) were given.", "onnx-invalid-params",
+        "Run it through the studio's predict or check, which measure them; preprocess.json's blendStatistics says how many per picture.");
+    }
+    feeds[BLEND_STATISTICS_INPUT] = new ort.Tensor("float32", statistics, [count, statistics.length / count]);
+  }
   let results: InferenceSession.OnnxValueMapType;
   try {
     results = await session.session.run(feeds);

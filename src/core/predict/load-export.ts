@@ -141,10 +141,15 @@ function checkSignature(model: OnnxModel, labels: string[], preprocess: Preproce
   const initializers = new Set((model.graph?.initializer ?? []).map((tensor) => tensor.name));
   const inputs = (model.graph?.input ?? []).filter((input) => !initializers.has(input.name));
   const [height, width] = preprocess.size;
-  const image = inputs.length === 1 && inputs[0].name === ONNX_NAMES.image ? inputs[0] : undefined;
+  const statistics = preprocess.blendStatistics;
+  const image = inputs.length === (statistics ? 2 : 1) && inputs[0].name === ONNX_NAMES.image ? inputs[0] : undefined;
   const imageDims = dims(image?.type?.tensorType?.shape?.dim);
   if (!image || image.type?.tensorType?.elemType !== FLOAT || imageDims.length !== 4 || imageDims[1] !== height || imageDims[2] !== width || imageDims[3] !== 3) {
     throw new InvalidExportError(`${file} does not take one float32 input "${ONNX_NAMES.image}" of [N, ${height}, ${width}, 3] as preprocess.json says (inputs: ${describeValues(inputs)}); the export was refused.`);
+  }
+  const second = inputs[1];
+  if (statistics && (second?.name !== ONNX_NAMES.blendStatistics || dims(second.type?.tensorType?.shape?.dim)[1] !== statistics.count)) {
+    throw new InvalidExportError(`${file} does not take the second input "${ONNX_NAMES.blendStatistics}" of [N, ${statistics.count}] that preprocess.json's blendStatistics announces (inputs: ${describeValues(inputs)}); the export was refused.`);
   }
   const outputs = model.graph?.output ?? [];
   const probabilities = outputs.find((output) => output.name === ONNX_NAMES.probabilities);

@@ -12,6 +12,8 @@ import { runBounded } from "../shared/run-bounded";
 import { expandInputs, type InputFile } from "../shared/expand-inputs";
 import type { DecisionThreshold } from "../export/export-format";
 import { decideLabel } from "./decide-label";
+import { blendStatisticsOfInput } from "../face-features/blend-statistics";
+import { decodePicture, detectLargestFace } from "../face-features/face-landmarks";
 import { loadExport } from "./load-export";
 import { loadImageTensor } from "./load-image-tensor";
 import { ImageReadError, InvalidExportError } from "./predict-errors";
@@ -77,6 +79,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
   const session = await createOnnxSession(exported.modelBytes, { threads: params.threads });
   const results: Array<PredictResult | undefined> = new Array(files.length);
   let skipped = 0;
+  let noFaceForStatistics = 0;
   try {
     const batch = new Float32Array(batchSize * perImage);
     for (let start = 0; start < files.length; start += batchSize) {
@@ -84,6 +87,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       const chunk = files.slice(start, start + batchSize);
       // Decode into per-file slots, then pack the good ones so the model only sees real images.
       const decoded: Array<Float32Array | undefined> = new Array(chunk.length);
+      const statistics: Array<Float32Array | undefined> = new Array(chunk.length);
       const faces: Array<PredictedFace | undefined> = new Array(chunk.length);
       await runBounded(chunk, decodeConcurrency(), async (input, index) => {
         const outcome = await decode(input, exported.preprocess);
@@ -92,13 +96,16 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
         else {
           decoded[index] = outcome.tensor;
           faces[index] = outcome.face;
+          statistics[index] = outcome.blendStatistics;
+          if (outcome.blendStatisticsMissing) noFaceForStatistics += 1;
         }
       }, signal);
       throwIfAborted(signal, "prediction");
       const good = decoded.flatMap((data, index) => (data ? [index] : []));
       good.forEach((index, slot) => batch.set(decoded[index] as Float32Array, slot * perImage));
       if (good.length > 0) {
-        const { probabilities } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width);
+        const blendStatistics = exported.preprocess.blendStatistics ? concatRows(good.map((index) => statistics[index] as Float32Array)) : undefined;
+        const { probabilities } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
         good.forEach((index, slot) => {
@@ -112,14 +119,30 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
     await session.release();
   }
   if (skipped > 0) onProgress?.({ event: "warning", message: `Skipped ${skipped} file(s) in the given folders that are not images.` });
+  if (noFaceForStatistics > 0) onProgress?.({ event: "warning", message: `No face was found in ${noFaceForStatistics} picture(s) to measure blending inside it; they were scored with the training average in its place, so their scores rest on the backbone's features alone.` });
   return results.filter((result): result is PredictResult => result !== undefined);
 }
 
+/** A decoded input: the tensor, the face it shows (face-crop models) and its blending statistics (models that read them). */
+interface DecodedInput {
+  tensor: Float32Array;
+  face?: PredictedFace;
+  blendStatistics?: Float32Array;
+  /** No face was found to measure them in: the training average stands in. */
+  blendStatisticsMissing?: boolean;
+}
+
 /** The image tensor (and the face it shows, for face-crop models), "skip" for a non-image found in a folder, or the error entry. */
-async function decode(input: InputFile, preprocess: Preprocess): Promise<{ tensor: Float32Array; face?: PredictedFace } | "skip" | PredictionError> {
+async function decode(input: InputFile, preprocess: Preprocess): Promise<DecodedInput | "skip" | PredictionError> {
   if (preprocess.faceCrop) return decodeFace(input, preprocess, preprocess.faceCrop);
   try {
-    return { tensor: await loadImageTensor({ source: input.file, preprocess }) };
+    const tensor = await loadImageTensor({ source: input.file, preprocess });
+    if (!preprocess.blendStatistics) return { tensor };
+    // A model trained on pictures that are already face crops: find the face in the picture itself, as training did.
+    const picture = await decodePicture(input.file);
+    const found = await detectLargestFace(picture);
+    if (!found) return { tensor, blendStatistics: Float32Array.from(preprocess.blendStatistics.missing), blendStatisticsMissing: true };
+    return { tensor, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: found.landmarks, from: picture }) };
   } catch (error) {
     if (error instanceof ImageReadError) {
       // A folder holds whatever it holds (notes, .json sidecars); only files named explicitly must be images.
@@ -131,7 +154,7 @@ async function decode(input: InputFile, preprocess: Preprocess): Promise<{ tenso
 }
 
 /** A face-crop model's input: the picture resized and its largest face cropped exactly as at import (cropFaceFromBytes). */
-async function decodeFace(input: InputFile, preprocess: Preprocess, settings: FaceCropSettings): Promise<{ tensor: Float32Array; face: PredictedFace } | "skip" | PredictionError> {
+async function decodeFace(input: InputFile, preprocess: Preprocess, settings: FaceCropSettings): Promise<DecodedInput | "skip" | PredictionError> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(input.file);
@@ -147,7 +170,9 @@ async function decodeFace(input: InputFile, preprocess: Preprocess, settings: Fa
     const { box, score, facesFound } = crop.placement;
     const scaled = (value: number): number => Math.round(value * scale * 10) / 10;
     const face = { box: { x: scaled(box.x), y: scaled(box.y), width: scaled(box.width), height: scaled(box.height) }, score, facesFound };
-    return { tensor: await loadImageTensor({ source: crop.image.jpeg, preprocess }), face };
+    const tensor = await loadImageTensor({ source: crop.image.jpeg, preprocess });
+    if (!preprocess.blendStatistics) return { tensor, face };
+    return { tensor, face, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: crop.landmarks, from: { width: settings.size, height: settings.size } }) };
   } catch (error) {
     if (!(error instanceof ImageRejectedError)) throw error;
     if (input.fromFolder && error.reason === "not-an-image") return "skip";
@@ -164,6 +189,17 @@ function toPrediction(file: string, labels: string[], row: Float32Array, decisio
     probabilities: Object.fromEntries(labels.map((name, i) => [name, row[i]])),
     ...(decision ? { threshold: { label: decision.label, value: decision.threshold } } : {}),
   };
+}
+
+/** Rows one after another. */
+function concatRows(rows: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(rows.reduce((sum, row) => sum + row.length, 0));
+  let at = 0;
+  for (const row of rows) {
+    out.set(row, at);
+    at += row.length;
+  }
+  return out;
 }
 
 /** sharp decodes on libuv's pool; a few in flight keep it busy without holding many full-size images in memory. */

@@ -65,6 +65,12 @@ const trainSchema = z
      */
     facePooling: z.boolean().optional(),
     /**
+     * Blending statistics (face-features/blend-statistics.ts: sharpness, edges and colour inside the inner face vs around
+     * its edge, from the face's landmarks) join the backbone's features. Unset: on for faceCrop projects, off otherwise;
+     * needs a face in every picture (pictures without one get the training average).
+     */
+    blendStatistics: z.boolean().optional(),
+    /**
      * Same-person fakes synthesized from the real pictures (self-blends, and swaps between two real pictures):
      * "add" puts them in the fake category beside its pictures, "only" makes the fake category of them alone (a project
      * with real pictures only can train), "off" trains on the folders as they are. Unset: "add" for faceCrop projects

@@ -16,6 +16,7 @@
  * leaves a folder the next run completes and deploy will not upload.
  */
 import { promises as fs } from "node:fs";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { EXPORT_FILES } from "../export/export-format";
@@ -129,12 +130,20 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     files.set("index.html", { data: index.replaceAll("{{TITLE}}", escapeHtml(title)).replaceAll("{{DESCRIPTION}}", escapeHtml(description)) });
     for (const name of ["app.js", "format-percent.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
-    if (exported.preprocess.faceCrop) {
-      // Only face-crop models: a plain Space stays as small as it was. app.js imports face-crop.js on demand.
+    const statistics = exported.preprocess.blendStatistics;
+    // Face-crop models crop the face; other models that read blending statistics still need its landmarks.
+    const detector = exported.preprocess.faceCrop?.detector ?? (statistics ? "fast" : undefined);
+    if (detector) {
+      // Only then: a plain Space stays as small as it was. app.js imports face-crop.js on demand.
       files.set("face-crop.js", { copyFrom: path.join(templates, "static", "face-crop.js") });
-      for (const file of faceApiRuntimeFiles(exported.preprocess.faceCrop.detector)) files.set(file.target, { copyFrom: file.source });
+      for (const file of faceApiRuntimeFiles(detector)) files.set(file.target, { copyFrom: file.source });
     }
+    if (statistics) files.set("blend-statistics.js", { copyFrom: builtSpaceScript(templates, "blend-statistics.js") });
   } else {
+    if (exported.preprocess.blendStatistics) {
+      throw new SpaceError("This model also reads the blending statistics of each face, which the Gradio app does not measure.", "space-sdk-mismatch",
+        "Create a static Space (--sdk static, the default): its page measures them in the browser with the studio's own code.");
+    }
     for (const name of ["app.py", "preprocess.py", "requirements.txt"]) files.set(name, { copyFrom: path.join(templates, "gradio", name) });
   }
   files.set(EXPORT_FILES.model, { data: exported.modelBytes });
@@ -316,6 +325,13 @@ function describeSpace(sdk: SpaceSdk, labels: string[], faceCrop: boolean): stri
     : `${question} Upload a photo or click an example.`;
   if (!faceCrop) return base;
   return `${base} ${sdk === "static" ? FACE_CROP_NOTICE : FACE_CROP_UPLOAD_NOTICE}`;
+}
+
+/** A Space script the build bundles from the studio's own code into out/dist/space/ (webview/build.mjs), beside templates/. */
+function builtSpaceScript(templates: string, name: string): string {
+  const file = path.join(path.dirname(templates), "out", "dist", "space", name);
+  if (!existsSync(file)) throw new SpaceError(`The Space script ${file} was not built.`, "space-templates-missing", "Run `npm run build` (or reinstall Deepfake Detector Studio).");
+  return file;
 }
 
 /** What a face-crop model's static page tells its visitors: it crops the face itself (face-crop.js). */

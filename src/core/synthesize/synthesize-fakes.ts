@@ -5,12 +5,11 @@
  * by content under <projectDir>/.deepfake-studio/synthesized/, keyed by the source's sha256, the seed and the recipe
  * version, so a second run reads them back.
  */
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
-import { detectStillFaces } from "../face-crop/detect-still-faces";
-import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
+import { decodePicture, faceRecordDir, findPictureFace, type DecodedPicture } from "../face-features/face-landmarks";
+import type { FacePoint } from "../reference-data/detect-faces";
 import { pickDonor } from "../reference-data/pick-donor";
 import { swapFace } from "../reference-data/swap-face";
 import { throwIfAborted } from "../shared/errors";
@@ -21,8 +20,6 @@ import { drawSelfBlendRecipe, selfBlend, type SelfBlendRecipe } from "./self-ble
 
 /** Bump when synthesis changes pixels, so cached outputs of the old recipe are not reused. */
 export const SYNTHESIS_VERSION = "sb1";
-/** Faces whose eyes are closer than this (pixels) are too small to blend visibly. */
-const MIN_EYE_DISTANCE = 12;
 
 /** One real picture to synthesize from. */
 export interface SynthesisSource {
@@ -84,7 +81,7 @@ export async function synthesizeFakes(params: SynthesizeFakesParams): Promise<Sy
   const faces: SourceFace[] = [];
   for (const [i, source] of params.sources.entries()) {
     throwIfAborted(signal, "synthesis");
-    faces.push(await findFace(dir, source));
+    faces.push(await findFace(faceRecordDir(params.projectDir), source));
     onProgress?.({ event: "progress", phase: "synthesize", done: i + 1, total: params.sources.length, message: "faces" });
   }
   const withFace = faces.filter((face) => face.landmarks !== undefined);
@@ -134,19 +131,7 @@ export function synthesisCacheDir(projectDir: string): string {
   return path.join(projectDir, ".deepfake-studio", "synthesized", SYNTHESIS_VERSION);
 }
 
-interface DecodedPicture {
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
-
-/** RGB bytes, upright (EXIF orientation applied, as training decodes). */
-async function decodePicture(file: string): Promise<DecodedPicture> {
-  const { data, info } = await sharp(file).rotate().removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
-}
-
-/** The largest face's landmarks, from the cache or the detector (whose answer, face or none, is cached by content). */
+/** The picture's face, or why it has none (unreadable files included). */
 async function findFace(dir: string, source: SynthesisSource): Promise<SourceFace> {
   let bytes: Buffer;
   try {
@@ -154,46 +139,7 @@ async function findFace(dir: string, source: SynthesisSource): Promise<SourceFac
   } catch (error) {
     return { source, sha256: "", reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const record = faceRecordFile(dir, sha256);
-  const cached = await fs.readFile(record, "utf8").then((text) => JSON.parse(text) as { landmarks?: FacePoint[]; reason?: string }, () => undefined);
-  if (cached && (Array.isArray(cached.landmarks) || typeof cached.reason === "string")) return { source, sha256, ...cached };
-  let found: { landmarks?: FacePoint[]; reason?: string };
-  try {
-    const largest = await detectLargestFace(await decodePicture(source.file));
-    const eyes = largest && Math.hypot(mean(largest.landmarks, 42).x - mean(largest.landmarks, 36).x, mean(largest.landmarks, 42).y - mean(largest.landmarks, 36).y);
-    found = !largest ? { reason: "no face found" } : eyes! < MIN_EYE_DISTANCE ? { reason: `the face is too small (eyes ${eyes!.toFixed(0)} px apart)` } : { landmarks: largest.landmarks };
-  } catch (error) {
-    return { source, sha256, reason: `cannot be decoded (${(error as Error).message})` };
-  }
-  await writeFileAtomic(record, Buffer.from(JSON.stringify(found)));
-  return { source, sha256, ...found };
-}
-
-/**
- * Records where the face of a picture is, so synthesis need not detect it (the demo drew its crops and knows);
- * an answer already cached is kept.
- */
-export async function rememberFace(params: { projectDir: string; sha256: string; landmarks: readonly FacePoint[] }): Promise<void> {
-  const record = faceRecordFile(synthesisCacheDir(params.projectDir), params.sha256);
-  if (await fs.access(record).then(() => true, () => false)) return;
-  await writeFileAtomic(record, Buffer.from(JSON.stringify({ landmarks: params.landmarks })));
-}
-
-function faceRecordFile(dir: string, sha256: string): string {
-  return path.join(dir, sha256.slice(0, 2), `${sha256}-face.json`);
-}
-
-/** The largest face with its landmarks: the fast detector first, the accurate one when it finds none (face crops often need it). */
-export async function detectLargestFace(image: DecodedPicture): Promise<DetectedFace | undefined> {
-  let { faces } = await detectStillFaces({ image, detector: "fast" });
-  if (faces.length === 0) ({ faces } = await detectStillFaces({ image, detector: "accurate" }));
-  return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-}
-
-function mean(points: readonly FacePoint[], from: number): FacePoint {
-  const six = points.slice(from, from + 6);
-  return { x: six.reduce((s, p) => s + p.x, 0) / 6, y: six.reduce((s, p) => s + p.y, 0) / 6 };
+  return { source, ...(await findPictureFace({ dir, bytes })) };
 }
 
 /** Reads the output back when cached, else renders and stores it (PNG + provenance JSON). */

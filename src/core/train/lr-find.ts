@@ -44,10 +44,10 @@ export async function lrFind(params: LrFindParams): Promise<LrFindResult> {
   const steps = params.steps ?? 100;
   const data = await prepareTrainingData(params);
   const settings = params.config.train;
-  const f = data.info.featureLength;
+  const f = data.featureLength;
   const trainItems = data.items.filter((item) => item.split === "train");
   const rows = trainItems.flatMap((item) => item.rows);
-  const standardised = standardiseRows({ features: data.features, featureLength: f, statsRows: trainItems.map((item) => item.rows[0]), rows });
+  const standardised = standardiseRows({ features: data.features, featureLength: f, statsRows: trainItems.map((item) => item.rows[0]), rows, emphasis: data.emphasis });
   const samples = trainItems.flatMap((item) => item.rows.map((row) => ({ row: standardised.index.get(row) as number, label: item.labelIndex })));
   const head = new LinearHead(f, data.labels.length);
   const random = createSeededRandom(settings.seed).derive(0x1f);

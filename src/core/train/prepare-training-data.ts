@@ -27,6 +27,9 @@ import { randomSplitter, type Split } from "./random-splitter";
 import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
 import { AUGMENT_RECIPE } from "./view-transform";
+import { computeBlendStatistics, type BlendStatisticsSource } from "./blend-statistics-rows";
+import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
+import type { FacePoint } from "../reference-data/detect-faces";
 import { checkRealCategories, checkSynthesized, describeSynthesis, ownImages, sumCounts } from "../synthesize/training-checks";
 import { resolveSelfBlend, synthesizeTrainingFakes, type SelfBlendMode, type SyntheticImage } from "../synthesize/training-fakes";
 
@@ -49,6 +52,10 @@ export interface PreparedData {
   items: PreparedItem[];
   /** rowCount x featureLength; rows of unreadable images stay zero and are never referenced. */
   features: Float32Array;
+  /** The backbone's features, then the blending statistics when preprocess.blendStatistics is set. */
+  featureLength: number;
+  /** Columns from `from` on are weighted `factor` after standardisation (a small group of features among many). */
+  emphasis?: { from: number; factor: number };
   info: BackboneFeatureInfo;
   preprocess: Preprocess;
   /** Files left out: unreadable, or (faceCrop projects) pictures in which no face was found. */
@@ -206,7 +213,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
             unreadable.set(index, cropped);
             return;
           }
-          imageBytes = cropped;
+          imageBytes = cropped.jpeg;
         }
         try {
           const inputs = await decodeTrainingImage({ bytes: imageBytes, contentSha256: sha, preprocess, views: missing });
@@ -224,6 +231,27 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
       await flush(false);
     }
     await flush(true);
+
+    const blend = (config.train.blendStatistics ?? Boolean(config.faceCrop))
+      ? await addBlendStatistics({
+        projectDir: params.projectDir, features, f, rowStart, rowCount, isTrain, augmentViews, imagePreprocess, signal, onProgress,
+        sources: listed.map((image, index): BlendStatisticsSource | undefined => {
+          if (unreadable.has(index)) return undefined;
+          const read = (file: string) => () => fs.readFile(file).catch(() => undefined);
+          if (faceCrop && cropAtTraining.has(index)) {
+            let cropped: Promise<Awaited<ReturnType<typeof cropForTraining>> | undefined> | undefined;
+            const crop = () => (cropped ??= read(image.file)().then((bytes) => (bytes ? cropForTraining(bytes, faceCrop) : undefined)));
+            const ok = async () => {
+              const made = await crop();
+              return typeof made === "object" ? made : undefined;
+            };
+            return { sha256: shas[index], bytes: async () => (await ok())?.jpeg, landmarks: async () => (await ok())?.landmarks, faceOf: async () => undefined };
+          }
+          return { sha256: shas[index], bytes: read(image.file), faceOf: read(listed[sourceOf(index)].file) };
+        }),
+      })
+      : undefined;
+    if (blend?.warning) warnings.push(blend.warning);
 
     const items: PreparedItem[] = [];
     const probes: PreparedData["probes"] = { rows: [], problem: fakes.problem };
@@ -257,10 +285,49 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     if (pruned.files > 0) onProgress?.({ event: "phase", phase: "features", message: `Removed ${pruned.files} cached feature vector(s) (${(pruned.bytes / 1e6).toFixed(1)} MB) of images no longer in the dataset.` });
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
-    return { labels, dataDir, items, features, info, preprocess, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
+    return { labels, dataDir, items, features: blend?.features ?? features, featureLength: blend ? f + BLEND_STATISTICS_COUNT : f, ...(blend ? { emphasis: blend.emphasis } : {}), info, preprocess: blend ? { ...preprocess, blendStatistics: blend.record } : preprocess, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
   } finally {
     await backbone.release();
   }
+}
+
+/**
+ * Measures every picture's blending statistics and returns the features widened by them (each view of a picture gets
+ * the plain picture's numbers: the augmented views vary the backbone's input, the face's blending stays the same).
+ * Pictures without a face get the training average, which is also what runners feed when they find no face.
+ */
+async function addBlendStatistics(params: OperationOptions & { projectDir: string; features: Float32Array; f: number; rowStart: readonly number[]; rowCount: number; isTrain: ArrayLike<number>; augmentViews: number; imagePreprocess: Preprocess; sources: ReadonlyArray<BlendStatisticsSource | undefined> }): Promise<{ features: Float32Array; record: NonNullable<Preprocess["blendStatistics"]>; emphasis: { from: number; factor: number }; warning?: string }> {
+  const { f, rowStart, isTrain } = params;
+  const k = BLEND_STATISTICS_COUNT;
+  const statistics = await computeBlendStatistics({ projectDir: params.projectDir, sources: params.sources, preprocess: params.imagePreprocess, signal: params.signal, onProgress: params.onProgress });
+  const fill = new Float64Array(k);
+  let measured = 0;
+  statistics.forEach((values, index) => {
+    if (!values || !isTrain[index]) return;
+    measured += 1;
+    for (let j = 0; j < k; j++) fill[j] += values[j];
+  });
+  for (let j = 0; j < k; j++) fill[j] = measured > 0 ? fill[j] / measured : 0;
+  const missing = params.sources.filter((source, index) => source !== undefined && statistics[index] === undefined).length;
+  const width = f + k;
+  const features = new Float32Array(params.rowCount * width);
+  params.sources.forEach((source, index) => {
+    if (!source) return;
+    const values = statistics[index] ?? Float32Array.from(fill);
+    const views = isTrain[index] ? 1 + params.augmentViews : 1;
+    for (let view = 0; view < views; view++) {
+      const row = rowStart[index] + view;
+      features.set(params.features.subarray(row * f, (row + 1) * f), row * width);
+      features.set(values, row * width + f);
+    }
+  });
+  return {
+    features,
+    record: { version: BLEND_STATISTICS_VERSION, count: k, missing: Array.from(fill, (value) => Math.fround(value)) },
+    // Equal total variance for the two groups once standardised: 22 numbers would otherwise drown among thousands.
+    emphasis: { from: f, factor: Math.sqrt(f / k) },
+    warning: missing > 0 ? `No face was found in ${missing} picture(s) for the blending statistics; they were given the training average.` : undefined,
+  };
 }
 
 /** fastai's get_image_files + RandomSplitter with the studio's checks: every engine trains on this same split. */
@@ -299,11 +366,11 @@ function faceCropKey(fileSha256: string, settings: FaceCropSettings): string {
   return createHash("sha256").update(`${FACE_CROP_VERSION}\n${JSON.stringify(settings)}\n${fileSha256}`).digest("hex");
 }
 
-/** The crop's JPEG bytes, or why the picture cannot be trained on. */
-async function cropForTraining(bytes: Buffer, settings: FaceCropSettings): Promise<Uint8Array | string> {
+/** The crop's JPEG bytes and the face's landmarks in it, or why the picture cannot be trained on. */
+async function cropForTraining(bytes: Buffer, settings: FaceCropSettings): Promise<{ jpeg: Uint8Array; landmarks: FacePoint[] } | string> {
   try {
     const { crop } = await cropFaceFromBytes({ bytes, settings });
-    return crop ? crop.image.jpeg : "no face found, and the project crops faces (faceCrop: true); delete the picture or replace it with one that shows the face";
+    return crop ? { jpeg: crop.image.jpeg, landmarks: crop.landmarks } : "no face found, and the project crops faces (faceCrop: true); delete the picture or replace it with one that shows the face";
   } catch (error) {
     if (error instanceof ImageRejectedError) return error.message.replace(/\.$/, "");
     throw error;

@@ -46,6 +46,11 @@ export interface Preprocess {
   scaling: { scale: number; offset: number };
   /** Present when the model was trained on face crops: every picture must be cropped this way before the steps above. */
   faceCrop?: FaceCropSettings;
+  /**
+   * Present when the model also reads the face's blending statistics (face-features/blend-statistics.ts) as a second
+   * ONNX input `blend_statistics` [N, count]; `missing` is what to feed when no face is found (the training average).
+   */
+  blendStatistics?: { version: number; count: number; missing: number[] };
 }
 
 /** runs/<id>/metrics.json */

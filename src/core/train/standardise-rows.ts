@@ -13,8 +13,13 @@ export interface StandardisedRows {
 /** Below this a feature is constant: its std becomes 1 (as StandardScaler does), so it stays 0 instead of exploding. */
 const MIN_STD = 1e-6;
 
-/** Fits mean/std (population) on `statsRows` of `features` and returns `rows` standardised with them. */
-export function standardiseRows(params: { features: Float32Array; featureLength: number; statsRows: readonly number[]; rows: readonly number[] }): StandardisedRows {
+/**
+ * Fits mean/std (population) on `statsRows` of `features` and returns `rows` standardised with them. `emphasis`
+ * multiplies the standardised columns from `from` on by `factor`, folded into their std (so head.json, export and
+ * predict need nothing new): with weight decay and one learning rate, a small group of informative features among
+ * thousands of others is otherwise barely used.
+ */
+export function standardiseRows(params: { features: Float32Array; featureLength: number; statsRows: readonly number[]; rows: readonly number[]; emphasis?: { from: number; factor: number } }): StandardisedRows {
   const { features, featureLength: f, statsRows, rows } = params;
   const sum = new Float64Array(f);
   const sumSq = new Float64Array(f);
@@ -36,6 +41,7 @@ export function standardiseRows(params: { features: Float32Array; featureLength:
   for (let i = 0; i < f; i++) {
     const s = Math.sqrt(sumSq[i] / statsRows.length);
     std[i] = s < MIN_STD ? 1 : s;
+    if (params.emphasis && i >= params.emphasis.from) std[i] /= params.emphasis.factor;
   }
   const mean32 = Float32Array.from(mean);
   const data = new Float32Array(rows.length * f);

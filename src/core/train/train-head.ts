@@ -13,6 +13,8 @@ import { standardiseRows } from "./standardise-rows";
 export interface HeadData {
   features: Float32Array;
   featureLength: number;
+  /** Columns weighted after standardisation (standardiseRows' emphasis). */
+  emphasis?: { from: number; factor: number };
   classes: number;
   /** Per training image: its feature rows (index 0 = the plain image, then the augmented views) and class. */
   train: ReadonlyArray<{ rows: readonly number[]; label: number }>;
@@ -64,6 +66,7 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
     // Statistics of the plain training images: the distribution the head meets when predicting.
     statsRows: data.train.map((item) => item.rows[0]),
     rows: [...trainRows, ...data.valid.map((item) => item.row)],
+    emphasis: data.emphasis,
   });
   const x = standardised.data;
   const at = (row: number) => standardised.index.get(row) as number;

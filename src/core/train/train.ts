@@ -84,7 +84,8 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   const trained = await trainHead({
     data: {
       features: data.features,
-      featureLength: data.info.featureLength,
+      featureLength: data.featureLength,
+      emphasis: data.emphasis,
       classes: data.labels.length,
       train: data.items.filter((item) => item.split === "train").map((item) => ({ rows: item.rows, label: item.labelIndex })),
       valid: data.items.filter((item) => item.split === "valid").map((item) => ({ row: item.rows[0], label: item.labelIndex })),
@@ -114,7 +115,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   };
   const head: RunHead = {
     labels: data.labels,
-    featureLength: data.info.featureLength,
+    featureLength: data.featureLength,
     mean: Array.from(trained.mean),
     std: Array.from(trained.std),
     weights: Array.from(trained.head.weights),

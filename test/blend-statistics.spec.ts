@@ -1,0 +1,118 @@
+/** Blending statistics: they see a pasted, softened face region, only look near the face, and travel through train → export → predict. */
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import sharp from "sharp";
+import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { exportModel } from "../src/core/export/export-model";
+import { blendStatistics, BLEND_STATISTICS_COUNT } from "../src/core/face-features/blend-statistics";
+import { rememberFace } from "../src/core/face-features/face-landmarks";
+import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
+import { loadExport } from "../src/core/predict/load-export";
+import { predict } from "../src/core/predict/predict";
+import { parseProjectConfig } from "../src/core/project/project-config";
+import { drawCropVariation } from "../src/core/reference-data/crop-variation";
+import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
+import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
+import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { selfBlend, type SelfBlendRecipe } from "../src/core/synthesize/self-blend";
+import { readRun } from "../src/core/export/read-run";
+import { train } from "../src/core/train/train";
+import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { createHash } from "node:crypto";
+
+const SIZE = 224;
+/** A blurred, otherwise unchanged copy pasted over the inner face: the trace of a resampled swap, nothing else. */
+const SOFT_PASTE: SelfBlendRecipe = {
+  colour: { gain: [1, 1, 1], shift: [0, 0, 0], contrast: 1, hue: 0, saturation: 1 },
+  sharpness: -1,
+  resample: 1,
+  jpegQuality: null,
+  geometry: { dx: 0, dy: 0, scale: 1, rotation: 0 },
+  mask: { hull: "inner", grow: 0.1, feather: 0.1, warp: { amplitude: 0, phases: [0, 0, 0] }, opacity: 1 },
+};
+
+describe("blend statistics", function () {
+  this.timeout(600_000);
+  let root: string;
+  let restoreEnv: () => void;
+  let faces: Awaited<ReturnType<typeof loadSourceFaces>>;
+
+  before(async () => {
+    root = await makeTempDir("dds-blend-");
+    restoreEnv = setEnv({ DEEPFAKE_STUDIO_CACHE: path.join(root, "cache") });
+    faces = await loadSourceFaces();
+  });
+  after(async () => {
+    restoreEnv();
+    await removeDir(root);
+  });
+
+  it("sees a softened inner face (less fine detail inside than around it), and ignores pixels far from the face", async () => {
+    const random = createSeededRandom(5);
+    let softer = 0;
+    for (const [f, face] of faces.faces.slice(0, 6).entries()) {
+      const sample = renderFaceSample({ photos: faces.photos, face, variation: { ...drawCropVariation(random.derive(f)), margin: 1.55, offsetX: 0, offsetY: 0, rotation: 0 }, size: SIZE });
+      const real = blendStatistics({ pixels: sample.pixels, width: SIZE, height: SIZE, landmarks: sample.landmarks });
+      assert.equal(real.length, BLEND_STATISTICS_COUNT);
+      assert.ok(real.every(Number.isFinite), "finite numbers");
+      assert.deepEqual(blendStatistics({ pixels: sample.pixels, width: SIZE, height: SIZE, landmarks: sample.landmarks }), real, "deterministic");
+      const pasted = await selfBlend({ image: { data: sample.pixels, width: SIZE, height: SIZE }, landmarks: sample.landmarks, recipe: SOFT_PASTE });
+      const fake = blendStatistics({ pixels: pasted.pixels, width: SIZE, height: SIZE, landmarks: sample.landmarks });
+      // [0] = log(fine detail inside / outside the face edge).
+      if (fake[0] < real[0] - 0.05) softer += 1;
+      // The corners lie outside the outer ring: changing them changes nothing.
+      const corners = Uint8Array.from(sample.pixels);
+      for (let y = 0; y < 12; y++) for (let x = 0; x < 12; x++) corners.fill(0, (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);
+      assert.deepEqual(blendStatistics({ pixels: corners, width: SIZE, height: SIZE, landmarks: sample.landmarks }), real, "pixels far from the face do not count");
+    }
+    assert.ok(softer >= 5, `the softened paste lowered the inner face's fine detail in ${softer}/6 faces`);
+  });
+
+  it("trains with them (a second ONNX input), exports a model that checks out, and predict measures them on each picture", async () => {
+    const projectDir = path.join(root, "project");
+    const random = createSeededRandom(9);
+    const write = async (file: string, pixels: Uint8Array) => {
+      const jpeg = await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, jpeg);
+      return jpeg;
+    };
+    const held: string[] = [];
+    for (const [f, face] of faces.faces.slice(0, 12).entries()) {
+      for (let k = 0; k < 3; k++) {
+        const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: SIZE });
+        const jpeg = await write(path.join(projectDir, "data", "Real", `f${f}-${k}.jpg`), real.pixels);
+        await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: real.landmarks });
+      }
+    }
+    for (const [f, face] of faces.faces.slice(12, 14).entries()) {
+      const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(2, f)), size: SIZE });
+      held.push(path.join(root, "held", `f${f}.jpg`));
+      await write(held[held.length - 1], real.pixels);
+    }
+    const config = parseProjectConfig({ categories: [{ label: "Real" }], train: { selfBlend: "only", selfBlendPerImage: 1, selfBlendSwaps: false, augmentViews: 0, epochs: 2, blendStatistics: true } });
+    await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
+    const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
+    const trained = await train({ projectDir, config, backbone });
+    const { head } = await readRun({ runDir: path.join(projectDir, "runs", trained.runId) });
+    assert.equal(head.preprocess.blendStatistics?.count, BLEND_STATISTICS_COUNT);
+    const record = JSON.parse(await fs.readFile(path.join(trained.runDir, "run.json"), "utf8")) as { backbone: { featureLength: number } };
+    assert.equal(head.featureLength, record.backbone.featureLength + BLEND_STATISTICS_COUNT, "the head reads the backbone's features and the statistics");
+    const exported = await exportModel({ projectDir, config, runId: trained.runId });
+    const loaded = await loadExport({ modelDir: exported.outDir });
+    assert.equal(loaded.preprocess.blendStatistics?.count, BLEND_STATISTICS_COUNT);
+    assert.ok(exported.verification.maxProbabilityDifference < 1e-3, "ONNX Runtime agrees with the head's math, statistics included");
+
+    const results = await predict({ modelDir: exported.outDir, inputs: held });
+    assert.equal(results.length, held.length);
+    for (const result of results) assert.ok(!("error" in result), `predicted ${result.file}`);
+
+    const session = await createOnnxSession(loaded.modelBytes);
+    try {
+      await assert.rejects(runOnnx(session, new Float32Array(SIZE * SIZE * 3), 1, SIZE, SIZE), /blending statistics/);
+    } finally {
+      await session.release();
+    }
+  });
+});
