@@ -178,7 +178,7 @@ function backboneSection(head: RunHead): string {
     `- source: ${backboneSource(head)}`,
     `- model.json sha256: \`${backbone.modelJsonSha256}\` (checked when this export was made)`,
     `- input: ${preprocess.size[1]}x${preprocess.size[0]} RGB, scaled inside the graph as x * ${formatNumber(preprocess.scaling.scale)} + ${formatNumber(preprocess.scaling.offset)}`,
-    `- features: ${head.featureLength} numbers from ${taps.join(", ")}`,
+    `- features: ${head.featureLength} numbers from ${taps.join(", ")}${head.preprocess.blendStatistics ? `, then ${head.preprocess.blendStatistics.count} blending statistics of the face (below)` : ""}`,
     "",
     backboneNote(head),
   ].join("\n");
@@ -207,7 +207,12 @@ function trainingSection(head: RunHead, metrics: RunMetrics): string {
 
 Frozen backbone + linear head. Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]} and run once through the pretrained backbone, which was **not** changed; its pooled features (${head.featureLength} numbers) were standardised with the training split's mean and standard deviation, and a single linear layer with softmax (multinomial logistic regression) was trained on them for ${metrics.epochs.length} epoch(s) (seed ${metrics.seed}).
 Augmented views (flips, crops, lighting changes), when the run used them, went through the same frozen backbone; they add variety but no new information about faces.
-This is less than fastai's \`learner.fine_tune\` in the lesson, which also updates the backbone's weights; it is fast and runs on any laptop, but it can only use what the backbone already sees.${head.preprocess.faceCrop ? `\n\n${faceCropNote(head.preprocess.faceCrop)}` : ""}`;
+This is less than fastai's \`learner.fine_tune\` in the lesson, which also updates the backbone's weights; it is fast and runs on any laptop, but it can only use what the backbone already sees.${head.preprocess.blendStatistics ? `\n\n${blendStatisticsNote(head.preprocess.blendStatistics.count)}` : ""}${head.preprocess.faceCrop ? `\n\n${faceCropNote(head.preprocess.faceCrop)}` : ""}`;
+}
+
+/** What the extra input is and why it is there. */
+function blendStatisticsNote(count: number): string {
+  return `**Blending statistics.** Beside the backbone's features the head reads ${count} numbers measured on the face itself: fine detail, edges and colour inside the inner face (the outline of the 68 landmarks' brows, eyes, nose and mouth) compared with a band around that outline and the skin beyond it. A face swap or blend pastes a region with its own sharpness and colour through a soft-edged mask there; a real face has no such border. They are weighted, after standardisation, so that together they count as much as the backbone's features. They need the face's landmarks: \`deepfake-studio predict\`, \`check\` and the static Space find them and measure the numbers (\`src/core/face-features/blend-statistics.ts\`); when no face is found, the training average (\`preprocess.json\` \`blendStatistics.missing\`) stands in and the score rests on the backbone alone.`;
 }
 
 /** How the training pictures were cut to faces, so anyone running the model can cut theirs the same way. */
@@ -243,9 +248,9 @@ function howToRun(head: RunHead): string {
 
 Files: \`${EXPORT_FILES.model}\` (the model), \`${EXPORT_FILES.labels}\` (class names; index = output column), \`${EXPORT_FILES.preprocess}\` (how to prepare an image), \`${EXPORT_FILES.metrics}\` (training metrics).
 
-The graph has one input and two outputs:
+The graph has ${head.preprocess.blendStatistics ? "two inputs" : "one input"} and two outputs:
 
-- input \`image\`: float32 \`[N, ${height}, ${width}, 3]\`, NHWC, RGB, raw values **0..255** (do not normalise: the scaling is inside the graph)
+- input \`image\`: float32 \`[N, ${height}, ${width}, 3]\`, NHWC, RGB, raw values **0..255** (do not normalise: the scaling is inside the graph)${head.preprocess.blendStatistics ? `\n- input \`blend_statistics\`: float32 \`[N, ${head.preprocess.blendStatistics.count}]\`, the face's blending statistics (see "Blending statistics"; the studio measures them, other runtimes can feed \`blendStatistics.missing\` at some cost in accuracy)` : ""}
 - output \`probabilities\`: float32 \`[N, ${head.labels.length}]\`, softmax in \`labels.json\` order
 - output \`features\`: float32 \`[N, ${head.featureLength}]\`, the backbone features before standardisation
 
