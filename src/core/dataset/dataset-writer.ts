@@ -19,7 +19,7 @@ export const ORIGINALS_FOLDER_NAME = ".originals";
 export const NO_FACE_REASON = "no-face";
 
 /** Where an image came from, as the manifest records it. */
-export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "originalPath">;
+export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "license" | "licenseUrl" | "author" | "originalPath">;
 
 export type AddOutcome =
   /** `similarTo`: a near copy kept under another label (e.g. a face swap and its source photo): reported, not dropped. */

@@ -2,6 +2,7 @@
 import { promises as fs, readlinkSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { DEFAULT_ENGINES, ENGINE_NAMES } from "../gather/engines/engine-names";
 import { ConfigError, describeFsError } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import { ensureDir } from "../shared/safe-files";
@@ -19,6 +20,12 @@ const categorySchema = z
 
 const searchSchema = z
   .object({
+    /** Image search engines, asked in this order until maxImages pictures are found; one that fails is skipped. */
+    engines: z
+      .array(z.enum(ENGINE_NAMES))
+      .min(1, "needs at least one engine")
+      .refine((names) => new Set(names).size === names.length, "names an engine twice")
+      .default(DEFAULT_ENGINES),
     /** Pause between two searches, as the seed notebook's time.sleep(5). */
     delaySeconds: z.number().min(0).max(120).default(5),
     /** How often a rate-limited search is retried, with exponential back-off. */
