@@ -8,6 +8,7 @@ import { stepCommand, type StepCommand } from "../next-steps";
 import { openProject, type Project } from "../project";
 import { runTask } from "../run-task";
 import type { Studio } from "../studio";
+import { BRAVE_KEY_SECRET } from "./token-commands";
 
 /** Searches, downloads, verifies and de-duplicates images for every category with a search query. */
 export async function gatherImages(studio: Studio): Promise<void> {
@@ -16,7 +17,8 @@ export async function gatherImages(studio: Studio): Promise<void> {
     requireTrust("Gather Images");
     project = await openProject();
     const { gather } = await loadHeavyCore();
-    return gather({ projectDir: project.projectDir, config: project.config, signal, onProgress });
+    const braveApiKey = await studio.context.secrets.get(BRAVE_KEY_SECRET);
+    return gather({ projectDir: project.projectDir, config: project.config, braveApiKey, signal, onProgress });
   });
   studio.refreshViews();
   if (report && project) await showReport(studio, project, report, "Gathered");
@@ -87,7 +89,8 @@ async function showReport(studio: Studio, project: Project, report: IngestReport
   for (const row of report.categories) {
     const failed = Object.entries(row.failed).map(([reason, count]) => `${reason} ${count}`).join(", ");
     const ignored = describeIgnored(row.ignored);
-    studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${failed ? `; failed: ${failed}` : ""}${ignored ? `; not read: ${ignored}` : ""}`);
+    const engines = Object.entries(row.engines ?? {}).map(([name, count]) => `${name} ${count.kept}/${count.found}`).join(", ");
+    studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${engines ? `; by engine (kept/found): ${engines}` : ""}${failed ? `; failed: ${failed}` : ""}${ignored ? `; not read: ${ignored}` : ""}`);
   }
   for (const conflict of report.conflicts) studio.log.warn(`Label conflict: ${describeConflict(conflict)}`);
   const summary = report.categories.map((row) => `${row.label} +${row.kept} (${row.total})`).join(", ");
