@@ -1,5 +1,4 @@
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { EnvHttpProxyAgent } from "undici";
@@ -11,6 +10,7 @@ import { startFakeDuckDuckGo, type FakeDuckDuckGo } from "./fixtures/fake-duckdu
 import { startFakeEngines, type FakeEngineImage, type FakeEngines } from "./fixtures/fake-engines";
 import { startImageHost, type ImageHost } from "./fixtures/image-host";
 import { closedPortUrl } from "./fixtures/network-faults";
+import { runCli } from "./support/run-cli";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const QUERY = "Tom Cruise photo";
@@ -309,36 +309,29 @@ describe("gather with several search engines", function () {
   });
 
   /** The built CLI in a child process that trusts the fake engines as a firm's CA would be trusted. */
-  function runCli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [path.resolve(__dirname, "../src/cli/main.js"), "--project", projectDir, ...args], { env: { ...process.env, NODE_EXTRA_CA_CERTS: engines.caFile, ...env } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk) => (stdout += chunk));
-      child.stderr.on("data", (chunk) => (stderr += chunk));
-      child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
+  function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+    return runCli(["--project", projectDir, ...args], { NODE_EXTRA_CA_CERTS: engines.caFile, ...env });
   }
 
   it("from the command line: --engine runs one engine, the table counts per engine, the key stays secret", async () => {
     await fs.writeFile(path.join(projectDir, CONFIG_FILE_NAME), JSON.stringify(testConfig(["duckduckgo", "bing"])));
     engines.results.wikimedia.set(QUERY, photos([351, 352], { license: "CC0" }));
     engines.results.brave.set(QUERY, photos([353]));
-    const wiki = await runCli(["gather", "--engine", "wikimedia"]);
-    assert.equal(wiki.status, 0, wiki.stderr);
+    const wiki = await cli(["gather", "--engine", "wikimedia"]);
+    assert.equal(wiki.code, 0, wiki.stderr);
     assert.match(wiki.stdout, /engines \(kept\/found\)/);
     assert.match(wiki.stdout, /Real Tom Cruise\s+2\s+.*wikimedia 2\/2/);
     assert.deepEqual(duck.searchRequests, [], "only the engine asked for");
     assert.deepEqual(engines.requests.bing, []);
 
-    const secret = await runCli(["gather", "--engine", "brave"], { BRAVE_API_KEY: engines.braveKey });
-    assert.equal(secret.status, 0, secret.stderr);
+    const secret = await cli(["gather", "--engine", "brave"], { BRAVE_API_KEY: engines.braveKey });
+    assert.equal(secret.code, 0, secret.stderr);
     assert.match(secret.stdout, /brave 1\/1/);
     const written = await Promise.all((await listTree(projectDir)).map((file) => fs.readFile(path.join(projectDir, file), "latin1")));
     for (const text of [secret.stdout, secret.stderr, ...written]) assert.ok(!text.includes(engines.braveKey), "the key leaked");
 
-    const unknown = await runCli(["gather", "--engine", "google"]);
-    assert.notEqual(unknown.status, 0);
+    const unknown = await cli(["gather", "--engine", "google"]);
+    assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /duckduckgo, bing, wikimedia, openverse, brave/);
   });
 });

@@ -1,7 +1,9 @@
 /** `deepfake-studio gather` and `import`: fill data/<label>/ from image search or a local folder. */
 import { Option, type Command } from "commander";
 import { ENGINE_NAMES, type EngineName } from "../../core/gather/engines/engine-names";
+import * as path from "node:path";
 import { importFolder } from "../../core/gather/import-folder";
+import { importVideo, VIDEO_EXTENSIONS } from "../../core/gather/import-video";
 import { gather } from "../../core/gather/gather";
 import { describeConflict, describeIgnored } from "../../core/dataset/describe-ingest";
 import type { IngestReport } from "../../core/dataset/ingest-image";
@@ -25,14 +27,19 @@ export function registerGatherCommands(program: Command): void {
     });
 
   program
-    .command("import <folder>")
-    .description("add local images (e.g. your own photos of the person) to a category, through the same pipeline")
+    .command("import <sources...>")
+    .description("add local images (a folder of your own photos) or frames sampled from videos to a category, through the same pipeline")
     .requiredOption("-l, --label <label>", "the category they belong to")
+    .option("--fps <frames>", "frames sampled per second of video (default 1)", parsePositiveNumber)
     .option("--json", "print the report as JSON")
-    .action(async (folder: string, options: { label: string; json?: boolean }, command: Command) => {
+    .action(async (sources: string[], options: { label: string; fps?: number; json?: boolean }, command: Command) => {
       const { projectDir, config } = await loadProjectOf(command);
-      const report = await importFolder({ projectDir, config, folder, label: options.label, onProgress: printProgress(), signal: cliContext.signal });
-      printReport(report, options.json);
+      for (const source of sources) {
+        const common = { projectDir, config, label: options.label, onProgress: printProgress(), signal: cliContext.signal };
+        const isVideo = VIDEO_EXTENSIONS.has(path.extname(source).toLowerCase());
+        const report = isVideo ? await importVideo({ ...common, file: source, fps: options.fps }) : await importFolder({ ...common, folder: source });
+        printReport(report, options.json);
+      }
     });
 }
 
@@ -71,6 +78,12 @@ function printReport(report: IngestReport, json: boolean | undefined): void {
 function describeEngines(engines: NonNullable<IngestReport["categories"][number]["engines"]>): string {
   const entries = Object.entries(engines);
   return entries.length === 0 ? "-" : entries.map(([name, count]) => `${name} ${count.kept}/${count.found}`).join(", ");
+}
+
+function parsePositiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`expected a positive number, got "${value}"`);
+  return parsed;
 }
 
 function parsePositiveInt(value: string): number {

@@ -25,8 +25,10 @@ export interface ManifestRecord {
   licenseUrl?: string;
   /** Author or creator, as the engine names them. */
   author?: string;
-  /** For imports: where the original file was. */
+  /** For imports: where the original file was (for a video frame: the video's path and `#t=<seconds>`). */
   originalPath?: string;
+  /** A frame imported from a video: which video (path and sha256 of its bytes) and when in it, in seconds. */
+  video?: { file: string; sha256: string; time: number };
   /** sha256 of the JPEG file as written. */
   sha256: string;
   /** sha256 of the decoded, resized pixels: equal pictures in other wrappers share it. */

@@ -32,7 +32,7 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
   const { config, onProgress, signal } = params;
   const categories = selectCategories(config, params.labels);
   const dataDir = resolveDataDir(params.projectDir, config);
-  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
+  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop, dedupe: config.dedupe });
   const dispatcher = params.dispatcher ?? createDownloadDispatcher();
   const report: IngestReport = { categories: [], conflicts: [] };
   const networkWarnings = new Set<string>();

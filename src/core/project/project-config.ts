@@ -37,6 +37,21 @@ const searchSchema = z
   })
   .strict();
 
+const dedupeSchema = z
+  .object({
+    /** "near" also drops near copies (perceptual hashes within maxDistance bits of 64); "exact" only identical pixels. */
+    mode: z.enum(["exact", "near"]).default("near"),
+    /** Web pictures: re-uploads, resized and recompressed copies of one photo fall within this distance. */
+    maxDistance: z.number().int().min(0).max(32).default(10),
+    /**
+     * Frames of one video among themselves: near copies only within this (tighter) distance. Measured (README): frames
+     * a second apart of a face moving 4 px differ by 2–8 bits, as much as web re-uploads (0–4), so 10 kept 1 frame in
+     * 10 and 0 keeps 9, while a still shot still gives one. -1 compares frames by their pixels only.
+     */
+    videoFrameDistance: z.number().int().min(-1).max(32).default(0),
+  })
+  .strict();
+
 const downloadSchema = z
   .object({
     concurrency: z.number().int().min(1).max(64).default(8),
@@ -114,6 +129,8 @@ export const projectConfigSchema = z
      */
     faceCrop: z.boolean().default(false),
     search: searchSchema.default({}),
+    /** Near-duplicate removal at gather and import. */
+    dedupe: dedupeSchema.default({}),
     download: downloadSchema.default({}),
     train: trainSchema.default({}),
   })
@@ -127,6 +144,7 @@ export const projectConfigSchema = z
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export type CategoryConfig = z.infer<typeof categorySchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
+export type DedupeConfig = z.infer<typeof dedupeSchema>;
 
 /** The seed notebook's choices: two searches about Tom Cruise, 200 images each, resized to 400 px. */
 export function defaultProjectConfig(): ProjectConfig {

@@ -63,11 +63,14 @@ export async function importImages(studio: Studio, folderArg?: vscode.Uri, label
   const labels = project.config.categories.map((category) => category.label);
   // A "fill this category" button names it; the pick still confirms it (the folder may hold the other kind).
   const ordered = labelArg && labels.includes(labelArg) ? [labelArg, ...labels.filter((label) => label !== labelArg)] : labels;
-  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category are the photos in ${folder.fsPath}?` });
+  // A video (from the explorer's menu) gives one frame per second, through the same pipeline.
+  const isVideo = /\.(mp4|m4v|mov|webm|mkv)$/i.test(folder.fsPath);
+  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category ${isVideo ? "shows the person in" : "are the photos in"} ${folder.fsPath}?` });
   if (!label) return;
-  const report = await runTask(studio.log, `Importing images as ${label}`, async ({ signal, onProgress }) => {
-    const { importFolder } = await loadHeavyCore();
-    return importFolder({ projectDir: project.projectDir, config: project.config, folder: folder.fsPath, label, signal, onProgress });
+  const report = await runTask(studio.log, `Importing ${isVideo ? "video frames" : "images"} as ${label}`, async ({ signal, onProgress }) => {
+    const { importFolder, importVideo } = await loadHeavyCore();
+    const common = { projectDir: project.projectDir, config: project.config, label, signal, onProgress };
+    return isVideo ? importVideo({ ...common, file: folder.fsPath, fps: 1 }) : importFolder({ ...common, folder: folder.fsPath });
   });
   studio.refreshViews();
   if (report) await showReport(studio, project, report, "Imported");
