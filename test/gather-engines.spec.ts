@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { EnvHttpProxyAgent } from "undici";
+import { Agent, EnvHttpProxyAgent } from "undici";
 import { readManifest } from "../src/core/dataset/manifest";
 import { gather, type GatherParams } from "../src/core/gather/gather";
 import { CONFIG_FILE_NAME, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
@@ -292,6 +292,30 @@ describe("gather with several search engines", function () {
         restore();
         await local.destroy();
       }
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+    });
+
+    it("no DNS and no proxy: \"No network\" within seconds, pointing to import, and no other engine is tried", async () => {
+      const restore = setEnv({ HTTP_PROXY: undefined, HTTPS_PROXY: undefined });
+      // What a computer without network answers for every name, at the socket layer.
+      const offline = new Agent({ connect: { lookup: (hostname, _options, callback) => callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND", hostname }), "", 4) } });
+      const warnings: string[] = [];
+      const started = Date.now();
+      try {
+        await assert.rejects(gather({ projectDir, config: testConfig(["bing", "wikimedia", "openverse"]), dispatcher: offline, onProgress: (e) => e.event === "warning" && warnings.push(e.message) }), (error: unknown) => {
+          assert.ok(error instanceof StudioError);
+          assert.equal(error.code, "search-unreachable");
+          assert.equal(error.message, 'No network: could not search Bing for "Tom Cruise photo": could not look up www.bing.com: this computer seems to have no network connection, or no working DNS (ENOTFOUND).');
+          assert.match(error.hint ?? "", /To work offline, use `deepfake-studio import <folder> --label <label>` with pictures or videos you have\.$/);
+          assert.deepEqual(error.hintParts?.filter((part) => typeof part === "object"), [{ step: "import" }], "VS Code shows it as an Import Folder button");
+          assert.doesNotMatch(error.message, /rate-limit/);
+          return true;
+        });
+      } finally {
+        restore();
+        await offline.destroy();
+      }
+      assert.deepEqual(warnings, []);
       assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
     });
 

@@ -63,11 +63,16 @@ export function engineChanged(engine: EngineName, detail: string): EngineFailedE
   return new EngineFailedError(engine, "changed", `${ENGINE_TITLES[engine]} changed its page (${detail}).`, "Other engines are used meanwhile; report it so the parser can be updated.");
 }
 
-/** An engine could not be reached at all: no network, DNS, proxy, certificate, timeout. */
+/**
+ * An engine could not be reached at all: no network, DNS, proxy, certificate, timeout. Every such hint ends with the
+ * way to go on without the internet (Import Folder, a button in VS Code).
+ */
 export class SearchUnreachableError extends StudioError {
   readonly kind: NetworkProblem["kind"];
   constructor(query: string, problem: NetworkProblem, service = "DuckDuckGo") {
-    super(`Could not search ${service} for "${query}": ${lowerFirst(problem.message)}`, "search-unreachable", problem.hint);
+    // No DNS for the engine itself and no proxy: the computer is offline, said first.
+    const lead = problem.kind === "offline" ? "No network: c" : "C";
+    super(`${lead}ould not search ${service} for "${query}": ${lowerFirst(problem.message)}`, "search-unreachable", [`${problem.hint} To work offline, use `, { step: "import" }, " with pictures or videos you have."]);
     this.kind = problem.kind;
   }
 }
