@@ -267,6 +267,16 @@ describe("gather with several search engines", function () {
       assert.equal(row.found, 2);
       assert.equal(warnings.filter((w) => w.startsWith("Bing: HTTP 429")).length, 3, "three back-offs");
       assert.ok(warnings.includes('Bing did not answer the search "Tom Cruise photo" after 4 attempts (HTTP 429, rate limit); other engines used.'));
+
+      // Asked to come back in an hour: not waited for, the next engine is used at once.
+      engines.reset();
+      engines.faults.openverse.push("429-hour");
+      engines.results.wikimedia.set(QUERY, missing(1, "w2"));
+      const started = Date.now();
+      const later = await run(testConfig(["openverse", "wikimedia"]));
+      assert.equal(later.row.found, 1);
+      assert.deepEqual(later.warnings.filter((w) => w.startsWith("Openverse")), ['Openverse did not answer the search "Tom Cruise photo" after 1 attempt (HTTP 429, rate limit); other engines used.']);
+      assert.ok(Date.now() - started < 10_000);
     });
   });
 

@@ -10,7 +10,7 @@ import { httpEngine, type EnginePage } from "./http-engine";
 const BING_IMAGES = "https://www.bing.com/images/async";
 const PAGE_SIZE = 35;
 /** The opening tag of every result; its class list contains "iusc". */
-const RESULT_TAG = /<a\b[^>]*\bclass=(?:"[^"]*\biusc\b[^"]*"|'[^']*\biusc\b[^']*')[^>]*>/gi;
+const RESULT_TAG = String.raw`<a\b[^>]*\bclass=(?:"[^"]*\biusc\b[^"]*"|'[^']*\biusc\b[^']*')[^>]*>`;
 const M_ATTRIBUTE = /\sm=(?:"([^"]*)"|'([^']*)')/i;
 /** An answer without results shorter than this is the end of the results, longer is a page we no longer read. */
 const EMPTY_PAGE_BYTES = 2048;
@@ -20,19 +20,13 @@ export const bing = httpEngine({
   maxPages: 200,
   url: (query, _page, offset) => `${BING_IMAGES}?${new URLSearchParams({ q: query, first: String(offset + 1), count: String(PAGE_SIZE), mmasync: "1", adlt: "moderate" })}`,
   headers: () => ({ ...BROWSER_HEADERS, accept: "text/html" }),
-  blockPage: (body) => (!RESULT_TAG.test(resetting(body)) && /captcha|\/challenge\b|unusual traffic/i.test(body) ? "a bot check (captcha) instead of results" : undefined),
+  blockPage: (body) => (!new RegExp(RESULT_TAG, "i").test(body) && /captcha|\/challenge\b|unusual traffic/i.test(body) ? "a bot check (captcha) instead of results" : undefined),
   parse: parseBingPage,
 });
 
-/** RESULT_TAG is global: reset its position before a test. */
-function resetting(body: string): string {
-  RESULT_TAG.lastIndex = 0;
-  return body;
-}
-
 /** Reads the results of one Bing answer. */
 export function parseBingPage(body: string): EnginePage {
-  const tags = resetting(body).match(RESULT_TAG) ?? [];
+  const tags = body.match(new RegExp(RESULT_TAG, "gi")) ?? [];
   if (tags.length === 0) {
     if (body.length < EMPTY_PAGE_BYTES || /There are no results for/i.test(body)) return { results: [], count: 0 };
     throw engineChanged("bing", `no a.iusc results in a ${Math.round(body.length / 1024)} KB answer`);

@@ -87,8 +87,10 @@ async function fetchWithRetries(spec: HttpEngineSpec, params: EngineSearchParams
   let delay = params.backoffMs;
   let last: Refusal | undefined;
   let cuts = 0;
-  for (let attempt = 0; attempt <= params.retries; attempt += 1) {
+  let attempts = 0;
+  while (attempts <= params.retries) {
     throwIfAborted(params.signal, "search");
+    attempts += 1;
     try {
       const answer = await get(url, spec.headers(params), params, title);
       last = refusalOf(spec, answer);
@@ -100,14 +102,15 @@ async function fetchWithRetries(spec: HttpEngineSpec, params: EngineSearchParams
       if (error.problem.kind !== "cut" || ++cuts > 1) throw new SearchUnreachableError(params.query, error.problem, title);
       last = { failure: "server-error", words: "the connection was cut", retry: true };
     }
-    if (attempt === params.retries) break;
+    // An engine that asks for a longer pause than a minute is skipped rather than waited for.
     const wait = Math.max(delay, last.retryAfterMs ?? 0);
-    if (wait > MAX_RETRY_AFTER_MS) break;
+    if (attempts > params.retries || wait > MAX_RETRY_AFTER_MS) break;
     params.onProgress?.({ event: "warning", message: `${title}: ${last.words}; retrying "${params.query}" in ${formatSeconds(wait)}` });
     await sleep(wait, params.signal);
     delay *= 2;
   }
-  throw new EngineFailedError(spec.name, last!.failure, `${title} did not answer the search "${params.query}" after ${params.retries + 1} attempts (${last!.words}).`, hintFor(spec.name, last!.failure));
+  const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+  throw new EngineFailedError(spec.name, last!.failure, `${title} did not answer the search "${params.query}" after ${tries} (${last!.words}).`, hintFor(spec.name, last!.failure));
 }
 
 function refusalOf(spec: HttpEngineSpec, answer: Answer): Refusal | undefined {
