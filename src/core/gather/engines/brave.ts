@@ -2,7 +2,7 @@
  * The Brave Search API's image search (a key from BRAVE_API_KEY or the editor's secret storage, sent in the
  * X-Subscription-Token header only: never in a URL, a message or a file). One request of up to 100 results.
  */
-import { engineChanged, EngineFailedError, type EngineSearchParams } from "./engine";
+import { engineChanged, parseEngineJson, EngineFailedError, type EngineSearchParams } from "./engine";
 import { API_HEADERS } from "./browser-headers";
 import { httpEngine, type EnginePage } from "./http-engine";
 
@@ -34,12 +34,7 @@ function braveKey(params: EngineSearchParams): string | undefined {
 
 /** Reads one Brave image search answer. */
 export function parseBraveAnswer(body: string): EnginePage {
-  let answer: { results?: BraveImage[] };
-  try {
-    answer = JSON.parse(body) as { results?: BraveImage[] };
-  } catch {
-    throw engineChanged("brave", "the API answered with something that is not JSON");
-  }
+  const answer = parseEngineJson<{ results?: BraveImage[] }>("brave", body);
   if (!Array.isArray(answer.results)) throw engineChanged("brave", "no results list in the answer");
   const results = answer.results.flatMap((image) => {
     const imageUrl = image.properties?.url;

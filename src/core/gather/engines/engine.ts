@@ -63,6 +63,15 @@ export function engineChanged(engine: EngineName, detail: string): EngineFailedE
   return new EngineFailedError(engine, "changed", `${ENGINE_TITLES[engine]} changed its page (${detail}).`, "Other engines are used meanwhile; report it so the parser can be updated.");
 }
 
+/** Parses an API's JSON answer; anything else means the API changed (or answered with a page, not data). */
+export function parseEngineJson<T>(engine: EngineName, body: string): T {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    throw engineChanged(engine, "the API answered with something that is not JSON");
+  }
+}
+
 /**
  * An engine could not be reached at all: no network, DNS, proxy, certificate, timeout. Every such hint ends with the
  * way to go on without the internet (Import Folder, a button in VS Code).

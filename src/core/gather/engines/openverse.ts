@@ -2,7 +2,7 @@
  * The Openverse images API (openly licensed pictures from Flickr, Wikimedia and others), anonymous: 20 results a page,
  * 12 pages at most, each with its licence, licence URL and creator.
  */
-import { engineChanged } from "./engine";
+import { engineChanged, parseEngineJson } from "./engine";
 import { API_HEADERS } from "./browser-headers";
 import { httpEngine, type EnginePage } from "./http-engine";
 
@@ -36,12 +36,7 @@ export const openverse = httpEngine({
 
 /** Reads one Openverse answer. */
 export function parseOpenverseAnswer(body: string): EnginePage {
-  let answer: OpenverseAnswer;
-  try {
-    answer = JSON.parse(body) as OpenverseAnswer;
-  } catch {
-    throw engineChanged("openverse", "the API answered with something that is not JSON");
-  }
+  const answer = parseEngineJson<OpenverseAnswer>("openverse", body);
   if (!Array.isArray(answer.results)) throw engineChanged("openverse", "no results list in the answer");
   const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
   const results = answer.results.flatMap((image) => {

@@ -4,7 +4,7 @@
  * Real photos with their licence and author.
  */
 import { htmlToText } from "../../shared/html-text";
-import { engineChanged } from "./engine";
+import { engineChanged, parseEngineJson } from "./engine";
 import { API_HEADERS } from "./browser-headers";
 import { httpEngine, type EnginePage } from "./http-engine";
 
@@ -53,12 +53,7 @@ export const wikimedia = httpEngine({
 
 /** Reads one MediaWiki API answer. */
 export function parseCommonsAnswer(body: string): EnginePage {
-  let answer: CommonsAnswer;
-  try {
-    answer = JSON.parse(body) as CommonsAnswer;
-  } catch {
-    throw engineChanged("wikimedia", "the API answered with something that is not JSON");
-  }
+  const answer = parseEngineJson<CommonsAnswer>("wikimedia", body);
   if (answer.error) throw engineChanged("wikimedia", `API error ${answer.error.code ?? "?"}: ${answer.error.info ?? ""}`.trim());
   // No `query` in a complete batch is how the API says "no results".
   if (!answer.query) {
