@@ -6,10 +6,11 @@ import sharp from "sharp";
 import { readManifest } from "../src/core/dataset/manifest";
 import { importFolder } from "../src/core/gather/import-folder";
 import { importVideo } from "../src/core/gather/import-video";
-import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import { initProject, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { listFacePhotoSources } from "../src/core/reference-data/face-photo-sources";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { requireSystem } from "./support/require-system";
+import { runCli } from "./support/run-cli";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const LABEL = "Real CFO";
@@ -91,5 +92,22 @@ describe("import of video frames", function () {
     const imported = await importFolder({ projectDir, config: config(), folder: uploads, label: LABEL });
     assert.equal(imported.categories[0].kept, 0);
     assert.equal(imported.categories[0].nearDuplicates + imported.categories[0].duplicates, 1);
+  });
+
+  it("from the command line: a folder and a video in one import, --fps, and the table per source", async () => {
+    const projectDir = await project();
+    await initProject({ projectDir, config: config() });
+    const photos = path.join(work, `photos-${Math.random().toString(36).slice(2)}`);
+    await fs.mkdir(photos);
+    await fs.copyFile(listFacePhotoSources()[1].path, path.join(photos, "cfo.jpg"));
+    const result = await runCli(["--project", projectDir, "import", photos, talking, "--label", LABEL, "--fps", "0.5"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Importing frames of .*talking\.mp4 \(0\.5 per second\) as Real CFO/);
+    const rows = result.stdout.split("\n").filter((line) => line.startsWith(LABEL));
+    assert.equal(rows.length, 2, result.stdout);
+    assert.match(rows[1], /^Real CFO\s+5\s+0\s+5\s/, "5 frames sampled from 10 s at 0.5 fps");
+    const bad = await runCli(["--project", projectDir, "import", talking, "--label", LABEL, "--fps", "0"]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /expected a positive number, got "0"/);
   });
 });
