@@ -23,7 +23,7 @@ function testConfig(overrides: Partial<Record<string, unknown>> = {}): ProjectCo
       { label: "Deepfake Tom Cruise", search: FAKE_QUERY },
       { label: "Real Tom Cruise", search: REAL_QUERY },
     ],
-    search: { delaySeconds: 0, retries: 3, backoffSeconds: 0.01 },
+    search: { engines: ["duckduckgo"], delaySeconds: 0, retries: 3, backoffSeconds: 0.01 },
     download: { concurrency: 6, timeoutSeconds: 6, maxBytes: 5_000_000, maxRedirects: 3 },
     ...overrides,
   });
@@ -257,7 +257,7 @@ describe("gather", function () {
 
   describe("without a usable network: fails at once, naming the cause, never as a rate limit", () => {
     /** The default back-off (4 s, doubling): a network failure mistaken for a rate limit would take a minute. */
-    const patient = () => testConfig({ search: { delaySeconds: 0, retries: 4, backoffSeconds: 4, timeoutSeconds: 20 } });
+    const patient = () => testConfig({ search: { engines: ["duckduckgo"], delaySeconds: 0, retries: 4, backoffSeconds: 4, timeoutSeconds: 20 } });
 
     async function failsFast(proxy: string, config: ProjectConfig, check: (error: StudioError) => void): Promise<void> {
       const restore = setEnv({ HTTP_PROXY: proxy, HTTPS_PROXY: proxy });
@@ -339,7 +339,7 @@ describe("gather", function () {
     it("a proxy that accepts the connection and never answers: a timeout, in words", async () => {
       const silent = await startSilentServer();
       try {
-        await failsFast(silent.url, testConfig({ search: { delaySeconds: 0, retries: 4, backoffSeconds: 4, timeoutSeconds: 0.5 } }), (error) => {
+        await failsFast(silent.url, testConfig({ search: { engines: ["duckduckgo"], delaySeconds: 0, retries: 4, backoffSeconds: 4, timeoutSeconds: 0.5 } }), (error) => {
           assert.equal(error.message, `Could not search DuckDuckGo for "Deepfake Tom Cruise photo": DuckDuckGo at duckduckgo.com did not answer in 500 ms (asked through the proxy ${silent.url}).`);
         });
         assert.equal(silent.requests(), 1);

@@ -5,6 +5,7 @@
  */
 export { gather } from "../core/gather/gather";
 export { importFolder } from "../core/gather/import-folder";
+export { importVideo } from "../core/gather/import-video";
 export { train } from "../core/train/train";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";

@@ -9,7 +9,7 @@ import { exportRun, predictImages } from "./commands/model-commands";
 import { newProject, openProjectFile, openSettings, updateProjectContext } from "./commands/project-commands";
 import { gatherImages, importImages } from "./commands/gather-commands";
 import { createSpace, deployToHub } from "./commands/space-commands";
-import { setToken, signOut } from "./commands/token-commands";
+import { setBraveKey, setToken, signOut } from "./commands/token-commands";
 import { openCleaner, openRun, trainModel } from "./commands/train-commands";
 import { StudioLog } from "./log";
 import { ProjectWatcher } from "./project-watcher";
@@ -65,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     command("deploy", () => deployToHub(studio)),
     command("setToken", () => setToken(studio)),
     command("signOut", () => signOut(studio)),
+    command("setBraveKey", () => setBraveKey(studio)),
     command("showLog", () => log.show()),
     command("openRun", (run?: RunArgument) => openRun(studio, runIdOf(run))),
     command("openProjectFile", () => openProjectFile(studio)),

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { FaceCrop } from "../face-crop/crop-largest-face";
 import type { ProcessedImage } from "../gather/process-image";
 import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE } from "../gather/perceptual-hash";
+import type { DedupeConfig } from "../project/project-config";
 import { labelToFolderName } from "../shared/labels";
 import { ensureDir, removeStaleTempFiles, TEMP_FOLDER_NAME, writeFileExclusive } from "../shared/safe-files";
 import { appendJsonLines, MANIFEST_FILE_NAME, readManifest, readSkipped, SKIPPED_FILE_NAME, type ManifestRecord, type SkipRecord } from "./manifest";
@@ -19,7 +20,12 @@ export const ORIGINALS_FOLDER_NAME = ".originals";
 export const NO_FACE_REASON = "no-face";
 
 /** Where an image came from, as the manifest records it. */
-export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "originalPath">;
+export type ImageOrigin = Pick<ManifestRecord, "source" | "query" | "imageUrl" | "pageUrl" | "title" | "license" | "licenseUrl" | "author" | "originalPath" | "video">;
+
+/** How near two pictures must be to count as one (the project file's `dedupe`). */
+export type DedupePolicy = Pick<DedupeConfig, "mode" | "maxDistance" | "videoFrameDistance">;
+
+const DEFAULT_DEDUPE: DedupePolicy = { mode: "near", maxDistance: NEAR_DUPLICATE_MAX_DISTANCE, videoFrameDistance: 0 };
 
 export type AddOutcome =
   /** `similarTo`: a near copy kept under another label (e.g. a face swap and its source photo): reported, not dropped. */
@@ -32,17 +38,17 @@ export class DatasetWriter {
   private readonly images: ManifestRecord[] = [];
   private readonly knownSources = new Set<string>();
 
-  private constructor(readonly dataDir: string) {}
+  private constructor(readonly dataDir: string, private readonly dedupe: DedupePolicy) {}
 
   /**
    * Loads the manifest and the skip list of `dataDir`. Pictures refused for having no face are tried again when
    * the project no longer crops faces (`faceCrop` false): the refusal was about the setting, not the picture.
    * Creating the folder first makes a read-only or misplaced data folder fail here, before any image is read.
    */
-  static async open(dataDir: string, options: { faceCrop?: boolean } = {}): Promise<DatasetWriter> {
+  static async open(dataDir: string, options: { faceCrop?: boolean; dedupe?: DedupePolicy } = {}): Promise<DatasetWriter> {
     await ensureDir(dataDir);
     await removeStaleTempFiles(path.join(dataDir, TEMP_FOLDER_NAME));
-    const writer = new DatasetWriter(dataDir);
+    const writer = new DatasetWriter(dataDir, options.dedupe ?? DEFAULT_DEDUPE);
     for (const record of await readManifest(dataDir)) writer.index(record);
     for (const skipped of await readSkipped(dataDir)) {
       if (skipped.reason === NO_FACE_REASON && !options.faceCrop) continue;
@@ -69,7 +75,7 @@ export class DatasetWriter {
    * `image` is a face crop: duplicates are judged on the crop, and the whole picture is kept beside it.
    */
   async add(image: ProcessedImage, label: string, origin: ImageOrigin, faceOf?: { picture: ProcessedImage; crop: FaceCrop }): Promise<AddOutcome> {
-    const duplicate = this.findDuplicate(image, label);
+    const duplicate = this.findDuplicate(image, label, origin);
     const similarTo = this.findSimilarElsewhere(image, label);
     if (duplicate) {
       await this.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: duplicate.status, duplicateOf: duplicate.duplicateOf.file, time: new Date().toISOString() });
@@ -108,12 +114,19 @@ export class DatasetWriter {
   }
 
   /** Exact copies anywhere, and near copies under the same label, are not kept. */
-  private findDuplicate(image: ProcessedImage, label: string): Exclude<AddOutcome, { status: "kept" }> | undefined {
+  private findDuplicate(image: ProcessedImage, label: string, origin: ImageOrigin): Exclude<AddOutcome, { status: "kept" }> | undefined {
     const exact = this.byPixels.get(image.pixelSha256);
     if (exact) return { status: exact.label === label ? "duplicate" : "cross-category-duplicate", duplicateOf: exact };
-    const near = this.images.find((known) => known.label === label && isNearCopy(known, image));
+    if (this.dedupe.mode === "exact") return undefined;
+    const near = this.images.find((known) => known.label === label && hammingDistance(known.perceptualHash, image.perceptualHash) <= this.nearDistance(known, origin));
     if (near) return { status: "near-duplicate", duplicateOf: near };
     return undefined;
+  }
+
+  /** Frames of one video are compared with the tighter videoFrameDistance; everything else with maxDistance. */
+  private nearDistance(known: ManifestRecord, origin: ImageOrigin): number {
+    const sameVideo = origin.video !== undefined && known.video?.sha256 === origin.video.sha256;
+    return sameVideo ? this.dedupe.videoFrameDistance : this.dedupe.maxDistance;
   }
 
   /** A near copy under another label may be a legitimate pair (a swap of that very photo), so it is only reported. */

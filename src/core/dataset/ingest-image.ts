@@ -1,6 +1,7 @@
 /** The shared tail of gather and import: verify + resize one file, de-duplicate, keep or record why not. */
 import { cropLargestFace } from "../face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
+import type { EngineName } from "../gather/engines/engine-names";
 import { ImageRejectedError, processImage } from "../gather/process-image";
 import { NO_FACE_REASON, type DatasetWriter, type ImageOrigin } from "./dataset-writer";
 
@@ -27,6 +28,8 @@ export interface CategoryReport {
   kept: number;
   /** Images of this label in the dataset after the run. */
   total: number;
+  /** Gather only: pictures each search engine found, and how many of them were kept. */
+  engines?: Partial<Record<EngineName, { found: number; kept: number }>>;
   /** Import only: files in the folder that were not read at all, by reason (see IgnoreReason). */
   ignored?: Partial<Record<IgnoreReason, number>>;
 }
@@ -64,7 +67,7 @@ export function countFailure(report: CategoryReport, reason: string): void {
   report.failed[reason] = (report.failed[reason] ?? 0) + 1;
 }
 
-/** Runs one fetched file through resize/verify/dedupe and tallies the outcome. */
+/** Runs one fetched file through resize/verify/dedupe and tallies the outcome; true when it was kept. */
 export async function ingestImage(params: {
   writer: DatasetWriter;
   bytes: Buffer;
@@ -75,7 +78,7 @@ export async function ingestImage(params: {
   conflicts: LabelConflict[];
   /** Keep the crop of the largest face instead of the picture (the project's faceCrop). */
   faceCrop?: FaceCropSettings;
-}): Promise<void> {
+}): Promise<boolean> {
   const { writer, label, origin, report } = params;
   const source = origin.imageUrl ?? origin.originalPath ?? "";
   let image;
@@ -85,7 +88,7 @@ export async function ingestImage(params: {
     if (!(error instanceof ImageRejectedError)) throw error;
     countFailure(report, error.reason);
     await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: error.reason, detail: error.message, time: new Date().toISOString() });
-    return;
+    return false;
   }
   let outcome;
   if (params.faceCrop) {
@@ -94,7 +97,7 @@ export async function ingestImage(params: {
       // Reported and remembered, never filed under the label: a picture without a face would teach the wrong thing.
       countFailure(report, NO_FACE_REASON);
       await writer.skip({ label, imageUrl: origin.imageUrl, originalPath: origin.originalPath, reason: NO_FACE_REASON, detail: `No face found (${params.faceCrop.detector} detector, score ≥ ${params.faceCrop.minScore}); the project crops faces, so the picture was not added.`, time: new Date().toISOString() });
-      return;
+      return false;
     }
     if (crop.placement.facesFound > 1) report.multipleFaces += 1;
     outcome = await writer.add(crop.image, label, origin, { picture: image, crop });
@@ -124,6 +127,7 @@ export async function ingestImage(params: {
       void unreachable;
     }
   }
+  return outcome.status === "kept";
 }
 
 export { describeConflict, describeIgnored } from "./describe-ingest";

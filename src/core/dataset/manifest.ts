@@ -2,6 +2,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { FaceCropPlacement } from "../face-crop/crop-largest-face";
+import type { EngineName } from "../gather/engines/engine-names";
 import { describeFsError } from "../shared/errors";
 import { ensureDir } from "../shared/safe-files";
 
@@ -13,13 +14,21 @@ export interface ManifestRecord {
   /** Path relative to the data folder, with forward slashes. */
   file: string;
   label: string;
-  source: "duckduckgo" | "import";
+  /** The search engine that found the picture, or "import". */
+  source: EngineName | "import";
   query?: string;
   imageUrl?: string;
   pageUrl?: string;
   title?: string;
-  /** For imports: where the original file was. */
+  /** Licence as the engine states it ("CC BY-SA 4.0"); only engines that know it (wikimedia, openverse). */
+  license?: string;
+  licenseUrl?: string;
+  /** Author or creator, as the engine names them. */
+  author?: string;
+  /** For imports: where the original file was (for a video frame: the video's path and `#t=<seconds>`). */
   originalPath?: string;
+  /** A frame imported from a video: which video (path and sha256 of its bytes) and when in it, in seconds. */
+  video?: { file: string; sha256: string; time: number };
   /** sha256 of the JPEG file as written. */
   sha256: string;
   /** sha256 of the decoded, resized pixels: equal pictures in other wrappers share it. */

@@ -1,4 +1,4 @@
-/** `gather`: search each category, download, verify, resize, de-duplicate and record provenance (fastai lesson 2, hardened). */
+/** `gather`: search each category (engine after engine), download, verify, resize, de-duplicate and record provenance (fastai lesson 2, hardened). */
 import { faceCropSettings } from "../face-crop/face-crop-settings";
 import { DatasetWriter } from "../dataset/dataset-writer";
 import { countFailure, ingestImage, newCategoryReport, type CategoryReport, type IngestReport, type LabelConflict } from "../dataset/ingest-image";
@@ -7,8 +7,10 @@ import { CancelledError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
 import { sleep } from "../shared/sleep";
+import type { Dispatcher } from "undici";
 import { createDownloadDispatcher, DownloadError, downloadImage } from "./download-image";
-import { searchImages, type ImageSearchResult } from "./search-images";
+import type { EngineName, ImageSearchResult } from "./engines";
+import { searchWithEngines } from "./search-with-engines";
 
 export interface GatherParams extends OperationOptions {
   projectDir: string;
@@ -17,6 +19,12 @@ export interface GatherParams extends OperationOptions {
   labels?: string[];
   /** Overrides config.maxImages for this run. */
   maxImages?: number;
+  /** Overrides config.search.engines for this run (`--engine`). */
+  engines?: EngineName[];
+  /** Brave Search API key from the editor's secret storage (else BRAVE_API_KEY); never printed or written. */
+  braveApiKey?: string;
+  /** Connections for searches and downloads (default: one honouring HTTPS_PROXY / NO_PROXY, closed at the end). */
+  dispatcher?: Dispatcher;
 }
 
 /** Runs the whole gather; re-running is incremental (known URLs are skipped, files never overwritten). */
@@ -24,38 +32,48 @@ export async function gather(params: GatherParams): Promise<IngestReport> {
   const { config, onProgress, signal } = params;
   const categories = selectCategories(config, params.labels);
   const dataDir = resolveDataDir(params.projectDir, config);
-  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
-  const dispatcher = createDownloadDispatcher();
+  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop, dedupe: config.dedupe });
+  const dispatcher = params.dispatcher ?? createDownloadDispatcher();
   const report: IngestReport = { categories: [], conflicts: [] };
   const networkWarnings = new Set<string>();
   try {
     for (const [index, category] of categories.entries()) {
-      // Be polite to DuckDuckGo between searches, as the seed notebook's time.sleep(5).
+      // Be polite to the engines between searches, as the seed notebook's time.sleep(5).
       if (index > 0) await sleep(config.search.delaySeconds * 1000, signal);
       const row = newCategoryReport(category.label, category.search);
       report.categories.push(row);
       onProgress?.({ event: "phase", phase: "search", message: `Searching "${category.search}" for ${category.label}…` });
-      const results = await searchImages({
+      const results = await searchWithEngines({
+        engines: params.engines ?? config.search.engines,
         query: category.search!,
         maxImages: params.maxImages ?? config.maxImages,
         retries: config.search.retries,
         backoffMs: config.search.backoffSeconds * 1000,
         timeoutMs: config.search.timeoutSeconds * 1000,
+        dispatcher,
+        braveApiKey: params.braveApiKey,
         onProgress,
         signal,
       });
       row.found = results.length;
+      row.engines = countByEngine(results);
       if (results.length === 0) onProgress?.({ event: "warning", message: `No images found for "${category.search}". Try a broader query in deepfake-studio.json.` });
       await downloadCategory({ results, category, row, conflicts: report.conflicts, writer, config, dispatcher, networkWarnings, onProgress, signal });
     }
   } finally {
     // destroy, not close: close would wait for a request stuck on a dead proxy.
-    await dispatcher.destroy();
+    if (!params.dispatcher) await dispatcher.destroy();
   }
   throwIfAborted(signal, "gather");
   const totals = writer.countByLabel();
   for (const row of report.categories) row.total = totals.get(row.label) ?? 0;
   return report;
+}
+
+function countByEngine(results: ImageSearchResult[]): CategoryReport["engines"] {
+  const counts: NonNullable<CategoryReport["engines"]> = {};
+  for (const result of results) (counts[result.engine] ??= { found: 0, kept: 0 }).found += 1;
+  return counts;
 }
 
 /** Kinds that fail every download alike (the table would only say "certificate 200"): explained once, with the fix. */
@@ -130,14 +148,16 @@ async function fetchAndIngest(params: Parameters<typeof downloadCategory>[0] & {
     return;
   }
   row.fetched += 1;
-  await ingestImage({
+  const kept = await ingestImage({
     writer,
     bytes,
     label: category.label,
-    origin: { source: "duckduckgo", query: category.search, imageUrl: result.imageUrl, pageUrl: result.pageUrl, title: result.title },
+    origin: { source: result.engine, query: category.search, imageUrl: result.imageUrl, pageUrl: result.pageUrl, title: result.title, license: result.license, licenseUrl: result.licenseUrl, author: result.author },
     resizeMax: config.resizeMax,
     report: row,
     conflicts: params.conflicts,
     faceCrop: config.faceCrop ? faceCropSettings(config) : undefined,
   });
+  const tally = row.engines?.[result.engine];
+  if (kept && tally) tally.kept += 1;
 }

@@ -31,7 +31,7 @@ export async function importFolder(params: ImportFolderParams): Promise<IngestRe
   const dataDir = resolveDataDir(params.projectDir, config);
   const folder = path.resolve(params.folder);
   await checkSourceFolder(folder, dataDir);
-  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop });
+  const writer = await DatasetWriter.open(dataDir, { faceCrop: config.faceCrop, dedupe: config.dedupe });
   const { files, ignored } = await listFiles(folder);
   const row = newCategoryReport(label);
   const report: IngestReport = { categories: [row], conflicts: [] };

@@ -7,15 +7,13 @@
 import needle from "needle";
 import { searchImages as ddgSearchImages, SafeSearchType } from "duck-duck-scrape";
 import { describeNetworkError, formatSeconds, proxyFor, type NetworkProblem } from "../shared/describe-network-error";
-import { StudioError, throwIfAborted } from "../shared/errors";
+import { throwIfAborted } from "../shared/errors";
+import { EngineFailedError, SearchUnreachableError, type ImageSearchResult } from "./engines/engine";
 import type { OperationOptions } from "../shared/progress";
 import { sleep } from "../shared/sleep";
 
-export interface ImageSearchResult {
-  imageUrl: string;
-  pageUrl?: string;
-  title?: string;
-}
+/** What duck-duck-scrape gives for one picture, before the dispatcher adds the engine's name. */
+export type DuckDuckGoResult = Omit<ImageSearchResult, "engine">;
 
 export interface SearchImagesParams extends OperationOptions {
   query: string;
@@ -32,24 +30,18 @@ export interface SearchImagesParams extends OperationOptions {
 }
 
 /** DuckDuckGo refused to answer (rate limit or bot check) even after the retries. */
-export class SearchRateLimitedError extends StudioError {
+export class SearchRateLimitedError extends EngineFailedError {
   constructor(query: string, attempts: number, lastProblem: string) {
     super(
+      "duckduckgo",
+      "rate-limited",
       `DuckDuckGo did not answer the search "${query}" after ${attempts} attempts (${lastProblem}). It is rate-limiting this machine.`,
-      "search-rate-limited",
       ["Wait a few minutes and run ", { step: "gather" }, " again: images already downloaded are kept and known URLs are skipped."],
     );
   }
 }
 
-/** DuckDuckGo could not be reached at all: no network, DNS, proxy, certificate, timeout. */
-export class SearchUnreachableError extends StudioError {
-  readonly kind: NetworkProblem["kind"];
-  constructor(query: string, problem: NetworkProblem) {
-    super(`Could not search DuckDuckGo for "${query}": ${lowerFirst(problem.message)}`, "search-unreachable", problem.hint);
-    this.kind = problem.kind;
-  }
-}
+export { SearchUnreachableError };
 
 const MAX_PAGES = 20;
 const DEFAULT_TIMEOUT_MS = 20_000;
@@ -63,8 +55,8 @@ const RESUME = "Then run gather again: images already downloaded are kept.";
 class SearchRefused extends Error {}
 
 /** Searches until `maxImages` unique image URLs are found or DuckDuckGo has no more. */
-export async function searchImages(params: SearchImagesParams): Promise<ImageSearchResult[]> {
-  const found = new Map<string, ImageSearchResult>();
+export async function searchImages(params: SearchImagesParams): Promise<DuckDuckGoResult[]> {
+  const found = new Map<string, DuckDuckGoResult>();
   let offset = 0;
   let vqd: string | undefined;
   for (let page = 0; page < MAX_PAGES && found.size < params.maxImages; page += 1) {
@@ -151,9 +143,4 @@ function describeSearchFailure(error: unknown): string {
   if (error instanceof SyntaxError) return "an answer that is not search results (anomaly page, 418 or empty body)";
   if (error instanceof TypeError) return "search results in an unexpected shape";
   return message;
-}
-
-/** "The proxy…" reads on after a colon as "the proxy…"; names such as "DuckDuckGo" keep their capital. */
-function lowerFirst(text: string): string {
-  return /^[A-Z][a-z]+\s/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }

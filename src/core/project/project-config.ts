@@ -2,6 +2,7 @@
 import { promises as fs, readlinkSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { DEFAULT_ENGINES, ENGINE_NAMES } from "../gather/engines/engine-names";
 import { ConfigError, describeFsError } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import { ensureDir } from "../shared/safe-files";
@@ -19,6 +20,12 @@ const categorySchema = z
 
 const searchSchema = z
   .object({
+    /** Image search engines, asked in this order until maxImages pictures are found; one that fails is skipped. */
+    engines: z
+      .array(z.enum(ENGINE_NAMES))
+      .min(1, "needs at least one engine")
+      .refine((names) => new Set(names).size === names.length, "names an engine twice")
+      .default(DEFAULT_ENGINES),
     /** Pause between two searches, as the seed notebook's time.sleep(5). */
     delaySeconds: z.number().min(0).max(120).default(5),
     /** How often a rate-limited search is retried, with exponential back-off. */
@@ -27,6 +34,21 @@ const searchSchema = z
     backoffSeconds: z.number().min(0).max(600).default(4),
     /** Longest wait for one answer from the search engine. */
     timeoutSeconds: z.number().min(0.1).max(600).default(20),
+  })
+  .strict();
+
+const dedupeSchema = z
+  .object({
+    /** "near" also drops near copies (perceptual hashes within maxDistance bits of 64); "exact" only identical pixels. */
+    mode: z.enum(["exact", "near"]).default("near"),
+    /** Web pictures: re-uploads, resized and recompressed copies of one photo fall within this distance. */
+    maxDistance: z.number().int().min(0).max(32).default(10),
+    /**
+     * Frames of one video among themselves: near copies only within this (tighter) distance. Measured (README): frames
+     * a second apart of a face moving 4 px differ by 2–8 bits, as much as web re-uploads (0–4), so 10 kept 1 frame in
+     * 10 and 0 keeps 9, while a still shot still gives one. -1 compares frames by their pixels only.
+     */
+    videoFrameDistance: z.number().int().min(-1).max(32).default(0),
   })
   .strict();
 
@@ -113,6 +135,8 @@ export const projectConfigSchema = z
      */
     faceCrop: z.boolean().default(false),
     search: searchSchema.default({}),
+    /** Near-duplicate removal at gather and import. */
+    dedupe: dedupeSchema.default({}),
     download: downloadSchema.default({}),
     train: trainSchema.default({}),
   })
@@ -126,6 +150,7 @@ export const projectConfigSchema = z
 export type ProjectConfig = z.infer<typeof projectConfigSchema>;
 export type CategoryConfig = z.infer<typeof categorySchema>;
 export type TrainConfig = z.infer<typeof trainSchema>;
+export type DedupeConfig = z.infer<typeof dedupeSchema>;
 
 /** The seed notebook's choices: two searches about Tom Cruise, 200 images each, resized to 400 px. */
 export function defaultProjectConfig(): ProjectConfig {

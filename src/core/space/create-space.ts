@@ -29,7 +29,8 @@ import type { OperationOptions } from "../shared/progress";
 import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commit-space-folder";
 import { findTemplatesDir } from "./find-templates-dir";
 import { ortRuntimeFiles, ortVersion } from "./ort-runtime-files";
-import { pickExamples } from "./pick-examples";
+import { readManifest } from "../dataset/manifest";
+import { pickExamples, type PickedExample } from "./pick-examples";
 import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
 import { readSpaceManifest, SPACE_MANIFEST, type SpaceManifest } from "./read-space-manifest";
 import { SpaceError } from "./space-error";
@@ -60,7 +61,7 @@ export interface CreateSpaceResult {
   sdk: SpaceSdk;
   /** Every file the studio wrote, Space-relative, with its size in bytes. */
   files: Array<{ path: string; bytes: number }>;
-  examples: Array<{ path: string; source: string; label?: string; probability?: number }>;
+  examples: Array<{ path: string; source: string; label?: string; probability?: number; credit?: PickedExample["credit"]; publishable?: boolean }>;
   git: CommitSpaceResult | { status: "disabled" };
   warnings: string[];
 }
@@ -153,7 +154,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
   files.set("README.md", {
-    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined }),
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseData(dataDir) }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
 
@@ -271,7 +272,8 @@ async function defaultExamples(params: {
 }): Promise<CreateSpaceResult["examples"]> {
   const picked = await pickExamples(params);
   picked.warnings.forEach(params.warn);
-  if (picked.examples.length > 0) params.warn("The example pictures come from your data folder and will be public with the Space: make sure you may publish them (or choose others with --examples).");
+  const unlicensed = picked.examples.filter((example) => !example.publishable).length;
+  if (unlicensed > 0) params.warn(`${unlicensed === picked.examples.length ? "The" : `${unlicensed} of the`} example pictures come from your data folder without a licence known to allow publishing, and will be public with the Space: make sure you may publish them (or choose others with --examples; pictures gathered with the wikimedia or openverse engines carry their licence and are preferred).`);
   const out: CreateSpaceResult["examples"] = [];
   for (const [index, example] of picked.examples.entries()) {
     const ext = path.extname(example.source).toLowerCase();
@@ -280,14 +282,26 @@ async function defaultExamples(params: {
       // Copied byte for byte: the very pixels predictions.json scored (or, for a face-crop model, the picture they were cut from).
       const target = `${name}${ext === ".jpeg" ? ".jpg" : ext}`;
       params.files.set(target, { copyFrom: example.source });
-      out.push({ path: target, source: example.source, label: example.label, probability: example.probability });
+      out.push({ path: target, source: example.source, label: example.label, probability: example.probability, credit: example.credit, publishable: example.publishable });
     } else {
       const target = `${name}.jpg`;
       params.files.set(target, { data: await normaliseExample(example.source) });
-      out.push({ path: target, source: example.source, label: example.label, probability: example.probability });
+      out.push({ path: target, source: example.source, label: example.label, probability: example.probability, credit: example.credit, publishable: example.publishable });
     }
   }
   return out;
+}
+
+/** The data's pictures by engine (or import) and by licence, from the provenance manifest. */
+async function summariseData(dataDir: string): Promise<{ pictures: number; bySource: Record<string, number>; byLicense: Record<string, number> }> {
+  const records = await readManifest(dataDir);
+  const bySource: Record<string, number> = {};
+  const byLicense: Record<string, number> = {};
+  for (const record of records) {
+    bySource[record.source] = (bySource[record.source] ?? 0) + 1;
+    byLicense[record.license ?? "unknown"] = (byLicense[record.license ?? "unknown"] ?? 0) + 1;
+  }
+  return { pictures: records.length, bySource, byLicense };
 }
 
 /** --examples: any picture the user names, re-encoded as JPEG without metadata (no GPS position in a public Space). */

@@ -1,11 +1,13 @@
 /**
  * Chooses the Space's default examples: validation images the model got right with the highest confidence, at
  * least one per class, from the predictions.json of the run the export came from (else the latest run). A visitor's
- * first click should show the model working on a picture it was not trained on.
+ * first click should show the model working on a picture it was not trained on. Examples are public: for each class,
+ * pictures whose licence (as the search engine stated it) allows publishing are preferred to all others.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { readManifest } from "../dataset/manifest";
+import { allowsPublishing } from "../dataset/allows-publishing";
+import { readManifest, type ManifestRecord } from "../dataset/manifest";
 import { findRun, RUNS_FOLDER_NAME } from "../export/find-run";
 import type { RunPrediction } from "../train/run-files";
 
@@ -17,6 +19,10 @@ export interface PickedExample {
   label: string;
   probability: number;
   split: "train" | "valid";
+  /** Licence, its URL, author, title and page as the manifest records them (gather's wikimedia / openverse engines). */
+  credit?: Pick<ManifestRecord, "license" | "licenseUrl" | "author" | "title" | "pageUrl" | "imageUrl" | "source">;
+  /** The licence is known to allow publishing (see allowsPublishing). */
+  publishable: boolean;
 }
 
 export interface PickExamplesResult {
@@ -51,8 +57,9 @@ export async function pickExamples(params: {
   if (!predictions) return { examples: [], runId: run.runId, warnings: [...warnings, `${run.file} could not be read, so the Space has no examples; pass --examples to add some.`] };
 
   const known = new Set(params.labels);
+  const manifest = new Map((await readManifest(params.dataDir)).map((record) => [record.file, record] as const));
   // Crop file → the whole picture it was cut from (data-relative).
-  const crops = params.faceCropsOnly ? new Map((await readManifest(params.dataDir)).flatMap((record) => (record.face ? [[record.file, record.face.original] as const] : []))) : undefined;
+  const crops = params.faceCropsOnly ? new Map([...manifest.values()].flatMap((record) => (record.face ? [[record.file, record.face.original] as const] : []))) : undefined;
   const usable: PickedExample[] = [];
   for (const prediction of predictions) {
     if (!known.has(prediction.label) || prediction.predicted !== prediction.label) continue;
@@ -60,11 +67,13 @@ export async function pickExamples(params: {
     const file = params.wholePictures && crops ? crops.get(prediction.file) : prediction.file;
     const source = file === undefined ? undefined : insideDataDir(params.dataDir, file);
     if (!source) continue;
-    usable.push({ source, file: prediction.file, label: prediction.label, probability: prediction.probabilities[prediction.label] ?? 0, split: prediction.split });
+    const record = manifest.get(prediction.file);
+    const credit = record ? { license: record.license, licenseUrl: record.licenseUrl, author: record.author, title: record.title, pageUrl: record.pageUrl, imageUrl: record.imageUrl, source: record.source } : undefined;
+    usable.push({ source, file: prediction.file, label: prediction.label, probability: prediction.probabilities[prediction.label] ?? 0, split: prediction.split, credit, publishable: allowsPublishing(record?.license) });
   }
   // Held-out images first (they show the model generalising), then the most confident.
   usable.sort((a, b) => Number(b.split === "valid") - Number(a.split === "valid") || b.probability - a.probability || a.file.localeCompare(b.file));
-  const present = await filterExisting(usable);
+  const present = preferPublishable(await filterExisting(usable), params.labels);
   const chosen = roundRobin(present, params.labels, params.count);
   const fromTraining = chosen.filter((example) => example.split !== "valid").length;
   if (fromTraining > 0) warnings.push(`Only ${chosen.length - fromTraining} well-classified validation image(s) were found; ${fromTraining} example(s) come from the training images.`);
@@ -111,6 +120,12 @@ function insideDataDir(dataDir: string, file: string): string | undefined {
 async function filterExisting(examples: PickedExample[]): Promise<PickedExample[]> {
   const checks = await Promise.all(examples.map((example) => isFile(example.source)));
   return examples.filter((_, index) => checks[index]);
+}
+
+/** Per class: only the publishable pictures when it has any, else all of them (create-space then warns). */
+function preferPublishable(sorted: PickedExample[], labels: string[]): PickedExample[] {
+  const licensed = new Set(labels.filter((label) => sorted.some((example) => example.label === label && example.publishable)));
+  return sorted.filter((example) => example.publishable || !licensed.has(example.label));
 }
 
 /** The best of each class in label order (so every class shows up), then the best of the rest, until `count`. */

@@ -21,6 +21,10 @@ export interface SpaceReadmeParams {
   faceCrop?: boolean;
   /** For a static face-crop Space: the versions of face-api and the TensorFlow.js it bundles (credits). */
   faceApi?: { faceApi: string; tfjs: string };
+  /** Each example with what the manifest knows of it (credited by name, licence and page when known). */
+  exampleCredits?: Array<{ path: string; title?: string; author?: string; license?: string; licenseUrl?: string; pageUrl?: string }>;
+  /** The training data by where it came from (engine or "import") and by licence ("unknown" when none was stated). */
+  data?: { pictures: number; bySource: Record<string, number>; byLicense: Record<string, number> };
 }
 
 /** Hugging Face's accepted thumbnail colours. */
@@ -50,6 +54,7 @@ export function renderSpaceReadme(params: SpaceReadmeParams): string {
   const header = ["---", ...config.map(([key, value]) => `${key}: ${typeof value === "boolean" ? String(value) : yamlString(value)}`), "tags:", ...["deepfake-detection", "image-classification", "onnx"].map((tag) => `  - ${tag}`), "---"];
   const sections = [header.join("\n"), `# ${escapeMarkdown(params.title)}`, intro(params)];
   if (params.modelCard?.trim()) sections.push("---", `## Model card\n\n${demoteHeadings(parseFrontMatter(params.modelCard).body.trim())}`);
+  if (params.data && params.data.pictures > 0) sections.push(dataSection(params.data));
   sections.push(credits(params));
   return `${sections.join("\n\n")}\n`;
 }
@@ -87,8 +92,25 @@ function credits(params: SpaceReadmeParams): string {
       `- [TensorFlow.js](https://www.tensorflow.org/js) ${params.faceApi.tfjs} (Apache License 2.0, © Google LLC), bundled inside \`face-api/face-api.esm.js\`, and its WebAssembly backend (\`face-api/tfjs-backend-wasm*.wasm\`).`,
     );
   }
-  lines.push("- Example pictures come from the training data; their copyright stays with their owners.");
+  const credited = (params.exampleCredits ?? []).filter((example) => example.license || example.author);
+  for (const example of credited) lines.push(`- \`${example.path}\`: ${exampleCredit(example)}`);
+  if (credited.length === 0 || credited.length < (params.exampleCredits?.length ?? 0)) lines.push("- Example pictures come from the training data; their copyright stays with their owners.");
   return lines.join("\n");
+}
+
+/** "“Title” by Jane Doe, CC BY-SA 4.0 (licence link), from <page>". */
+function exampleCredit(example: NonNullable<SpaceReadmeParams["exampleCredits"]>[number]): string {
+  const title = example.title ? `“${escapeMarkdown(example.title)}”` : "picture";
+  const author = example.author ? ` by ${escapeMarkdown(example.author)}` : "";
+  const license = example.license ? (example.licenseUrl ? `, [${escapeMarkdown(example.license)}](${example.licenseUrl})` : `, ${escapeMarkdown(example.license)}`) : "";
+  const page = example.pageUrl ? ` ([source](${example.pageUrl}))` : "";
+  return `${title}${author}${license}${page}`;
+}
+
+/** Where the training pictures came from and under which licences, as the provenance manifest records them. */
+function dataSection(data: NonNullable<SpaceReadmeParams["data"]>): string {
+  const list = (counts: Record<string, number>) => Object.entries(counts).sort(([nameA, a], [nameB, b]) => b - a || (nameA < nameB ? -1 : 1)).map(([name, count]) => `${escapeMarkdown(name)} ${count}`).join(", ");
+  return ["## Training data", "", `${data.pictures} pictures. Found by: ${list(data.bySource)}. Licences: ${list(data.byLicense)} (as the search engines state them; \"unknown\": none stated, copyright stays with the owners).`].join("\n");
 }
 
 /**

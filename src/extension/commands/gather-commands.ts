@@ -8,6 +8,7 @@ import { stepCommand, type StepCommand } from "../next-steps";
 import { openProject, type Project } from "../project";
 import { runTask } from "../run-task";
 import type { Studio } from "../studio";
+import { BRAVE_KEY_SECRET } from "./token-commands";
 
 /** Searches, downloads, verifies and de-duplicates images for every category with a search query. */
 export async function gatherImages(studio: Studio): Promise<void> {
@@ -16,7 +17,8 @@ export async function gatherImages(studio: Studio): Promise<void> {
     requireTrust("Gather Images");
     project = await openProject();
     const { gather } = await loadHeavyCore();
-    return gather({ projectDir: project.projectDir, config: project.config, signal, onProgress });
+    const braveApiKey = await studio.context.secrets.get(BRAVE_KEY_SECRET);
+    return gather({ projectDir: project.projectDir, config: project.config, braveApiKey, signal, onProgress });
   });
   studio.refreshViews();
   if (report && project) await showReport(studio, project, report, "Gathered");
@@ -61,11 +63,14 @@ export async function importImages(studio: Studio, folderArg?: vscode.Uri, label
   const labels = project.config.categories.map((category) => category.label);
   // A "fill this category" button names it; the pick still confirms it (the folder may hold the other kind).
   const ordered = labelArg && labels.includes(labelArg) ? [labelArg, ...labels.filter((label) => label !== labelArg)] : labels;
-  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category are the photos in ${folder.fsPath}?` });
+  // A video (from the explorer's menu) gives one frame per second, through the same pipeline.
+  const isVideo = /\.(mp4|m4v|mov|webm|mkv)$/i.test(folder.fsPath);
+  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category ${isVideo ? "shows the person in" : "are the photos in"} ${folder.fsPath}?` });
   if (!label) return;
-  const report = await runTask(studio.log, `Importing images as ${label}`, async ({ signal, onProgress }) => {
-    const { importFolder } = await loadHeavyCore();
-    return importFolder({ projectDir: project.projectDir, config: project.config, folder: folder.fsPath, label, signal, onProgress });
+  const report = await runTask(studio.log, `Importing ${isVideo ? "video frames" : "images"} as ${label}`, async ({ signal, onProgress }) => {
+    const { importFolder, importVideo } = await loadHeavyCore();
+    const common = { projectDir: project.projectDir, config: project.config, label, signal, onProgress };
+    return isVideo ? importVideo({ ...common, file: folder.fsPath, fps: 1 }) : importFolder({ ...common, folder: folder.fsPath });
   });
   studio.refreshViews();
   if (report) await showReport(studio, project, report, "Imported");
@@ -87,7 +92,8 @@ async function showReport(studio: Studio, project: Project, report: IngestReport
   for (const row of report.categories) {
     const failed = Object.entries(row.failed).map(([reason, count]) => `${reason} ${count}`).join(", ");
     const ignored = describeIgnored(row.ignored);
-    studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${failed ? `; failed: ${failed}` : ""}${ignored ? `; not read: ${ignored}` : ""}`);
+    const engines = Object.entries(row.engines ?? {}).map(([name, count]) => `${name} ${count.kept}/${count.found}`).join(", ");
+    studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${engines ? `; by engine (kept/found): ${engines}` : ""}${failed ? `; failed: ${failed}` : ""}${ignored ? `; not read: ${ignored}` : ""}`);
   }
   for (const conflict of report.conflicts) studio.log.warn(`Label conflict: ${describeConflict(conflict)}`);
   const summary = report.categories.map((row) => `${row.label} +${row.kept} (${row.total})`).join(", ");

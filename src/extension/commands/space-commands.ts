@@ -55,7 +55,7 @@ async function chooseExamples(studio: Studio, projectDir: string): Promise<{ exa
   for (const warning of preview.warnings) studio.log.warn(warning);
   const items: ExampleItem[] = preview.examples.map((example) => ({
     label: path.basename(example.source),
-    description: `${example.label} · ${(example.probability * 100).toFixed(1)}% · ${example.split === "valid" ? "validation" : "training"} image`,
+    description: `${example.label} · ${(example.probability * 100).toFixed(1)}% · ${example.split === "valid" ? "validation" : "training"} image · ${example.publishable ? example.credit?.license : example.credit?.license ? `${example.credit.license} (not known to allow publishing)` : "licence unknown"}`,
     detail: example.source,
     iconPath: vscode.Uri.file(example.source),
     picked: true,

@@ -37,3 +37,27 @@ export async function signOut(studio: Studio): Promise<void> {
     await reportError(error, studio.log, "Sign Out");
   }
 }
+
+/** Where the Brave Search API key lives: VS Code's secret storage only. */
+export const BRAVE_KEY_SECRET = "deepfakeStudio.braveApiKey";
+
+/** Asks for a Brave Search API key (password box) for the "brave" engine; an empty answer removes the stored one. */
+export async function setBraveKey(studio: Studio): Promise<void> {
+  try {
+    const value = await vscode.window.showInputBox({
+      title: "Brave Search API key",
+      prompt: 'For the "brave" search engine (add it to search.engines in deepfake-studio.json). Stored in VS Code\'s secret storage, never in settings or files. Leave empty to remove the stored key.',
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (input) => (/\s/.test(input.trim()) ? "A key has no spaces." : undefined),
+    });
+    if (value === undefined) return;
+    if (value.trim() === "") await studio.context.secrets.delete(BRAVE_KEY_SECRET);
+    else await studio.context.secrets.store(BRAVE_KEY_SECRET, value.trim());
+    const said = value.trim() === "" ? "Brave Search API key removed." : "Brave Search API key saved in VS Code's secret storage.";
+    studio.log.info(said);
+    void vscode.window.showInformationMessage(said);
+  } catch (error) {
+    await reportError(error, studio.log, "Set Brave Search API Key");
+  }
+}
