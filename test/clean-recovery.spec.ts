@@ -9,6 +9,7 @@ import { undoLastCleaning } from "../src/core/clean/undo-last-cleaning";
 import { readManifest } from "../src/core/dataset/manifest";
 import type { ProjectConfig } from "../src/core/project/project-config";
 import { StudioError } from "../src/core/shared/errors";
+import { hintForVsCode, readHintParts } from "../src/extension/next-steps";
 import { datasetSnapshot, imagesOf, makeCleanProject, writePredictions } from "./support/clean-project";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
@@ -242,6 +243,10 @@ describe("cleaning: nothing lost, nothing misleading", function () {
       await fs.writeFile(predictionsFile, text);
       await assert.rejects(listTopLosses({ projectDir, config }), namesDamaged("predictions-damaged", predictionsFile, why, /Train again/));
     }
+    // VS Code (the Cleaner) names its own Train command and no CLI flag.
+    const damaged = (await listTopLosses({ projectDir, config }).catch((caught: unknown) => caught)) as StudioError;
+    assert.equal(damaged.hint, "Train again (`deepfake-studio train`) to write a new run, or pick another run with --run.");
+    assert.equal(hintForVsCode(readHintParts(damaged.hintParts) ?? []), "Train again (“Deepfake Studio: Train”) to write a new run.");
     const show = cli(projectDir, "show");
     assert.equal(show.status, 1);
     assert.ok(show.stderr.includes(`The predictions file of run 20261126-120000-abcd is damaged (it is not a list of predictions): ${predictionsFile}`), show.stderr);

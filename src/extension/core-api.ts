@@ -6,6 +6,10 @@
 export { gather } from "../core/gather/gather";
 export { importFolder } from "../core/gather/import-folder";
 export { train } from "../core/train/train";
+export { lrFind } from "../core/train/lr-find";
+export { writeOfflineBackbone } from "../core/backbone/write-offline-backbone";
+export { cacheDir } from "../core/backbone/cache-dir";
+export { OFFLINE_BACKBONE_ID } from "../core/backbone/known-backbones";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";
 export { checkMedia } from "../core/check/check-media";
@@ -13,4 +17,5 @@ export { evaluateFolder } from "../core/evaluate/evaluate-folder";
 export { defaultEvaluationDir, projectProtectedDirs } from "../core/evaluate/default-evaluation-dir";
 export { createSpace } from "../core/space/create-space";
 export { previewSpaceExamples } from "../core/space/preview-space-examples";
+export { planSpaceDeploy } from "../core/space/plan-space-deploy";
 export { deploySpace } from "../core/hub/deploy-space";
