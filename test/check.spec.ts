@@ -510,6 +510,25 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.ok(checked(ok).report);
     });
 
+    it("assembles a report under a temp name a killed check's next start removes (never a running check's)", async () => {
+      const still = await writeStill(path.join(tmp, "stale", "call.jpg"));
+      const out = path.join(tmp, "stale", "reports");
+      await fs.mkdir(out, { recursive: true });
+      // A check killed while writing its report leaves its staging folder; its process is gone.
+      const gone = await new Promise<number>((resolve) => {
+        const child = execFile(process.execPath, ["-e", ""], () => resolve(child.pid as number));
+      });
+      const stale = path.join(out, `.deepfake-studio-report.tmp-abcdefabcdef-pid${gone}`);
+      const live = path.join(out, `.deepfake-studio-report.tmp-123456123456-pid${process.pid}`);
+      for (const dir of [stale, live]) {
+        await fs.mkdir(dir);
+        await fs.writeFile(path.join(dir, "worst-1.jpg"), "half a frame");
+      }
+      const [result] = await checkMedia({ inputs: [still], modelDir, outDir: out });
+      assert.ok(checked(result).report);
+      assert.deepEqual((await fs.readdir(out)).sort(), [live, path.join(out, "call.jpg")].map((file) => path.basename(file)).sort(), "the killed check's temp is gone, the live one's kept");
+    });
+
     it("marks a worst moment under the threshold as such in the CLI, report.md and report.json, and report.md states the verdict once", async () => {
       const still = await writeStill(path.join(tmp, "below", "call.jpg"), 1);
       const [first] = await checkMedia({ inputs: [still], modelDir });
