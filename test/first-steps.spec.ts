@@ -130,7 +130,7 @@ describe("first steps: what to offer next, in the words of each front end", () =
       assert.match(payment.hint ?? "", /`deepfake-studio deploy --space alice\/detector --sdk static`/);
       assert.deepEqual(inVsCode(payment), {
         text: "Gradio and Docker Spaces need a paid plan for new Spaces; static Spaces are free: “Deepfake Studio: Deploy to Hugging Face” as a static Space to alice/detector (the model then runs in the visitor's browser).",
-        buttons: [["Deploy to alice/detector", "deepfakeStudio.deploy", [{ sdk: "static", repo: "alice/detector" }]]],
+        buttons: [["Deploy as Static Space", "deepfakeStudio.deploy", [{ sdk: "static", repo: "alice/detector" }]]],
       });
       const token = describeHubError(hub(401), { action: "check-token" }) as StudioError;
       assert.match(token.hint ?? "", /then set HF_TOKEN to it \(or run `huggingface-cli login`\) and try again\.$/);

@@ -4,7 +4,7 @@
  */
 import { cliCommandFor, isHintPart, renderHint, type HintPart, type NextStep } from "../core/shared/hint";
 
-/** A step as a VS Code command, or as a terminal command where VS Code has none. */
+/** A step as a VS Code command (every step has one; a step added to core without one would be worded as text only). */
 export interface StepCommand {
   /** The command id; undefined when only the CLI can take the step. */
   command?: string;
@@ -57,7 +57,8 @@ function deployCommand(step: Extract<NextStep, { step: "deploy" }>): StepCommand
   const plain = palette("deploy", "Deploy to Hugging Face");
   if (step.repo === undefined && step.sdk === undefined) return plain;
   const how = [step.sdk ? `as a ${step.sdk} Space` : "", step.repo ? `to ${step.repo}` : ""].filter(Boolean).join(" ");
-  const title = step.repo ? `Deploy to ${step.repo}` : `Deploy as ${sdkName(step.sdk ?? "static")} Space`;
+  // The kind is what a 402 changes (the name stays); a name alone is what a refused owner changes.
+  const title = step.sdk ? `Deploy as ${sdkName(step.sdk)} Space` : `Deploy to ${step.repo}`;
   return { ...plain, title, phrase: `${plain.phrase} ${how}`, args: [{ sdk: step.sdk, repo: step.repo }] };
 }
 

@@ -10,6 +10,7 @@
  * Screenshots land in test-artifacts/e2e/first-steps-*.png.
  */
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
@@ -19,6 +20,7 @@ import {
   activityBarItem,
   answerQuickInput,
   prepareE2eSuite,
+  REPO_ROOT,
   clearNotifications,
   explorerContextMenu,
   extensionUnderTest,
@@ -293,6 +295,29 @@ describe("VS Code first steps (code-server e2e)", function () {
     const repo = [...hub.repos.entries()].find(([key]) => key.includes("alice/detector"))?.[1];
     assert.ok(repo, `repos: ${[...hub.repos.keys()].join(", ")}`);
     assert.ok(repo.files.has("index.html"), `files: ${[...repo.files.keys()].join(", ")}`);
+  });
+
+  it("a Gradio Space the hub wants a paid plan for (402) offers Deploy as Static Space, which rewrites the folder and deploys", async () => {
+    await clearNotifications(wb.page);
+    // The Space folder as a Gradio one (written by the CLI: a setting changed mid-session is not seen at once).
+    const gradio = spawnSync(process.execPath, [path.join(REPO_ROOT, "out", "src", "cli", "main.js"), "-C", project(), "space", "--sdk", "gradio"], { encoding: "utf8" });
+    assert.equal(gradio.status, 0, gradio.stderr);
+
+    await runCommand(wb.page, "Deepfake Studio: Deploy to Hugging Face", { input: true });
+    await answerQuickInput(wb.page, "alice/gradio-detector");
+    const payment = toast(wb.page, /wants a paid plan for a gradio Space/);
+    await payment.waitFor({ timeout: 120_000 });
+    const text = (await payment.textContent()) ?? "";
+    assert.match(text, /static Spaces are free: “Deepfake Studio: Deploy to Hugging Face” as a static Space to alice\/gradio-detector/);
+    assert.doesNotMatch(text, /--sdk|deepfake-studio deploy/);
+    assert.deepEqual(await buttonTitles(payment), ["Deploy as Static Space", "Show log"]);
+    await screenshot(wb.page, "first-steps-13-deploy-402");
+    await payment.locator(".monaco-button", { hasText: "Deploy as Static Space" }).click();
+    // The folder is a Gradio one: it is written again as static first, the public examples shown again.
+    await wb.page.locator(".quick-input-widget .quick-input-title", { hasText: /rewriting it as a static Space/ }).waitFor({ timeout: 60_000 });
+    await answerQuickInput(wb.page, undefined);
+    await toast(wb.page, `Deployed: ${hub.url}/spaces/alice/gradio-detector`).waitFor({ timeout: 120_000 });
+    assert.equal(hub.repos.get("alice/gradio-detector")?.sdk ?? [...hub.repos.entries()].find(([key]) => key.endsWith("alice/gradio-detector"))?.[1].sdk, "static");
   });
 });
 
