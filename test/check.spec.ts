@@ -31,6 +31,7 @@ import { encodeFrames, ffmpeg, hasFfmpeg, makeFaceSwapClip, makeGradientClip, ty
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import type { ExtensionContext } from "vscode";
 import { checkReportsRoot } from "../src/extension/check-reports";
+import { hintForVsCode, hintPartsOf } from "../src/extension/next-steps";
 import { requireSystem } from "./support/require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -527,6 +528,16 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       const [result] = await checkMedia({ inputs: [still], modelDir, outDir: out });
       assert.ok(checked(result).report);
       assert.deepEqual((await fs.readdir(out)).sort(), [live, path.join(out, "call.jpg")].map((file) => path.basename(file)).sort(), "the killed check's temp is gone, the live one's kept");
+      // A folder of the user's where the report would go is left alone; VS Code (no --out there) says only to move it.
+      const other = await writeStill(path.join(tmp, "stale", "notes.jpg"));
+      await fs.mkdir(path.join(out, "notes.jpg"));
+      await fs.writeFile(path.join(out, "notes.jpg", "mine.txt"), "keep");
+      const [taken] = await checkMedia({ inputs: [other], modelDir, outDir: out });
+      const failed = taken as MediaCheckError;
+      assert.equal(failed.code, "report-folder-taken", JSON.stringify(taken));
+      assert.equal(failed.hint, "Move that folder away, or choose another folder with --out.");
+      assert.equal(hintForVsCode(hintPartsOf(failed) ?? []), "Move that folder away.");
+      assert.equal(await fs.readFile(path.join(out, "notes.jpg", "mine.txt"), "utf8"), "keep");
     });
 
     it("marks a worst moment under the threshold as such in the CLI, report.md and report.json, and report.md states the verdict once", async () => {

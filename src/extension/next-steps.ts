@@ -82,6 +82,11 @@ export function hintCommands(parts: readonly HintPart[]): StepCommand[] {
   return out;
 }
 
+/** The parts of an error's (or a failed result's) hint: its own parts, else those its text quotes; undefined when neither. */
+export function hintPartsOf(error: { hint?: unknown; hintParts?: unknown }): HintPart[] | undefined {
+  return readHintParts(error.hintParts) ?? (typeof error.hint === "string" ? partsOfTextHint(error.hint) : undefined);
+}
+
 /** hintParts read from an error built elsewhere (another bundle): kept only when every part is well-formed. */
 export function readHintParts(value: unknown): HintPart[] | undefined {
   return Array.isArray(value) && value.length > 0 && value.every(isHintPart) ? (value as HintPart[]) : undefined;

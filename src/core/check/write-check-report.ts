@@ -97,10 +97,10 @@ export async function writeCheckReport(params: WriteCheckReportParams): Promise<
 async function refuseForeignFolder(dir: string): Promise<void> {
   const stat = await fs.lstat(dir).catch(() => undefined);
   if (!stat) return;
-  if (!stat.isDirectory()) throw new StudioError(`${dir} exists and is not a folder, so the report cannot be written there.`, "report-folder-taken", "Choose another folder with --out.");
+  if (!stat.isDirectory()) throw new StudioError(`${dir} exists and is not a folder, so the report cannot be written there.`, "report-folder-taken", ["Move it away", { cliOnly: ", or choose another folder with --out" }, "."]);
   const entries = await fs.readdir(dir);
   if (entries.length > 0 && !entries.includes(REPORT_JSON)) {
-    throw new StudioError(`${dir} already exists and is not a check report, so it was left alone.`, "report-folder-taken", "Choose another folder with --out, or move that folder away.");
+    throw new StudioError(`${dir} already exists and is not a check report, so it was left alone.`, "report-folder-taken", ["Move that folder away", { cliOnly: ", or choose another folder with --out" }, "."]);
   }
 }
 
