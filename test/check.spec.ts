@@ -31,6 +31,7 @@ import { encodeFrames, ffmpeg, hasFfmpeg, makeFaceSwapClip, makeGradientClip, ty
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import type { ExtensionContext } from "vscode";
 import { checkReportsRoot } from "../src/extension/check-reports";
+import { hintForVsCode, hintPartsOf } from "../src/extension/next-steps";
 import { requireSystem } from "./support/require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -508,6 +509,35 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       // A report folder elsewhere in the project is fine.
       const [ok] = await checkMedia({ inputs: [still], modelDir, outDir: path.join(project, "check-report"), projectDir: project });
       assert.ok(checked(ok).report);
+    });
+
+    it("assembles a report under a temp name a killed check's next start removes (never a running check's)", async () => {
+      const still = await writeStill(path.join(tmp, "stale", "call.jpg"));
+      const out = path.join(tmp, "stale", "reports");
+      await fs.mkdir(out, { recursive: true });
+      // A check killed while writing its report leaves its staging folder; its process is gone.
+      const gone = await new Promise<number>((resolve) => {
+        const child = execFile(process.execPath, ["-e", ""], () => resolve(child.pid as number));
+      });
+      const stale = path.join(out, `.deepfake-studio-report.tmp-abcdefabcdef-pid${gone}`);
+      const live = path.join(out, `.deepfake-studio-report.tmp-123456123456-pid${process.pid}`);
+      for (const dir of [stale, live]) {
+        await fs.mkdir(dir);
+        await fs.writeFile(path.join(dir, "worst-1.jpg"), "half a frame");
+      }
+      const [result] = await checkMedia({ inputs: [still], modelDir, outDir: out });
+      assert.ok(checked(result).report);
+      assert.deepEqual((await fs.readdir(out)).sort(), [live, path.join(out, "call.jpg")].map((file) => path.basename(file)).sort(), "the killed check's temp is gone, the live one's kept");
+      // A folder of the user's where the report would go is left alone; VS Code (no --out there) says only to move it.
+      const other = await writeStill(path.join(tmp, "stale", "notes.jpg"));
+      await fs.mkdir(path.join(out, "notes.jpg"));
+      await fs.writeFile(path.join(out, "notes.jpg", "mine.txt"), "keep");
+      const [taken] = await checkMedia({ inputs: [other], modelDir, outDir: out });
+      const failed = taken as MediaCheckError;
+      assert.equal(failed.code, "report-folder-taken", JSON.stringify(taken));
+      assert.equal(failed.hint, "Move that folder away, or choose another folder with --out.");
+      assert.equal(hintForVsCode(hintPartsOf(failed) ?? []), "Move that folder away.");
+      assert.equal(await fs.readFile(path.join(out, "notes.jpg", "mine.txt"), "utf8"), "keep");
     });
 
     it("marks a worst moment under the threshold as such in the CLI, report.md and report.json, and report.md states the verdict once", async () => {

@@ -9,36 +9,23 @@ import { undoLastCleaning } from "../src/core/clean/undo-last-cleaning";
 import { readManifest } from "../src/core/dataset/manifest";
 import type { ProjectConfig } from "../src/core/project/project-config";
 import { StudioError } from "../src/core/shared/errors";
+import { hintForVsCode, readHintParts } from "../src/extension/next-steps";
 import { datasetSnapshot, imagesOf, makeCleanProject, writePredictions } from "./support/clean-project";
 import { makeTempDir, removeDir } from "./support/temp-dir";
+import { mountTmpfs, type Tmpfs } from "./support/tmpfs";
 
 const REAL = "Real Tom Cruise";
 const FAKE = "Deepfake Tom Cruise";
 
-/** Mounts a fresh tmpfs on `dir` (the tests run as root, here and in CI). */
-function mountTmpfs(dir: string, options: string): void {
-  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir], { encoding: "utf8" });
-  assert.equal(mounted.status, 0, `mount failed: ${mounted.stderr}`);
-}
-
-function unmount(dir: string): void {
-  spawnSync("umount", [dir]);
-}
-
-/** Makes `folder` its own small tmpfs holding the same files, read-only; returns it for unmounting. */
-async function makeReadOnlyFolder(folder: string): Promise<string> {
+/** Makes `folder` its own small tmpfs holding the same files, read-only (the tests run as root, here and in CI). */
+async function makeReadOnlyFolder(folder: string): Promise<Tmpfs> {
   const aside = `${folder}.aside`;
   await fs.rename(folder, aside);
-  await fs.mkdir(folder);
-  mountTmpfs(folder, "size=1m");
+  const disk = await mountTmpfs(folder, 1024 * 1024);
   await fs.cp(aside, folder, { recursive: true });
   await fs.rm(aside, { recursive: true });
-  remount(folder, "ro");
-  return folder;
-}
-
-function remount(dir: string, mode: "ro" | "rw"): void {
-  assert.equal(spawnSync("mount", ["-o", `remount,${mode}`, dir]).status, 0, `remount ${mode} failed`);
+  disk.remount("ro");
+  return disk;
 }
 
 /** Runs the built CLI on the project; a message for a person never carries a stack trace. */
@@ -242,6 +229,10 @@ describe("cleaning: nothing lost, nothing misleading", function () {
       await fs.writeFile(predictionsFile, text);
       await assert.rejects(listTopLosses({ projectDir, config }), namesDamaged("predictions-damaged", predictionsFile, why, /Train again/));
     }
+    // VS Code (the Cleaner) names its own Train command and no CLI flag.
+    const damaged = (await listTopLosses({ projectDir, config }).catch((caught: unknown) => caught)) as StudioError;
+    assert.equal(damaged.hint, "Train again (`deepfake-studio train`) to write a new run, or pick another run with --run.");
+    assert.equal(hintForVsCode(readHintParts(damaged.hintParts) ?? []), "Train again (“Deepfake Studio: Train”) to write a new run.");
     const show = cli(projectDir, "show");
     assert.equal(show.status, 1);
     assert.ok(show.stderr.includes(`The predictions file of run 20261126-120000-abcd is damaged (it is not a list of predictions): ${predictionsFile}`), show.stderr);
@@ -273,15 +264,14 @@ describe("cleaning: nothing lost, nothing misleading", function () {
 describe("cleaning when the disk fails part-way (tmpfs)", function () {
   this.timeout(300_000);
   let projectDir: string;
-  const mounts: string[] = [];
+  const mounts: Tmpfs[] = [];
 
   beforeEach(async () => {
     projectDir = await makeTempDir();
-    mountTmpfs(projectDir, "size=4m");
-    mounts.push(projectDir);
+    mounts.push(await mountTmpfs(projectDir, 4 * 1024 * 1024));
   });
   afterEach(async () => {
-    for (const dir of mounts.splice(0).reverse()) unmount(dir);
+    for (const disk of mounts.splice(0).reverse()) await disk.unmount();
     await removeDir(projectDir);
   });
 
@@ -354,8 +344,8 @@ describe("cleaning when the disk fails part-way (tmpfs)", function () {
     const [real1] = await imagesOf(dataDir, REAL);
     const [fake1] = await imagesOf(dataDir, FAKE);
     await applyCleaning({ projectDir, config, decisions: [{ file: real1, action: "delete" }, { file: fake1, action: "delete" }] });
-    const realDir = await makeReadOnlyFolder(path.join(dataDir, REAL));
-    mounts.push(realDir);
+    const realDisk = await makeReadOnlyFolder(path.join(dataDir, REAL));
+    mounts.push(realDisk);
 
     const first = cli(projectDir, "undo");
     assert.equal(first.status, 1);
@@ -364,7 +354,7 @@ describe("cleaning when the disk fails part-way (tmpfs)", function () {
     assert.match(first.stderr, /run `deepfake-studio clean undo` again: the journal of those files is kept/);
     assert.ok((await fs.readdir(path.join(dataDir, FAKE))).includes(path.basename(fake1)));
 
-    remount(realDir, "rw");
+    realDisk.remount("rw");
     const second = await undoLastCleaning({ projectDir, config });
     assert.equal(second.restored, 1);
     assert.deepEqual(second.notRestored, []);

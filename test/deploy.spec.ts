@@ -162,7 +162,7 @@ describe("deploy", function () {
   describe("failures", () => {
     it("401: a wrong token says how to set one", async () => {
       await assert.rejects(deploy({ accessToken: WRONG_TOKEN, repo: `${USER}/x` }), (error: unknown) =>
-        error instanceof HubError && error.code === "hub-token-invalid" && error.statusCode === 401 && /HF_TOKEN/.test(error.hint ?? "") && /Set Hugging Face Token/.test(error.hint ?? ""));
+        error instanceof HubError && error.code === "hub-token-invalid" && error.statusCode === 401 && /HF_TOKEN/.test(error.hint ?? "") && error.hintParts?.some((part) => typeof part === "object" && "step" in part && part.step === "set-token") === true);
       assert.ok(!hub.repos.has(`${USER}/x`));
     });
 

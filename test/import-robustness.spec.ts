@@ -1,7 +1,7 @@
 // Import and the project file never lose or mislead: the data folder stays in the project, every picture's fate is
 // said once and agrees with the disk, one vanished file does not stop the rest, and file-system failures read as words.
 import { strict as assert } from "node:assert";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { promises as fs, rmSync } from "node:fs";
 import * as path from "node:path";
 import { deflateSync } from "node:zlib";
@@ -14,6 +14,7 @@ import { ConfigError, describeUnexpectedFsError, StudioError } from "../src/core
 import type { ProgressEvent } from "../src/core/shared/progress";
 import { makePhoto } from "./fixtures/make-images";
 import { listTree, makeTempDir, removeDir } from "./support/temp-dir";
+import { mountTmpfs, type Tmpfs } from "./support/tmpfs";
 
 const CLI = path.resolve(__dirname, "../src/cli/main.js");
 const TWO_LABELS = { categories: [{ label: "Real" }, { label: "Deepfake" }] };
@@ -247,21 +248,22 @@ describe("import keeps going and explains what it left out", function () {
 describe("file-system failures read as words on the command line", function () {
   this.timeout(60_000);
   let mountPoint: string;
+  let disk: Tmpfs | undefined;
   let photos: string;
   before(async () => {
     mountPoint = await makeTempDir("dds-readonly-");
     photos = await makeTempDir("dds-photos-");
     await fs.writeFile(path.join(photos, "a.jpg"), await makePhoto(1, 200, 150));
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint]);
+    disk = await mountTmpfs(mountPoint, 256 * 1024);
     await initProject({ projectDir: mountPoint, config: parseProjectConfig({ ...TWO_LABELS, categories: [{ label: "Real", search: "real photo" }, { label: "Deepfake" }] }) });
     // A project whose killed run left a temp file: clearing it is the first write (an rmdir).
     await initProject({ projectDir: path.join(mountPoint, "leftovers"), config: parseProjectConfig(TWO_LABELS) });
     await fs.mkdir(path.join(mountPoint, "leftovers", "data", ".tmp"), { recursive: true });
     await fs.writeFile(path.join(mountPoint, "leftovers", "data", ".tmp", "x.jpg.part"), "half");
-    execFileSync("mount", ["-o", "remount,ro", mountPoint]);
+    disk.remount("ro");
   });
   after(async () => {
-    execFileSync("umount", [mountPoint]);
+    await disk?.unmount();
     await removeDir(mountPoint);
     await removeDir(photos);
   });

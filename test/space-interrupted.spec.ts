@@ -170,7 +170,7 @@ describe("space, interrupted", function () {
     assert.equal(killed.signal, "SIGKILL");
     const deployed = await runCli(["--project", project.projectDir, "deploy", "--space", `${USER}/deploy-completes`, "--out", out], env);
     assert.equal(deployed.code, 0, deployed.stderr);
-    assert.match(deployed.stderr, /was not finished \(an earlier `space` run was interrupted\); writing it again/);
+    assert.match(deployed.stderr, /was not finished \(the run that wrote it was interrupted\); writing it again/);
     assert.equal(JSON.parse(await fs.readFile(path.join(out, "space.json"), "utf8")).unfinished, undefined);
   });
 

@@ -3,6 +3,7 @@
  * Loaded on first use (see core.ts); it never pulls in sharp, tfjs or onnxruntime, so views open fast.
  */
 export { initProject, loadProjectConfig, parseProjectConfig, resolveDataDir, CONFIG_FILE_NAME } from "../core/project/project-config";
+export { setTrainSetting } from "../core/project/set-train-setting";
 export { applyCleaning } from "../core/clean/apply-cleaning";
 export { undoLastCleaning } from "../core/clean/undo-last-cleaning";
 export { listTopLosses } from "../core/clean/list-top-losses";

@@ -1,7 +1,7 @@
 /** Shows failures as messages with an action button; stack traces go to the log only, never to a message. */
 import * as vscode from "vscode";
 import type { StudioLog } from "./log";
-import { hintCommands, hintForVsCode, readHintParts, type StepCommand } from "./next-steps";
+import { hintCommands, hintForVsCode, hintPartsOf, type StepCommand } from "./next-steps";
 
 /** The shape of core's StudioError (checked by shape: the core is loaded lazily, possibly from another bundle). */
 export interface StudioErrorLike {
@@ -18,7 +18,8 @@ export function asStudioError(error: unknown): StudioErrorLike | undefined {
   if (!(error instanceof Error)) return undefined;
   const { code, hint, hintParts } = error as Error & { code?: unknown; hint?: unknown; hintParts?: unknown };
   if (typeof code !== "string" || !/^[a-z][a-z0-9-]*$/.test(code)) return undefined;
-  const parts = readHintParts(hintParts);
+  // A hint without parts may still quote a step's command line (`deepfake-studio train --lr-find`).
+  const parts = hintPartsOf({ hint, hintParts });
   if (parts) return { message: error.message, code, hint: hintForVsCode(parts), steps: hintCommands(parts) };
   return { message: error.message, code, hint: typeof hint === "string" ? hint : undefined, steps: [] };
 }

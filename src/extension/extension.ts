@@ -8,9 +8,9 @@ import { evaluateOnFolder } from "./commands/evaluate-commands";
 import { exportRun, predictImages } from "./commands/model-commands";
 import { newProject, openProjectFile, openSettings, updateProjectContext } from "./commands/project-commands";
 import { gatherImages, importImages } from "./commands/gather-commands";
-import { createSpace, deployToHub } from "./commands/space-commands";
+import { createSpace, deployToHub, spaceOptionsOf } from "./commands/space-commands";
 import { setBraveKey, setToken, signOut } from "./commands/token-commands";
-import { openCleaner, openRun, trainModel } from "./commands/train-commands";
+import { findLearningRate, openCleaner, openRun, trainModel, useOfflineBackbone } from "./commands/train-commands";
 import { StudioLog } from "./log";
 import { ProjectWatcher } from "./project-watcher";
 import type { Studio } from "./studio";
@@ -56,13 +56,16 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     command("gather", () => gatherImages(studio)),
     command("importFolder", (folder?: vscode.Uri, _selected?: unknown, label?: unknown) => importImages(studio, folder instanceof vscode.Uri ? folder : undefined, typeof label === "string" ? label : undefined)),
     command("train", () => trainModel(studio)),
+    command("findLearningRate", () => findLearningRate(studio)),
+    command("useOfflineBackbone", () => useOfflineBackbone(studio)),
     command("openCleaner", (category?: unknown) => openCleaner(studio, () => watcher.fire(), typeof category === "string" ? category : undefined)),
     command("export", (run?: RunArgument) => exportRun(studio, runIdOf(run))),
     command("predict", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => predictImages(studio, clicked, selected)),
     command("check", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => checkForDeepfake(studio, clicked, selected)),
     command("evaluate", (folder?: vscode.Uri) => evaluateOnFolder(studio, folder instanceof vscode.Uri ? folder : undefined)),
-    command("createSpace", () => createSpace(studio)),
-    command("deploy", () => deployToHub(studio)),
+    // A hint's button may pass { sdk, repo } (see next-steps.ts); anything else is ignored.
+    command("createSpace", (options?: unknown) => createSpace(studio, { sdk: spaceOptionsOf(options).sdk })),
+    command("deploy", (options?: unknown) => deployToHub(studio, spaceOptionsOf(options))),
     command("setToken", () => setToken(studio)),
     command("signOut", () => signOut(studio)),
     command("setBraveKey", () => setBraveKey(studio)),

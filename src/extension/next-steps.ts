@@ -2,9 +2,9 @@
  * Core's next steps phrased for VS Code: the command to run (palette title and id). No `vscode` import, so the
  * phrasing is tested without VS Code; errors.ts and the toasts use it.
  */
-import { isHintPart, renderHint, type HintPart, type NextStep } from "../core/shared/hint";
+import { cliCommandFor, isHintPart, renderHint, type HintPart, type NextStep } from "../core/shared/hint";
 
-/** A step as a VS Code command, or as a terminal command where VS Code has none. */
+/** A step as a VS Code command (every step has one; a step added to core without one would be worded as text only). */
 export interface StepCommand {
   /** The command id; undefined when only the CLI can take the step. */
   command?: string;
@@ -34,19 +34,36 @@ export function stepCommand(step: NextStep): StepCommand {
     case "export":
       return palette("export", "Export Model");
     case "space":
-      return palette("createSpace", "Create Space");
+      return step.sdk === undefined
+        ? palette("createSpace", "Create Space")
+        : { ...palette("createSpace", `Create ${sdkName(step.sdk)} Space`, [{ sdk: step.sdk }]), phrase: `“Deepfake Studio: Create Space” as a ${step.sdk} Space` };
     case "deploy":
-      return palette("deploy", "Deploy to Hugging Face");
-    // No command in VS Code does these: say where they are done.
+      return deployCommand(step);
     case "lr-find":
-      return { title: "", phrase: "`deepfake-studio train --lr-find` in a terminal" };
+      return palette("findLearningRate", "Find Learning Rate");
     case "backbone-offline":
-      return { title: "", phrase: "`deepfake-studio backbone --offline` in a terminal" };
+      return palette("useOfflineBackbone", "Use Offline Backbone");
+    case "set-token":
+      return palette("setToken", "Set Hugging Face Token");
     default: {
       const unreachable: never = step;
       return unreachable;
     }
   }
+}
+
+/** Deploy, possibly as another kind of Space or under another name (the Deploy command takes both as its argument). */
+function deployCommand(step: Extract<NextStep, { step: "deploy" }>): StepCommand {
+  const plain = palette("deploy", "Deploy to Hugging Face");
+  if (step.repo === undefined && step.sdk === undefined) return plain;
+  const how = [step.sdk ? `as a ${step.sdk} Space` : "", step.repo ? `to ${step.repo}` : ""].filter(Boolean).join(" ");
+  // The kind is what a 402 changes (the name stays); a name alone is what a refused owner changes.
+  const title = step.sdk ? `Deploy as ${sdkName(step.sdk)} Space` : `Deploy to ${step.repo}`;
+  return { ...plain, title, phrase: `${plain.phrase} ${how}`, args: [{ sdk: step.sdk, repo: step.repo }] };
+}
+
+function sdkName(sdk: "static" | "gradio"): string {
+  return sdk === "static" ? "Static" : "Gradio";
 }
 
 /** A core hint (its parts) as VS Code says it: commands by their palette titles, CLI-only remarks left out. */
@@ -58,14 +75,39 @@ export function hintForVsCode(parts: readonly HintPart[]): string {
 export function hintCommands(parts: readonly HintPart[]): StepCommand[] {
   const out: StepCommand[] = [];
   for (const part of parts) {
-    if (typeof part === "string" || "cliOnly" in part) continue;
+    if (typeof part === "string" || "cliOnly" in part || "editorOnly" in part) continue;
     const command = stepCommand(part);
-    if (command.command && !out.some((known) => known.command === command.command)) out.push(command);
+    if (command.command && !out.some((known) => known.command === command.command && JSON.stringify(known.args) === JSON.stringify(command.args))) out.push(command);
   }
   return out;
+}
+
+/** The parts of an error's (or a failed result's) hint: its own parts, else those its text quotes; undefined when neither. */
+export function hintPartsOf(error: { hint?: unknown; hintParts?: unknown }): HintPart[] | undefined {
+  return readHintParts(error.hintParts) ?? (typeof error.hint === "string" ? partsOfTextHint(error.hint) : undefined);
 }
 
 /** hintParts read from an error built elsewhere (another bundle): kept only when every part is well-formed. */
 export function readHintParts(value: unknown): HintPart[] | undefined {
   return Array.isArray(value) && value.length > 0 && value.every(isHintPart) ? (value as HintPart[]) : undefined;
+}
+
+/** Steps whose command line takes no argument of the user's: a plain-text hint that quotes one names that step. */
+const QUOTABLE_STEPS: NextStep[] = [{ step: "init" }, { step: "gather" }, { step: "train" }, { step: "lr-find" }, { step: "export" }, { step: "space" }, { step: "backbone-offline" }];
+
+/**
+ * The parts of a plain-text hint (one a core module wrote before hints had parts): each `deepfake-studio …` it quotes
+ * that is exactly a step's command becomes that step, so VS Code names its own command and offers it as a button.
+ * Undefined when it quotes none.
+ */
+export function partsOfTextHint(hint: string): HintPart[] | undefined {
+  const parts: HintPart[] = [];
+  let found = false;
+  for (const [index, piece] of hint.split(/`([^`]*)`/).entries()) {
+    // Odd pieces were inside backticks.
+    const step = index % 2 === 1 ? QUOTABLE_STEPS.find((candidate) => cliCommandFor(candidate) === piece) : undefined;
+    if (step) found = true;
+    parts.push(step ?? (index % 2 === 1 ? `\`${piece}\`` : piece));
+  }
+  return found ? parts.filter((part) => part !== "") : undefined;
 }

@@ -4,17 +4,23 @@
  * category, not a Train that fails; a failed Train names VS Code commands (never `deepfake-studio …`); the Training
  * panel counts the feature phase; Open Cleaner opens the editor-area Cleaner (predicted label and confidence in
  * full), a Dataset category opens it on that category; the walkthrough ticks Clean only after an apply and never
- * ticks a failed Deploy; Create Space shows the public examples first and lets the user keep none.
+ * ticks a failed Deploy; Create Space shows the public examples first and lets the user keep none. Core hints reach
+ * VS Code as its own commands and buttons: Use Offline Backbone when the backbone cannot be downloaded, Find Learning
+ * Rate, Deploy under the user's own name; Deploy completes a Space folder an interrupted run left unfinished.
  * Screenshots land in test-artifacts/e2e/first-steps-*.png.
  */
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
+import { startFakeHub, type FakeHub } from "../fixtures/fake-hub";
 import { startImageHost, type ImageHost } from "../fixtures/image-host";
 import {
   activityBarItem,
+  answerQuickInput,
   prepareE2eSuite,
+  REPO_ROOT,
   clearNotifications,
   explorerContextMenu,
   extensionUnderTest,
@@ -32,10 +38,14 @@ const FAKE = "Deepfake Tom Cruise";
 const REAL = "Real Tom Cruise";
 const PER_CATEGORY = 24;
 const WALKTHROUGH_TITLE = "Deepfake Detector Studio";
+const TOKEN = "hf_e2eFirstStepsToken0123456";
+/** A backbone address nothing answers at (127.0.0.1 bypasses the proxy): a download that fails, as offline. */
+const UNREACHABLE_BACKBONE = "http://127.0.0.1:9/mobilenet/model.json";
 
 describe("VS Code first steps (code-server e2e)", function () {
   this.timeout(240_000);
   let host: ImageHost;
+  let hub: FakeHub;
   let wb: Workbench;
   let failed = false;
 
@@ -43,10 +53,12 @@ describe("VS Code first steps (code-server e2e)", function () {
     this.timeout(900_000);
     await prepareE2eSuite();
     host = await startImageHost();
+    hub = await startFakeHub({ accounts: { [TOKEN]: { user: "alice", orgs: [], role: "write" } } });
     const { vsix } = extensionUnderTest();
     wb = await startWorkbench({
-      // No search engine: these first steps import folders of one's own photos.
-      env: fakeWebEnv({ proxyUrl: "http://127.0.0.1:9" }),
+      // No search engine: these first steps import folders of one's own photos. The backbone is the project's
+      // (train.backbone), not the harness's offline one: the first one cannot be downloaded.
+      env: { ...fakeWebEnv({ proxyUrl: "http://127.0.0.1:9", hubUrl: hub.url }), DEEPFAKE_STUDIO_BACKBONE: "" },
       vsix,
       settings: { "deepfakeStudio.train.epochs": 2, "deepfakeStudio.train.validPct": 0.25 },
       prepare: async (workspace) => {
@@ -68,7 +80,7 @@ describe("VS Code first steps (code-server e2e)", function () {
 
   after(async () => {
     await wb?.stop({ keep: failed });
-    await host?.close();
+    await Promise.all([host?.close(), hub?.close()]);
   });
 
   const project = () => wb.workspace;
@@ -83,6 +95,7 @@ describe("VS Code first steps (code-server e2e)", function () {
     const file = path.join(project(), "deepfake-studio.json");
     const config = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, any>;
     config.train.augmentViews = 0;
+    config.train.backbone = UNREACHABLE_BACKBONE;
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
     await clearNotifications(wb.page);
   });
@@ -109,11 +122,25 @@ describe("VS Code first steps (code-server e2e)", function () {
     await runCommand(wb.page, "View: Close All Editors");
   });
 
-  it("with both categories the toast offers Train; the Training panel counts the feature phase with a bar", async () => {
+  it("with both categories the toast offers Train; a backbone that cannot be downloaded offers Use Offline Backbone, which trains; the Training panel counts the feature phase with a bar", async () => {
     const message = await importFromExplorer(wb.page, "my-reals", REAL);
     assert.match((await message.textContent()) ?? "", /Next: train\./);
     assert.deepEqual(await buttonTitles(message), ["Train", "Show log"]);
     await message.locator(".monaco-button", { hasText: /^Train$/ }).click();
+    // Offline: the backbone download fails; the message names VS Code's way out, as a button, never the CLI's.
+    const offline = toast(wb.page, "Could not download the backbone");
+    await offline.waitFor({ timeout: 120_000 });
+    const text = (await offline.textContent()) ?? "";
+    assert.match(text, /Offline\? Run “Deepfake Studio: Use Offline Backbone”/);
+    assert.doesNotMatch(text, /deepfake-studio (backbone|train)|--backbone/);
+    assert.deepEqual(await buttonTitles(offline), ["Use Offline Backbone", "Show log"]);
+    await screenshot(wb.page, "first-steps-04a-backbone-offline");
+    await offline.locator(".monaco-button", { hasText: /^Use Offline Backbone$/ }).click();
+    const switched = toast(wb.page, "The project now uses the nsfwjs-mobilenet_v2 backbone");
+    await switched.waitFor({ timeout: 60_000 });
+    const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { train: { backbone?: string; augmentViews?: number } };
+    assert.deepEqual([file.train.backbone, file.train.augmentViews], ["nsfwjs-mobilenet_v2", 0], "train.backbone set, the rest of the file kept");
+    await switched.locator(".monaco-button", { hasText: /^Train$/ }).click();
     const panel = await webviewFrame(wb.page, "#run-status", 60_000);
     const count = panel.locator("#feature-count");
     await count.waitFor({ timeout: 120_000 });
@@ -132,6 +159,21 @@ describe("VS Code first steps (code-server e2e)", function () {
     const label = (await row.locator(".label-name").first().textContent())?.trim();
     assert.match(label ?? "", /^\d+\.\d% error rate$/);
     await screenshot(wb.page, "first-steps-05-runs-row");
+  });
+
+  it("Find Learning Rate suggests a rate and Use It writes it into the project file", async () => {
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "Deepfake Studio: Find Learning Rate");
+    const suggested = toast(wb.page, /Suggested learning rate: /);
+    await suggested.waitFor({ timeout: 120_000 });
+    const rate = Number(/Suggested learning rate: ([\d.e-]+) /.exec((await suggested.textContent()) ?? "")?.[1]);
+    assert.ok(rate > 0 && rate <= 10, `rate ${rate}`);
+    await screenshot(wb.page, "first-steps-05a-lr-find");
+    await suggested.locator(".monaco-button", { hasText: /^Use It$/ }).click();
+    await waitFor("train.learningRate written", async () => {
+      const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { train: { learningRate?: number } };
+      return file.train.learningRate === rate;
+    }, 15_000);
   });
 
   it("the Training panel's Open Cleaner opens the Cleaner in the editor area, with label and confidence in full", async () => {
@@ -216,6 +258,66 @@ describe("VS Code first steps (code-server e2e)", function () {
     const manifest = JSON.parse(await fs.readFile(path.join(project(), "space", "space.json"), "utf8")) as { examples: string[] };
     assert.deepEqual(manifest.examples, []);
     await screenshot(wb.page, "first-steps-10-space-written");
+  });
+
+  it("Deploy completes a Space folder an interrupted run left unfinished; a name the token cannot write offers the user's own as a button", async () => {
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "Deepfake Studio: Set Hugging Face Token", { input: true });
+    await answerQuickInput(wb.page, TOKEN);
+    await toast(wb.page, "token saved").waitFor({ timeout: 15_000 });
+    await clearNotifications(wb.page);
+    // What a killed Create Space leaves: space.json marked unfinished, the page not yet written.
+    const spaceDir = path.join(project(), "space");
+    const manifestFile = path.join(spaceDir, "space.json");
+    const manifest = JSON.parse(await fs.readFile(manifestFile, "utf8")) as Record<string, unknown>;
+    await fs.writeFile(manifestFile, JSON.stringify({ ...manifest, unfinished: true }));
+    await fs.rm(path.join(spaceDir, "index.html"));
+
+    await runCommand(wb.page, "Deepfake Studio: Deploy to Hugging Face", { input: true });
+    await answerQuickInput(wb.page, "bob/detector");
+    // It writes the folder again itself, first showing what goes public.
+    const widget = wb.page.locator(".quick-input-widget");
+    await widget.locator(".quick-input-title", { hasText: /not finished.*they will be public/ }).waitFor({ timeout: 60_000 });
+    await screenshot(wb.page, "first-steps-11-deploy-completes-space");
+    await answerQuickInput(wb.page, undefined);
+    const refused = toast(wb.page, /The token belongs to alice, who cannot write to "bob"/);
+    await refused.waitFor({ timeout: 120_000 });
+    const written = JSON.parse(await fs.readFile(manifestFile, "utf8")) as { unfinished?: boolean };
+    assert.equal(written.unfinished, undefined, "the folder was completed");
+    assert.ok((await fs.stat(path.join(spaceDir, "index.html"))).isFile());
+    const text = (await refused.textContent()) ?? "";
+    assert.match(text, /“Deepfake Studio: Deploy to Hugging Face” to alice\/detector/);
+    assert.doesNotMatch(text, /--space|deepfake-studio deploy/);
+    assert.deepEqual(await buttonTitles(refused), ["Deploy to alice/detector", "Show log"]);
+    await screenshot(wb.page, "first-steps-12-deploy-own-name");
+    await refused.locator(".monaco-button", { hasText: "Deploy to alice/detector" }).click();
+    await toast(wb.page, `Deployed: ${hub.url}/spaces/alice/detector`).waitFor({ timeout: 120_000 });
+    const repo = [...hub.repos.entries()].find(([key]) => key.includes("alice/detector"))?.[1];
+    assert.ok(repo, `repos: ${[...hub.repos.keys()].join(", ")}`);
+    assert.ok(repo.files.has("index.html"), `files: ${[...repo.files.keys()].join(", ")}`);
+  });
+
+  it("a Gradio Space the hub wants a paid plan for (402) offers Deploy as Static Space, which rewrites the folder and deploys", async () => {
+    await clearNotifications(wb.page);
+    // The Space folder as a Gradio one (written by the CLI: a setting changed mid-session is not seen at once).
+    const gradio = spawnSync(process.execPath, [path.join(REPO_ROOT, "out", "src", "cli", "main.js"), "-C", project(), "space", "--sdk", "gradio"], { encoding: "utf8" });
+    assert.equal(gradio.status, 0, gradio.stderr);
+
+    await runCommand(wb.page, "Deepfake Studio: Deploy to Hugging Face", { input: true });
+    await answerQuickInput(wb.page, "alice/gradio-detector");
+    const payment = toast(wb.page, /wants a paid plan for a gradio Space/);
+    await payment.waitFor({ timeout: 120_000 });
+    const text = (await payment.textContent()) ?? "";
+    assert.match(text, /static Spaces are free: “Deepfake Studio: Deploy to Hugging Face” as a static Space to alice\/gradio-detector/);
+    assert.doesNotMatch(text, /--sdk|deepfake-studio deploy/);
+    assert.deepEqual(await buttonTitles(payment), ["Deploy as Static Space", "Show log"]);
+    await screenshot(wb.page, "first-steps-13-deploy-402");
+    await payment.locator(".monaco-button", { hasText: "Deploy as Static Space" }).click();
+    // The folder is a Gradio one: it is written again as static first, the public examples shown again.
+    await wb.page.locator(".quick-input-widget .quick-input-title", { hasText: /rewriting it as a static Space/ }).waitFor({ timeout: 60_000 });
+    await answerQuickInput(wb.page, undefined);
+    await toast(wb.page, `Deployed: ${hub.url}/spaces/alice/gradio-detector`).waitFor({ timeout: 120_000 });
+    assert.equal(hub.repos.get("alice/gradio-detector")?.sdk ?? [...hub.repos.entries()].find(([key]) => key.endsWith("alice/gradio-detector"))?.[1].sdk, "static");
   });
 });
 

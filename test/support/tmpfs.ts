@@ -6,6 +6,8 @@ export interface Tmpfs {
   dir: string;
   /** Changes the size; what is written stays. */
   resize(bytes: number): void;
+  /** Makes it read-only ("ro", a read-only disk) or writable again ("rw"). */
+  remount(mode: "ro" | "rw"): void;
   unmount(): Promise<void>;
 }
 
@@ -17,6 +19,7 @@ export async function mountTmpfs(dir: string, bytes: number): Promise<Tmpfs> {
   return {
     dir,
     resize: (size) => execFileSync("mount", ["-o", `remount,size=${Math.ceil(size / 1024)}k`, dir]),
+    remount: (mode) => execFileSync("mount", ["-o", `remount,${mode}`, dir]),
     unmount: async () => {
       if (!mounted) return;
       mounted = false;

@@ -1,13 +1,11 @@
 /** `deepfake-studio space` and `deploy`: scaffold a Hugging Face Space from the export, and put it on the hub. */
 import type { Command } from "commander";
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { deploySpace } from "../../core/hub/deploy-space";
 import { findHfToken } from "../../core/hub/find-hf-token";
 import { HubError } from "../../core/hub/hub-error";
 import { createSpace, type CreateSpaceResult } from "../../core/space/create-space";
-import { parseFrontMatter } from "../../core/space/parse-front-matter";
-import { readSpaceManifest } from "../../core/space/read-space-manifest";
+import { planSpaceDeploy } from "../../core/space/plan-space-deploy";
 import { parseSpaceSdk, SPACE_SDKS, type SpaceSdk } from "../../core/space/space-sdk";
 import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../main";
@@ -79,14 +77,10 @@ export function registerSpaceCommands(program: Command): void {
       // Say where the token came from, never what it is.
       process.stderr.write(`Using the Hugging Face token from ${found.source}.\n`);
       const spaceDir = path.resolve(options.out ?? path.join(projectDir, "space"));
-      const existing = await folderSdk(spaceDir);
-      const manifest = await readSpaceManifest(spaceDir);
-      const unfinished = manifest?.unfinished === true;
-      const sdk = options.sdk ?? existing ?? manifest?.sdk ?? "static";
       // A missing or unfinished folder is written first; an explicit --sdk of the other kind (say, static after a 402) rewrites it.
-      if (!existing || sdk !== existing || unfinished) {
-        if (unfinished) process.stderr.write("The Space folder was not finished (an earlier `space` run was interrupted); writing it again.\n");
-        else if (existing) process.stderr.write(`The Space folder is a ${existing} Space; rewriting it as a ${sdk} Space.\n`);
+      const { sdk, rewrite, reason } = await planSpaceDeploy({ spaceDir, sdk: options.sdk });
+      if (rewrite) {
+        if (rewrite !== "missing") process.stderr.write(`${reason}\n`);
         const created = await createSpace({ projectDir, sdk, outDir: spaceDir, onProgress: printProgress(), signal: cliContext.signal });
         if (!options.json) printSpace(created);
       }
@@ -123,16 +117,6 @@ function printSpace(result: CreateSpaceResult): void {
   if (git.status === "committed") process.stdout.write(`git: committed ${git.commit.slice(0, 12)}; LFS: ${git.lfsFiles.join(", ")}\n`);
   else if (git.status === "unchanged") process.stdout.write("git: nothing changed since the last commit\n");
   process.stdout.write(`${result.sdk} Space written to ${result.spaceDir}. Next: deepfake-studio deploy --space <owner>/<name>${result.sdk === "gradio" ? " --sdk gradio" : ""}\n`);
-}
-
-/** The sdk a Space folder was written for, from its README's configuration block. */
-async function folderSdk(spaceDir: string): Promise<SpaceSdk | undefined> {
-  try {
-    const sdk = parseFrontMatter(await fs.readFile(path.join(spaceDir, "README.md"), "utf8")).data?.sdk;
-    return typeof sdk === "string" ? parseSpaceSdk(sdk) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function parseSdk(value: string): SpaceSdk {

@@ -246,14 +246,24 @@ function unavailable(url: string, reason: string, context: string): StudioError 
   return new StudioError(
     `Could not download the backbone from ${url}: ${reason}.${context}`,
     "backbone-unavailable",
-    "Offline? Run `deepfake-studio backbone --offline` (the MobileNetV2 bundled with nsfwjs) and then use `--backbone nsfwjs-mobilenet_v2`, " +
-      "or pass `--backbone <path>` to a tfjs model.json you already have. Behind a proxy? Set HTTPS_PROXY / HTTP_PROXY.",
+    [
+      "Offline? Run ",
+      { step: "backbone-offline" },
+      { cliOnly: " (the MobileNetV2 bundled with nsfwjs) and then use `--backbone nsfwjs-mobilenet_v2`, or pass `--backbone <path>` to" },
+      { editorOnly: ": it switches the project to the MobileNetV2 bundled with nsfwjs; or set train.backbone in deepfake-studio.json to" },
+      " a tfjs model.json you already have. Behind a proxy? Set HTTPS_PROXY / HTTP_PROXY.",
+    ],
   );
 }
 
 /** The StudioError for a download over the size cap. */
 function tooLarge(url: string, maxBytes: number): StudioError {
-  return new StudioError(`The backbone at ${url} is larger than the ${formatBytes(maxBytes)} limit.`, "backbone-too-large", "Check the URL points at the model you meant, or download it yourself and pass --backbone <path>.");
+  return new StudioError(`The backbone at ${url} is larger than the ${formatBytes(maxBytes)} limit.`, "backbone-too-large", [
+    "Check the URL points at the model you meant, or download it yourself and ",
+    { cliOnly: "pass --backbone <path>" },
+    { editorOnly: "set train.backbone in deepfake-studio.json to its path" },
+    ".",
+  ]);
 }
 
 /** 536870912 → "512 MB", 200000 → "195 KB". */

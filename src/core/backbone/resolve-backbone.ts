@@ -183,7 +183,11 @@ function locateModelJson(requested: string): string {
   }
   const candidate = stat.isDirectory() ? path.join(resolved, "model.json") : resolved;
   if (!fs.existsSync(candidate)) {
-    throw new StudioError(`No model.json in ${resolved}.`, "backbone-not-found", "Point --backbone at a tfjs LayersModel folder (model.json + weight shards) or its model.json.");
+    throw new StudioError(`No model.json in ${resolved}.`, "backbone-not-found", [
+      { cliOnly: "Point --backbone" },
+      { editorOnly: "Point train.backbone in deepfake-studio.json" },
+      " at a tfjs LayersModel folder (model.json + weight shards) or its model.json.",
+    ]);
   }
   return candidate;
 }

@@ -142,7 +142,7 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
         results.push(stripPixels(check));
       } catch (error) {
         if (error instanceof CancelledError || error instanceof InvalidExportError || !(error instanceof StudioError)) throw error;
-        results.push({ file, error: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) });
+        results.push({ file, error: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...(error.hintParts ? { hintParts: error.hintParts } : {}) });
         params.onProgress?.({ event: "warning", message: `${file}: ${error.message}` });
       }
     }

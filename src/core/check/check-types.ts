@@ -1,6 +1,7 @@
 /** The result of checking one video or image: what --json prints, report.json holds and the VS Code panel shows. */
 import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
 import type { FaceDetectorKind } from "../face-crop/detect-frame-faces";
+import type { HintPart } from "../shared/hint";
 import type { VideoContainer } from "./probe-video";
 
 /** One face in one frame, scored by the model. */
@@ -174,6 +175,8 @@ export interface MediaCheckError {
   error: string;
   code: string;
   hint?: string;
+  /** The hint's parts when it names steps or flags (StudioError.hintParts), for a front end that words them itself. */
+  hintParts?: HintPart[];
 }
 
 export type CheckResult = MediaCheck | MediaCheckError;

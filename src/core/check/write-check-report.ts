@@ -3,13 +3,13 @@
  * and PNG (videos), report.md to read at a glance and report.json for machines. The folder is assembled next to
  * its destination and renamed into place, so a report is never half-written; an older report of ours is replaced.
  */
-import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError } from "../shared/errors";
 import type { CheckedFace, CheckReportFiles, MediaCheck, Verdict } from "./check-types";
 import { escapeXml } from "../shared/escape-xml";
+import { removeStaleTemps, tempName } from "../shared/stale-temps";
 import { formatTimestamp } from "./format-timestamp";
 import { renderTimelineSvg } from "./render-timeline-svg";
 
@@ -32,13 +32,16 @@ export interface WriteCheckReportParams {
 }
 
 const REPORT_JSON = "report.json";
+/** Report folders are assembled under this name beside their destination; a killed check's are removed at the next. */
+export const REPORT_TEMP_PREFIX = ".deepfake-studio-report.tmp-";
 const FRAME_QUALITY = 88;
 
 /** Writes the folder and returns the check with `report` and each worst moment's `image` set. */
 export async function writeCheckReport(params: WriteCheckReportParams): Promise<MediaCheck> {
   const dir = path.resolve(params.dir);
   await refuseForeignFolder(dir);
-  const staging = `${dir}.tmp-${randomBytes(4).toString("hex")}`;
+  await removeStaleTemps(path.dirname(dir), REPORT_TEMP_PREFIX);
+  const staging = path.join(path.dirname(dir), tempName(REPORT_TEMP_PREFIX));
   try {
     await fs.mkdir(staging, { recursive: true });
     const { check } = params;
@@ -94,10 +97,10 @@ export async function writeCheckReport(params: WriteCheckReportParams): Promise<
 async function refuseForeignFolder(dir: string): Promise<void> {
   const stat = await fs.lstat(dir).catch(() => undefined);
   if (!stat) return;
-  if (!stat.isDirectory()) throw new StudioError(`${dir} exists and is not a folder, so the report cannot be written there.`, "report-folder-taken", "Choose another folder with --out.");
+  if (!stat.isDirectory()) throw new StudioError(`${dir} exists and is not a folder, so the report cannot be written there.`, "report-folder-taken", ["Move it away", { cliOnly: ", or choose another folder with --out" }, "."]);
   const entries = await fs.readdir(dir);
   if (entries.length > 0 && !entries.includes(REPORT_JSON)) {
-    throw new StudioError(`${dir} already exists and is not a check report, so it was left alone.`, "report-folder-taken", "Choose another folder with --out, or move that folder away.");
+    throw new StudioError(`${dir} already exists and is not a check report, so it was left alone.`, "report-folder-taken", ["Move that folder away", { cliOnly: ", or choose another folder with --out" }, "."]);
   }
 }
 

@@ -52,7 +52,7 @@ async function readPredictions(file: string, runId: string): Promise<RunPredicti
     text = await fs.readFile(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new StudioError(`Run ${runId} has no predictions file (${file}).`, "predictions-missing", "Train again (`deepfake-studio train`): a finished run writes it.");
+      throw new StudioError(`Run ${runId} has no predictions file (${file}).`, "predictions-missing", ["Train again (", { step: "train" }, "): a finished run writes it."]);
     }
     throw describeFsError(error, file);
   }
@@ -65,7 +65,8 @@ async function readPredictions(file: string, runId: string): Promise<RunPredicti
   const parsed = predictionsSchema.safeParse(raw);
   if (!parsed.success) {
     const why = raw === undefined ? (text.trim() === "" ? "it is empty" : "it is not valid JSON") : "it is not a list of predictions";
-    throw new StudioError(`The predictions file of run ${runId} is damaged (${why}): ${file}.`, "predictions-damaged", "Train again (`deepfake-studio train`) to write a new run, or pick another run with --run.");
+    throw new StudioError(`The predictions file of run ${runId} is damaged (${why}): ${file}.`, "predictions-damaged",
+      ["Train again (", { step: "train" }, ") to write a new run", { cliOnly: ", or pick another run with --run" }, "."]);
   }
   return parsed.data as RunPrediction[];
 }

@@ -163,10 +163,11 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
     trained = await loadExport({ modelDir: run.runDir });
   } catch (error) {
     if (!(error instanceof InvalidExportError)) throw error;
-    throw new ExportError(`The run ${run.runId} cannot be exported: its model.onnx is not usable (${error.message}).`, "run-invalid", "Train again (`deepfake-studio train --engine torch`) or export another run with --run <id>.");
+    throw new ExportError(`The run ${run.runId} cannot be exported: its model.onnx is not usable (${error.message}).`, "run-invalid",
+      ["Train again (", { step: "train" }, { cliOnly: " --engine torch" }, ") or export another run", { cliOnly: " with --run <id>" }, { editorOnly: " (Runs view)" }, "."]);
   }
   if (JSON.stringify(trained.labels) !== JSON.stringify(record.labels)) {
-    throw new ExportError(`The run ${run.runId} cannot be exported: its labels.json does not match run.json.`, "run-invalid", "Train again or export another run with --run <id>.");
+    throw new ExportError(`The run ${run.runId} cannot be exported: its labels.json does not match run.json.`, "run-invalid", ["Train again (", { step: "train" }, ") or export another run", { cliOnly: " with --run <id>" }, { editorOnly: " (Runs view)" }, "."]);
   }
   const decision = await chooseDecision({ request: params.decision ?? {}, labels: record.labels, runId: run.runId, projectDir: params.projectDir });
   const exportedAt = new Date().toISOString();

@@ -23,6 +23,7 @@ import { describeHubError } from "./describe-hub-error";
 import { HubError } from "./hub-error";
 import { resolveHubUrl } from "./resolve-hub-url";
 import { spaceUrl } from "./space-url";
+import { tokenHint } from "./token-hint";
 
 export interface DeploySpaceParams extends OperationOptions {
   spaceDir: string;
@@ -158,14 +159,15 @@ function checkRepo(repo: string): string {
 /** Hub tokens start with hf_; saying so early beats a 401 (and the library would throw a bare TypeError). */
 function checkTokenShape(token: string): void {
   if (!token || !token.startsWith("hf_") || /\s/.test(token)) {
-    throw new HubError("The Hugging Face token does not look like one (tokens start with \"hf_\").", "hub-token-invalid", "Set HF_TOKEN to a token with write access (https://huggingface.co/settings/tokens), or run \"Set Hugging Face Token\" in VS Code.");
+    throw new HubError("The Hugging Face token does not look like one (tokens start with \"hf_\").", "hub-token-invalid", tokenHint());
   }
 }
 
 async function checkSpaceFolder(spaceDir: string, sdk: SpaceSdk): Promise<void> {
   // A folder `space` was still writing (killed, or the disk filled up) would put a half-written model online.
   if ((await readSpaceManifest(spaceDir))?.unfinished) {
-    throw new SpaceError(`${spaceDir} is not finished: the \`space\` run that wrote it was interrupted.`, "space-invalid", "Write the Space again (`deepfake-studio space`, or Create Space in VS Code): it completes the folder. Then deploy.");
+    throw new SpaceError(`${spaceDir} is not finished: the \`space\` run that wrote it was interrupted.`, "space-invalid",
+      ["Write the Space again with ", { step: "space" }, ": it completes the folder. Then deploy", { cliOnly: " (`deepfake-studio deploy` completes it by itself)" }, "."]);
   }
   let readme: string;
   try {
@@ -186,7 +188,9 @@ async function checkSpaceFolder(spaceDir: string, sdk: SpaceSdk): Promise<void> 
     throw new SpaceError(
       `${spaceDir} is a ${String(folderSdk ?? "non-Space")} Space folder, not a ${sdk} one.`,
       "space-sdk-mismatch",
-      `Deploy it with --sdk ${String(folderSdk)}, or rebuild it with \`deepfake-studio space --sdk ${sdk}\`.`,
+      folderSdk === "static" || folderSdk === "gradio"
+        ? ["Deploy it as it is (", { step: "deploy", sdk: folderSdk }, "), or write it again as a ", sdk, " Space (", { step: "space", sdk }, ")."]
+        : ["Write it again as a ", sdk, " Space with ", { step: "space", sdk }, "."],
     );
   }
 }
@@ -202,14 +206,14 @@ async function checkAccess(repo: string, credentials: Credentials): Promise<stri
   const role = me.auth?.accessToken?.role;
   if (role === "read") {
     throw new HubError(`The token "${me.auth.accessToken?.displayName ?? ""}" of ${me.name} is read-only, so it cannot create or update a Space.`, "hub-forbidden",
-      "Create a token with the \"write\" role at https://huggingface.co/settings/tokens and set HF_TOKEN to it (or run \"Set Hugging Face Token\").");
+      tokenHint("with the \"write\" role"));
   }
   const owner = repo.split("/")[0];
   if (me.type === "user") {
     const namespaces = [me.name, ...(me.orgs ?? []).map((org) => org.name)];
     if (!namespaces.some((name) => name.toLowerCase() === owner.toLowerCase())) {
       throw new HubError(`The token belongs to ${me.name}, who cannot write to "${owner}" (it may write to: ${namespaces.join(", ")}).`, "hub-forbidden",
-        `Use --space ${me.name}/${repo.split("/")[1]}, or a token of an account that belongs to "${owner}".`, 403);
+        ["Deploy under your own name (", { step: "deploy", repo: `${me.name}/${repo.split("/")[1]}` }, `), or use a token of an account that belongs to "${owner}".`], 403);
     }
   }
   return me.name;

@@ -2,6 +2,7 @@
 import { HubApiError } from "@huggingface/hub";
 import { CancelledError, StudioError } from "../shared/errors";
 import { HubError } from "./hub-error";
+import { tokenHint } from "./token-hint";
 
 /** What the studio was doing, for the message ("creating the Space owner/name"). */
 export interface HubErrorContext {
@@ -10,7 +11,6 @@ export interface HubErrorContext {
   sdk?: string;
 }
 
-const TOKEN_HINT = "Set HF_TOKEN to a token with write access (https://huggingface.co/settings/tokens), or run \"Set Hugging Face Token\" in VS Code, then try again.";
 
 export function describeHubError(error: unknown, context: HubErrorContext): Error {
   if (error instanceof StudioError) return error;
@@ -18,7 +18,7 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
   if (!(error instanceof HubApiError)) {
     // The library's own checks (token format, repo name) are TypeErrors with readable messages.
     if (error instanceof TypeError && /access token/i.test(error.message)) {
-      return new HubError("The Hugging Face token is not in the expected format (it must start with \"hf_\").", "hub-token-invalid", TOKEN_HINT);
+      return new HubError("The Hugging Face token is not in the expected format (it must start with \"hf_\").", "hub-token-invalid", tokenHint());
     }
     return error instanceof Error ? error : new Error(String(error));
   }
@@ -28,12 +28,12 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
   const space = context.repo ? `the Space ${context.repo}` : "this Space";
   switch (statusCode) {
     case 401:
-      return new HubError(`The Hugging Face Hub rejected the token while ${what} (401${detail}).`, "hub-token-invalid", TOKEN_HINT, statusCode, url);
+      return new HubError(`The Hugging Face Hub rejected the token while ${what} (401${detail}).`, "hub-token-invalid", tokenHint(), statusCode, url);
     case 402:
       return new HubError(
         `The Hugging Face Hub wants a paid plan for ${context.sdk ? `a ${context.sdk} Space` : "this Space"} (402${detail}).`,
         "hub-payment-required",
-        "Gradio and Docker Spaces need a paid plan for new Spaces; static Spaces are free: deploy with --sdk static (the model then runs in the visitor's browser).",
+        ["Gradio and Docker Spaces need a paid plan for new Spaces; static Spaces are free: ", { step: "deploy", sdk: "static", ...(context.repo ? { repo: context.repo } : {}) }, " (the model then runs in the visitor's browser)."],
         statusCode,
         url,
       );
@@ -41,7 +41,13 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
       return new HubError(
         `The token has no write access to ${context.repo ? `"${context.repo.split("/")[0]}"` : "that owner"} while ${what} (403${detail}).`,
         "hub-forbidden",
-        "Use your own user name or an organisation where you may write as the owner in --space owner/name, or create a token with the \"write\" role (a fine-grained token needs write access to that namespace).",
+        [
+          "Use your own user name or an organisation where you may write as the owner",
+          { cliOnly: " in --space owner/name" },
+          { editorOnly: " of the Space" },
+          ", or ",
+          ...tokenHint("with the \"write\" role (a fine-grained token needs write access to that namespace)", "create"),
+        ],
         statusCode,
         url,
       );

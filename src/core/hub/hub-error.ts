@@ -1,5 +1,6 @@
 /** The error every Hugging Face Hub call of the studio throws: a message saying what to do, plus what the hub answered. */
 import { StudioError } from "../shared/errors";
+import type { Hint } from "../shared/hint";
 
 /** Stable codes, one per situation the user handles differently. */
 export type HubErrorCode =
@@ -20,7 +21,7 @@ export class HubError extends StudioError {
   constructor(
     message: string,
     code: HubErrorCode,
-    hint?: string,
+    hint?: Hint,
     /** HTTP status the hub answered with; absent for network failures and local checks. */
     readonly statusCode?: number,
     /** The URL that failed (never carries the token: it only travels in the Authorization header). */

@@ -212,7 +212,7 @@ async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | u
     await fs.rm(path.join(spaceDir, part), { force: true });
     return manifest;
   }
-  throw new SpaceError(`${spaceDir} already holds files that Deepfake Detector Studio did not write.`, "space-out-invalid", "Choose an empty or new folder with --out, or remove that folder first.");
+  throw new SpaceError(`${spaceDir} already holds files that Deepfake Detector Studio did not write.`, "space-out-invalid", ["Move that folder away (or remove it) first", { cliOnly: ", or choose an empty or new folder with --out" }, "."]);
 }
 
 /** Pretty JSON with a final newline. */
@@ -227,7 +227,7 @@ async function writeSpaceFolder(spaceDir: string, write: () => Promise<void>): P
   } catch (error) {
     if (error instanceof StudioError && error.code === "disk-full") {
       throw new StudioError(`The disk is full, so the Space folder ${spaceDir} could not be written completely.`, "disk-full",
-        "Free some space and run `deepfake-studio space` again: it completes the folder (deploy refuses it until then).");
+        ["Free some space and run ", { step: "space" }, " again: it completes the folder (", { step: "deploy" }, " does too, and never uploads an unfinished one)."]);
     }
     throw error;
   }

@@ -8,6 +8,7 @@ export { ORT_FILE_NAMES, ortRuntimeFiles } from "./ort-runtime-files";
 export { parseFrontMatter } from "./parse-front-matter";
 export type { FrontMatter, FrontMatterValue } from "./parse-front-matter";
 export { pickExamples } from "./pick-examples";
+export { planSpaceDeploy, type PlanSpaceDeployParams, type SpaceDeployPlan } from "./plan-space-deploy";
 export { readSpaceManifest, SPACE_MANIFEST } from "./read-space-manifest";
 export type { SpaceManifest } from "./read-space-manifest";
 export { previewSpaceExamples, type PreviewSpaceExamplesParams } from "./preview-space-examples";

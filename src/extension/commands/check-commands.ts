@@ -9,6 +9,7 @@ import { reportError, requireTrust } from "../errors";
 import { pickProjectDir } from "../project";
 import { runTask } from "../run-task";
 import type { Studio } from "../studio";
+import { hintForVsCode, hintPartsOf } from "../next-steps";
 import { CheckPanel } from "../webviews/check-panel";
 
 /** Checks the clicked or selected files (or asks for some) with the project's export and opens a panel per file. */
@@ -34,8 +35,11 @@ export async function checkForDeepfake(studio: Studio, clicked?: vscode.Uri, sel
   if (!results) return;
   for (const result of results) {
     if (isError(result)) {
-      studio.log.error(`${result.file}: ${result.error}${result.hint ? ` — ${result.hint}` : ""} [${result.code}]`);
-      void vscode.window.showWarningMessage(`${path.basename(result.file)} could not be checked: ${result.error}${result.hint ? ` ${result.hint}` : ""}`);
+      // The hint as VS Code words it (its commands, no CLI flags).
+      const parts = hintPartsOf(result);
+      const hint = parts ? hintForVsCode(parts) : result.hint;
+      studio.log.error(`${result.file}: ${result.error}${hint ? ` — ${hint}` : ""} [${result.code}]`);
+      void vscode.window.showWarningMessage(`${path.basename(result.file)} could not be checked: ${result.error}${hint ? ` ${hint}` : ""}`);
       continue;
     }
     studio.log.info(`${result.file}: ${result.verdict.text}${result.report ? ` Report: ${result.report.markdown}` : ""}`);

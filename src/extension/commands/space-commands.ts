@@ -1,7 +1,7 @@
 /** Create Space and Deploy to Hugging Face: core createSpace / deploySpace; the token comes from SecretStorage. */
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { SpaceSdk } from "../../core/space/space-sdk";
 import { loadHeavyCore } from "../core";
 import { GlueError, reportError, requireTrust } from "../errors";
 import { openProject, type Project } from "../project";
@@ -13,14 +13,36 @@ import type { Studio } from "../studio";
 const SPACE_FOLDER = "space";
 const LAST_REPO_KEY = "deepfakeStudio.lastSpaceRepo";
 
+/** What a hint's button may ask of Create Space and Deploy (validated: command arguments come from anywhere). */
+export interface SpaceCommandOptions {
+  sdk?: SpaceSdk;
+  repo?: string;
+  /** Why Deploy writes the folder first (shown above the examples). */
+  reason?: string;
+}
+
+/** The options in a command's first argument, keeping only well-formed fields. */
+export function spaceOptionsOf(value: unknown): SpaceCommandOptions {
+  if (typeof value !== "object" || value === null) return {};
+  const { sdk, repo } = value as { sdk?: unknown; repo?: unknown };
+  return {
+    ...(sdk === "static" || sdk === "gradio" ? { sdk } : {}),
+    ...(typeof repo === "string" && REPO.test(repo) ? { repo } : {}),
+  };
+}
+
+const REPO = /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;
+
 /** Writes the Space folder (static page with onnxruntime-web, or a Gradio app) from the project's export. */
-export async function createSpace(studio: Studio): Promise<string | undefined> {
+export async function createSpace(studio: Studio, options: SpaceCommandOptions = {}): Promise<string | undefined> {
   let project: Project;
   let examples: string[] | undefined;
+  const sdk = options.sdk ?? spaceSettings().sdk;
   try {
     requireTrust("Create Space");
     project = await openProject();
-    const chosen = await chooseExamples(studio, project.projectDir);
+    if (options.reason) studio.log.info(options.reason);
+    const chosen = await chooseExamples(studio, project.projectDir, sdk, options.reason);
     if (!chosen) return undefined;
     examples = chosen.examples;
   } catch (error) {
@@ -29,7 +51,7 @@ export async function createSpace(studio: Studio): Promise<string | undefined> {
   }
   const result = await runTask(studio.log, "Creating the Space", async ({ signal, onProgress }) => {
     const { createSpace: create } = await loadHeavyCore();
-    return create({ projectDir: project.projectDir, sdk: spaceSettings().sdk, examples, signal, onProgress });
+    return create({ projectDir: project.projectDir, sdk, examples, signal, onProgress });
   });
   studio.refreshViews();
   if (!result) return undefined;
@@ -37,9 +59,12 @@ export async function createSpace(studio: Studio): Promise<string | undefined> {
   studio.log.info(`Space (${result.sdk}) written to ${result.spaceDir}: ${result.files.length} files, examples ${result.examples.map((example) => example.path).join(", ") || "none"}.`);
   const count = result.examples.length;
   const shown = count === 0 ? "no example pictures" : `${count} example picture${count === 1 ? "" : "s"} (public with the Space)`;
-  void vscode.window.showInformationMessage(`Space (${result.sdk}) written to ${result.spaceDir} with ${shown}. Next: deploy it to Hugging Face.`, "Deploy").then((picked) => {
-    if (picked) void vscode.commands.executeCommand("deepfakeStudio.deploy");
-  });
+  // Deploy asked for it: it goes on by itself, so no "Next: deploy" button.
+  if (!options.reason) {
+    void vscode.window.showInformationMessage(`Space (${result.sdk}) written to ${result.spaceDir} with ${shown}. Next: deploy it to Hugging Face.`, "Deploy").then((picked) => {
+      if (picked) void vscode.commands.executeCommand("deepfakeStudio.deploy");
+    });
+  }
   return result.spaceDir;
 }
 
@@ -49,9 +74,9 @@ type ExampleItem = vscode.QuickPickItem & { source?: string; other?: true };
  * Shows the example pictures Create Space would publish, all ticked, and says they will be public: the user keeps
  * some, none, or adds others. Undefined when they cancel; `examples` undefined keeps the automatic choice as is.
  */
-async function chooseExamples(studio: Studio, projectDir: string): Promise<{ examples: string[] | undefined } | undefined> {
+async function chooseExamples(studio: Studio, projectDir: string, sdk: SpaceSdk, reason?: string): Promise<{ examples: string[] | undefined } | undefined> {
   const { previewSpaceExamples } = await loadHeavyCore();
-  const preview = await previewSpaceExamples({ projectDir, sdk: spaceSettings().sdk });
+  const preview = await previewSpaceExamples({ projectDir, sdk });
   for (const warning of preview.warnings) studio.log.warn(warning);
   const items: ExampleItem[] = preview.examples.map((example) => ({
     label: path.basename(example.source),
@@ -64,7 +89,7 @@ async function chooseExamples(studio: Studio, projectDir: string): Promise<{ exa
   const other: ExampleItem = { label: "$(file-media) Other pictures…", description: "choose files after this list", alwaysShow: true, other: true };
   const picked = await new Promise<readonly ExampleItem[] | undefined>((resolve) => {
     const pick = vscode.window.createQuickPick<ExampleItem>();
-    pick.title = "Example pictures of the Space: they will be public";
+    pick.title = `${reason ? `${reason} ` : ""}Example pictures of the Space: they will be public`;
     pick.placeholder = "Everyone who opens the Space sees these pictures from your data folder. Untick any you may not publish (none is fine); Enter creates the Space.";
     pick.canSelectMany = true;
     pick.ignoreFocusOut = true;
@@ -96,8 +121,12 @@ async function chooseExamples(studio: Studio, projectDir: string): Promise<{ exa
   return { examples: [...kept, ...others] };
 }
 
-/** Uploads the Space folder to the hub (HF_ENDPOINT is honoured) and shows its URL. */
-export async function deployToHub(studio: Studio): Promise<void> {
+/**
+ * Uploads the Space folder to the hub (HF_ENDPOINT is honoured) and shows its URL. A folder that is missing, that an
+ * interrupted run left unfinished, or that is of another kind than `options.sdk` is written first (core's plan, as
+ * the CLI's deploy does). `options.repo` (a hint's button) skips the name question.
+ */
+export async function deployToHub(studio: Studio, options: SpaceCommandOptions = {}): Promise<void> {
   let project: Project;
   let token: string;
   let repo: string | undefined;
@@ -108,39 +137,38 @@ export async function deployToHub(studio: Studio): Promise<void> {
     if (!found) throw new GlueError("No Hugging Face token is set.", "hub-token-missing", "Run “Deepfake Studio: Set Hugging Face Token” (or set HF_TOKEN) and deploy again.");
     studio.log.info(`Using the Hugging Face token from ${found.source}.`);
     token = found.token;
-    repo = await askRepo(studio);
+    repo = options.repo ?? (await askRepo(studio));
   } catch (error) {
     await reportError(error, studio.log, "Deploy to Hugging Face");
     return;
   }
   if (!repo) return;
   const spaceDir = path.join(project.projectDir, SPACE_FOLDER);
-  if (!(await exists(spaceDir)) && !(await createSpace(studio))) return;
-  await deploy(studio, { spaceDir, repo, token });
+  let sdk: SpaceSdk;
+  try {
+    const { planSpaceDeploy } = await loadHeavyCore();
+    const plan = await planSpaceDeploy({ spaceDir, sdk: options.sdk, defaultSdk: spaceSettings().sdk });
+    sdk = plan.sdk;
+    if (plan.rewrite && !(await createSpace(studio, { sdk, reason: plan.reason }))) return;
+  } catch (error) {
+    await reportError(error, studio.log, "Deploy to Hugging Face");
+    return;
+  }
+  await deploy(studio, { spaceDir, repo, token, sdk });
 }
 
-async function deploy(studio: Studio, params: { spaceDir: string; repo: string; token: string }): Promise<void> {
-  const sdk = (await spaceSdkOf(params.spaceDir)) ?? spaceSettings().sdk;
+async function deploy(studio: Studio, params: { spaceDir: string; repo: string; token: string; sdk: SpaceSdk }): Promise<void> {
   const result = await runTask(studio.log, `Deploying to Hugging Face (${params.repo})`, async ({ signal, onProgress }) => {
     const { deploySpace } = await loadHeavyCore();
-    return deploySpace({ spaceDir: params.spaceDir, repo: params.repo, sdk, private: spaceSettings().private, accessToken: params.token, signal, onProgress });
+    return deploySpace({ spaceDir: params.spaceDir, repo: params.repo, sdk: params.sdk, private: spaceSettings().private, accessToken: params.token, signal, onProgress });
   });
   if (!result) return;
+  await studio.context.workspaceState.update(LAST_REPO_KEY, params.repo);
   // Ticks the walkthrough's Deploy step (its completion event): only a deploy that succeeded does.
   await vscode.commands.executeCommand("setContext", "deepfakeStudio.deployed", true);
   studio.log.info(`Deployed ${result.repo} as ${result.user}${result.created ? " (new Space)" : ""}: ${result.uploaded.length} uploaded, ${result.unchanged.length} unchanged, ${result.deleted.length} deleted${result.commit ? `; commit ${result.commit.oid}` : "; nothing changed"}. ${result.url}`);
   const picked = await vscode.window.showInformationMessage(`Deployed: ${result.url}`, "Open Space");
   if (picked) await vscode.env.openExternal(vscode.Uri.parse(result.url));
-}
-
-/** The SDK the Space folder was written for (space.json), if readable. */
-async function spaceSdkOf(spaceDir: string): Promise<"static" | "gradio" | undefined> {
-  try {
-    const manifest = JSON.parse(await fs.readFile(path.join(spaceDir, "space.json"), "utf8")) as { sdk?: unknown };
-    return manifest.sdk === "static" || manifest.sdk === "gradio" ? manifest.sdk : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Asks for owner/name, proposing the last one or <owner setting>/deepfake-detector. */
@@ -158,8 +186,4 @@ async function askRepo(studio: Studio): Promise<string | undefined> {
   if (value === undefined) return undefined;
   await studio.context.workspaceState.update(LAST_REPO_KEY, value.trim());
   return value.trim();
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(() => true, () => false);
 }

@@ -81,3 +81,56 @@ export async function openRun(studio: Studio, runId?: string): Promise<void> {
 export async function openCleaner(studio: Studio, onDatasetChanged: () => void, category?: string): Promise<void> {
   await CleanerPanel.show({ extensionUri: studio.extensionUri, log: studio.log, onDatasetChanged, category });
 }
+
+/** fastai's lr_find on the project's data; the suggested rate can go straight into deepfake-studio.json. */
+export async function findLearningRate(studio: Studio): Promise<void> {
+  const found = await runTask(studio.log, "Finding a learning rate", async ({ signal, onProgress }) => {
+    requireTrust("Find Learning Rate");
+    const { projectDir, config } = await openProject();
+    const { lrFind } = await loadHeavyCore();
+    return { projectDir, config, result: await lrFind({ projectDir, config, signal, onProgress }) };
+  });
+  if (!found) return;
+  const { valley, steep, minimum } = found.result.suggestions;
+  const rate = Number(valley.toPrecision(2));
+  studio.log.info(`Learning-rate finder: valley ${valley}, steep ${steep}, minimum/10 ${minimum}${found.result.stoppedEarly ? " (stopped when the loss exploded)" : ""}.`);
+  const use = "Use It";
+  const picked = await vscode.window.showInformationMessage(
+    `Suggested learning rate: ${rate} (fastai's "valley"; now ${found.config.train.learningRate}). Use it for training? It is written as train.learningRate in deepfake-studio.json.`,
+    use,
+    "Use It and Train",
+  );
+  if (!picked) return;
+  try {
+    const { setTrainSetting } = await loadCore();
+    await setTrainSetting({ projectDir: found.projectDir, field: "learningRate", value: rate });
+    studio.log.info(`train.learningRate set to ${rate}.`);
+  } catch (error) {
+    await reportError(error, studio.log, "Find Learning Rate");
+    return;
+  }
+  if (picked !== use) await vscode.commands.executeCommand("deepfakeStudio.train");
+}
+
+/**
+ * Offline (or behind a firewall): writes out the MobileNetV2 bundled with nsfwjs and makes it the project's backbone
+ * (train.backbone), as `deepfake-studio backbone --offline` plus `--backbone nsfwjs-mobilenet_v2` do on the command line.
+ */
+export async function useOfflineBackbone(studio: Studio): Promise<void> {
+  const done = await runTask(studio.log, "Writing the offline backbone", async () => {
+    requireTrust("Use Offline Backbone");
+    const { projectDir } = await openProject();
+    const { writeOfflineBackbone, cacheDir, OFFLINE_BACKBONE_ID } = await loadHeavyCore();
+    const modelJson = await writeOfflineBackbone({ cacheDir: cacheDir() });
+    const { setTrainSetting } = await loadCore();
+    await setTrainSetting({ projectDir, field: "backbone", value: OFFLINE_BACKBONE_ID });
+    return { id: OFFLINE_BACKBONE_ID, modelJson };
+  });
+  if (!done) return;
+  studio.log.info(`Offline backbone ${done.id} written to ${done.modelJson}; train.backbone set to it.`);
+  // The environment variable wins over the project file (core's order): say so rather than train with it silently.
+  const env = process.env.DEEPFAKE_STUDIO_BACKBONE?.trim();
+  const caveat = env ? ` DEEPFAKE_STUDIO_BACKBONE is set (${env}) and wins over the project file: unset it to use this one.` : "";
+  const next = await vscode.window.showInformationMessage(`The project now uses the ${done.id} backbone (bundled with nsfwjs, no download): train.backbone in deepfake-studio.json.${caveat}`, "Train");
+  if (next) await vscode.commands.executeCommand("deepfakeStudio.train");
+}
