@@ -7,8 +7,12 @@ import { HubError } from "./hub-error";
 export interface HubErrorContext {
   action: "check-token" | "create" | "list" | "upload";
   repo?: string;
+  /** Default "space" (deploy); the hf-jobs trainer also writes datasets and models. */
+  repoType?: "space" | "dataset" | "model";
   sdk?: string;
 }
+
+const REPO_WORD = { space: "Space", dataset: "dataset", model: "model" } as const;
 
 const TOKEN_HINT = "Set HF_TOKEN to a token with write access (https://huggingface.co/settings/tokens), or run \"Set Hugging Face Token\" in VS Code, then try again.";
 
@@ -25,7 +29,8 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
   const { statusCode, url } = error;
   const what = doing(context);
   const detail = hubMessage(error);
-  const space = context.repo ? `the Space ${context.repo}` : "this Space";
+  const word = REPO_WORD[context.repoType ?? "space"];
+  const space = context.repo ? `the ${word} ${context.repo}` : `this ${word}`;
   switch (statusCode) {
     case 401:
       return new HubError(`The Hugging Face Hub rejected the token while ${what} (401${detail}).`, "hub-token-invalid", TOKEN_HINT, statusCode, url);
@@ -62,7 +67,8 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
 }
 
 function doing(context: HubErrorContext): string {
-  const space = context.repo ? `the Space ${context.repo}` : "the Space";
+  const word = REPO_WORD[context.repoType ?? "space"];
+  const space = context.repo ? `the ${word} ${context.repo}` : `the ${word}`;
   switch (context.action) {
     case "check-token":
       return "checking the token";

@@ -11,6 +11,7 @@ import { CancelledError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { confusionOf } from "./confusion";
 import { chooseEngine } from "./engines/train-engine";
+import { trainWithHfJobs, type HfJobsOptions } from "./engines/hf-jobs/train-hf-jobs";
 import { trainWithTorch } from "./engines/torch/train-torch";
 import { STUDIO_STATE_FOLDER } from "./feature-cache";
 import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
@@ -39,8 +40,10 @@ export interface TrainParams extends OperationOptions {
   fetch?: FetchLike;
   /** Memory cap for the features; default min(2 GiB, half the RAM). */
   maxFeatureBytes?: number;
-  /** Overrides train.engine: "studio" (frozen backbone + head) or "torch" (the whole network, in the user's PyTorch). */
+  /** Overrides train.engine: "studio" (frozen backbone + head), "torch" (the whole network, in the user's PyTorch), "hf-jobs" (the same as a Hugging Face Job). */
   engine?: string;
+  /** Engine "hf-jobs": the hub to use and how often to poll (tests). */
+  hfJobs?: HfJobsOptions;
 }
 
 /** What a finished run produced. */
@@ -69,7 +72,9 @@ export interface RunRecord {
 
 /** Trains a head on the project's images and writes the run folder; returns its id, folder and metrics. */
 export async function train(params: TrainParams): Promise<TrainResult> {
-  if (chooseEngine(params.engine, params.config) === "torch") return trainWithTorch(params);
+  const engine = chooseEngine(params.engine, params.config);
+  if (engine === "torch") return trainWithTorch(params);
+  if (engine === "hf-jobs") return trainWithHfJobs(params);
   const started = performance.now();
   const settings = resolveSettings(params);
   const augmentViews = params.augmentViews ?? params.config.train.augmentViews;
