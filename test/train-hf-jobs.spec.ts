@@ -13,9 +13,10 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { exportModel } from "../src/core/export/export-model";
-import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import { initProject, loadProjectConfig, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { CancelledError } from "../src/core/shared/errors";
 import type { TorchRunRecord } from "../src/core/train/engines/fine-tune-with-script";
+import { listAvailableEngines, readProjectEngine, saveProjectEngine } from "../src/core/train/engines/project-engine";
 import type { EpochRecord, RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train, type TrainParams, type TrainResult } from "../src/core/train/train";
 import { startFakeHub, type FakeHub } from "./fixtures/fake-hub";
@@ -202,6 +203,25 @@ describe("train --engine hf-jobs", function () {
     const { HF_TOKEN: _t, HUGGING_FACE_HUB_TOKEN: _h, ...env } = process.env;
     const missing = await rejectsWith(train({ projectDir: project, config: configWith(), env: { ...env, HF_HOME: home }, hfJobs: { hubUrl: hub.url } }), "hub-token-missing");
     assert.match(missing.hint ?? "", /HF_TOKEN/);
+  });
+
+  it("offers the engines that can train here, and writes the one chosen into the project file alone", async () => {
+    const dir = path.join(tmp, "choice");
+    await initProject({ projectDir: dir, config: configWith() });
+    const raw = JSON.parse(await fs.readFile(path.join(dir, "deepfake-studio.json"), "utf8")) as { train: Record<string, unknown> };
+    delete raw.train.engine;
+    await fs.writeFile(path.join(dir, "deepfake-studio.json"), JSON.stringify(raw));
+    assert.equal(await readProjectEngine(dir), undefined);
+    const all = await listAvailableEngines({ projectDir: dir, config: configWith({}, { python: "/usr/bin/python3" }), hasToken: true });
+    assert.deepEqual(all.map((entry) => entry.engine), ["studio", "torch", "hf-jobs"]);
+    assert.match(all[2].detail, /Pro or Team plan/);
+    const offline = await listAvailableEngines({ projectDir: dir, config: configWith({}, { python: path.join(tmp, "no-python") }), hasToken: false });
+    assert.deepEqual(offline.map((entry) => entry.engine), ["studio"]);
+    await saveProjectEngine({ projectDir: dir, engine: "hf-jobs" });
+    assert.equal(await readProjectEngine(dir), "hf-jobs");
+    const saved = JSON.parse(await fs.readFile(path.join(dir, "deepfake-studio.json"), "utf8")) as { train: Record<string, unknown> };
+    assert.deepEqual(saved, { ...raw, train: { ...raw.train, engine: "hf-jobs" } });
+    assert.equal((await loadProjectConfig(dir)).train.engine, "hf-jobs");
   });
 
   it("never lets the token out: not in a run folder, the dataset, the model repository or any message", async () => {

@@ -6,6 +6,7 @@
 export { gather } from "../core/gather/gather";
 export { importFolder } from "../core/gather/import-folder";
 export { train } from "../core/train/train";
+export { listAvailableEngines, readProjectEngine, saveProjectEngine } from "../core/train/engines/project-engine";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";
 export { checkMedia } from "../core/check/check-media";

@@ -34,6 +34,8 @@ const NAME = /^(?!.*(?:--|\.\.))[A-Za-z0-9](?:[\w.-]{0,94}[A-Za-z0-9])?$/;
 
 /** Test and power-user knobs that are not project settings. */
 export interface HfJobsOptions {
+  /** A token kept elsewhere (VS Code's secret storage); default: the one huggingface_hub would use (HF_TOKEN, its token file). */
+  accessToken?: { token: string; source: string };
   /** Default: $HF_ENDPOINT, else https://huggingface.co. */
   hubUrl?: string;
   /** Status poll interval (default 5 s). */
@@ -46,7 +48,7 @@ export interface HfJobsOptions {
 export async function trainWithHfJobs(params: TrainParams & { hfJobs?: HfJobsOptions }): Promise<TrainResult> {
   const env = params.env ?? process.env;
   const settings = params.config.train.hfJobs;
-  const found = await findHfToken({ env });
+  const found = params.hfJobs?.accessToken ?? (await findHfToken({ env }));
   if (!found) {
     throw new HubError("Training with --engine hf-jobs needs a Hugging Face token, and none was found.", "hub-token-missing",
       "Create a token with write access at https://huggingface.co/settings/tokens and set HF_TOKEN (or run `hf auth login`, or \"Set Hugging Face Token\" in VS Code).");

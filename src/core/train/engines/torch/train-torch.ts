@@ -18,7 +18,7 @@ export async function trainWithTorch(params: TrainParams): Promise<TrainResult> 
 }
 
 /** train.python; a relative path (not a bare command) is relative to the project. */
-function configuredPython(params: TrainParams): string | undefined {
+export function configuredPython(params: Pick<TrainParams, "projectDir" | "config">): string | undefined {
   const configured = params.config.train.python;
   if (!configured || !/[\\/]/.test(configured) || path.isAbsolute(configured)) return configured;
   return path.resolve(params.projectDir, configured);
