@@ -127,6 +127,9 @@ describe("train --engine hf-jobs", function () {
     // The studio's own numbers, from ONNX Runtime on its decoding.
     const metrics = await readJson<RunMetrics>(path.join(result.runDir, "metrics.json"));
     assert.deepEqual(metrics.epochs, epochs);
+    // The shortcut audit runs for fine-tuned runs too, on the same pictures.
+    assert.deepEqual(metrics.audit?.checks.map((check) => check.cue).sort(), ["border", "identity", "jpeg-bytes-per-pixel", "picture-size"]);
+    assert.deepEqual(metrics.audit?.sampled, { Real: PER_CLASS, Deepfake: PER_CLASS });
     const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
     const valid = predictions.filter((prediction) => prediction.split === "valid");
     assert.equal(valid.length, 4);

@@ -125,6 +125,9 @@ describe("train --engine torch", function () {
     assert.equal(record.settings.epochs, 1);
     const metrics = await readJson<RunMetrics>(path.join(result.runDir, "metrics.json"));
     assert.deepEqual(metrics.epochs, epochs);
+    // The shortcut audit runs for fine-tuned runs too, on the same pictures.
+    assert.deepEqual(metrics.audit?.checks.map((check) => check.cue).sort(), ["border", "identity", "jpeg-bytes-per-pixel", "picture-size"]);
+    assert.deepEqual(metrics.audit?.sampled, { Real: PER_CLASS, Deepfake: PER_CLASS });
     const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
     assert.equal(predictions.length, 2 * PER_CLASS);
     const valid = predictions.filter((prediction) => prediction.split === "valid");

@@ -82,7 +82,7 @@ function doing(context: HubErrorContext): string {
 }
 
 /** The hub's own sentence, without the library's "URL: …" trailer (the URL is kept on the error object). */
-function hubMessage(error: HubApiError): string {
+export function hubMessage(error: HubApiError): string {
   // A hub (or a proxy in front of it) could echo request data; never let anything token-shaped through.
   const message = error.message.replace(/\.\s*URL: .*$/s, "").replace(/hf_[A-Za-z0-9]{6,}/g, "hf_***").trim();
   if (!message || /^Api error with status \d+$/.test(message)) return "";

@@ -3,17 +3,15 @@
  * cannot back-propagate through convolutions): cached backbone features → a dropout + dense + softmax head.
  * Writes runs/<run-id>/{head,metrics,predictions,run}.json (see run-files.ts).
  */
-import * as path from "node:path";
-import { auditShortcuts, type ShortcutAudit } from "../audit/audit-shortcuts";
 import type { FetchLike } from "../backbone/download-model";
 import type { ProjectConfig } from "../project/project-config";
-import { CancelledError, throwIfAborted } from "../shared/errors";
+import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { auditTrainingPictures } from "./audit-training-pictures";
 import { confusionOf } from "./confusion";
 import { chooseEngine } from "./engines/train-engine";
 import { trainWithHfJobs, type HfJobsOptions } from "./engines/hf-jobs/train-hf-jobs";
 import { trainWithTorch } from "./engines/torch/train-torch";
-import { STUDIO_STATE_FOLDER } from "./feature-cache";
 import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
 import { newRunId } from "./new-run-id";
 import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
@@ -100,7 +98,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   });
   const predictions = predictAll(data, trained);
   const headSeconds = (performance.now() - headStarted) / 1000;
-  const audit = await auditRun(params, data, settings.seed);
+  const audit = await auditTrainingPictures({ ...params, labels: data.labels, pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })), seed: settings.seed });
 
   const metrics: RunMetrics = {
     runId,
@@ -149,27 +147,6 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
-}
-
-/** The shortcut audit of the training pictures; a failure to measure is a warning, never a failed run. */
-async function auditRun(params: TrainParams, data: PreparedData, seed: number): Promise<ShortcutAudit | undefined> {
-  if (data.labels.length < 2) return undefined;
-  try {
-    const audit = await auditShortcuts({
-      cacheDir: path.join(params.projectDir, STUDIO_STATE_FOLDER, "identity"),
-      labels: data.labels,
-      pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })),
-      seed,
-      onProgress: params.onProgress,
-      signal: params.signal,
-    });
-    for (const warning of audit.warnings) params.onProgress?.({ event: "warning", message: warning });
-    return audit;
-  } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    params.onProgress?.({ event: "warning", message: `The shortcut audit could not run (${(error as Error).message}); the run is kept without it.` });
-    return undefined;
-  }
 }
 
 /** The project's train section with the call's overrides, checked. */

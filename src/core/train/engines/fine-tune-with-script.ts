@@ -19,6 +19,7 @@ import { InvalidExportError } from "../../predict/predict-errors";
 import { resolveDataDir } from "../../project/project-config";
 import { describeFsError, throwIfAborted } from "../../shared/errors";
 import { findTemplateFile } from "../../shared/find-template";
+import { auditTrainingPictures } from "../audit-training-pictures";
 import { decodeTrainingImage, UnreadableImageError } from "../decode-training-image";
 import type { TrainingImage } from "../list-training-images";
 import { newRunId } from "../new-run-id";
@@ -148,6 +149,8 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
     if (counts.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
   }
   for (const warning of warnings) onProgress?.({ event: "warning", message: warning });
+  // The same shortcut audit as the frozen trainer: fine-tuning learns a shortcut in the pictures just as well.
+  const audit = await auditTrainingPictures({ ...params, labels, pictures: items, seed: settings.seed });
 
   const run = await createRunTemp({ projectDir: params.projectDir, runId });
   try {
@@ -185,6 +188,7 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
       runId, createdAt, seed: settings.seed, validPct: config.train.validPct, epochs, errorRate, confusion, counts,
       phases: { decode: decodeSeconds, features: 0, head: trainSeconds, total: (performance.now() - started) / 1000 },
       unreadable: unreadable.map((entry) => entry.file),
+      ...(audit ? { audit } : {}),
     };
     const record: TorchRunRecord = {
       runId, createdAt, engine: engine.engine, dataDir,
@@ -227,41 +231,41 @@ function checkBackbone(spec: BackboneSpec): void {
 
 /** Decodes every picture once as the studio will at predict time: unreadable ones are left out and listed. */
 async function checkPictures(listed: TrainingImage[], isValid: Set<number>, preprocess: Preprocess, params: TrainParams) {
-  const items: Array<TrainingImage & { split: "train" | "valid" }> = [];
+  const items: Array<TrainingImage & { split: "train" | "valid"; sha256: string }> = [];
   const unreadable: Array<{ file: string; reason: string }> = [];
   params.onProgress?.({ event: "phase", phase: "decode", message: `Checking ${listed.length} pictures` });
   for (let index = 0; index < listed.length; index++) {
     throwIfAborted(params.signal, "training");
     const image = listed[index];
-    const reason = await decodeProblem(image.file, preprocess);
-    if (reason) {
-      unreadable.push({ file: image.relative, reason });
-      params.onProgress?.({ event: "warning", message: `Skipped ${image.relative}: ${reason}.` });
+    const checked = await decodeProblem(image.file, preprocess);
+    if ("reason" in checked) {
+      unreadable.push({ file: image.relative, reason: checked.reason });
+      params.onProgress?.({ event: "warning", message: `Skipped ${image.relative}: ${checked.reason}.` });
     } else {
-      items.push({ ...image, split: isValid.has(index) ? "valid" : "train" });
+      items.push({ ...image, split: isValid.has(index) ? "valid" : "train", sha256: checked.sha256 });
     }
   }
   return { items, unreadable };
 }
 
-/** Why a picture cannot be used, or undefined. */
-async function decodeProblem(file: string, preprocess: Preprocess): Promise<string | undefined> {
+/** Why a picture cannot be used, or its sha256 (the shortcut audit's cache key). */
+async function decodeProblem(file: string, preprocess: Preprocess): Promise<{ reason: string } | { sha256: string }> {
   try {
-    await decodePicture(file, preprocess);
-    return undefined;
+    return { sha256: (await decodePicture(file, preprocess)).sha256 };
   } catch (error) {
-    if (error instanceof UnreadableImageError) return error.message;
+    if (error instanceof UnreadableImageError) return { reason: error.message };
     const code = (error as NodeJS.ErrnoException).code;
-    if (code) return `cannot be read (${code})`;
+    if (code) return { reason: `cannot be read (${code})` };
     throw error;
   }
 }
 
 /** The model input of one picture, NHWC 0..255, exactly as predict prepares it. */
-async function decodePicture(file: string, preprocess: Preprocess): Promise<Float32Array> {
+async function decodePicture(file: string, preprocess: Preprocess): Promise<{ input: Float32Array; sha256: string }> {
   const bytes = await fs.readFile(file);
-  const [input] = await decodeTrainingImage({ bytes, contentSha256: createHash("sha256").update(bytes).digest("hex"), preprocess: stripFaceCrop(preprocess), views: [0] });
-  return input;
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  const [input] = await decodeTrainingImage({ bytes, contentSha256: sha256, preprocess: stripFaceCrop(preprocess), views: [0] });
+  return { input, sha256 };
 }
 
 /** Pictures in the label folders are already face crops (gather/import cut them). */
@@ -355,7 +359,7 @@ async function predictWithModel(folder: string, items: Array<TrainingImage & { s
       throwIfAborted(params.signal, "training");
       const batch = items.slice(start, start + EVAL_BATCH);
       const data = new Float32Array(batch.length * height * width * 3);
-      for (let k = 0; k < batch.length; k++) data.set(await decodePicture(batch[k].file, preprocess), k * height * width * 3);
+      for (let k = 0; k < batch.length; k++) data.set((await decodePicture(batch[k].file, preprocess)).input, k * height * width * 3);
       const { probabilities } = await runOnnx(session, data, batch.length, height, width);
       if (!probabilities || probabilities.length !== batch.length * labels.length) throw new TorchModelRejectedError("The model the PyTorch script wrote returned no probabilities of the right size.");
       batch.forEach((item, k) => {

@@ -1,6 +1,6 @@
 /** Errors of the hf-jobs engine: each says what the user can do (a plan, a token, a setting, another engine). */
 import { HubApiError } from "@huggingface/hub";
-import { describeHubError } from "../../../hub/describe-hub-error";
+import { describeHubError, hubMessage } from "../../../hub/describe-hub-error";
 import { HubError } from "../../../hub/hub-error";
 import { StudioError } from "../../../shared/errors";
 
@@ -16,7 +16,7 @@ export class HfJobError extends StudioError {
 /** What the Jobs API answered when starting a Job, in words. */
 export function describeJobStartError(error: unknown, namespace: string, flavor: string): Error {
   if (!(error instanceof HubApiError)) return describeHubError(error, { action: "upload" });
-  const detail = hubDetail(error);
+  const detail = hubMessage(error);
   switch (error.statusCode) {
     case 401:
       return new HubError(`The Hugging Face Hub rejected the token when starting a Job (401${detail}).`, "hub-token-invalid",
@@ -38,11 +38,4 @@ export function describeJobStartError(error: unknown, namespace: string, flavor:
       }
       return describeHubError(error, { action: "upload" });
   }
-}
-
-/** The hub's own sentence, never anything token-shaped. */
-function hubDetail(error: HubApiError): string {
-  const message = error.message.replace(/\.\s*URL: .*$/s, "").replace(/hf_[A-Za-z0-9]{6,}/g, "hf_***").trim();
-  if (!message || /^Api error with status \d+$/.test(message)) return "";
-  return `: ${message.length > 300 ? `${message.slice(0, 300)}…` : message}`;
 }
