@@ -6,6 +6,7 @@ import type { RunView } from "../../shared/protocol";
 import { loadCore, loadHeavyCore } from "../core";
 import { asStudioError, reportError, requireTrust } from "../errors";
 import { openProject, pickProjectDir } from "../project";
+import { SECTION } from "../settings";
 import { runTask } from "../run-task";
 import { listRuns, readMetrics } from "../runs";
 import type { Studio } from "../studio";
@@ -25,7 +26,8 @@ async function chooseTrainEngine(studio: Studio, projectDir: string, config: Pro
   const core = await loadHeavyCore();
   const written = await core.readProjectEngine(projectDir);
   const askedKey = `trainEngineAsked:${projectDir}`;
-  if ((written && written !== "studio") || studio.context.workspaceState.get<boolean>(askedKey)) return config.train.engine;
+  const ask = vscode.workspace.getConfiguration(SECTION).get<boolean>("train.askEngine", true);
+  if (!ask || (written && written !== "studio") || studio.context.workspaceState.get<boolean>(askedKey)) return config.train.engine;
   const hasToken = (await studio.tokens.find()) !== undefined;
   const available = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Looking for PyTorch…" }, () => core.listAvailableEngines({ projectDir, config, hasToken }));
   if (available.length < 2) return config.train.engine;
@@ -52,7 +54,7 @@ export async function trainModel(studio: Studio): Promise<void> {
     if (!engine) return;
     project = { projectDir, config, engine };
   } catch (error) {
-    await reportError(error, studio.log, "Train");
+    await reportError(error, studio.log, "Training");
     return;
   }
   const result = await runTask(studio.log, "Training", async ({ signal, onProgress, report }) => {
