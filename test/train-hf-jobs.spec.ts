@@ -21,6 +21,7 @@ import type { EpochRecord, RunMetrics, RunPrediction } from "../src/core/train/r
 import { train, type TrainParams, type TrainResult } from "../src/core/train/train";
 import { startFakeHub, type FakeHub } from "./fixtures/fake-hub";
 import { rejectsWith } from "./support/assertions";
+import { runCli } from "./support/run-cli";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const run = promisify(execFile);
@@ -183,6 +184,21 @@ describe("train --engine hf-jobs", function () {
     hub.failures.push({ method: "POST", path: /^\/api\/jobs\//, status: 429, times: 5, body: { error: "You have reached your quota" } });
     const quota = await rejectsWith(trainAsJob(), "hf-jobs-quota");
     assert.match(quota.message, /quota/);
+  });
+
+  it("the command line passes --engine hf-jobs and --flavor through, and prints the hub's refusal in words", async () => {
+    await fs.writeFile(path.join(project, "deepfake-studio.json"), JSON.stringify(configWith({}, { engine: "studio" })));
+    const restore = setEnv({ HF_TOKEN: TOKEN, HF_ENDPOINT: hub.url });
+    try {
+      const result = await runCli(["train", "--project", project, "--engine", "hf-jobs", "--flavor", "warp-drive"]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /refused the Job on "warp-drive" \(400: Invalid flavor "warp-drive"\)/);
+      assert.match(result.stderr, /train\.hfJobs\.flavor/);
+      assert.ok(!`${result.stdout}${result.stderr}`.includes(TOKEN));
+    } finally {
+      restore();
+      await fs.rm(path.join(project, "deepfake-studio.json"));
+    }
   });
 
   it("a failed Job surfaces with its last log lines; a Job past its time limit says so", async () => {

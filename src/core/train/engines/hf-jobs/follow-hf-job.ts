@@ -1,7 +1,7 @@
 /**
  * Follows a running Hugging Face Job until it ends: its log as server-sent events (reconnecting when the stream is
- * cut, without repeating lines the hub sends again), and its status polled alongside. Cancel cancels the Job on
- * the hub before giving up, so nothing keeps running (and billing) in the background.
+ * cut, without repeating lines the hub sends again), and its status polled alongside. Cancel (or losing the hub)
+ * cancels the Job on the hub before giving up, so nothing keeps running (and billing) in the background.
  */
 import { cancelJob, getJob, streamJobLogs } from "@huggingface/hub";
 
@@ -50,10 +50,10 @@ export async function followHfJob(params: FollowHfJobParams): Promise<ApiJob> {
     await Promise.race([reading, sleep(LOG_GRACE_MS)]);
     return ended;
   } catch (error) {
-    if (params.signal?.aborted) {
-      await cancelJob({ ...credentials, fetch: params.cancelFetch }).catch(() => undefined);
-      throw new CancelledError("training");
-    }
+    // Cancelled, or the studio lost track of it (the hub stopped answering): nothing would collect its model, so it
+    // must not go on running, and billing, on the hub.
+    await cancelJob({ ...credentials, fetch: params.cancelFetch }).catch(() => undefined);
+    if (params.signal?.aborted) throw new CancelledError("training");
     throw error;
   } finally {
     params.signal?.removeEventListener("abort", onAbort);
