@@ -19,7 +19,7 @@ import { parseProjectConfig, type ProjectConfig } from "../src/core/project/proj
 import { CancelledError, StudioError } from "../src/core/shared/errors";
 import { findTemplateFile } from "../src/core/shared/find-template";
 import { findTorchPython } from "../src/core/train/engines/torch/find-torch-python";
-import type { TorchRunRecord } from "../src/core/train/engines/torch/train-torch";
+import type { TorchRunRecord } from "../src/core/train/engines/fine-tune-with-script";
 import type { EpochRecord, RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train, type TrainResult } from "../src/core/train/train";
 import { rejectsWith } from "./support/assertions";
@@ -125,6 +125,9 @@ describe("train --engine torch", function () {
     assert.equal(record.settings.epochs, 1);
     const metrics = await readJson<RunMetrics>(path.join(result.runDir, "metrics.json"));
     assert.deepEqual(metrics.epochs, epochs);
+    // The shortcut audit runs for fine-tuned runs too, on the same pictures.
+    assert.deepEqual(metrics.audit?.checks.map((check) => check.cue).sort(), ["border", "identity", "jpeg-bytes-per-pixel", "picture-size"]);
+    assert.deepEqual(metrics.audit?.sampled, { Real: PER_CLASS, Deepfake: PER_CLASS });
     const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
     assert.equal(predictions.length, 2 * PER_CLASS);
     const valid = predictions.filter((prediction) => prediction.split === "valid");
@@ -215,11 +218,9 @@ describe("train --engine torch", function () {
     assert.match(found.torch, /^\d+\.\d+/);
   });
 
-  it("refuses an unknown engine and says hf-jobs is not available yet", async () => {
-    const reserved = await rejectsWith(train({ projectDir: project, config: configWith({}), engine: "hf-jobs" }), "train-settings-invalid");
-    assert.match(reserved.message, /not available yet; use --engine torch/);
+  it("refuses an unknown engine, naming the engines there are", async () => {
     const unknown = await rejectsWith(train({ projectDir: project, config: configWith({}), engine: "tensorflow" }), "train-settings-invalid");
     assert.ok(unknown instanceof StudioError);
-    assert.match(unknown.hint ?? "", /studio, torch/);
+    assert.match(unknown.hint ?? "", /studio, torch, hf-jobs/);
   });
 });

@@ -124,6 +124,8 @@ export async function startWorkbench(params: StartParams): Promise<Workbench> {
     "workbench.colorTheme": "Default Dark Modern",
     "workbench.secondarySideBar.defaultVisibility": "hidden",
     "files.simpleDialog.enable": true,
+    // The suites train with the studio engine; the one-time engine question would wait for an answer.
+    "deepfakeStudio.train.askEngine": false,
     ...params.settings,
   }, null, 2));
   const xdg = { XDG_CONFIG_HOME: path.join(base, "xdg-config"), XDG_DATA_HOME: path.join(base, "xdg-data"), XDG_CACHE_HOME: path.join(base, "xdg-cache") };

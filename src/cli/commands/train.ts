@@ -20,6 +20,7 @@ interface TrainOptions {
   lrFind?: boolean;
   json?: boolean;
   engine?: string;
+  flavor?: string;
 }
 
 /** fastai's progress table columns and their width (fastai pads every cell to its header). */
@@ -35,11 +36,13 @@ export function registerTrainCommand(program: Command): void {
     .option("--backbone <id|path|url>", "backbone id, tfjs model.json path/folder, or http(s) URL (default: $DEEPFAKE_STUDIO_BACKBONE, train.backbone, or mobilenet_v2_1.00_224)")
     .option("--lr <rate>", "peak learning rate (overrides train.learningRate)", parsePositiveNumber)
     .option("--augment-views <n>", "augmented views per training image (overrides train.augmentViews)", parseCount)
-    .option("--engine <studio|torch>", "studio: frozen backbone + head, offline (default); torch: fine-tune the whole network with your PyTorch (overrides train.engine)")
+    .option("--engine <studio|torch|hf-jobs>", "studio: frozen backbone + head, offline (default); torch: fine-tune the whole network with your PyTorch; hf-jobs: the same as a Hugging Face GPU Job, Pro/Team plan (overrides train.engine)")
+    .option("--flavor <hardware>", "hardware of an hf-jobs run, e.g. t4-small, a10g-small (overrides train.hfJobs.flavor)")
     .option("--lr-find", "only run fastai's learning-rate finder and print the suggested rate")
     .option("--json", "print the result as JSON instead of tables")
     .action(async (options: TrainOptions, command: Command) => {
-      const { projectDir, config } = await loadProjectOf(command);
+      const { projectDir, config: loaded } = await loadProjectOf(command);
+      const config = options.flavor ? { ...loaded, train: { ...loaded.train, hfJobs: { ...loaded.train.hfJobs, flavor: options.flavor } } } : loaded;
       const common = { projectDir, config, backbone: options.backbone, augmentViews: options.augmentViews, signal: cliContext.signal, onProgress: printProgress() };
       if (options.lrFind) {
         const found = await lrFind(common);

@@ -164,7 +164,7 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
   } catch (error) {
     if (!(error instanceof InvalidExportError)) throw error;
     throw new ExportError(`The run ${run.runId} cannot be exported: its model.onnx is not usable (${error.message}).`, "run-invalid",
-      ["Train again (", { step: "train" }, { cliOnly: " --engine torch" }, ") or export another run", { cliOnly: " with --run <id>" }, { editorOnly: " (Runs view)" }, "."]);
+      ["Train again (", { step: "train" }, { cliOnly: ` --engine ${record.engine}` }, ") or export another run", { cliOnly: " with --run <id>" }, { editorOnly: " (Runs view)" }, "."]);
   }
   if (JSON.stringify(trained.labels) !== JSON.stringify(record.labels)) {
     throw new ExportError(`The run ${run.runId} cannot be exported: its labels.json does not match run.json.`, "run-invalid", ["Train again (", { step: "train" }, ") or export another run", { cliOnly: " with --run <id>" }, { editorOnly: " (Runs view)" }, "."]);
@@ -174,7 +174,7 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
   const model = decodeOnnxModel(trained.modelBytes);
   const metadata = {
     ...exportMetadata(record, run.runId, exportedAt),
-    training_engine: `torch ${record.python.torch}`,
+    training_engine: `${record.engine === "hf-jobs" ? `hf-jobs ${record.job?.flavor ?? ""} ` : ""}torch ${record.python.torch}`,
     ...(decision ? { [EXPORT_METADATA_KEYS.decision]: JSON.stringify(decision) } : {}),
   };
   model.metadataProps = [...(model.metadataProps ?? []).filter((entry) => !((entry.key ?? "") in metadata)), ...Object.entries(metadata).map(([key, value]) => ({ key, value }))];
@@ -207,7 +207,7 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
     const featureLength = (theirs.features?.length ?? 0) / PROBE_IMAGES;
     const head: RunHead = { labels: record.labels, featureLength, mean: [], std: [], weights: [], bias: [], backbone: record.backbone, preprocess: record.preprocess };
     warnAboutLabels(head, params);
-    const torch = { torch: record.python.torch, torchvision: record.python.torchvision, device: record.python.device, ...record.settings };
+    const torch = { torch: record.python.torch, torchvision: record.python.torchvision, device: record.python.device, ...record.settings, ...(record.engine === "hf-jobs" ? { hfJobsFlavor: record.job?.flavor ?? "unknown" } : {}) };
     const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, torch, decision });
     const marker: ExportMarker = { generator: "deepfake-studio", kind: "export", format: 1, runId: run.runId, exportedAt };
     await writeStaging(staging, outDir, [[EXPORT_FILES.readme, Buffer.from(card)], [EXPORT_MARKER, json(marker)]]);

@@ -51,9 +51,11 @@ const metricsSchema = z.object({
   sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
 });
 
-/** runs/<id>/run.json of a PyTorch run: the parts export reads (train-torch.ts writes more). */
+/** runs/<id>/run.json of a PyTorch run (local or a Hugging Face Job): the parts export reads (fine-tune-with-script.ts writes more). */
 const torchRunSchema = z.object({
-  engine: z.literal("torch"),
+  engine: z.enum(["torch", "hf-jobs"]),
+  /** Engine "hf-jobs": the hardware the Job ran on. */
+  job: z.object({ flavor: z.string() }).passthrough().optional(),
   labels: labelsSchema,
   backbone: headSchema.shape.backbone,
   preprocess: preprocessSchema,
@@ -67,12 +69,12 @@ export interface TorchRunFiles {
   metrics: RunMetrics;
 }
 
-/** "torch" when a PyTorch run wrote the folder (no head.json; run.json says so), else "studio". */
+/** "torch" when a PyTorch run (local or a Hugging Face Job) wrote the folder (no head.json; run.json says so), else "studio". */
 export async function runEngine(runDir: string): Promise<"studio" | "torch"> {
   if (await fs.stat(path.join(runDir, "head.json")).then(() => true, () => false)) return "studio";
   try {
     const record = JSON.parse(await fs.readFile(path.join(runDir, "run.json"), "utf8")) as { engine?: unknown };
-    return record.engine === "torch" ? "torch" : "studio";
+    return record.engine === "torch" || record.engine === "hf-jobs" ? "torch" : "studio";
   } catch {
     // readRun then names the missing head.json.
     return "studio";

@@ -33,6 +33,8 @@ export interface TorchTraining {
   epochs: number;
   learningRate: number;
   batchSize: number;
+  /** Set when a Hugging Face Job trained it (`--engine hf-jobs`): its hardware. */
+  hfJobsFlavor?: string;
 }
 
 /** Renders README.md (Markdown with a short YAML header that Hugging Face reads). */
@@ -42,7 +44,7 @@ export function renderModelCard(input: ModelCardInput): string {
     frontMatter(),
     `# Deepfake detector: ${head.labels.map(inline).join(" vs ")}`,
     [
-      `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\` (${input.torch ? `trained by PyTorch ${input.torch.torch}: \`deepfake-studio train --engine torch\`` : "trained by the studio's own frozen-feature trainer: `--engine studio`"}).`,
+      `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\` (${input.torch ? `trained by PyTorch ${input.torch.torch}${input.torch.hfJobsFlavor ? ` as a Hugging Face Job on ${input.torch.hfJobsFlavor}: \`deepfake-studio train --engine hf-jobs\`` : ": `deepfake-studio train --engine torch`"}` : "trained by the studio's own frozen-feature trainer: `--engine studio`"}).`,
       `Validation error rate of the model kept: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
       `Backbone: ${backboneName(head)}; model.json sha256 \`${head.backbone.modelJsonSha256}\`.`,
     ].join("\n"),
@@ -197,7 +199,7 @@ It is the fast.ai lesson 2 project ("is it a deepfake of Tom Cruise?") made into
 function torchTrainingSection(head: RunHead, metrics: RunMetrics, torch: TorchTraining): string {
   return `## Training method
 
-The whole network was fine-tuned as fastai's \`learner.fine_tune(${torch.epochs})\` does, by PyTorch ${torch.torch} (torchvision ${torch.torchvision}) on ${torch.device}, with the script the studio wrote into the run folder (\`train.py\`, re-runnable). Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]}; training batches (${torch.batchSize} pictures) were augmented with flips, small rotations and zooms and lighting changes.
+The whole network was fine-tuned as fastai's \`learner.fine_tune(${torch.epochs})\` does, by PyTorch ${torch.torch} (torchvision ${torch.torchvision}) on ${torch.device}${torch.hfJobsFlavor ? `, as a Hugging Face Job on ${torch.hfJobsFlavor} hardware` : ""}, with the script the studio wrote into the run folder (\`train.py\`, re-runnable). Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]}; training batches (${torch.batchSize} pictures) were augmented with flips, small rotations and zooms and lighting changes.
 The network started from the backbone below (its Keras weights mapped onto torchvision's MobileNetV2) with a new head; ${torch.freezeEpochs} epoch(s) trained the head and the BatchNorm layers with the body frozen, then ${torch.epochs} epoch(s) trained every layer with discriminative learning rates (${formatNumber(torch.learningRate / 200)} for the first layers up to ${formatNumber(torch.learningRate / 2)} for the head), one-cycle schedules throughout (seed ${metrics.seed}).
 The studio did not take the script's word for the results: the error rate, confusion matrix and per-image losses above were computed by running this \`${EXPORT_FILES.model}\` in ONNX Runtime on the studio's own decoding of the pictures.${head.preprocess.faceCrop ? `\n\n${faceCropNote(head.preprocess.faceCrop)}` : ""}`;
 }

@@ -30,6 +30,11 @@ export interface CreateHubFetchParams {
 
 export interface HubFetch {
   fetch: typeof fetch;
+  /**
+   * The same connection (proxy, signal) without retries or reading the answer whole: for server-sent events such
+   * as a Job's logs, which stay open while it runs. The caller reconnects when the stream is cut.
+   */
+  stream: typeof fetch;
   /** Releases the proxy agent's sockets; call when done. */
   close(): Promise<void>;
 }
@@ -123,7 +128,12 @@ export function createHubFetch(params: CreateHubFetchParams = {}): HubFetch {
     }
   }
 
-  return { fetch: hubFetch as typeof fetch, close: async () => { await agent?.destroy().catch(() => undefined); } };
+  const stream = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    const signal = AbortSignal.any([params.signal, init.signal ?? undefined].filter((s): s is AbortSignal => !!s));
+    return base(url, { ...init, signal });
+  };
+  return { fetch: hubFetch as typeof fetch, stream: stream as typeof fetch, close: async () => { await agent?.destroy().catch(() => undefined); } };
 }
 
 function baseFetch(params: CreateHubFetchParams, timeoutMs: number): { agent?: EnvHttpProxyAgent; base: (url: string, init: RequestInit) => Promise<Response> } {

@@ -6,10 +6,9 @@
  * sha256, others by git blob id, so a re-deploy of an unchanged folder sends nothing. Binaries go through the LFS
  * batch API (useXet: false: plain LFS, which every hub and proxy speaks), and the hub skips objects it already has.
  */
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { commitIter, createRepo, HubApiError, listFiles, whoAmI, type CommitOperation, type ListFileEntry } from "@huggingface/hub";
+import { createRepo, HubApiError, whoAmI, type CommitOperation } from "@huggingface/hub";
 import { formatSeconds } from "../shared/describe-network-error";
 import { describeFsError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
@@ -24,6 +23,7 @@ import { HubError } from "./hub-error";
 import { resolveHubUrl } from "./resolve-hub-url";
 import { spaceUrl } from "./space-url";
 import { tokenHint } from "./token-hint";
+import { commitToRepo, type HubCredentials, listRemoteFiles, sameContent } from "./sync-repo-files";
 
 export interface DeploySpaceParams extends OperationOptions {
   spaceDir: string;
@@ -101,7 +101,7 @@ export async function deploySpace(params: DeploySpaceParams): Promise<DeploySpac
     if (!created && params.private) params.onProgress?.({ event: "warning", message: `${repo} already exists; its visibility was left as it is (change it in the Space's settings).` });
 
     phase("Comparing the folder with the Space…");
-    const remote = await listRemote(repo, credentials);
+    const remote = await listRemoteFiles({ type: "space", name: repo }, credentials);
     const local = await listSpaceFiles(spaceDir);
     const operations: CommitOperation[] = [];
     const uploaded: string[] = [];
@@ -127,7 +127,7 @@ export async function deploySpace(params: DeploySpaceParams): Promise<DeploySpac
     }
 
     phase(`Uploading ${uploaded.length} file(s)${deleted.length ? `, removing ${deleted.length}` : ""}…`);
-    const commit = await upload(repo, operations, credentials, params);
+    const commit = await commitToRepo({ type: "space", name: repo }, operations, credentials, { title: "Deploy from Deepfake Detector Studio", signal: params.signal, onProgress: params.onProgress, sdk: params.sdk });
     return { repo, url, user, created, uploaded, unchanged, deleted, commit };
   } finally {
     await hub.close();
@@ -145,7 +145,7 @@ function timeoutFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   return Math.round(seconds * 1000);
 }
 
-type Credentials = { accessToken: string; hubUrl: string; fetch: typeof fetch };
+type Credentials = HubCredentials;
 
 function checkRepo(repo: string): string {
   const trimmed = repo.trim().replace(/^spaces\//, "");
@@ -230,18 +230,6 @@ async function ensureSpace(repo: string, params: DeploySpaceParams, credentials:
   }
 }
 
-async function listRemote(repo: string, credentials: Credentials): Promise<Map<string, ListFileEntry>> {
-  const files = new Map<string, ListFileEntry>();
-  try {
-    for await (const entry of listFiles({ ...credentials, repo: { type: "space", name: repo }, recursive: true })) {
-      if (entry.type === "file") files.set(entry.path, entry);
-    }
-  } catch (error) {
-    throw describeHubError(error, { action: "list", repo });
-  }
-  return files;
-}
-
 async function readFile(spaceDir: string, file: string): Promise<Buffer> {
   const target = path.join(spaceDir, ...file.split("/"));
   try {
@@ -251,50 +239,6 @@ async function readFile(spaceDir: string, file: string): Promise<Buffer> {
   }
 }
 
-/** LFS files are known by sha256, the others by their git blob id: both computed locally, nothing downloaded. */
-function sameContent(bytes: Buffer, remote: ListFileEntry | undefined): boolean {
-  if (!remote) return false;
-  if (remote.lfs) return remote.lfs.size === bytes.length && createHash("sha256").update(bytes).digest("hex") === remote.lfs.oid;
-  return remote.oid !== undefined && remote.size === bytes.length && gitBlobId(bytes) === remote.oid;
-}
-
-function gitBlobId(bytes: Buffer): string {
-  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
-}
-
 function isGenerated(file: string): boolean {
   return GENERATED_NAMES.has(file) || GENERATED_FOLDERS.some((folder) => file.startsWith(folder));
-}
-
-async function upload(repo: string, operations: CommitOperation[], credentials: Credentials, params: DeploySpaceParams): Promise<{ oid: string; url: string }> {
-  const uploadedLfs = new Set<string>();
-  try {
-    const iterator = commitIter({
-      ...credentials,
-      repo: { type: "space", name: repo },
-      operations,
-      title: "Deploy from Deepfake Detector Studio",
-      abortSignal: params.signal,
-      // Plain LFS: the Xet protocol needs its own storage service, which proxies and self-hosted hubs may lack.
-      useXet: false,
-    });
-    let next = await iterator.next();
-    while (!next.done) {
-      const event = next.value;
-      if (event.event === "phase") {
-        params.onProgress?.({ event: "log", message: { preuploading: "asking the hub which files go to LFS", uploadingLargeFiles: "uploading large files", committing: "committing" }[event.phase] });
-      } else if (event.state === "error") {
-        params.onProgress?.({ event: "warning", message: `${event.path} failed to upload` });
-      } else if (event.state === "uploading" && event.progress >= 1 && !uploadedLfs.has(event.path)) {
-        uploadedLfs.add(event.path);
-        params.onProgress?.({ event: "progress", phase: "upload", done: uploadedLfs.size, message: event.path });
-      }
-      next = await iterator.next();
-    }
-    const output = next.value;
-    if (!output) throw new HubError(`The hub did not confirm the commit to ${repo}.`, "hub-unavailable", "Open the Space page to check, then run deploy again.");
-    return { oid: output.commit.oid, url: output.commit.url };
-  } catch (error) {
-    throw describeHubError(error, { action: "upload", repo, sdk: params.sdk });
-  }
 }

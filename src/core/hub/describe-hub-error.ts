@@ -8,8 +8,12 @@ import { tokenHint } from "./token-hint";
 export interface HubErrorContext {
   action: "check-token" | "create" | "list" | "upload";
   repo?: string;
+  /** Default "space" (deploy); the hf-jobs trainer also writes datasets and models. */
+  repoType?: "space" | "dataset" | "model";
   sdk?: string;
 }
+
+const REPO_WORD = { space: "Space", dataset: "dataset", model: "model" } as const;
 
 
 export function describeHubError(error: unknown, context: HubErrorContext): Error {
@@ -25,7 +29,8 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
   const { statusCode, url } = error;
   const what = doing(context);
   const detail = hubMessage(error);
-  const space = context.repo ? `the Space ${context.repo}` : "this Space";
+  const word = REPO_WORD[context.repoType ?? "space"];
+  const space = context.repo ? `the ${word} ${context.repo}` : `this ${word}`;
   switch (statusCode) {
     case 401:
       return new HubError(`The Hugging Face Hub rejected the token while ${what} (401${detail}).`, "hub-token-invalid", tokenHint(), statusCode, url);
@@ -68,7 +73,8 @@ export function describeHubError(error: unknown, context: HubErrorContext): Erro
 }
 
 function doing(context: HubErrorContext): string {
-  const space = context.repo ? `the Space ${context.repo}` : "the Space";
+  const word = REPO_WORD[context.repoType ?? "space"];
+  const space = context.repo ? `the ${word} ${context.repo}` : `the ${word}`;
   switch (context.action) {
     case "check-token":
       return "checking the token";
@@ -82,7 +88,7 @@ function doing(context: HubErrorContext): string {
 }
 
 /** The hub's own sentence, without the library's "URL: …" trailer (the URL is kept on the error object). */
-function hubMessage(error: HubApiError): string {
+export function hubMessage(error: HubApiError): string {
   // A hub (or a proxy in front of it) could echo request data; never let anything token-shaped through.
   const message = error.message.replace(/\.\s*URL: .*$/s, "").replace(/hf_[A-Za-z0-9]{6,}/g, "hf_***").trim();
   if (!message || /^Api error with status \d+$/.test(message)) return "";

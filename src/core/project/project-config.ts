@@ -103,8 +103,29 @@ const trainSchema = z
     selfBlendPerImage: z.number().int().min(1).max(16).default(2),
     /** Also swap faces between two real pictures of one split (turn off when the real category holds several people). */
     selfBlendSwaps: z.boolean().default(true),
-    /** Who trains: "studio" (frozen backbone + head, offline, in Node) or "torch" (the whole network, fastai fine_tune, in the user's PyTorch). */
-    engine: z.enum(["studio", "torch"]).default("studio"),
+    /**
+     * Who trains: "studio" (frozen backbone + head, offline, in Node), "torch" (the whole network, fastai fine_tune, in
+     * the user's PyTorch) or "hf-jobs" (the same fine-tune as a Hugging Face GPU Job; needs a Pro or Team plan).
+     */
+    engine: z.enum(["studio", "torch", "hf-jobs"]).default("studio"),
+    /** Engine "hf-jobs": where and on what the Job runs. */
+    hfJobs: z
+      .object({
+        /** Hardware, as the hub names it: t4-small, t4-medium, l4x1, a10g-small, a10g-large, a100-large, cpu-basic… */
+        flavor: z.string().trim().regex(/^[a-z0-9-]+$/, "is a hardware name such as t4-small or a10g-small").default("t4-small"),
+        /** The Docker image (pinned: the same PyTorch every run). */
+        image: z.string().trim().min(1).default("pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"),
+        /** User or organisation the Job, the dataset and the model belong to; default: the token's user. */
+        namespace: z.string().trim().min(1).optional(),
+        /** Private dataset repository for the pictures ("name" or "owner/name"); default: <project>-deepfake-studio-data. */
+        dataset: z.string().trim().min(1).optional(),
+        /** Private model repository the Job writes model.onnx to; default: <project>-deepfake-studio-runs. */
+        modelRepo: z.string().trim().min(1).optional(),
+        /** The hub stops the Job after this long (it is billed until then). */
+        timeoutMinutes: z.number().positive().max(7 * 24 * 60).default(60),
+      })
+      .strict()
+      .default({}),
     /** Python interpreter for engine "torch" (path or command); unset: python3, python, then /usr/bin/python3, the first that has torch. */
     python: z.string().trim().min(1).optional(),
     /** Unfrozen epochs of engine "torch" (fastai fine_tune(epochs), after one frozen epoch); --epochs overrides it. */

@@ -3,16 +3,15 @@
  * cannot back-propagate through convolutions): cached backbone features → a dropout + dense + softmax head.
  * Writes runs/<run-id>/{head,metrics,predictions,run}.json (see run-files.ts).
  */
-import * as path from "node:path";
-import { auditShortcuts, type ShortcutAudit } from "../audit/audit-shortcuts";
 import type { FetchLike } from "../backbone/download-model";
 import type { ProjectConfig } from "../project/project-config";
-import { CancelledError, throwIfAborted } from "../shared/errors";
+import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
+import { auditTrainingPictures } from "./audit-training-pictures";
 import { confusionOf } from "./confusion";
 import { chooseEngine } from "./engines/train-engine";
+import { trainWithHfJobs, type HfJobsOptions } from "./engines/hf-jobs/train-hf-jobs";
 import { trainWithTorch } from "./engines/torch/train-torch";
-import { STUDIO_STATE_FOLDER } from "./feature-cache";
 import { dataFilePredictions, synthesisMetrics } from "../synthesize/blend-sensitivity";
 import { newRunId } from "./new-run-id";
 import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
@@ -39,8 +38,10 @@ export interface TrainParams extends OperationOptions {
   fetch?: FetchLike;
   /** Memory cap for the features; default min(2 GiB, half the RAM). */
   maxFeatureBytes?: number;
-  /** Overrides train.engine: "studio" (frozen backbone + head) or "torch" (the whole network, in the user's PyTorch). */
+  /** Overrides train.engine: "studio" (frozen backbone + head), "torch" (the whole network, in the user's PyTorch), "hf-jobs" (the same as a Hugging Face Job). */
   engine?: string;
+  /** Engine "hf-jobs": the hub to use and how often to poll (tests). */
+  hfJobs?: HfJobsOptions;
 }
 
 /** What a finished run produced. */
@@ -69,7 +70,9 @@ export interface RunRecord {
 
 /** Trains a head on the project's images and writes the run folder; returns its id, folder and metrics. */
 export async function train(params: TrainParams): Promise<TrainResult> {
-  if (chooseEngine(params.engine, params.config) === "torch") return trainWithTorch(params);
+  const engine = chooseEngine(params.engine, params.config);
+  if (engine === "torch") return trainWithTorch(params);
+  if (engine === "hf-jobs") return trainWithHfJobs(params);
   const started = performance.now();
   const settings = resolveSettings(params);
   const augmentViews = params.augmentViews ?? params.config.train.augmentViews;
@@ -96,7 +99,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   });
   const predictions = predictAll(data, trained);
   const headSeconds = (performance.now() - headStarted) / 1000;
-  const audit = await auditRun(params, data, settings.seed);
+  const audit = await auditTrainingPictures({ ...params, labels: data.labels, pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })), seed: settings.seed });
 
   const metrics: RunMetrics = {
     runId,
@@ -145,27 +148,6 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
-}
-
-/** The shortcut audit of the training pictures; a failure to measure is a warning, never a failed run. */
-async function auditRun(params: TrainParams, data: PreparedData, seed: number): Promise<ShortcutAudit | undefined> {
-  if (data.labels.length < 2) return undefined;
-  try {
-    const audit = await auditShortcuts({
-      cacheDir: path.join(params.projectDir, STUDIO_STATE_FOLDER, "identity"),
-      labels: data.labels,
-      pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })),
-      seed,
-      onProgress: params.onProgress,
-      signal: params.signal,
-    });
-    for (const warning of audit.warnings) params.onProgress?.({ event: "warning", message: warning });
-    return audit;
-  } catch (error) {
-    if (error instanceof CancelledError) throw error;
-    params.onProgress?.({ event: "warning", message: `The shortcut audit could not run (${(error as Error).message}); the run is kept without it.` });
-    return undefined;
-  }
 }
 
 /** The project's train section with the call's overrides, checked. */

@@ -1,10 +1,12 @@
 /** Train (live Training panel), Open Run, Open Cleaner. */
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { ProjectConfig } from "../../core/project/project-config";
 import type { RunView } from "../../shared/protocol";
 import { loadCore, loadHeavyCore } from "../core";
 import { asStudioError, reportError, requireTrust } from "../errors";
 import { openProject, pickProjectDir } from "../project";
+import { SECTION } from "../settings";
 import { runTask } from "../run-task";
 import { listRuns, readMetrics } from "../runs";
 import type { Studio } from "../studio";
@@ -12,20 +14,62 @@ import { CleanerPanel } from "../webviews/cleaner-view";
 import { runViewOf, TrainingPanel } from "../webviews/training-panel";
 import { formatPercent } from "../views/runs-tree";
 
-/** Trains a head on the project's images; the Training panel shows each epoch as it ends. */
+/** Engines offered when the user is asked, in words. */
+const ENGINE_LABELS: Record<string, string> = { studio: "Studio (frozen backbone)", torch: "PyTorch on this machine", "hf-jobs": "Hugging Face GPU Job" };
+
+/**
+ * The project's engine. A project whose file names torch or hf-jobs uses it; otherwise, the first time (per project)
+ * that more than one engine can train here, the user picks one and train.engine is written into the project file.
+ * Undefined: the user dismissed the choice.
+ */
+async function chooseTrainEngine(studio: Studio, projectDir: string, config: ProjectConfig): Promise<string | undefined> {
+  const core = await loadHeavyCore();
+  const written = await core.readProjectEngine(projectDir);
+  const askedKey = `trainEngineAsked:${projectDir}`;
+  const ask = vscode.workspace.getConfiguration(SECTION).get<boolean>("train.askEngine", true);
+  if (!ask || (written && written !== "studio") || studio.context.workspaceState.get<boolean>(askedKey)) return config.train.engine;
+  const hasToken = (await studio.tokens.find()) !== undefined;
+  const available = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Looking for PyTorch…" }, () => core.listAvailableEngines({ projectDir, config, hasToken }));
+  if (available.length < 2) return config.train.engine;
+  const picked = await vscode.window.showQuickPick(
+    available.map((entry) => ({ label: ENGINE_LABELS[entry.engine] ?? entry.engine, description: entry.engine === config.train.engine ? "current" : undefined, detail: entry.detail, engine: entry.engine })),
+    { placeHolder: "How should this project train? (remembered as train.engine in deepfake-studio.json)", ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  await core.saveProjectEngine({ projectDir, engine: picked.engine });
+  await studio.context.workspaceState.update(askedKey, true);
+  studio.log.info(`Training engine for ${projectDir}: ${picked.engine} (train.engine in the project file).`);
+  return picked.engine;
+}
+
+/** Trains on the project's images with its engine; the Training panel shows each epoch as it ends. */
 export async function trainModel(studio: Studio): Promise<void> {
   let panel: TrainingPanel | undefined;
   let live: RunView | undefined;
-  const result = await runTask(studio.log, "Training", async ({ signal, onProgress, report }) => {
+  let project: { projectDir: string; config: ProjectConfig; engine: string };
+  try {
     requireTrust("Train");
     const { projectDir, config } = await openProject();
-    const totalEpochs = config.train.epochs;
+    const engine = await chooseTrainEngine(studio, projectDir, config);
+    if (!engine) return;
+    project = { projectDir, config, engine };
+  } catch (error) {
+    await reportError(error, studio.log, "Training");
+    return;
+  }
+  const result = await runTask(studio.log, "Training", async ({ signal, onProgress, report }) => {
+    const { projectDir, config, engine } = project;
+    // A fine-tune reports its one frozen epoch too.
+    const totalEpochs = engine === "studio" ? config.train.epochs : config.train.fineTuneEpochs + 1;
     live = { runId: "new run", status: "running", totalEpochs, epochs: [] };
     panel = TrainingPanel.show(studio.extensionUri, studio.log, live);
     const { train } = await loadHeavyCore();
+    const accessToken = engine === "hf-jobs" ? await studio.tokens.find() : undefined;
     return train({
       projectDir,
       config,
+      engine,
+      ...(accessToken ? { hfJobs: { accessToken } } : {}),
       signal,
       onProgress: (event) => {
         onProgress(event);
