@@ -15,7 +15,6 @@ export interface HubErrorContext {
 
 const REPO_WORD = { space: "Space", dataset: "dataset", model: "model" } as const;
 
-
 export function describeHubError(error: unknown, context: HubErrorContext): Error {
   if (error instanceof StudioError) return error;
   if (isAbort(error)) return new CancelledError("upload to the Hugging Face Hub");
