@@ -153,6 +153,10 @@ describe("static Space of a faceCrop model", function () {
       await page.waitForFunction(() => ["ready", "error"].includes(document.getElementById("app")?.dataset.state ?? ""), undefined, { timeout: 60_000 });
       readyAt = Date.now();
       assert.equal(await page.getAttribute("#app", "data-state"), "ready", (await page.textContent("#status")) ?? "");
+      // The run's same-person blend check is on the page beside the validation accuracy.
+      const manifest = JSON.parse(await fs.readFile(path.join(space.spaceDir, "space.json"), "utf8")) as { sameIdentityBlends?: { share: number; scored: number } };
+      assert.ok(manifest.sameIdentityBlends && manifest.sameIdentityBlends.scored > 0, "space.json carries the run's sameIdentityBlends");
+      assert.match((await page.textContent("#model-facts")) ?? "", new RegExp(`Flags [<>]?\\d+(\\.\\d)?% of ${manifest.sameIdentityBlends.scored} same-person blends`));
     });
     after(async () => {
       await browser?.close();

@@ -110,6 +110,11 @@ function showModelFacts(space) {
   if (typeof space.validErrorRate === "number" && typeof space.validImages === "number") {
     facts.push(`Validation accuracy ${(100 * (1 - space.validErrorRate)).toFixed(1)}% on ${space.validImages} held-out images.`);
   }
+  const blends = space.sameIdentityBlends;
+  if (blends && typeof blends.share === "number" && typeof blends.scored === "number") {
+    // Validation accuracy alone can be won by recognising who is pictured; this says whether it sees a blended face.
+    facts.push(`Flags ${formatPercent(blends.share)} of ${blends.scored} same-person blends (held-out real faces blended with an altered copy of themselves).`);
+  }
   if (state.decision) facts.push(`Says "${state.decision.label}" from a probability of ${formatPercent(state.decision.threshold)} on (the model's decision threshold).`);
   if (Array.isArray(state.preprocess?.size)) facts.push(`Input ${state.preprocess.size[1]}×${state.preprocess.size[0]} pixels.`);
   ui.modelFacts.textContent = facts.join(" ");

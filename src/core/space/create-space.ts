@@ -123,6 +123,8 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     ...(runId ? { runId } : {}),
     ...(metrics.errorRate !== undefined ? { validErrorRate: metrics.errorRate } : {}),
     ...(metrics.validImages !== undefined ? { validImages: metrics.validImages } : {}),
+    // The run's manipulation check: how many self-blends of held-out real faces (same person, blended face) it flags.
+    ...(metrics.sameIdentityBlends ? { sameIdentityBlends: metrics.sameIdentityBlends } : {}),
     files: [],
   };
 
@@ -243,15 +245,17 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 /** The few numbers the page shows from export/metrics.json; a missing or odd file just leaves them out. */
-function parseMetrics(text: string | undefined): { runId?: string; errorRate?: number; validImages?: number } {
+function parseMetrics(text: string | undefined): { runId?: string; errorRate?: number; validImages?: number; sameIdentityBlends?: { share: number; scored: number } } {
   if (!text) return {};
   try {
-    const raw = JSON.parse(text) as { runId?: unknown; errorRate?: unknown; counts?: { valid?: Record<string, unknown> } };
+    const raw = JSON.parse(text) as { runId?: unknown; errorRate?: unknown; counts?: { valid?: Record<string, unknown> }; sameIdentityBlends?: { share?: unknown; scored?: unknown } };
+    const blends = raw.sameIdentityBlends;
     const valid = raw.counts?.valid ? Object.values(raw.counts.valid).filter((n): n is number => typeof n === "number") : [];
     return {
       runId: typeof raw.runId === "string" ? raw.runId : undefined,
       errorRate: typeof raw.errorRate === "number" && Number.isFinite(raw.errorRate) ? raw.errorRate : undefined,
       validImages: valid.length > 0 ? valid.reduce((a, b) => a + b, 0) : undefined,
+      sameIdentityBlends: typeof blends?.share === "number" && blends.share >= 0 && blends.share <= 1 && typeof blends.scored === "number" && blends.scored > 0 ? { share: blends.share, scored: blends.scored } : undefined,
     };
   } catch {
     return {};
