@@ -31,12 +31,30 @@ describe("the ffmpeg that ships with the studio", function () {
   });
   after(async () => removeDir(tmp));
 
-  it("is found in node_modules with no ffmpeg on the PATH, made executable even when npm skipped its chmod", async () => {
+  it("is found in node_modules with no ffmpeg on the PATH", async () => {
     const tools = await findFfmpeg({ env: { PATH: emptyBin } });
     assert.equal(tools.source, "package");
     assert.equal(tools.ffmpeg, path.join(ROOT, "node_modules", "@ffmpeg-installer", `${process.platform}-${process.arch}`, process.platform === "win32" ? "ffmpeg.exe" : "ffmpeg"));
     assert.match(tools.ffprobe, /@ffprobe-installer[\\/][a-z0-9]+-[a-z0-9]+[\\/]ffprobe(\.exe)?$/);
     assert.match(tools.version, /^ffmpeg version /);
+  });
+
+  it("makes the packaged programs executable when the install skipped their chmod (npm --ignore-scripts, an allowScripts policy)", async () => {
+    const unix = process.platform !== "win32"; // Windows has no execute bit: there the copy is only found
+    const installed = await findFfmpeg({ env: { PATH: emptyBin } });
+    // A copy of both packages as `npm install --ignore-scripts` leaves them: ffprobe's tarball has mode 644.
+    const modules = path.join(tmp, "ignore-scripts", "node_modules");
+    for (const program of [installed.ffmpeg, installed.ffprobe]) {
+      const target = path.join(modules, path.basename(path.dirname(path.dirname(program))), path.basename(path.dirname(program)));
+      await fs.mkdir(target, { recursive: true });
+      await fs.copyFile(path.join(path.dirname(program), "package.json"), path.join(target, "package.json"));
+      await fs.copyFile(program, path.join(target, path.basename(program)));
+      if (unix) await fs.chmod(path.join(target, path.basename(program)), 0o644);
+    }
+    const tools = await findFfmpeg({ env: { PATH: emptyBin }, packagesFrom: path.join(tmp, "ignore-scripts") });
+    assert.equal(tools.source, "package");
+    assert.ok(tools.ffprobe.startsWith(modules), tools.ffprobe);
+    for (const program of unix ? [tools.ffmpeg, tools.ffprobe] : []) assert.equal((await fs.stat(program)).mode & 0o111, 0o111, `${program} is executable`);
   });
 
   it("`check` samples a real video made by the packaged ffmpeg, with a PATH that has no ffmpeg", async () => {
