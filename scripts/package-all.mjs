@@ -44,13 +44,22 @@ export function nativePackages(target) {
   });
 }
 
+/** Runs npm: the one running this script when started by `npm run` (no shell, so Windows paths with spaces are safe). */
+function npm(args) {
+  const viaNode = process.env.npm_execpath && /\.c?js$/.test(process.env.npm_execpath);
+  if (viaNode) execFileSync(process.execPath, [process.env.npm_execpath, ...args], { stdio: ["ignore", "ignore", "inherit"] });
+  else if (process.platform !== "win32") execFileSync("npm", args, { stdio: ["ignore", "ignore", "inherit"] });
+  // npm.cmd needs a shell since Node 20.12; quote what the shell would split.
+  else execFileSync("npm.cmd", args.map((arg) => (/\s/.test(arg) ? `"${arg}"` : arg)), { stdio: ["ignore", "ignore", "inherit"], shell: true });
+}
+
 /** The package's files, unpacked from its registry tarball (fetched once into `cache`, integrity checked each time). */
 async function unpacked(pkg, cache) {
   const base = `${pkg.name.replace("@", "").replace("/", "-")}-${pkg.version}`;
   const tarball = path.join(cache, `${base}.tgz`);
   if (!existsSync(tarball)) {
     await fs.mkdir(cache, { recursive: true });
-    execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["pack", `${pkg.name}@${pkg.version}`, "--pack-destination", cache, "--prefer-offline", "--silent"], { stdio: ["ignore", "ignore", "inherit"], shell: process.platform === "win32" });
+    npm(["pack", `${pkg.name}@${pkg.version}`, "--pack-destination", cache, "--prefer-offline", "--silent"]);
   }
   const [algorithm, expected] = pkg.integrity.split(/-(.*)/s);
   const actual = createHash(algorithm).update(await fs.readFile(tarball)).digest("base64");

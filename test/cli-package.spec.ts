@@ -13,7 +13,6 @@ import { makePhoto } from "./fixtures/make-images";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const LABELS = ["Deepfake Tom Cruise", "Real Tom Cruise"];
 
 describe("the CLI package (npm pack → npm install -g)", function () {
@@ -26,7 +25,7 @@ describe("the CLI package (npm pack → npm install -g)", function () {
   after(async () => removeDir(tmp));
 
   it("installs from its tarball into a fresh prefix and runs init → import → train → export → predict from any folder", async () => {
-    const packed = await run(NPM, ["pack", "--pack-destination", tmp, "--json"], { cwd: ROOT });
+    const packed = await npm(["pack", "--pack-destination", tmp, "--json"], { cwd: ROOT });
     const [{ filename, files }] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const names = files.map((file) => file.path);
     for (const needed of ["package.json", "README.md", "npm-shrinkwrap.json", "out/src/cli/main.js", "out/src/core/train/train.js", "templates/static/index.html", "templates/gradio/app.py"]) {
@@ -39,14 +38,19 @@ describe("the CLI package (npm pack → npm install -g)", function () {
     const prefix = path.join(tmp, "prefix");
     // ONNXRUNTIME_NODE_INSTALL=skip: npm 10 would run onnxruntime-node's script, which fetches CUDA parts (npm 11 asks first).
     const npmEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: "skip" };
-    await run(NPM, ["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(tmp, filename)], { cwd: tmp, env: npmEnv });
-    const bin = process.platform === "win32" ? path.join(prefix, "deepfake-studio.cmd") : path.join(prefix, "bin", "deepfake-studio");
+    await npm(["install", "--global", "--prefix", prefix, "--prefer-offline", "--no-audit", "--no-fund", path.join(tmp, filename)], { cwd: tmp, env: npmEnv });
+    // The installed command: the bin link on macOS and Linux; on Windows the package's main.js that the .cmd shim
+    // runs (a .cmd needs a shell, which would split the labels' spaces).
+    const installedMain = path.join(prefix, "node_modules", "deepfake-studio", "out", "src", "cli", "main.js");
+    const bin = process.platform === "win32" ? process.execPath : path.join(prefix, "bin", "deepfake-studio");
+    const binArgs = process.platform === "win32" ? [installedMain] : [];
+    if (process.platform === "win32") assert.ok(await exists(path.join(prefix, "deepfake-studio.cmd")), "the .cmd shim");
 
     // Nothing from this repository: a folder elsewhere, a PATH with the prefix's bin and node only, a cache of its own.
     await fs.mkdir(path.join(tmp, "work"));
     const work = await fs.realpath(path.join(tmp, "work")); // as the CLI sees its cwd (macOS: /private/var/…)
     const env = { PATH: [path.dirname(bin), path.dirname(process.execPath)].join(path.delimiter), HOME: tmp, USERPROFILE: tmp, DEEPFAKE_STUDIO_CACHE: path.join(tmp, "cache") };
-    const cli = (args: string[]) => run(bin, args, { cwd: work, env, shell: process.platform === "win32" });
+    const cli = (args: string[]) => run(bin, [...binArgs, ...args], { cwd: work, env });
 
     assert.match((await cli(["--help"])).stdout, /Usage: deepfake-studio/);
     await cli(["init"]);
@@ -72,6 +76,13 @@ describe("the CLI package (npm pack → npm install -g)", function () {
 
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(() => true, () => false);
+}
+
+/** Runs npm: the one running the tests under `npm test` (npm_execpath), else the PATH's (a shell for npm.cmd on Windows). */
+function npm(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<{ stdout: string; stderr: string }> {
+  const cli = process.env.npm_execpath;
+  if (cli && /\.c?js$/.test(cli)) return run(process.execPath, [cli, ...args], options);
+  return process.platform === "win32" ? run("npm.cmd", args, { ...options, shell: true }) : run("npm", args, options);
 }
 
 /** Runs a program to completion; rejects with its output when it fails. */

@@ -80,6 +80,18 @@ describe("per-platform VS Code packages", function () {
     });
   }
 
+  it("refuses a platform tarball that does not match package-lock.json's integrity, and an unknown target", async () => {
+    const cache = path.join(out, "tampered-cache");
+    await fs.mkdir(cache);
+    const lock = JSON.parse(await fs.readFile(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+    const version = lock.packages["node_modules/@img/sharp-win32-arm64"].version;
+    await fs.writeFile(path.join(cache, `img-sharp-win32-arm64-${version}.tgz`), "not the tarball npm published");
+    const script = path.join(ROOT, "scripts", "package-all.mjs");
+    const failure = (args: string[]) => new Promise<string>((resolve) => execFile(process.execPath, [script, ...args], { cwd: ROOT }, (error, _stdout, stderr) => resolve(error ? stderr : "")));
+    assert.match(await failure(["--target", "win32-arm64", "--cache", cache, "--out", path.join(out, "tampered")]), /does not match package-lock\.json's integrity for @img\/sharp-win32-arm64/);
+    assert.match(await failure(["--target", "darwin-x64", "--out", path.join(out, "unknown")]), /Unknown target darwin-x64: use one of win32-x64, win32-arm64, darwin-arm64, linux-x64, linux-arm64/);
+  });
+
   it("the package of this machine's platform runs: sharp, onnxruntime-node and the packaged ffmpeg load from the unpacked .vsix alone", async function () {
     const host = `${process.platform}-${process.arch}` as Target;
     assert.ok(TARGETS.includes(host), `this machine (${host}) has no package to try`);
