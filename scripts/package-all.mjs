@@ -32,7 +32,7 @@ export const TARGETS = {
 const NATIVE = [/^node_modules\/@img\/sharp-/, /^node_modules\/onnxruntime-node\/bin\//, /^node_modules\/@ffmpeg-installer\//, /^node_modules\/@ffprobe-installer\//];
 
 /** The npm packages (name, version from package-lock.json) a target needs beside the platform-neutral files. */
-export function nativePackages(target) {
+function nativePackages(target) {
   const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")).packages;
   const names = [`@img/sharp-${target}`];
   if (!target.startsWith("win32")) names.push(`@img/sharp-libvips-${target}`); // Windows builds carry libvips inside
