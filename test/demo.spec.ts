@@ -10,7 +10,7 @@ import { startStaticServer } from "./support/static-server";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 describe("the embedded default (demo), end to end", function () {
   this.timeout(300_000);

@@ -15,7 +15,7 @@ import { startStaticServer } from "./support/static-server";
 import { requireSystem } from "./support/require-system";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 
 describe("space: the export's decision threshold", function () {

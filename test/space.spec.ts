@@ -22,7 +22,7 @@ import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts");
 const HF_COLOURS = ["red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"];

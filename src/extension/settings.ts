@@ -35,3 +35,8 @@ export function spaceSettings(): { sdk: "static" | "gradio"; owner: string; priv
   const sdk = configuration.get<string>("space.sdk") === "gradio" ? "gradio" : "static";
   return { sdk, owner: configuration.get<string>("space.owner")?.trim() ?? "", private: configuration.get<boolean>("space.private") ?? false };
 }
+
+/** The ffmpeg program the user chose for Check for Deepfake; undefined leaves the choice to the core (variable, bundled copy, PATH). */
+export function ffmpegPathSetting(): string | undefined {
+  return vscode.workspace.getConfiguration(SECTION).get<string>("check.ffmpegPath")?.trim() || undefined;
+}

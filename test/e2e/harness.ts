@@ -3,7 +3,7 @@
  * folder, never into this package) + Debian chromium through playwright-core. Everything it starts is stopped in stop().
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { promises as fs, existsSync, mkdirSync, openSync, closeSync, statSync } from "node:fs";
+import { promises as fs, existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -33,8 +33,9 @@ export async function prepareE2eSuite(): Promise<void> {
   if (!existsSync(path.join(REPO_ROOT, "out", "dist", "extension.js"))) throw new Error("run `npm run build` first (out/dist/extension.js is missing)");
 }
 
-/** Where packageVsix writes the .vsix. */
-export const PACKAGED_VSIX = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", "deepfake-studio.vsix");
+/** Where packageVsix writes the .vsix (scripts/package-all.mjs names it <name>-<target>-<version>.vsix). */
+const PACKAGED_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+export const PACKAGED_VSIX = path.join(REPO_ROOT, "test-artifacts", "e2e-vsix", `deepfake-studio-linux-x64-${PACKAGED_VERSION}.vsix`);
 
 let packagedThisRun: ReturnType<typeof packageVsix> | undefined;
 
@@ -60,14 +61,14 @@ export async function clearArtifactsOnce(): Promise<void> {
   await fs.rm(ARTIFACTS, { recursive: true, force: true });
 }
 
-/** Packages the built extension (out/dist) with vsce, as `npm run package` does minus minifying; returns the .vsix path. */
+/** Packages the built extension (out/dist) for linux-x64, as `npm run package -- --target linux-x64` does minus minifying; returns the .vsix path. */
 export function packageVsix(): { file: string; bytes: number; ms: number } {
   const started = Date.now();
   const file = PACKAGED_VSIX;
-  const vsce = path.join(REPO_ROOT, "node_modules", "@vscode", "vsce", "vsce");
   mkdirSync(path.dirname(file), { recursive: true });
-  const result = spawnSync(process.execPath, [vsce, "package", "--target", "linux-x64", "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links", "-o", file], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
-  if (result.status !== 0) throw new Error(`vsce package failed: ${result.stderr || result.stdout}`);
+  const script = path.join(REPO_ROOT, "scripts", "package-all.mjs");
+  const result = spawnSync(process.execPath, [script, "--target", "linux-x64", "--out", path.dirname(file)], { cwd: REPO_ROOT, encoding: "utf8", timeout: 300_000 });
+  if (result.status !== 0) throw new Error(`packaging failed: ${result.stderr || result.stdout}`);
   return { file, bytes: statSync(file).size, ms: Date.now() - started };
 }
 

@@ -11,7 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { requireSystem } from "./require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
-export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--allow-file-access-from-files"];
 
 /** Parameters of openWebviewBundle. */

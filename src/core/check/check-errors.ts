@@ -15,7 +15,8 @@ export class MediaReadError extends StudioError {
 export class FfmpegMissingError extends StudioError {
   constructor(message: string) {
     super(message, "ffmpeg-missing",
-      "Install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`) " +
-        "or set DEEPFAKE_STUDIO_FFMPEG to the ffmpeg program (ffprobe is looked for next to it). Images (JPEG, PNG) are checked without it.");
+      "Either reinstall Deepfake Studio for your platform (its ffmpeg comes in the npm packages @ffmpeg-installer/* and @ffprobe-installer/*: `npm ci` without --omit=optional), " +
+        "or use a system ffmpeg: install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`; macOS: `brew install ffmpeg`; Windows: `winget install ffmpeg`) so it is on the PATH, " +
+        "or point DEEPFAKE_STUDIO_FFMPEG (in VS Code: the setting deepfakeStudio.check.ffmpegPath) at the ffmpeg program (ffprobe is looked for next to it). Images (JPEG, PNG) are checked without it.");
   }
 }

@@ -74,6 +74,8 @@ export interface CheckMediaParams extends OperationOptions {
   batchSize?: number;
   /** onnxruntime threads (default: every core). */
   threads?: number;
+  /** The ffmpeg program to use (the VS Code setting); else DEEPFAKE_STUDIO_FFMPEG, the bundled npm copy, the PATH. */
+  ffmpegPath?: string;
 }
 
 /** Everything one input's check shares with the others. */
@@ -84,6 +86,7 @@ interface Shared {
   model: CheckModel;
   settings: Required<Pick<CheckMediaParams, "fps" | "threshold" | "detector" | "minFaceScore" | "margin" | "maxSide" | "worstCount" | "tta" | "smooth">>;
   options: OperationOptions;
+  ffmpegPath?: string;
 }
 
 /** What a frame's faces turn into once scored, and what the worst-moment keeper holds. */
@@ -119,7 +122,7 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
     ...(exported.metadata.run_id ? { runId: exported.metadata.run_id } : {}),
   };
   const session = await createOnnxSession(exported.modelBytes, { threads: params.threads });
-  const shared: Shared = { exported, scorer: createFaceScorer({ session, exported, batchSize: params.batchSize }), fake, model, settings, options: { onProgress: params.onProgress, signal: params.signal } };
+  const shared: Shared = { exported, scorer: createFaceScorer({ session, exported, batchSize: params.batchSize }), fake, model, settings, options: { onProgress: params.onProgress, signal: params.signal }, ffmpegPath: params.ffmpegPath };
   const results: CheckResult[] = [];
   const reportNames = new Set<string>();
   for (const warning of inputs.warnings) params.onProgress?.({ event: "warning", message: warning });
@@ -158,7 +161,7 @@ type CheckWithPixels = MediaCheck & { worstPixels?: WorstFramePixels[] };
 /** Streams a video through detection and scoring. */
 async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels> {
   const { settings, options } = shared;
-  const tools = await findFfmpeg();
+  const tools = await findFfmpeg({ ffmpegPath: shared.ffmpegPath });
   const info = await probeVideo({ file, tools, signal: options.signal });
   const warnings: string[] = [];
   const frames: CheckedFrame[] = [];

@@ -2,7 +2,7 @@
 export { checkMedia, type CheckMediaParams } from "./check-media";
 export type { CheckedFace, CheckedFrame, CheckedVideo, CheckModel, CheckReportFiles, CheckResult, CheckSummary, FlaggedSegment, MediaCheck, MediaCheckError, TimelineSmoothing, TimeRange, Verdict, WorstMoment } from "./check-types";
 export { FfmpegMissingError, MediaReadError, type MediaReadReason } from "./check-errors";
-export { findFfmpeg, FFMPEG_ENV, FFPROBE_ENV, type FfmpegTools } from "./find-ffmpeg";
+export { findFfmpeg, FFMPEG_ENV, FFPROBE_ENV, FFMPEG_SETTING, type FfmpegTools } from "./find-ffmpeg";
 export { formatTimestamp } from "./format-timestamp";
 export { probeVideo, type VideoContainer, type VideoInfo } from "./probe-video";
 export { readVideoFrames, type VideoFrame } from "./read-video-frames";

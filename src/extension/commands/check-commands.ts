@@ -8,6 +8,7 @@ import { loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { pickProjectDir } from "../project";
 import { runTask } from "../run-task";
+import { ffmpegPathSetting } from "../settings";
 import type { Studio } from "../studio";
 import { hintForVsCode, hintPartsOf } from "../next-steps";
 import { CheckPanel } from "../webviews/check-panel";
@@ -30,7 +31,7 @@ export async function checkForDeepfake(studio: Studio, clicked?: vscode.Uri, sel
   const results = await runTask(studio.log, title, async ({ signal, onProgress }) => {
     const { checkMedia, DEFAULT_EXPORT_FOLDER } = await loadHeavyCore();
     // The reports live in VS Code's storage; checkMedia still refuses them inside the project's data, runs, export or Space folder.
-    return checkMedia({ inputs: uris.map((uri) => uri.fsPath), projectDir, modelDir: path.join(projectDir, DEFAULT_EXPORT_FOLDER), outDir: reportRoot, signal, onProgress });
+    return checkMedia({ inputs: uris.map((uri) => uri.fsPath), projectDir, modelDir: path.join(projectDir, DEFAULT_EXPORT_FOLDER), outDir: reportRoot, ffmpegPath: ffmpegPathSetting(), signal, onProgress });
   });
   if (!results) return;
   for (const result of results) {
