@@ -19,6 +19,8 @@ import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { gather } from "../src/core/gather/gather";
 import { importFolder } from "../src/core/gather/import-folder";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
+import { blendStatisticsOfInput } from "../src/core/face-features/blend-statistics";
+import { cropFaceFromBytes } from "../src/core/face-crop/crop-largest-face";
 import { loadImageTensor } from "../src/core/predict/load-image-tensor";
 import { predict, type Prediction, type PredictionError } from "../src/core/predict/predict";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
@@ -283,7 +285,12 @@ describe("face crops (faceCrop: true)", function () {
       try {
         const [height, width] = preprocess.size;
         const input = await loadImageTensor({ source: path.join(project, "data", record.file), preprocess });
-        const { probabilities } = await runOnnx(session, input, 1, height, width);
+        // The model also reads the face's blending statistics (on by default for faceCrop projects), measured inside
+        // the landmarks of the face the crop was cut around.
+        assert.ok(preprocess.blendStatistics, "a faceCrop project trains with blending statistics");
+        const { crop } = await cropFaceFromBytes({ bytes: await fs.readFile(picture), settings: preprocess.faceCrop! });
+        const blendStatistics = blendStatisticsOfInput({ input, size: preprocess.size, landmarks: crop!.landmarks, from: { width: preprocess.faceCrop!.size, height: preprocess.faceCrop!.size } });
+        const { probabilities } = await runOnnx(session, input, 1, height, width, { blendStatistics });
         assert.ok(probabilities);
         LABELS.forEach((label) => {
           const index = exported.labels.indexOf(label);

@@ -67,7 +67,8 @@ export async function runDemo(params: RunDemoParams): Promise<DemoResult> {
   const heldOutItems = await setAside(dataset.items, sourceDir, perClass);
 
   if (!(await exists(path.join(projectDir, CONFIG_FILE_NAME)))) {
-    await initProject({ projectDir, config: parseProjectConfig({ categories: LABELS.map((label) => ({ label })) }) });
+    // The pictures are face crops already (framed like the studio's): pool over the inner face and measure its blending.
+    await initProject({ projectDir, config: parseProjectConfig({ categories: LABELS.map((label) => ({ label })), train: { facePooling: true, blendStatistics: true } }) });
   }
   const config = await loadProjectConfig(projectDir);
   const notes = new Map(dataset.items.map((item) => [item.file, item]));
@@ -134,14 +135,14 @@ function describeKind(item: FaceDatasetItem): string {
 }
 
 /**
- * Tells synthesis where the face of every imported real crop is (the demo drew them), so the run's same-person blend
- * check needs no face detection; import re-encodes but never resizes these crops, so the landmarks still hold.
+ * Tells synthesis and the blending statistics where the face of every imported crop is (the demo drew them), so
+ * training needs no face detection; import re-encodes but never resizes these crops, so the landmarks still hold.
  */
 async function rememberDemoFaces(projectDir: string, config: ProjectConfig, items: readonly FaceDatasetItem[]): Promise<void> {
   const byPath = new Map(items.map((item) => [item.file, item]));
   for (const record of await readManifest(resolveDataDir(projectDir, config))) {
     const item = record.originalPath === undefined ? undefined : byPath.get(record.originalPath);
-    if (item?.landmarks && record.label === "Real" && record.face === undefined) await rememberFace({ projectDir, sha256: record.sha256, landmarks: item.landmarks });
+    if (item?.landmarks && record.face === undefined) await rememberFace({ projectDir, sha256: record.sha256, landmarks: item.landmarks });
   }
 }
 
