@@ -6,10 +6,11 @@ import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { exportModel } from "../src/core/export/export-model";
 import { blendStatistics, BLEND_STATISTICS_COUNT } from "../src/core/face-features/blend-statistics";
-import { rememberFace } from "../src/core/face-features/face-landmarks";
+import { decodePicture, detectLargestFace, rememberFace } from "../src/core/face-features/face-landmarks";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
-import { predict } from "../src/core/predict/predict";
+import { predict, type Prediction } from "../src/core/predict/predict";
+import { createFaceScorer } from "../src/core/check/create-face-scorer";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
@@ -69,7 +70,7 @@ describe("blend statistics", function () {
     assert.ok(softer >= 5, `the softened paste lowered the inner face's fine detail in ${softer}/6 faces`);
   });
 
-  it("trains with them (a second ONNX input), exports a model that checks out, and predict measures them on each picture", async () => {
+  it("trains with them (a second ONNX input), exports a model that checks out, and predict and check measure them alike", async () => {
     const projectDir = path.join(root, "project");
     const random = createSeededRandom(9);
     const write = async (file: string, pixels: Uint8Array) => {
@@ -86,7 +87,7 @@ describe("blend statistics", function () {
         await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: real.landmarks });
       }
     }
-    for (const [f, face] of faces.faces.slice(12, 14).entries()) {
+    for (const [f, face] of faces.faces.slice(12, 16).entries()) {
       const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(2, f)), size: SIZE });
       held.push(path.join(root, "held", `f${f}.jpg`));
       await write(held[held.length - 1], real.pixels);
@@ -111,6 +112,21 @@ describe("blend statistics", function () {
     const session = await createOnnxSession(loaded.modelBytes);
     try {
       await assert.rejects(runOnnx(session, new Float32Array(SIZE * SIZE * 3), 1, SIZE, SIZE), /blending statistics/);
+      // check's scorer, given a crop and its face's landmarks, scores it as predict scores the same picture.
+      // (A picture whose face predict does not find gets the training average; so does a crop without landmarks.)
+      const scorer = createFaceScorer({ session, exported: loaded });
+      let withFace = 0;
+      for (const [i, file] of held.entries()) {
+        const picture = await decodePicture(file);
+        const face = await detectLargestFace(picture);
+        if (face) withFace += 1;
+        const scored = scorer.score({ pixels: picture.data, size: SIZE, landmarks: face?.landmarks });
+        await scorer.flush();
+        const probabilities = await scored;
+        const predicted = results[i] as Prediction;
+        loaded.labels.forEach((label, k) => assert.ok(Math.abs(probabilities[k] - predicted.probabilities[label]) < 1e-5, `${label}: check ${probabilities[k]} vs predict ${predicted.probabilities[label]}`));
+      }
+      assert.ok(withFace >= 2, `faces found in ${withFace} of ${held.length} held-out crops`);
     } finally {
       await session.release();
     }

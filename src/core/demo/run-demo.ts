@@ -68,7 +68,9 @@ export async function runDemo(params: RunDemoParams): Promise<DemoResult> {
 
   if (!(await exists(path.join(projectDir, CONFIG_FILE_NAME)))) {
     // The pictures are face crops already (framed like the studio's): pool over the inner face and measure its blending.
-    await initProject({ projectDir, config: parseProjectConfig({ categories: LABELS.map((label) => ({ label })), train: { facePooling: true, blendStatistics: true } }) });
+    // The old other-person recipe (check's tests use it) keeps the old features: there the cue is identity, not blending.
+    const features = (params.fakes ?? "same-person") === "same-person" ? { facePooling: true, blendStatistics: true } : {};
+    await initProject({ projectDir, config: parseProjectConfig({ categories: LABELS.map((label) => ({ label })), train: features }) });
   }
   const config = await loadProjectConfig(projectDir);
   const notes = new Map(dataset.items.map((item) => [item.file, item]));

@@ -24,7 +24,7 @@ export function checkRealCategories(realLabels: readonly string[], images: reado
   throw new TrainingDataError(
     `With train.selfBlend "only" the fakes are made from the real pictures, and ${short.map((label) => `"${label}"`).join(", ")} has too few: at least ${MIN_REAL_IMAGES} are needed${skipped}; pictures per category: ${realLabels.map((label) => `"${label}": ${perLabel.get(label)}`).join(", ")}.`,
     "too-few-images",
-    `Add real pictures with \`deepfake-studio import <folder> --label <label>\` (folders: ${realLabels.map((label) => path.join(dataDir, labelToFolderName(label))).join(", ")}).`,
+    ["Add real pictures with ", realLabels.length === 1 ? { step: "import", label: realLabels[0] } : { step: "import" }, ` (folders: ${realLabels.map((label) => path.join(dataDir, labelToFolderName(label))).join(", ")}).`],
     Object.fromEntries(perLabel));
 }
 

@@ -24,7 +24,7 @@ export class DatasetTooLargeError extends StudioError {
 
 /** A training setting (epochs, learning rate, …) is out of range. */
 export class TrainSettingsError extends StudioError {
-  constructor(message: string, hint?: string) {
+  constructor(message: string, hint?: Hint) {
     super(message, "train-settings-invalid", hint);
   }
 }

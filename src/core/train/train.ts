@@ -162,10 +162,10 @@ function resolveSettings(params: TrainParams): HeadSettings {
     seed: train.seed,
   };
   if (!Number.isInteger(settings.epochs) || settings.epochs < 1 || settings.epochs > 1000) {
-    throw new TrainSettingsError(`epochs must be a whole number from 1 to 1000, not ${settings.epochs}.`, "Pass --epochs N (fastai's fine_tune(N)); 10–20 suits a frozen backbone.");
+    throw new TrainSettingsError(`epochs must be a whole number from 1 to 1000, not ${settings.epochs}.`, ["Set train.epochs in deepfake-studio.json", { cliOnly: " or pass --epochs N" }, " (fastai's fine_tune(N)); 10–20 suits a frozen backbone."]);
   }
   if (!(settings.learningRate > 0 && settings.learningRate <= 10)) {
-    throw new TrainSettingsError(`The learning rate must be above 0 and at most 10, not ${settings.learningRate}.`, "Run `deepfake-studio train --lr-find` for a suggestion.");
+    throw new TrainSettingsError(`The learning rate must be above 0 and at most 10, not ${settings.learningRate}.`, ["Run ", { step: "lr-find" }, " for a suggestion."]);
   }
   return settings;
 }

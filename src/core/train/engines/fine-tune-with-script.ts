@@ -213,7 +213,7 @@ function resolveTorchSettings(params: TrainParams): { epochs: number; learningRa
   const epochs = params.epochs ?? train.fineTuneEpochs;
   const learningRate = params.learningRate ?? train.learningRate;
   if (!Number.isInteger(epochs) || epochs < 1 || epochs > 1000) {
-    throw new TrainSettingsError(`epochs must be a whole number from 1 to 1000, not ${epochs}.`, "Pass --epochs N (fastai's fine_tune(N)); 3–5 suit a fine-tune.");
+    throw new TrainSettingsError(`epochs must be a whole number from 1 to 1000, not ${epochs}.`, ["Set train.fineTuneEpochs in deepfake-studio.json", { cliOnly: " or pass --epochs N" }, " (fastai's fine_tune(N)); 3–5 suit a fine-tune."]);
   }
   if (!(learningRate > 0 && learningRate <= 10)) {
     throw new TrainSettingsError(`The learning rate must be above 0 and at most 10, not ${learningRate}.`, "fastai's fine_tune default is 0.002.");
@@ -225,7 +225,7 @@ function resolveTorchSettings(params: TrainParams): { epochs: number; learningRa
 function checkBackbone(spec: BackboneSpec): void {
   if (spec.known && !KNOWN_MOBILENET_V2.test(spec.id)) {
     throw new TrainSettingsError(`--engine torch starts from a Keras MobileNetV2 with alpha 1.0, not from ${spec.id}.`,
-      "Use --backbone nsfwjs-mobilenet_v2 (offline) or --backbone mobilenet_v2_1.00_224, or --engine studio for this backbone.");
+      ["Set train.backbone to nsfwjs-mobilenet_v2 (offline) or mobilenet_v2_1.00_224", { cliOnly: " (or pass --backbone)" }, ", or train.engine to \"studio\" for this backbone", { cliOnly: " (--engine studio)" }, "."]);
   }
 }
 

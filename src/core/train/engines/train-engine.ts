@@ -14,5 +14,5 @@ export type TrainEngineName = (typeof TRAIN_ENGINES)[number];
 export function chooseEngine(requested: string | undefined, config: ProjectConfig): TrainEngineName {
   const name = requested?.trim() || config.train.engine;
   if ((TRAIN_ENGINES as readonly string[]).includes(name)) return name as TrainEngineName;
-  throw new TrainSettingsError(`There is no training engine "${name}".`, `Choose one of: ${TRAIN_ENGINES.join(", ")} (--engine, or train.engine in deepfake-studio.json).`);
+  throw new TrainSettingsError(`There is no training engine "${name}".`, [`Choose one of: ${TRAIN_ENGINES.join(", ")} (train.engine in deepfake-studio.json`, { cliOnly: ", or --engine" }, ")."]);
 }

@@ -7,7 +7,7 @@ import type { TrainParams, TrainResult } from "../../train";
 import { createScriptLog, fineTuneWithScript, quote, TORCH_CONFIG, TORCH_SCRIPT, writeScriptConfig, type ScriptJob, type ScriptOutcome } from "../fine-tune-with-script";
 import { findTorchPython, type TorchPython } from "./find-torch-python";
 import { runPython } from "./run-python";
-import { TorchScriptError } from "./torch-errors";
+import { STUDIO_ENGINE_HINT, TorchScriptError } from "./torch-errors";
 
 /** Finds a Python with PyTorch first (a clear message before any picture is read), then fine-tunes with it. */
 export async function trainWithTorch(params: TrainParams): Promise<TrainResult> {
@@ -41,7 +41,7 @@ async function runLocally(python: TorchPython, job: ScriptJob): Promise<ScriptOu
   if (exit.code !== 0) {
     const last = log.lastLines();
     const how = exit.signal ? `was stopped by ${exit.signal}${exit.signal === "SIGKILL" ? " (often: out of memory; lower train.batchSize)" : ""}` : `failed (exit code ${exit.code})`;
-    throw new TorchScriptError(`The PyTorch training script ${how}${quote(last)}`, last, "Nothing was kept. Fix the cause above and train again; --engine studio trains without Python.");
+    throw new TorchScriptError(`The PyTorch training script ${how}${quote(last)}`, last, ["Nothing was kept. Fix the cause above and train again; ", ...STUDIO_ENGINE_HINT, " trains without Python."]);
   }
   return { epochs: log.checkEpochs(), python };
 }
