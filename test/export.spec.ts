@@ -14,6 +14,7 @@ import { OFFLINE_BACKBONE_ID } from "../src/core/backbone/known-backbones";
 import { loadBackbone, type LoadedBackbone } from "../src/core/backbone/load-backbone";
 import { resolveBackbone } from "../src/core/backbone/resolve-backbone";
 import { ExportError } from "../src/core/export/export-errors";
+import { MANIFEST_FILE_NAME } from "../src/core/dataset/manifest";
 import { exportModel, type ExportResult } from "../src/core/export/export-model";
 import { EXPORT_MARKER, EXPORT_METADATA_KEYS } from "../src/core/export/export-format";
 import { decodeOnnxModel } from "../src/core/onnx/decode-onnx-model";
@@ -141,6 +142,22 @@ describe("export and predict", function () {
     assert.ok(readme.includes('session.run(["probabilities"], {"image": batch})'), "Python snippet feeds the image input");
     assert.ok(readme.includes("[1, height, width, 3]"), "JS snippet uses NHWC");
     assert.ok(!readme.includes(cacheDir), "the README must not reveal local cache paths");
+  });
+
+  it("the model card says where the pictures came from and under which licences (the provenance manifest)", async () => {
+    const dataDir = path.join(projectDir, "data");
+    const manifestFile = path.join(dataDir, MANIFEST_FILE_NAME);
+    const before = await fs.readFile(manifestFile, "utf8").catch(() => undefined);
+    const record = (index: number, extra: Record<string, string>) => ({ file: `Real/m${index}.jpg`, label: "Real", imageUrl: `https://img.example/${index}.jpg`, sha256: "0".repeat(64), pixelSha256: "0".repeat(64), perceptualHash: "0".repeat(16), width: 400, height: 300, sourceFormat: "jpeg", time: new Date(0).toISOString(), ...extra });
+    await fs.writeFile(manifestFile, [record(1, { source: "wikimedia", license: "CC BY-SA 4.0", author: "Jane Doe" }), record(2, { source: "bing" }), record(3, { source: "bing" })].map((line) => JSON.stringify(line)).join("\n") + "\n");
+    try {
+      const again = await exportModel({ projectDir, config, outDir: path.join(tmp, "export-sources") });
+      const readme = await fs.readFile(path.join(again.outDir, "README.md"), "utf8");
+      assert.match(readme, /The data folder at export time \(its provenance manifest\): 3 pictures\. Found by: bing 2, wikimedia 1\. Licences: unknown 2, CC BY-SA 4\.0 1/);
+    } finally {
+      if (before === undefined) await fs.rm(manifestFile, { force: true });
+      else await fs.writeFile(manifestFile, before);
+    }
   });
 
   it("gives the same probabilities in ONNX Runtime as the tfjs backbone + head (≤ 1e-4) on real photos", async () => {

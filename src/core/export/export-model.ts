@@ -5,6 +5,7 @@
  * model it came from), and only then swapped in; the old one becomes `<out>.previous`. A failed export leaves the
  * existing export exactly as it was; a killed one's staging folder is removed by the next export.
  */
+import { summariseDataSources, type DataSources } from "../dataset/summarise-data-sources";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { extractFeaturesTfjs } from "../backbone/extract-features-tfjs";
@@ -128,7 +129,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     const verification = await verify(staging, backbone, head);
     throwIfAborted(signal, "export");
 
-    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, decision });
+    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, decision, dataSources: await dataSourcesOf(params) });
     const marker: ExportMarker = { generator: "deepfake-studio", kind: "export", format: 1, runId: run.runId, exportedAt };
     await writeStaging(staging, outDir, [[EXPORT_FILES.readme, Buffer.from(card)], [EXPORT_MARKER, json(marker)]]);
     const previousDir = await replaceFolder({ staging, target: outDir });
@@ -208,7 +209,7 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
     const head: RunHead = { labels: record.labels, featureLength, mean: [], std: [], weights: [], bias: [], backbone: record.backbone, preprocess: record.preprocess };
     warnAboutLabels(head, params);
     const torch = { torch: record.python.torch, torchvision: record.python.torchvision, device: record.python.device, ...record.settings, ...(record.engine === "hf-jobs" ? { hfJobsFlavor: record.job?.flavor ?? "unknown" } : {}) };
-    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, torch, decision });
+    const card = renderModelCard({ runId: run.runId, head, metrics, searches: searchesOf(params.config), verification, exportedAt, torch, decision, dataSources: await dataSourcesOf(params) });
     const marker: ExportMarker = { generator: "deepfake-studio", kind: "export", format: 1, runId: run.runId, exportedAt };
     await writeStaging(staging, outDir, [[EXPORT_FILES.readme, Buffer.from(card)], [EXPORT_MARKER, json(marker)]]);
     const previousDir = await replaceFolder({ staging, target: outDir });
@@ -254,6 +255,15 @@ function warnAboutLabels(head: RunHead, params: ExportModelParams): void {
   const configured = params.config.categories.map((category) => category.label);
   if (JSON.stringify([...configured].sort()) !== JSON.stringify([...head.labels].sort())) {
     params.onProgress?.({ event: "warning", message: `The run was trained on ${JSON.stringify(head.labels)} but the project now lists ${JSON.stringify(configured)}; exporting the run's labels. Train again to use the new categories.` });
+  }
+}
+
+/** The data folder's sources and licences for the model card; a data folder that cannot be read leaves them out. */
+async function dataSourcesOf(params: ExportModelParams): Promise<DataSources | undefined> {
+  try {
+    return await summariseDataSources(resolveDataDir(params.projectDir, params.config));
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@
  * The export's README.md: a model card that says plainly what the model is, what it was trained on, how well it
  * did, which backbone it stands on, what it cannot tell you, and how to run it without the studio.
  */
+import { describeDataSources, type DataSources } from "../dataset/summarise-data-sources";
 import * as path from "node:path";
 import { describeAudit } from "../audit/describe-audit";
 import { KNOWN_BACKBONES, OFFLINE_BACKBONE_ID } from "../backbone/known-backbones";
@@ -20,6 +21,8 @@ export interface ModelCardInput {
   exportedAt: string;
   /** The decision threshold recorded in preprocess.json, if any. */
   decision?: DecisionThreshold;
+  /** Where the project's pictures came from and their licences (the provenance manifest at export time). */
+  dataSources?: DataSources;
   /** Set when the run was fine-tuned by PyTorch (`train --engine torch`): the card describes that training. */
   torch?: TorchTraining;
 }
@@ -122,8 +125,9 @@ function dataSection(input: ModelCardInput): string {
   ];
   const queries = labels.filter((label) => searches?.[label]).map((label) => `- "${inline(label)}": image search for "${inline(searches?.[label] ?? "")}"`);
   if (queries.length > 0) {
-    lines.push("", "Where the images came from (DuckDuckGo image search, resized, exact and near duplicates removed; plus any images added with `import`):", "", ...queries);
+    lines.push("", "Where the images came from (image search, resized, exact and near duplicates removed; plus any images added with `import`):", "", ...queries);
   }
+  if (input.dataSources && input.dataSources.pictures > 0) lines.push("", `The data folder at export time (its provenance manifest): ${describeDataSources(input.dataSources, inline)}`);
   if (metrics.unreadable.length > 0) lines.push("", `${metrics.unreadable.length} image(s) could not be read and were left out of training.`);
   lines.push("", "Web search results are noisy: some images in each folder are likely mislabelled, and the people, poses and sources are whatever the search engine returned.");
   return lines.join("\n");

@@ -18,6 +18,7 @@
 import { promises as fs } from "node:fs";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import { summariseDataSources } from "../dataset/summarise-data-sources";
 import sharp from "sharp";
 import { EXPORT_FILES } from "../export/export-format";
 import { loadExport } from "../predict/load-export";
@@ -156,7 +157,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
   files.set("README.md", {
-    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseData(dataDir) }),
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseDataSources(dataDir) }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
 
@@ -294,18 +295,6 @@ async function defaultExamples(params: {
     }
   }
   return out;
-}
-
-/** The data's pictures by engine (or import) and by licence, from the provenance manifest. */
-async function summariseData(dataDir: string): Promise<{ pictures: number; bySource: Record<string, number>; byLicense: Record<string, number> }> {
-  const records = await readManifest(dataDir);
-  const bySource: Record<string, number> = {};
-  const byLicense: Record<string, number> = {};
-  for (const record of records) {
-    bySource[record.source] = (bySource[record.source] ?? 0) + 1;
-    byLicense[record.license ?? "unknown"] = (byLicense[record.license ?? "unknown"] ?? 0) + 1;
-  }
-  return { pictures: records.length, bySource, byLicense };
 }
 
 /** --examples: any picture the user names, re-encoded as JPEG without metadata (no GPS position in a public Space). */

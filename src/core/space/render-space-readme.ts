@@ -2,6 +2,7 @@
  * The Space's README.md: the Spaces configuration block Hugging Face reads (title, sdk, app file, …) followed by
  * a short "what this is" and the export's model card, so the Space page documents the model it runs.
  */
+import { describeDataSources, type DataSources } from "../dataset/summarise-data-sources";
 import { parseFrontMatter } from "./parse-front-matter";
 import type { SpaceSdk } from "./space-sdk";
 
@@ -24,7 +25,7 @@ export interface SpaceReadmeParams {
   /** Each example with what the manifest knows of it (credited by name, licence and page when known). */
   exampleCredits?: Array<{ path: string; title?: string; author?: string; license?: string; licenseUrl?: string; pageUrl?: string }>;
   /** The training data by where it came from (engine or "import") and by licence ("unknown" when none was stated). */
-  data?: { pictures: number; bySource: Record<string, number>; byLicense: Record<string, number> };
+  data?: DataSources;
 }
 
 /** Hugging Face's accepted thumbnail colours. */
@@ -108,9 +109,8 @@ function exampleCredit(example: NonNullable<SpaceReadmeParams["exampleCredits"]>
 }
 
 /** Where the training pictures came from and under which licences, as the provenance manifest records them. */
-function dataSection(data: NonNullable<SpaceReadmeParams["data"]>): string {
-  const list = (counts: Record<string, number>) => Object.entries(counts).sort(([nameA, a], [nameB, b]) => b - a || (nameA < nameB ? -1 : 1)).map(([name, count]) => `${escapeMarkdown(name)} ${count}`).join(", ");
-  return ["## Training data", "", `${data.pictures} pictures. Found by: ${list(data.bySource)}. Licences: ${list(data.byLicense)} (as the search engines state them; \"unknown\": none stated, copyright stays with the owners).`].join("\n");
+function dataSection(data: DataSources): string {
+  return ["## Training data", "", describeDataSources(data, escapeMarkdown)].join("\n");
 }
 
 /**
