@@ -87,15 +87,23 @@ export async function cropLargestFace(bitmap, settings) {
 
 /** cropLargestFace from step 2 on: RGB pixels ({data, width, height}) already at most `resizeMax` on their longest side. */
 export async function cropLargestFaceOfPixels(picture, settings) {
+  const found = await findLargestFace(picture, settings);
+  if (!found) return undefined;
+  const { chosen, facesFound } = found;
+  const crop = cropTrainingFace(picture, chosen.landmarks, settings.margin, settings.size);
+  const image = await jpegRoundTrip(crop.pixels, crop.size, settings.jpegQuality);
+  return { image, landmarks: crop.landmarks, size: crop.size, centre: crop.centre, side: crop.side, box: chosen.box, score: chosen.score, facesFound, width: picture.width, height: picture.height };
+}
+
+/** The largest face of RGB pixels (with the close-up retry) and how many were found, or undefined when none is. */
+async function findLargestFace(picture, settings) {
   const { faceapi, detector } = await loadFaceDetector(settings);
   let faces = await detectFaces(faceapi, detector, picture, settings.minScore);
   if (faces.length === 0) faces = await detectFacesPadded(faceapi, detector, picture, settings.minScore);
   if (faces.length === 0) return undefined;
   // Largest by landmark extent (what the crop is framed from); the detector's left-to-right order breaks ties.
   const chosen = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size })).reduce((best, next) => (next.size > best.size ? next : best)).face;
-  const crop = cropTrainingFace(picture, chosen.landmarks, settings.margin, settings.size);
-  const image = await jpegRoundTrip(crop.pixels, crop.size, settings.jpegQuality);
-  return { image, landmarks: crop.landmarks, size: crop.size, centre: crop.centre, side: crop.side, box: chosen.box, score: chosen.score, facesFound: faces.length, width: picture.width, height: picture.height };
+  return { chosen, facesFound: faces.length };
 }
 
 /**
@@ -104,12 +112,8 @@ export async function cropLargestFaceOfPixels(picture, settings) {
  */
 export async function largestFaceLandmarks(bitmap, settings) {
   const picture = shrinkToFit(bitmapToRgb(bitmap), settings.resizeMax);
-  const { faceapi, detector } = await loadFaceDetector(settings);
-  let faces = await detectFaces(faceapi, detector, picture, settings.minScore);
-  if (faces.length === 0) faces = await detectFacesPadded(faceapi, detector, picture, settings.minScore);
-  if (faces.length === 0) return undefined;
-  const chosen = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size })).reduce((best, next) => (next.size > best.size ? next : best)).face;
-  return { landmarks: chosen.landmarks, width: picture.width, height: picture.height };
+  const found = await findLargestFace(picture, settings);
+  return found && { landmarks: found.chosen.landmarks, width: picture.width, height: picture.height };
 }
 
 /**

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
 import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
+import { faceFrame } from "../reference-data/face-frame";
 import { writeFileAtomic } from "../shared/safe-files";
 
 /** Where the records live; the synthesis cache's folder, whose records are the same (kept so old caches stay valid). */
@@ -48,7 +49,7 @@ export async function findPictureFace(params: { dir: string; bytes: Uint8Array; 
   let found: { landmarks?: FacePoint[]; reason?: string };
   try {
     const largest = await detectLargestFace(await decodePicture(params.bytes));
-    const eyes = largest && eyeDistance(largest.landmarks);
+    const eyes = largest && faceFrame(largest.landmarks).eyeDistance;
     found = !largest ? { reason: "no face found" } : eyes! < MIN_EYE_DISTANCE ? { reason: `the face is too small (eyes ${eyes!.toFixed(0)} px apart)` } : { landmarks: largest.landmarks };
   } catch (error) {
     return { sha256, reason: `cannot be decoded (${(error as Error).message})` };
@@ -69,15 +70,6 @@ export async function detectLargestFace(image: DecodedPicture): Promise<Detected
   let { faces } = await detectStillFaces({ image, detector: "fast" });
   if (faces.length === 0) ({ faces } = await detectStillFaces({ image, detector: "accurate" }));
   return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
-}
-
-function eyeDistance(points: readonly FacePoint[]): number {
-  const mean = (from: number) => {
-    const six = points.slice(from, from + 6);
-    return { x: six.reduce((s, p) => s + p.x, 0) / 6, y: six.reduce((s, p) => s + p.y, 0) / 6 };
-  };
-  const [left, right] = [mean(36), mean(42)];
-  return Math.hypot(right.x - left.x, right.y - left.y);
 }
 
 function faceRecordFile(dir: string, sha256: string): string {

@@ -13,7 +13,8 @@ import { expandInputs, type InputFile } from "../shared/expand-inputs";
 import type { DecisionThreshold } from "../export/export-format";
 import { decideLabel } from "./decide-label";
 import { blendStatisticsOfInput } from "../face-features/blend-statistics";
-import { decodePicture, detectLargestFace } from "../face-features/face-landmarks";
+import { detectLargestFace } from "../face-features/face-landmarks";
+import { decodeImagePixels } from "./decode-image-pixels";
 import { loadExport } from "./load-export";
 import { loadImageTensor } from "./load-image-tensor";
 import { ImageReadError, InvalidExportError } from "./predict-errors";
@@ -136,10 +137,11 @@ interface DecodedInput {
 async function decode(input: InputFile, preprocess: Preprocess): Promise<DecodedInput | "skip" | PredictionError> {
   if (preprocess.faceCrop) return decodeFace(input, preprocess, preprocess.faceCrop);
   try {
-    const tensor = await loadImageTensor({ source: input.file, preprocess });
-    if (!preprocess.blendStatistics) return { tensor };
-    // A model trained on pictures that are already face crops: find the face in the picture itself, as training did.
-    const picture = await decodePicture(input.file);
+    if (!preprocess.blendStatistics) return { tensor: await loadImageTensor({ source: input.file, preprocess }) };
+    // A model trained on pictures that are already face crops: find the face in the picture itself, as training did,
+    // in the pixels the tensor is made from (decoded once).
+    const picture = await decodeImagePixels({ source: input.file });
+    const tensor = await loadImageTensor({ source: picture, preprocess });
     const found = await detectLargestFace(picture);
     if (!found) return { tensor, blendStatistics: Float32Array.from(preprocess.blendStatistics.missing), blendStatisticsMissing: true };
     return { tensor, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: found.landmarks, from: picture }) };

@@ -154,6 +154,12 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     // A fake is cropped at training exactly when the picture it was made from is.
     const uncropped = faceCrop ? await listUncroppedImages(dataDir, own) : new Set<number>();
     const cropAtTraining = new Set(listed.map((_, index) => index).filter((index) => uncropped.has(sourceOf(index))));
+    // A crop made here serves the features and the blending statistics: one face detection per picture.
+    const cropsMade = new Map<number, Promise<Awaited<ReturnType<typeof cropForTraining>>>>();
+    const cropOf = (index: number, bytes: Buffer) => {
+      if (!cropsMade.has(index)) cropsMade.set(index, cropForTraining(bytes, faceCrop!));
+      return cropsMade.get(index)!;
+    };
 
     const shas: string[] = new Array(listed.length).fill("");
     const unreadable = new Map<number, string>();
@@ -208,7 +214,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
         if (missing.length === 0) return;
         let imageBytes: Uint8Array = bytes;
         if (faceCrop && cropAtTraining.has(index)) {
-          const cropped = await cropForTraining(bytes, faceCrop);
+          const cropped = await cropOf(index, bytes);
           if (typeof cropped === "string") {
             unreadable.set(index, cropped);
             return;
@@ -239,15 +245,22 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
           if (unreadable.has(index)) return undefined;
           const read = (file: string) => () => fs.readFile(file).catch(() => undefined);
           if (faceCrop && cropAtTraining.has(index)) {
-            let cropped: Promise<Awaited<ReturnType<typeof cropForTraining>> | undefined> | undefined;
-            const crop = () => (cropped ??= read(image.file)().then((bytes) => (bytes ? cropForTraining(bytes, faceCrop) : undefined)));
             const ok = async () => {
-              const made = await crop();
-              return typeof made === "object" ? made : undefined;
+              let made = cropsMade.get(index);
+              if (!made) {
+                const bytes = await read(image.file)();
+                if (!bytes) return undefined;
+                made = cropOf(index, bytes);
+              }
+              const crop = await made;
+              return typeof crop === "object" ? crop : undefined;
             };
             return { sha256: shas[index], bytes: async () => (await ok())?.jpeg, landmarks: async () => (await ok())?.landmarks, faceOf: async () => undefined };
           }
-          return { sha256: shas[index], bytes: read(image.file), faceOf: read(listed[sourceOf(index)].file) };
+          // A picture's own face is looked up in the bytes already read; a fake's in the picture it was made from.
+          let ownBytes: Promise<Buffer | undefined> | undefined;
+          const bytes = () => (ownBytes ??= read(image.file)());
+          return { sha256: shas[index], bytes, faceOf: sourceOf(index) === index ? bytes : read(listed[sourceOf(index)].file) };
         }),
       })
       : undefined;
