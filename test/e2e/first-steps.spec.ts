@@ -22,6 +22,7 @@ import {
   prepareE2eSuite,
   REPO_ROOT,
   clearNotifications,
+  clickToastButton,
   explorerContextMenu,
   extensionUnderTest,
   fakeWebEnv,
@@ -126,7 +127,7 @@ describe("VS Code first steps (code-server e2e)", function () {
     const message = await importFromExplorer(wb.page, "my-reals", REAL);
     assert.match((await message.textContent()) ?? "", /Next: train\./);
     assert.deepEqual(await buttonTitles(message), ["Train", "Show log"]);
-    await message.locator(".monaco-button", { hasText: /^Train$/ }).click();
+    await clickToastButton(wb.page, message, /^Train$/);
     // Offline: the backbone download fails; the message names VS Code's way out, as a button, never the CLI's.
     const offline = toast(wb.page, "Could not download the backbone");
     await offline.waitFor({ timeout: 120_000 });
@@ -135,12 +136,12 @@ describe("VS Code first steps (code-server e2e)", function () {
     assert.doesNotMatch(text, /deepfake-studio (backbone|train)|--backbone/);
     assert.deepEqual(await buttonTitles(offline), ["Use Offline Backbone", "Show log"]);
     await screenshot(wb.page, "first-steps-04a-backbone-offline");
-    await offline.locator(".monaco-button", { hasText: /^Use Offline Backbone$/ }).click();
+    await clickToastButton(wb.page, offline, /^Use Offline Backbone$/);
     const switched = toast(wb.page, "The project now uses the nsfwjs-mobilenet_v2 backbone");
     await switched.waitFor({ timeout: 60_000 });
     const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { train: { backbone?: string; augmentViews?: number } };
     assert.deepEqual([file.train.backbone, file.train.augmentViews], ["nsfwjs-mobilenet_v2", 0], "train.backbone set, the rest of the file kept");
-    await switched.locator(".monaco-button", { hasText: /^Train$/ }).click();
+    await clickToastButton(wb.page, switched, /^Train$/);
     const panel = await webviewFrame(wb.page, "#run-status", 60_000);
     const count = panel.locator("#feature-count");
     await count.waitFor({ timeout: 120_000 });
@@ -169,7 +170,7 @@ describe("VS Code first steps (code-server e2e)", function () {
     const rate = Number(/Suggested learning rate: ([\d.e-]+) /.exec((await suggested.textContent()) ?? "")?.[1]);
     assert.ok(rate > 0 && rate <= 10, `rate ${rate}`);
     await screenshot(wb.page, "first-steps-05a-lr-find");
-    await suggested.locator(".monaco-button", { hasText: /^Use It$/ }).click();
+    await clickToastButton(wb.page, suggested, /^Use It$/);
     await waitFor("train.learningRate written", async () => {
       const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { train: { learningRate?: number } };
       return file.train.learningRate === rate;
@@ -290,7 +291,7 @@ describe("VS Code first steps (code-server e2e)", function () {
     assert.doesNotMatch(text, /--space|deepfake-studio deploy/);
     assert.deepEqual(await buttonTitles(refused), ["Deploy to alice/detector", "Show log"]);
     await screenshot(wb.page, "first-steps-12-deploy-own-name");
-    await refused.locator(".monaco-button", { hasText: "Deploy to alice/detector" }).click();
+    await clickToastButton(wb.page, refused, "Deploy to alice/detector");
     await toast(wb.page, `Deployed: ${hub.url}/spaces/alice/detector`).waitFor({ timeout: 120_000 });
     const repo = [...hub.repos.entries()].find(([key]) => key.includes("alice/detector"))?.[1];
     assert.ok(repo, `repos: ${[...hub.repos.keys()].join(", ")}`);
@@ -312,7 +313,7 @@ describe("VS Code first steps (code-server e2e)", function () {
     assert.doesNotMatch(text, /--sdk|deepfake-studio deploy/);
     assert.deepEqual(await buttonTitles(payment), ["Deploy as Static Space", "Show log"]);
     await screenshot(wb.page, "first-steps-13-deploy-402");
-    await payment.locator(".monaco-button", { hasText: "Deploy as Static Space" }).click();
+    await clickToastButton(wb.page, payment, "Deploy as Static Space");
     // The folder is a Gradio one: it is written again as static first, the public examples shown again.
     await wb.page.locator(".quick-input-widget .quick-input-title", { hasText: /rewriting it as a static Space/ }).waitFor({ timeout: 60_000 });
     await answerQuickInput(wb.page, undefined);

@@ -325,6 +325,25 @@ export function progressToast(page: Page, title: string | RegExp) {
   return page.locator(".notifications-toasts .notification-toast", { hasText: title }).filter({ has: page.locator(".monaco-button", { hasText: /^Cancel$/ }) }).first();
 }
 
+/**
+ * Clicks `label` on a message toast. A toast that has just appeared can still slide while a progress toast closes
+ * beside it (seen on a slow CI machine: the click landed where the button had been): wait until no progress toast is
+ * left, click, and click again when the toast is still there, since pressing a button always closes a message.
+ */
+export async function clickToastButton(page: Page, message: ReturnType<typeof toast>, label: string | RegExp): Promise<void> {
+  await page.locator(".notifications-toasts .notification-toast").filter({ has: page.locator(".monaco-button", { hasText: /^Cancel$/ }) }).first().waitFor({ state: "hidden", timeout: 60_000 });
+  const button = message.locator(".monaco-button", { hasText: label });
+  for (let attempt = 1; ; attempt += 1) {
+    await button.click();
+    try {
+      await message.waitFor({ state: "hidden", timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3 || !(await button.isVisible())) throw error;
+    }
+  }
+}
+
 /** Waits for a notification with `text`: as a toast, else (toasts can be hidden by focus changes) in the notification center. */
 export async function waitNotification(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
