@@ -7,7 +7,8 @@
  * Also an in-distribution variant: the Deepfake folder holds mirror swaps of the training faces (other faces than the test's).
  * Each variant is trained with whole-picture pooling, inner-face pooling (train.facePooling) and inner-face pooling plus
  * the face's blending statistics (train.blendStatistics), side by side.
- * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FEATURES ("whole,face,face+blend") narrow it.
+ * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FEATURES ("whole,face,face+blend,face+blend+contrast") narrow it;
+ * BENCH_DETECTED_LANDMARKS=1 trains on the detector's landmarks instead of the known ones.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -27,12 +28,13 @@ import { rememberFace } from "../src/core/face-features/face-landmarks";
 import { train } from "../src/core/train/train";
 
 const TEST_FACES = 6;
+const detectedLandmarks = process.env.BENCH_DETECTED_LANDMARKS === "1";
 const CROPS_PER_TRAIN_FACE = 8;
 const CROPS_PER_TEST_FACE = 5;
 
 type Variant = "self-blends only" | "self-blends + swaps" | "mirror swaps" | "mirror swaps + self-blends" | "other-person swaps (old demo)";
 /** What the head sees: whole-picture pooling, + inner-face pooling, + the face's blending statistics. */
-type Features = "whole" | "face" | "face+blend";
+type Features = "whole" | "face" | "face+blend" | "face+blend+contrast";
 
 interface Outcome {
   seed: number;
@@ -54,7 +56,7 @@ async function writeCrop(file: string, pixels: Uint8Array): Promise<Buffer> {
 
 async function runOne(params: { root: string; seed: number; variant: Variant; features: Features; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
   const started = performance.now();
-  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.features.replace("+", "-"));
+  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.features.replaceAll("+", "-"));
   const random = createSeededRandom(params.seed).derive(7);
   const oldRecipe = params.variant === "other-person swaps (old demo)";
   for (const [f, face] of params.trainFaces.entries()) {
@@ -62,13 +64,14 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
       const sample = renderFaceSample({ photos: params.photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: 224 });
       const jpeg = await writeCrop(path.join(projectDir, "data", "Real", `face${f}-${k}.jpg`), sample.pixels);
       // The bench knows where each face is; synthesis then needs no detector (this measures the classifier).
-      await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: sample.landmarks });
+      // BENCH_DETECTED_LANDMARKS=1 leaves training to the detector too, as predict is at test time.
+      if (!detectedLandmarks) await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: sample.landmarks });
       const mirrorSwaps = params.variant === "mirror swaps" || params.variant === "mirror swaps + self-blends";
       if (mirrorSwaps) {
         const fake = renderFaceSample({ photos: params.photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(3, f, k)), size: 224 });
         const fakeJpeg = await writeCrop(path.join(projectDir, "data", "Deepfake", `face${f}-${k}.jpg`), fake.pixels);
         // Known for the fakes too, so neither class's landmarks come from the detector in training.
-        await rememberFace({ projectDir, sha256: createHash("sha256").update(fakeJpeg).digest("hex"), landmarks: fake.landmarks });
+        if (!detectedLandmarks) await rememberFace({ projectDir, sha256: createHash("sha256").update(fakeJpeg).digest("hex"), landmarks: fake.landmarks });
       }
       if (oldRecipe) {
         const others = params.trainFaces.filter((other) => other !== face);
@@ -82,7 +85,7 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
     categories: oldRecipe || params.variant.startsWith("mirror swaps") ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
     train: {
       seed: params.seed, selfBlend: oldRecipe || params.variant === "mirror swaps" ? "off" : params.variant === "mirror swaps + self-blends" ? "add" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2,
-      facePooling: params.features !== "whole", blendStatistics: params.features === "face+blend",
+      facePooling: params.features !== "whole", blendStatistics: params.features.includes("blend"), faceContrast: params.features.endsWith("contrast"),
     },
   });
   await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     }
   }
   const pct = (value: number | null) => (value === null ? "n/a" : `${(value * 100).toFixed(1)} %`);
-  const describe: Record<Features, string> = { whole: "whole-picture pooling", face: "inner-face pooling", "face+blend": "inner-face pooling + blending statistics" };
+  const describe: Record<Features, string> = { whole: "whole-picture pooling", face: "inner-face pooling", "face+blend": "inner-face pooling + blending statistics", "face+blend+contrast": "inner-face pooling + blending statistics + face contrasts" };
   const name = (o: { variant: Variant; features: Features }) => `${o.variant}, ${describe[o.features]}`;
   console.log("\n| training data | seed | accuracy (balanced) | real crops kept | same-person swaps caught | self-blends of valid reals caught | time |");
   console.log("|---|---|---|---|---|---|---|");

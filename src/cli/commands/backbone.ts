@@ -51,8 +51,8 @@ async function describe(requested: string | undefined): Promise<string[]> {
 
 /** The short human summary; the model.json path goes last so scripts can `tail -n 1`. */
 function summary(backbone: LoadedBackbone): string[] {
-  const { spec, source, featureModel } = backbone;
-  const taps = spec.taps.map((tap, index) => `${tap.layer} ${JSON.stringify(featureModel.outputs[index].shape.slice(1))} ${tap.pooling.join("+")}`);
+  const { spec, source, featureModel, tapOutputs } = backbone;
+  const taps = spec.taps.map((tap, index) => `${tap.layer} ${JSON.stringify(featureModel.outputs[tapOutputs[index]].shape.slice(1))} ${tap.pooling.join("+")}`);
   return [
     `backbone:       ${spec.id}${spec.known ? "" : " (not in the table; see warnings)"}`,
     `description:    ${spec.description}`,

@@ -14,7 +14,15 @@ export interface InputScaling {
  * pool only the window of the map where a face crop has its inner face (shared/inner-face-window.ts): blending traces sit
  * there, and whole-picture pooling dilutes them with hair, background and clothes.
  */
-export type TapPooling = "avg" | "max" | "face-avg" | "face-max";
+export type TapPooling = "avg" | "max" | "face-avg" | "face-max" | "face-contrast";
+
+/**
+ * "face-contrast" (train.faceContrast): the average over the face's landmark hull minus the average over the ring
+ * around it (face-features/face-regions.ts), so it needs the face's region masks as a second input of the graph.
+ */
+export function isFaceContrast(pooling: TapPooling): pooling is "face-contrast" {
+  return pooling === "face-contrast";
+}
 
 /** Whether a pooling reads only the inner-face window (innerFaceWindow in shared/inner-face-window.ts). */
 export function isFacePooling(pooling: TapPooling): pooling is "face-avg" | "face-max" {
@@ -94,6 +102,15 @@ function mobilenetV2Taps(alpha: number): BackboneTap[] {
 export const FACE_REGION_TAPS: readonly BackboneTap[] = [
   { layer: "block_3_expand_relu", pooling: ["face-avg", "face-max"] },
   { layer: "block_6_expand_relu", pooling: ["face-avg", "face-max"] },
+];
+
+/**
+ * The taps of train.faceContrast: the same stride-4 and stride-8 expand activations, as the difference between the
+ * inner face and the ring around it. Measured on held-out same-person swaps (BENCHMARKS.md).
+ */
+export const FACE_CONTRAST_TAPS: readonly BackboneTap[] = [
+  { layer: "block_3_expand_relu", pooling: ["face-contrast"] },
+  { layer: "block_6_expand_relu", pooling: ["face-contrast"] },
 ];
 
 /** The public Teachable Machine copy of Keras' ImageNet MobileNetV2 without its classifier. */

@@ -33,8 +33,10 @@ export interface BackboneProvenance {
 export interface LoadedBackbone {
   spec: LoadedBackboneSpec;
   model: Tfjs.LayersModel;
-  /** Same weights as `model`; outputs = the tap layers, in spec.taps order. */
+  /** Same weights as `model`; outputs = the tapped layers, each once, in the order they are first tapped. */
   featureModel: Tfjs.LayersModel;
+  /** Per tap in spec.taps: its output's index in featureModel (a layer tapped twice, e.g. for face contrasts, is one output). */
+  tapOutputs: number[];
   source: BackboneProvenance;
   /** Frees the weights (featureModel shares them). */
   dispose(): void;
@@ -67,8 +69,11 @@ export async function loadBackbone(params: LoadBackboneParams): Promise<LoadedBa
   }
   try {
     const finished = finishSpec(spec, model);
-    const featureModel = tf.model({ inputs: model.inputs, outputs: finished.taps.map((tap) => tapOutput(model, tap)) });
-    const warnings = [finished.warning, ...checkTapShapes(finished, featureModel)].filter(Boolean);
+    // tfjs refuses a model that lists one output twice.
+    const layers = [...new Set(finished.taps.map((tap) => tap.layer))];
+    const tapOutputs = finished.taps.map((tap) => layers.indexOf(tap.layer));
+    const featureModel = tf.model({ inputs: model.inputs, outputs: layers.map((layer) => tapOutput(model, finished.taps.find((tap) => tap.layer === layer)!)) });
+    const warnings = [finished.warning, ...checkTapShapes(finished, featureModel, tapOutputs)].filter(Boolean);
     const loadedSpec: LoadedBackboneSpec = { ...finished, warning: warnings.length > 0 ? warnings.join(" ") : undefined };
     if (loadedSpec.warning) onProgress?.({ event: "warning", message: loadedSpec.warning });
     const source: BackboneProvenance = {
@@ -78,7 +83,7 @@ export async function loadBackbone(params: LoadBackboneParams): Promise<LoadedBa
       modelJsonPath,
       modelJsonSha256: await handler.modelJsonSha256(),
     };
-    return { spec: loadedSpec, model, featureModel, source, dispose: () => model.dispose() };
+    return { spec: loadedSpec, model, featureModel, tapOutputs, source, dispose: () => model.dispose() };
   } catch (error) {
     model.dispose();
     throw error;
@@ -194,9 +199,9 @@ function tapOutput(model: Tfjs.LayersModel, tap: BackboneTap): Tfjs.SymbolicTens
 }
 
 /** Taps must be (N,H,W,C) or (N,C); a shape other than the table documents is only worth a warning. */
-function checkTapShapes(spec: LoadedBackboneSpec, featureModel: Tfjs.LayersModel): string[] {
-  return featureModel.outputs.flatMap((output, index) => {
-    const tap = spec.taps[index];
+function checkTapShapes(spec: LoadedBackboneSpec, featureModel: Tfjs.LayersModel, tapOutputs: readonly number[]): string[] {
+  return spec.taps.flatMap((tap, index) => {
+    const output = featureModel.outputs[tapOutputs[index]];
     const shape = output.shape.slice(1);
     if (shape.length !== 3 && shape.length !== 1) {
       throw new StudioError(`Tap "${tap.layer}" outputs ${JSON.stringify(output.shape)}; only (N,H,W,C) and (N,C) can be pooled.`, "backbone-invalid");

@@ -7,6 +7,8 @@ import type { LoadedExport } from "../predict/load-export";
 import { loadImageTensor } from "../predict/load-image-tensor";
 import { runOnnx, type OnnxSession } from "../onnx/onnx-session";
 import { blendStatisticsOfInput } from "../face-features/blend-statistics";
+import { faceRegionsOfInput } from "../face-features/face-regions";
+import { concatRows } from "../shared/concat-rows";
 import type { FacePoint } from "../reference-data/detect-faces";
 
 /** Queues crops and resolves each with its probabilities (labels.json order). */
@@ -74,7 +76,10 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
             ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })
             : statistics.missing, slot * statistics.count));
         }
-        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics });
+        const faceRegions = exported.preprocess.faceContrast
+          ? concatRows(jobs.map((job) => faceRegionsOfInput({ size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })))
+          : undefined;
+        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics, faceRegions });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         jobs.forEach((job, slot) => job.resolve(probabilities.slice(slot * classes, (slot + 1) * classes)));
       } catch (error) {
@@ -97,3 +102,4 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
     flush: runQueued,
   };
 }
+

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
+import { FACE_REGIONS_VERSION } from "../face-features/face-regions";
 import type { Preprocess } from "../train/run-files";
 
 /** File names inside an export folder. */
@@ -82,6 +83,15 @@ export const preprocessSchema = z
       .strict()
       .refine((value) => value.version === BLEND_STATISTICS_VERSION && value.count === BLEND_STATISTICS_COUNT && value.missing.length === value.count,
         `must be version ${BLEND_STATISTICS_VERSION} with ${BLEND_STATISTICS_COUNT} numbers (this studio measures no other blending statistics)`)
+      .optional(),
+    faceContrast: z
+      .object({
+        version: z.number().int().refine((value): boolean => value === FACE_REGIONS_VERSION, `must be ${FACE_REGIONS_VERSION} (this studio computes no other face regions)`),
+        grid: z.number().int().min(1).max(1024),
+        count: z.number().int().min(1),
+        taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.literal("face-contrast")).min(1) }).strict()).min(1),
+      })
+      .strict()
       .optional(),
   })
   .strict();

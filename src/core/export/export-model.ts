@@ -10,6 +10,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { extractFeaturesTfjs } from "../backbone/extract-features-tfjs";
 import type { LoadedBackbone } from "../backbone/load-backbone";
+import { faceRegions } from "../face-features/face-regions";
+import { concatRows } from "../shared/concat-rows";
 import { convertLayersModel } from "../onnx/convert-layers-model";
 import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
 import { decodeOnnxModel } from "../onnx/decode-onnx-model";
@@ -100,8 +102,9 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
     const exportedAt = new Date().toISOString();
     const modelBytes = await convertLayersModel({
       model: backbone.model,
-      outputs: head.backbone.taps.map((tap) => ({ layerName: tap.layer, pooling: [...tap.pooling] })),
+      outputs: backbone.spec.taps.map((tap) => ({ layerName: tap.layer, pooling: [...tap.pooling] })),
       input: { height: head.preprocess.size[0], width: head.preprocess.size[1], ...head.preprocess.scaling },
+      ...(head.preprocess.faceContrast ? { faceRegions: { grid: head.preprocess.faceContrast.grid, docString: "Each face's inner-face and ring masks (preprocess.json faceContrast), computed by the runner from the face's landmarks." } } : {}),
       head: {
         mean: Float32Array.from(head.mean),
         std: Float32Array.from(head.std),
@@ -281,14 +284,15 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
   const [height, width] = head.preprocess.size;
   const images = probeImages(PROBE_IMAGES, height, width);
   const blendStatistics = probeBlendStatistics(head);
+  const faceRegions = probeFaceRegions(head);
   const session = await createOnnxSession(exported.modelBytes);
   let onnx: { probabilities?: Float32Array; features?: Float32Array };
   try {
-    onnx = await runOnnx(session, images, PROBE_IMAGES, height, width, { blendStatistics });
+    onnx = await runOnnx(session, images, PROBE_IMAGES, height, width, { blendStatistics, faceRegions });
   } finally {
     await session.release();
   }
-  const features = withExtraColumns(await extractFeaturesTfjs(backbone, { data: images, count: PROBE_IMAGES }), blendStatistics, PROBE_IMAGES);
+  const features = withExtraColumns(await extractFeaturesTfjs(backbone, { data: images, count: PROBE_IMAGES, regions: faceRegions }), blendStatistics, PROBE_IMAGES);
   // Probabilities can saturate (0 or 1 hides any error), so the features are compared too, relative to their scale.
   const maxProbabilityDifference = maxDifference(onnx.probabilities, headProbabilities(head, features));
   const scale = features.reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
@@ -306,6 +310,19 @@ function probeBlendStatistics(head: RunHead): Float32Array | undefined {
   const record = head.preprocess.blendStatistics;
   if (!record) return undefined;
   return Float32Array.from({ length: PROBE_IMAGES * record.count }, (_, i) => record.missing[i % record.count] + 0.25 * ((i % 7) - 3));
+}
+
+/** Region masks for the probe images: a face where the crop recipe puts it, moved a little per image. */
+function probeFaceRegions(head: RunHead): Float32Array | undefined {
+  const record = head.preprocess.faceContrast;
+  if (!record) return undefined;
+  const [height, width] = head.preprocess.size;
+  const masks = Array.from({ length: PROBE_IMAGES }, (_, n) => {
+    const shift = (n - PROBE_IMAGES / 2) * 4;
+    const landmarks = Array.from({ length: 68 }, (_, k) => ({ x: width * (0.3 + 0.4 * ((k * 7) % 17) / 16) + shift, y: height * (0.3 + 0.5 * ((k * 5) % 13) / 12) }));
+    return faceRegions({ landmarks, width, height, grid: record.grid });
+  });
+  return concatRows(masks);
 }
 
 /** Each image's features followed by its extra numbers. */

@@ -73,7 +73,8 @@ function withRunSettings(spec: BackboneSpec, head: RunHead): BackboneSpec {
     ...spec,
     inputSize: height,
     scaling: { ...head.preprocess.scaling },
-    taps: head.backbone.taps.map((tap) => ({ layer: tap.layer, pooling: [...tap.pooling] })),
+    // Face contrasts come after the backbone's own taps, as training appends them.
+    taps: [...head.backbone.taps, ...(head.preprocess.faceContrast?.taps ?? [])].map((tap) => ({ layer: tap.layer, pooling: [...tap.pooling] })),
     // The head fixes these settings, so the resolver's guesses (and their warning) do not apply.
     warning: undefined,
   };

@@ -8,6 +8,7 @@
  */
 import type { FacePoint } from "../reference-data/detect-faces";
 import { convexHull } from "../reference-data/face-frame";
+import { insideConvex } from "./face-regions";
 
 /** What a model trained with these statistics records (preprocess.json), so every runner computes the same ones. */
 export const BLEND_STATISTICS_VERSION = 1;
@@ -99,17 +100,6 @@ function faceRegions(landmarks: readonly FacePoint[], w: number, h: number): Reg
     }
   }
   return (x, y) => map[y * w + x];
-}
-
-/** convexHull's winding: inside when every edge turns left of the point (on an edge counts as inside). */
-function insideConvex(polygon: readonly FacePoint[], p: FacePoint): boolean {
-  if (polygon.length < 3) return false;
-  for (let i = 0; i < polygon.length; i++) {
-    const a = polygon[i];
-    const b = polygon[(i + 1) % polygon.length];
-    if ((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x) < 0) return false;
-  }
-  return true;
 }
 
 /** |4·centre − the 4 neighbours| on interior pixels (0 on the border, which regionMeans skips). */

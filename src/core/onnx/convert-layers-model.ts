@@ -58,12 +58,14 @@ export interface ConvertLayersModelParams {
   head?: HeadWeights;
   /** A second input of numbers measured outside the graph (blending statistics), appended to the features. */
   extraFeatures?: { count: number; docString: string };
+  /** The face's region masks, [N, 2, grid, grid] (face-features/face-regions.ts): an input the "face-contrast" poolings read. */
+  faceRegions?: { grid: number; docString: string };
   /** Stored as ONNX metadata_props (labels, backbone id, …); overrides the defaults written here. */
   metadata?: Record<string, string>;
 }
 
 /** Graph input and output names, fixed so the browser, Python and Node runners agree. */
-export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities", blendStatistics: "blend_statistics" } as const;
+export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities", blendStatistics: "blend_statistics", faceRegions: "face_regions" } as const;
 
 const INPUT_KEY = "$image";
 
@@ -79,7 +81,7 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
   const values = emitKerasGraph({ builder, graph, inputKey: INPUT_KEY, input: image });
   const parts = params.outputs === "final"
     ? values.map((value, i) => flattenChannelsLast({ builder }, value, `final/${i}/flat`))
-    : params.outputs.flatMap((tap, i) => poolTap(builder, tap, values[i]));
+    : params.outputs.flatMap((tap, i) => poolTap(builder, tap, values[i], params.faceRegions?.grid));
   if (params.extraFeatures) parts.push({ name: ONNX_NAMES.blendStatistics, shape: [params.extraFeatures.count] });
   const featureCount = parts.reduce((sum, part) => sum + part.shape[0], 0);
   builder.addNamedNode(parts.length === 1 ? "Identity" : "Concat", parts.map((part) => part.name), ONNX_NAMES.features,
@@ -96,6 +98,7 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
     inputs: [
       { name: ONNX_NAMES.image, dims: ["batch", params.input.height, params.input.width, channels], docString: "RGB, NHWC, raw 0..255 after a squish resize." },
       ...(params.extraFeatures ? [{ name: ONNX_NAMES.blendStatistics, dims: ["batch", params.extraFeatures.count], docString: params.extraFeatures.docString }] : []),
+      ...(params.faceRegions ? [{ name: ONNX_NAMES.faceRegions, dims: ["batch", 2, params.faceRegions.grid, params.faceRegions.grid], docString: params.faceRegions.docString }] : []),
     ],
     outputs,
     metadata: { ...defaultMetadata(params, channels, featureCount), ...params.metadata },
@@ -138,10 +141,11 @@ function preprocess(builder: OnnxGraphBuilder, input: ImageInputSpec, channels: 
  * The feature blocks of one tap, laid out exactly as the tfjs extractor (backbone/extract-features-tfjs.ts) does:
  * each requested global pooling of an image tap (average when none is given), or a vector tap as it is.
  */
-function poolTap(builder: OnnxGraphBuilder, tap: FeatureTap, value: OnnxValue): OnnxValue[] {
+function poolTap(builder: OnnxGraphBuilder, tap: FeatureTap, value: OnnxValue, regionGrid: number | undefined): OnnxValue[] {
   if (value.shape.length !== 3) return [flattenChannelsLast({ builder }, value, `${tap.layerName}/flat`)];
   const poolings: FeatureTap["pooling"] = tap.pooling.length > 0 ? tap.pooling : ["avg"];
   return poolings.map((pooling) => {
+    if (pooling === "face-contrast") return faceContrast(builder, tap, value, regionGrid);
     const op = pooling === "avg" || pooling === "face-avg" ? "GlobalAveragePool" : "GlobalMaxPool";
     let source = value.name;
     if (pooling === "face-avg" || pooling === "face-max") {
@@ -155,8 +159,36 @@ function poolTap(builder: OnnxGraphBuilder, tap: FeatureTap, value: OnnxValue): 
   });
 }
 
+/**
+ * mean(activations over the hull mask) − mean(over the ring mask), per channel, as the tfjs extractor computes it:
+ * the grid×grid masks are averaged down to the tap's size (2×2 blocks for stride 8), so a cell counts by the share of
+ * it that lies in the region.
+ */
+function faceContrast(builder: OnnxGraphBuilder, tap: FeatureTap, value: OnnxValue, grid: number | undefined): OnnxValue {
+  const [height, width, channels] = value.shape;
+  const name = `${tap.layerName}/face-contrast`;
+  if (grid === undefined) invalid(`Tap '${tap.layerName}' asks for "face-contrast" pooling but the graph has no face_regions input.`);
+  const factor = grid / height;
+  if (height !== width || !Number.isInteger(factor) || factor < 1) invalid(`Tap '${tap.layerName}' is ${height}x${width}: the ${grid}x${grid} face regions cannot be averaged down to it.`);
+  let masks: string = ONNX_NAMES.faceRegions;
+  if (factor > 1) masks = builder.addNode("AveragePool", [masks], `${name}/masks`, { kernel_shape: { ints: [factor, factor] }, strides: { ints: [factor, factor] } });
+  const spatial = builder.addInt64(`${name}/spatial`, [2, 3]);
+  const regionMean = (index: number, label: string): string => {
+    const mask = builder.addNode("Slice", [masks, builder.addInt64(`${name}/${label}/start`, [index]), builder.addInt64(`${name}/${label}/end`, [index + 1]), builder.addInt64(`${name}/${label}/axis`, [1])], `${name}/${label}/mask`);
+    const weighted = builder.addNode("Mul", [value.name, mask], `${name}/${label}/weighted`);
+    const sum = builder.addNode("ReduceSum", [weighted, spatial], `${name}/${label}/sum`, { keepdims: { i: 0 } });
+    const area = builder.addNode("ReduceSum", [mask, spatial], `${name}/${label}/area`, { keepdims: { i: 0 } });
+    // An empty region (a face off the picture) gives 0, not NaN.
+    return builder.addNode("Div", [sum, builder.addNode("Add", [area, builder.floatScalar(FACE_CONTRAST_EPSILON)], `${name}/${label}/area+`)], `${name}/${label}/mean`);
+  };
+  return { name: builder.addNode("Sub", [regionMean(0, "inner"), regionMean(1, "ring")], name), shape: [channels] };
+}
+
+/** Added to a region's area before dividing (areas are cell counts, at least a fraction of one when not empty). */
+export const FACE_CONTRAST_EPSILON = 1e-6;
+
 /** Every pooling a tap may ask for. */
-const POOLINGS: readonly TapPooling[] = ["avg", "max", "face-avg", "face-max"];
+const POOLINGS: readonly TapPooling[] = ["avg", "max", "face-avg", "face-max", "face-contrast"];
 
 /** (features - mean) / std → Gemm(weights, bias) → Softmax; returns the class count. */
 function appendHead(builder: OnnxGraphBuilder, head: HeadWeights, featureCount: number): number {

@@ -5,6 +5,8 @@ import { OnnxExportError } from "./onnx-errors";
 
 /** convert-layers-model.ts's ONNX_NAMES.blendStatistics (not imported: that module pulls in the converter). */
 const BLEND_STATISTICS_INPUT = "blend_statistics";
+/** convert-layers-model.ts's ONNX_NAMES.faceRegions. */
+const FACE_REGIONS_INPUT = "face_regions";
 
 /** An ONNX Runtime session plus what runOnnx needs to know about it. */
 export interface OnnxSession {
@@ -59,9 +61,10 @@ export async function createOnnxSession(model: Uint8Array | string, options: Cre
 
 /**
  * Runs `count` NHWC RGB images (raw 0..255, already resized to height x width) and returns the graph's outputs.
- * A model trained with blending statistics also needs them, `count` rows of preprocess.json's `blendStatistics.count`.
+ * A model trained with blending statistics also needs them, `count` rows of preprocess.json's `blendStatistics.count`;
+ * one trained with face contrasts needs each face's two region masks (face-features/face-regions.ts).
  */
-export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array } = {}): Promise<OnnxOutputs> {
+export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array; faceRegions?: Float32Array } = {}): Promise<OnnxOutputs> {
   const expected = count * height * width * 3;
   if (data.length !== expected) {
     throw new OnnxExportError(`runOnnx got ${data.length} values for ${count} images of ${height}x${width}x3 (${expected} expected).`, "onnx-invalid-params");
@@ -75,6 +78,15 @@ export async function runOnnx(session: OnnxSession, data: Float32Array, count: n
         "Run it through the studio's predict or check, which measure them; preprocess.json's blendStatistics says how many per picture.");
     }
     feeds[BLEND_STATISTICS_INPUT] = new ort.Tensor("float32", statistics, [count, statistics.length / count]);
+  }
+  if (session.inputNames.includes(FACE_REGIONS_INPUT)) {
+    const regions = extra.faceRegions;
+    const grid = regions && count > 0 ? Math.round(Math.sqrt(regions.length / (2 * count))) : 0;
+    if (!regions || grid === 0 || 2 * count * grid * grid !== regions.length) {
+      throw new OnnxExportError("This model also reads where each face's inner face and the skin around it lie, and no such masks (or the wrong number) were given.", "onnx-invalid-params",
+        "Run it through the studio's predict or check, which find the faces and compute them (face-features/face-regions.ts).");
+    }
+    feeds[FACE_REGIONS_INPUT] = new ort.Tensor("float32", regions, [count, 2, grid, grid]);
   }
   let results: InferenceSession.OnnxValueMapType;
   try {

@@ -142,14 +142,20 @@ function checkSignature(model: OnnxModel, labels: string[], preprocess: Preproce
   const inputs = (model.graph?.input ?? []).filter((input) => !initializers.has(input.name));
   const [height, width] = preprocess.size;
   const statistics = preprocess.blendStatistics;
-  const image = inputs.length === (statistics ? 2 : 1) && inputs[0].name === ONNX_NAMES.image ? inputs[0] : undefined;
+  const contrast = preprocess.faceContrast;
+  const image = inputs.length === 1 + (statistics ? 1 : 0) + (contrast ? 1 : 0) && inputs[0].name === ONNX_NAMES.image ? inputs[0] : undefined;
   const imageDims = dims(image?.type?.tensorType?.shape?.dim);
   if (!image || image.type?.tensorType?.elemType !== FLOAT || imageDims.length !== 4 || imageDims[1] !== height || imageDims[2] !== width || imageDims[3] !== 3) {
     throw new InvalidExportError(`${file} does not take one float32 input "${ONNX_NAMES.image}" of [N, ${height}, ${width}, 3] as preprocess.json says (inputs: ${describeValues(inputs)}); the export was refused.`);
   }
-  const second = inputs[1];
+  const second = inputs.find((input) => input.name === ONNX_NAMES.blendStatistics);
   if (statistics && (second?.name !== ONNX_NAMES.blendStatistics || dims(second.type?.tensorType?.shape?.dim)[1] !== statistics.count)) {
     throw new InvalidExportError(`${file} does not take the second input "${ONNX_NAMES.blendStatistics}" of [N, ${statistics.count}] that preprocess.json's blendStatistics announces (inputs: ${describeValues(inputs)}); the export was refused.`);
+  }
+  const regions = inputs.find((input) => input.name === ONNX_NAMES.faceRegions);
+  const regionDims = dims(regions?.type?.tensorType?.shape?.dim);
+  if (contrast && (!regions || regionDims[1] !== 2 || regionDims[2] !== contrast.grid || regionDims[3] !== contrast.grid)) {
+    throw new InvalidExportError(`${file} does not take the input "${ONNX_NAMES.faceRegions}" of [N, 2, ${contrast.grid}, ${contrast.grid}] that preprocess.json's faceContrast announces (inputs: ${describeValues(inputs)}); the export was refused.`);
   }
   const outputs = model.graph?.output ?? [];
   const probabilities = outputs.find((output) => output.name === ONNX_NAMES.probabilities);

@@ -13,6 +13,9 @@ import { expandInputs, type InputFile } from "../shared/expand-inputs";
 import type { DecisionThreshold } from "../export/export-format";
 import { decideLabel } from "./decide-label";
 import { blendStatisticsOfInput } from "../face-features/blend-statistics";
+import { faceRegionsOfInput } from "../face-features/face-regions";
+import { concatRows } from "../shared/concat-rows";
+import type { FacePoint } from "../reference-data/detect-faces";
 import { detectLargestFace } from "../face-features/face-landmarks";
 import { decodeImagePixels } from "./decode-image-pixels";
 import { loadExport } from "./load-export";
@@ -90,6 +93,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       const decoded: Array<Float32Array | undefined> = new Array(chunk.length);
       const statistics: Array<Float32Array | undefined> = new Array(chunk.length);
       const faces: Array<PredictedFace | undefined> = new Array(chunk.length);
+      const regions: Array<Float32Array | undefined> = new Array(chunk.length);
       await runBounded(chunk, decodeConcurrency(), async (input, index) => {
         const outcome = await decode(input, exported.preprocess);
         if (outcome === "skip") skipped += 1;
@@ -98,6 +102,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
           decoded[index] = outcome.tensor;
           faces[index] = outcome.face;
           statistics[index] = outcome.blendStatistics;
+          regions[index] = outcome.faceRegions;
           if (outcome.blendStatisticsMissing) noFaceForStatistics += 1;
         }
       }, signal);
@@ -106,7 +111,8 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       good.forEach((index, slot) => batch.set(decoded[index] as Float32Array, slot * perImage));
       if (good.length > 0) {
         const blendStatistics = exported.preprocess.blendStatistics ? concatRows(good.map((index) => statistics[index] as Float32Array)) : undefined;
-        const { probabilities } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics });
+        const faceRegions = exported.preprocess.faceContrast ? concatRows(good.map((index) => regions[index] as Float32Array)) : undefined;
+        const { probabilities } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, faceRegions });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
         good.forEach((index, slot) => {
@@ -131,20 +137,34 @@ interface DecodedInput {
   blendStatistics?: Float32Array;
   /** No face was found to measure them in: the training average stands in. */
   blendStatisticsMissing?: boolean;
+  /** The face's region masks (models trained with face contrasts). */
+  faceRegions?: Float32Array;
+}
+
+/** What a model reads beside the picture, from the face's landmarks in `from`'s pixels (undefined: no face found). */
+function faceMeasurements(preprocess: Preprocess, tensor: Float32Array, landmarks: FacePoint[] | undefined, from: { width: number; height: number }): Omit<DecodedInput, "tensor" | "face"> {
+  const { blendStatistics, faceContrast } = preprocess;
+  return {
+    ...(blendStatistics
+      ? landmarks
+        ? { blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks, from }) }
+        : { blendStatistics: Float32Array.from(blendStatistics.missing), blendStatisticsMissing: true }
+      : {}),
+    ...(faceContrast ? { faceRegions: faceRegionsOfInput({ size: preprocess.size, landmarks, from }) } : {}),
+  };
 }
 
 /** The image tensor (and the face it shows, for face-crop models), "skip" for a non-image found in a folder, or the error entry. */
 async function decode(input: InputFile, preprocess: Preprocess): Promise<DecodedInput | "skip" | PredictionError> {
   if (preprocess.faceCrop) return decodeFace(input, preprocess, preprocess.faceCrop);
   try {
-    if (!preprocess.blendStatistics) return { tensor: await loadImageTensor({ source: input.file, preprocess }) };
+    if (!preprocess.blendStatistics && !preprocess.faceContrast) return { tensor: await loadImageTensor({ source: input.file, preprocess }) };
     // A model trained on pictures that are already face crops: find the face in the picture itself, as training did,
     // in the pixels the tensor is made from (decoded once).
     const picture = await decodeImagePixels({ source: input.file });
     const tensor = await loadImageTensor({ source: picture, preprocess });
     const found = await detectLargestFace(picture);
-    if (!found) return { tensor, blendStatistics: Float32Array.from(preprocess.blendStatistics.missing), blendStatisticsMissing: true };
-    return { tensor, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: found.landmarks, from: picture }) };
+    return { tensor, ...faceMeasurements(preprocess, tensor, found?.landmarks, picture) };
   } catch (error) {
     if (error instanceof ImageReadError) {
       // A folder holds whatever it holds (notes, .json sidecars); only files named explicitly must be images.
@@ -173,8 +193,7 @@ async function decodeFace(input: InputFile, preprocess: Preprocess, settings: Fa
     const scaled = (value: number): number => Math.round(value * scale * 10) / 10;
     const face = { box: { x: scaled(box.x), y: scaled(box.y), width: scaled(box.width), height: scaled(box.height) }, score, facesFound };
     const tensor = await loadImageTensor({ source: crop.image.jpeg, preprocess });
-    if (!preprocess.blendStatistics) return { tensor, face };
-    return { tensor, face, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: crop.landmarks, from: { width: settings.size, height: settings.size } }) };
+    return { tensor, face, ...faceMeasurements(preprocess, tensor, crop.landmarks, { width: settings.size, height: settings.size }) };
   } catch (error) {
     if (!(error instanceof ImageRejectedError)) throw error;
     if (input.fromFolder && error.reason === "not-an-image") return "skip";
@@ -191,17 +210,6 @@ function toPrediction(file: string, labels: string[], row: Float32Array, decisio
     probabilities: Object.fromEntries(labels.map((name, i) => [name, row[i]])),
     ...(decision ? { threshold: { label: decision.label, value: decision.threshold } } : {}),
   };
-}
-
-/** Rows one after another. */
-function concatRows(rows: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(rows.reduce((sum, row) => sum + row.length, 0));
-  let at = 0;
-  for (const row of rows) {
-    out.set(row, at);
-    at += row.length;
-  }
-  return out;
 }
 
 /** sharp decodes on libuv's pool; a few in flight keep it busy without holding many full-size images in memory. */

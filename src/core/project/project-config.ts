@@ -93,6 +93,13 @@ const trainSchema = z
      */
     blendStatistics: z.boolean().optional(),
     /**
+     * Face contrasts (face-features/face-regions.ts): the backbone's stride-4/8 activations averaged over the face's
+     * landmark hull minus over the ring around it, a few hundred numbers beside the backbone's features. Needs a
+     * MobileNetV2 backbone and the face's landmarks (predict and check find them). Off unless set: the static Space
+     * does not compute them yet.
+     */
+    faceContrast: z.boolean().optional(),
+    /**
      * Same-person fakes synthesized from the real pictures (self-blends, and swaps between two real pictures):
      * "add" puts them in the fake category beside its pictures, "only" makes the fake category of them alone (a project
      * with real pictures only can train), "off" trains on the folders as they are. Unset: "add" for faceCrop projects

@@ -134,6 +134,10 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     files.set("index.html", { data: index.replaceAll("{{TITLE}}", escapeHtml(title)).replaceAll("{{DESCRIPTION}}", escapeHtml(description)) });
     for (const name of ["app.js", "format-percent.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
+    if (exported.preprocess.faceContrast) {
+      throw new SpaceError("This model also reads face contrasts (train.faceContrast), which the static Space page does not compute yet.", "space-sdk-mismatch",
+        "Train without them for a Space: set train.faceContrast to false in deepfake-studio.json, train again and export; predict and check use this model as it is.");
+    }
     const statistics = exported.preprocess.blendStatistics;
     // Face-crop models crop the face; other models that read blending statistics still need its landmarks.
     const detector = exported.preprocess.faceCrop?.detector ?? (statistics ? "fast" : undefined);
@@ -144,8 +148,8 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     }
     if (statistics) files.set("blend-statistics.js", { copyFrom: builtSpaceScript(templates, "blend-statistics.js") });
   } else {
-    if (exported.preprocess.blendStatistics) {
-      throw new SpaceError("This model also reads the blending statistics of each face, which the Gradio app does not measure.", "space-sdk-mismatch",
+    if (exported.preprocess.blendStatistics || exported.preprocess.faceContrast) {
+      throw new SpaceError("This model also reads measurements of each face (blending statistics or face contrasts), which the Gradio app does not measure.", "space-sdk-mismatch",
         "Create a static Space (--sdk static, the default): its page measures them in the browser with the studio's own code.");
     }
     for (const name of ["app.py", "preprocess.py", "requirements.txt"]) files.set(name, { copyFrom: path.join(templates, "gradio", name) });

@@ -8,11 +8,12 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { downloadModel, type FetchLike } from "../backbone/download-model";
 import { extractFeaturesTfjs, featureLength as tfjsFeatureLength } from "../backbone/extract-features-tfjs";
-import { FACE_REGION_TAPS, type BackboneTap, type InputScaling } from "../backbone/known-backbones";
+import { FACE_CONTRAST_TAPS, FACE_REGION_TAPS, isFaceContrast, type BackboneTap, type InputScaling } from "../backbone/known-backbones";
 import { loadBackbone, type LoadedBackbone } from "../backbone/load-backbone";
 import { resolveBackbone, type BackboneSpec } from "../backbone/resolve-backbone";
 import { writeOfflineBackbone } from "../backbone/write-offline-backbone";
 import { convertLayersModel } from "../onnx/convert-layers-model";
+import { faceRegionGrid } from "../face-features/face-regions";
 import { OnnxExportError } from "../onnx/onnx-errors";
 import { createOnnxSession, runOnnx, type OnnxSession } from "../onnx/onnx-session";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
@@ -42,8 +43,8 @@ export interface BackboneFeatures {
   info: BackboneFeatureInfo;
   /** True when this call converted the graph (and the loader already reported info.warning as it loaded). */
   converted: boolean;
-  /** `count` NHWC RGB 0..255 images of inputSize² → count × featureLength numbers. */
-  extract(images: Float32Array, count: number): Promise<Float32Array>;
+  /** `count` NHWC RGB 0..255 images of inputSize² → count × featureLength numbers; face-contrast taps also read the faces' region masks. */
+  extract(images: Float32Array, count: number, faceRegions?: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
@@ -55,6 +56,8 @@ export interface OpenBackboneFeaturesParams extends OperationOptions {
   fetch?: FetchLike;
   /** Add the inner-face taps (FACE_REGION_TAPS) when the backbone has those layers: for face crops only. */
   faceRegion?: boolean;
+  /** Only the face-contrast taps (FACE_CONTRAST_TAPS), whose graph also takes the faces' region masks. */
+  faceContrast?: boolean;
 }
 
 /** Sidecar written after the .onnx file: its presence says the conversion finished. */
@@ -72,7 +75,7 @@ interface OnnxRecord {
 /** Resolves and (if needed) fetches the backbone, and makes sure its ONNX feature graph is in the cache. */
 export async function openBackboneFeatures(params: OpenBackboneFeaturesParams): Promise<BackboneFeatures> {
   const resolved = resolveBackbone({ backbone: params.backbone, env: params.env });
-  const spec = params.faceRegion ? withFaceRegionTaps(resolved) : resolved;
+  const spec = params.faceContrast ? withFaceContrastTaps(resolved) : params.faceRegion ? withFaceRegionTaps(resolved) : resolved;
   const modelJsonPath = await materialise(spec, params);
   throwIfAborted(params.signal, "training");
   const modelJsonSha256 = createHash("sha256").update(await readOrExplain(modelJsonPath)).digest("hex");
@@ -103,14 +106,14 @@ export async function openBackboneFeatures(params: OpenBackboneFeaturesParams): 
   return {
     info,
     converted,
-    async extract(images, count) {
+    async extract(images, count, faceRegions) {
       if (count === 0) return new Float32Array(0);
       let features: Float32Array;
       if (loaded && fallback) {
-        features = await extractFeaturesTfjs(loaded, { data: images, count });
+        features = await extractFeaturesTfjs(loaded, { data: images, count, regions: faceRegions });
       } else {
         session ??= await openSession(onnxPath, checkedRecord);
-        const outputs = await runOnnx(session, images, count, info.inputSize, info.inputSize);
+        const outputs = await runOnnx(session, images, count, info.inputSize, info.inputSize, { faceRegions });
         if (!outputs.features) throw new StudioError("The cached ONNX feature graph has no `features` output.", "backbone-invalid", `Delete ${onnxPath} and train again to rebuild it.`);
         features = outputs.features;
       }
@@ -161,6 +164,17 @@ export function withFaceRegionTaps(spec: BackboneSpec): BackboneSpec {
 }
 
 /**
+ * The spec with only the face-contrast taps (one vector per face, measured once per picture like the blending
+ * statistics). A backbone without those layers cannot give them: said in words, since the project asked for them.
+ */
+export function withFaceContrastTaps(spec: BackboneSpec): BackboneSpec {
+  if (spec.taps === "auto" || !spec.taps.some((tap) => tap.layer === "block_6_expand_relu")) {
+    throw new StudioError(`The backbone ${spec.id} has no MobileNetV2 expand layers, which train.faceContrast reads.`, "backbone-invalid", "Set train.faceContrast to false in deepfake-studio.json, or train with a MobileNetV2 backbone.");
+  }
+  return { ...spec, taps: FACE_CONTRAST_TAPS.map((tap) => ({ ...tap, pooling: [...tap.pooling] })) };
+}
+
+/**
  * Loads the backbone in tfjs and writes its tap graph as ONNX (then the sidecar). If the exporter does not
  * support one of the model's layers, keeps the tfjs model and extracts with it instead, with a warning.
  */
@@ -177,6 +191,7 @@ async function convert(args: { spec: BackboneSpec; onnxPath: string; recordPath:
         model: loaded.model,
         outputs: loaded.spec.taps.map((tap) => ({ layerName: tap.layer, pooling: tap.pooling })),
         input: { height: loaded.spec.inputSize, width: loaded.spec.inputSize, scale: loaded.spec.scaling.scale, offset: loaded.spec.scaling.offset },
+        ...(loaded.spec.taps.some((tap) => tap.pooling.some(isFaceContrast)) ? { faceRegions: { grid: faceRegionGrid(loaded.spec.inputSize), docString: "Each face's inner-face and ring masks." } } : {}),
         metadata: { backbone: spec.id },
       });
     } catch (error) {

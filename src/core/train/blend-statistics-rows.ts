@@ -65,16 +65,21 @@ export async function computeBlendStatistics(params: ComputeBlendStatisticsParam
 }
 
 async function measure(source: BlendStatisticsSource, faces: string, preprocess: ComputeBlendStatisticsParams["preprocess"]): Promise<Float32Array | undefined> {
+  const face = await readFaceInput(source, faces, preprocess);
+  if (!face?.landmarks) return undefined;
+  return blendStatisticsOfInput({ input: face.input, size: preprocess.size, landmarks: face.landmarks, from: face.from });
+}
+
+/** A source's model-input pixels and its face's landmarks (in the pixels of `from`, the decoded picture); undefined: unreadable. */
+export async function readFaceInput(source: BlendStatisticsSource, faces: string, preprocess: ComputeBlendStatisticsParams["preprocess"]): Promise<{ input: Float32Array; landmarks?: FacePoint[]; from: { width: number; height: number } } | undefined> {
   const bytes = await source.bytes();
   if (!bytes) return undefined;
   let landmarks = await source.landmarks?.();
   if (!landmarks) {
     const faceBytes = await source.faceOf();
-    if (!faceBytes) return undefined;
-    landmarks = (await findPictureFace({ dir: faces, bytes: faceBytes })).landmarks;
+    if (faceBytes) landmarks = (await findPictureFace({ dir: faces, bytes: faceBytes })).landmarks;
   }
-  if (!landmarks) return undefined;
   const decoded = await decodeImagePixels({ source: bytes });
   const input = await loadImageTensor({ source: decoded, preprocess });
-  return blendStatisticsOfInput({ input, size: preprocess.size, landmarks, from: decoded });
+  return { input, landmarks, from: decoded };
 }

@@ -28,6 +28,8 @@ import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
 import { AUGMENT_RECIPE } from "./view-transform";
 import { computeBlendStatistics, type BlendStatisticsSource } from "./blend-statistics-rows";
+import { computeFaceContrasts } from "./face-contrast-rows";
+import { FACE_REGIONS_VERSION, faceRegionGrid } from "../face-features/face-regions";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
 import type { FacePoint } from "../reference-data/detect-faces";
 import { checkRealCategories, checkSynthesized, describeSynthesis, ownImages, sumCounts } from "../synthesize/training-checks";
@@ -52,10 +54,10 @@ export interface PreparedData {
   items: PreparedItem[];
   /** rowCount x featureLength; rows of unreadable images stay zero and are never referenced. */
   features: Float32Array;
-  /** The backbone's features, then the blending statistics when preprocess.blendStatistics is set. */
+  /** The backbone's features, then the face contrasts (preprocess.faceContrast), then the blending statistics (preprocess.blendStatistics). */
   featureLength: number;
-  /** Columns from `from` on are weighted `factor` after standardisation (a small group of features among many). */
-  emphasis?: { from: number; factor: number };
+  /** Columns [from, to) are weighted `factor` after standardisation (a small group of features among many). */
+  emphasis?: Array<{ from: number; to: number; factor: number }>;
   info: BackboneFeatureInfo;
   preprocess: Preprocess;
   /** Files left out: unreadable, or (faceCrop projects) pictures in which no face was found. */
@@ -238,32 +240,32 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     }
     await flush(true);
 
-    const blend = (config.train.blendStatistics ?? Boolean(config.faceCrop))
-      ? await addBlendStatistics({
-        projectDir: params.projectDir, features, f, rowStart, rowCount, isTrain, augmentViews, imagePreprocess, signal, onProgress,
-        sources: listed.map((image, index): BlendStatisticsSource | undefined => {
-          if (unreadable.has(index)) return undefined;
-          const read = (file: string) => () => fs.readFile(file).catch(() => undefined);
-          if (faceCrop && cropAtTraining.has(index)) {
-            const ok = async () => {
-              let made = cropsMade.get(index);
-              if (!made) {
-                const bytes = await read(image.file)();
-                if (!bytes) return undefined;
-                made = cropOf(index, bytes);
-              }
-              const crop = await made;
-              return typeof crop === "object" ? crop : undefined;
-            };
-            return { sha256: shas[index], bytes: async () => (await ok())?.jpeg, landmarks: async () => (await ok())?.landmarks, faceOf: async () => undefined };
-          }
-          // A picture's own face is looked up in the bytes already read; a fake's in the picture it was made from.
-          let ownBytes: Promise<Buffer | undefined> | undefined;
-          const bytes = () => (ownBytes ??= read(image.file)());
-          return { sha256: shas[index], bytes, faceOf: sourceOf(index) === index ? bytes : read(listed[sourceOf(index)].file) };
-        }),
-      })
-      : undefined;
+    const wantsBlend = config.train.blendStatistics ?? Boolean(config.faceCrop);
+    const wantsContrast = config.train.faceContrast ?? false;
+    const sources = wantsBlend || wantsContrast ? listed.map((image, index): BlendStatisticsSource | undefined => {
+        if (unreadable.has(index)) return undefined;
+        const read = (file: string) => () => fs.readFile(file).catch(() => undefined);
+        if (faceCrop && cropAtTraining.has(index)) {
+          const ok = async () => {
+            let made = cropsMade.get(index);
+            if (!made) {
+              const bytes = await read(image.file)();
+              if (!bytes) return undefined;
+              made = cropOf(index, bytes);
+            }
+            const crop = await made;
+            return typeof crop === "object" ? crop : undefined;
+          };
+          return { sha256: shas[index], bytes: async () => (await ok())?.jpeg, landmarks: async () => (await ok())?.landmarks, faceOf: async () => undefined };
+        }
+        // A picture's own face is looked up in the bytes already read; a fake's in the picture it was made from.
+        let ownBytes: Promise<Buffer | undefined> | undefined;
+        const bytes = () => (ownBytes ??= read(image.file)());
+        return { sha256: shas[index], bytes, faceOf: sourceOf(index) === index ? bytes : read(listed[sourceOf(index)].file) };
+      }) : [];
+    const contrast = wantsContrast ? await faceContrastColumns({ projectDir: params.projectDir, sources, imagePreprocess, backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, signal, onProgress }) : undefined;
+    const blend = wantsBlend ? await blendStatisticsColumns({ projectDir: params.projectDir, sources, isTrain, imagePreprocess, signal, onProgress }) : undefined;
+    const widened = widenRows({ features, f, rowStart, rowCount, isTrain, augmentViews, sources, blocks: [contrast, blend].filter((block) => block !== undefined) });
     if (blend?.warning) warnings.push(blend.warning);
 
     const items: PreparedItem[] = [];
@@ -298,49 +300,89 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     if (pruned.files > 0) onProgress?.({ event: "phase", phase: "features", message: `Removed ${pruned.files} cached feature vector(s) (${(pruned.bytes / 1e6).toFixed(1)} MB) of images no longer in the dataset.` });
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
-    return { labels, dataDir, items, features: blend?.features ?? features, featureLength: blend ? f + BLEND_STATISTICS_COUNT : f, ...(blend ? { emphasis: blend.emphasis } : {}), info, preprocess: blend ? { ...preprocess, blendStatistics: blend.record } : preprocess, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
+    const extraPreprocess = { ...(contrast ? { faceContrast: contrast.record } : {}), ...(blend ? { blendStatistics: blend.record } : {}) };
+    return { labels, dataDir, items, features: widened.features, featureLength: widened.width, ...(widened.emphasis.length > 0 ? { emphasis: widened.emphasis } : {}), info, preprocess: { ...preprocess, ...extraPreprocess }, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
   } finally {
     await backbone.release();
   }
 }
 
+/** Numbers measured once per picture and given to each of its views, after the backbone's features. */
+interface ExtraColumns {
+  /** Per source: its numbers (a picture without them already has a stand-in here), or undefined when it has no source. */
+  values: Array<Float32Array | undefined>;
+  count: number;
+}
+
 /**
- * Measures every picture's blending statistics and returns the features widened by them (each view of a picture gets
- * the plain picture's numbers: the augmented views vary the backbone's input, the face's blending stays the same).
- * Pictures without a face get the training average, which is also what runners feed when they find no face.
+ * The backbone's features widened by each block of per-picture numbers (each view of a picture gets the plain
+ * picture's numbers: the augmented views vary the backbone's input, the face's blending stays the same). Each block
+ * is weighted, after standardisation, to count as much as the backbone's features together: a few hundred or 22
+ * numbers would otherwise drown among thousands.
  */
-async function addBlendStatistics(params: OperationOptions & { projectDir: string; features: Float32Array; f: number; rowStart: readonly number[]; rowCount: number; isTrain: ArrayLike<number>; augmentViews: number; imagePreprocess: Preprocess; sources: ReadonlyArray<BlendStatisticsSource | undefined> }): Promise<{ features: Float32Array; record: NonNullable<Preprocess["blendStatistics"]>; emphasis: { from: number; factor: number }; warning?: string }> {
-  const { f, rowStart, isTrain } = params;
+function widenRows(params: { features: Float32Array; f: number; rowStart: readonly number[]; rowCount: number; isTrain: ArrayLike<number>; augmentViews: number; sources: readonly unknown[]; blocks: readonly ExtraColumns[] }): { features: Float32Array; width: number; emphasis: Array<{ from: number; to: number; factor: number }> } {
+  const { f, rowStart, isTrain, blocks } = params;
+  if (blocks.length === 0) return { features: params.features, width: f, emphasis: [] };
+  const width = f + blocks.reduce((sum, block) => sum + block.count, 0);
+  const features = new Float32Array(params.rowCount * width);
+  params.sources.forEach((source, index) => {
+    if (!source) return;
+    const views = isTrain[index] ? 1 + params.augmentViews : 1;
+    for (let view = 0; view < views; view++) {
+      const row = rowStart[index] + view;
+      features.set(params.features.subarray(row * f, (row + 1) * f), row * width);
+      let at = row * width + f;
+      for (const block of blocks) {
+        features.set(block.values[index]!, at);
+        at += block.count;
+      }
+    }
+  });
+  const emphasis: Array<{ from: number; to: number; factor: number }> = [];
+  let from = f;
+  for (const block of blocks) {
+    emphasis.push({ from, to: from + block.count, factor: Math.sqrt(f / block.count) });
+    from += block.count;
+  }
+  return { features, width, emphasis };
+}
+
+/** Every picture's blending statistics; pictures without a face get the training average, which is also what runners feed when they find no face. */
+async function blendStatisticsColumns(params: OperationOptions & { projectDir: string; isTrain: ArrayLike<number>; imagePreprocess: Preprocess; sources: ReadonlyArray<BlendStatisticsSource | undefined> }): Promise<ExtraColumns & { record: NonNullable<Preprocess["blendStatistics"]>; warning?: string }> {
   const k = BLEND_STATISTICS_COUNT;
   const statistics = await computeBlendStatistics({ projectDir: params.projectDir, sources: params.sources, preprocess: params.imagePreprocess, signal: params.signal, onProgress: params.onProgress });
   const fill = new Float64Array(k);
   let measured = 0;
   statistics.forEach((values, index) => {
-    if (!values || !isTrain[index]) return;
+    if (!values || !params.isTrain[index]) return;
     measured += 1;
     for (let j = 0; j < k; j++) fill[j] += values[j];
   });
   for (let j = 0; j < k; j++) fill[j] = measured > 0 ? fill[j] / measured : 0;
   const missing = params.sources.filter((source, index) => source !== undefined && statistics[index] === undefined).length;
-  const width = f + k;
-  const features = new Float32Array(params.rowCount * width);
-  params.sources.forEach((source, index) => {
-    if (!source) return;
-    const values = statistics[index] ?? Float32Array.from(fill);
-    const views = isTrain[index] ? 1 + params.augmentViews : 1;
-    for (let view = 0; view < views; view++) {
-      const row = rowStart[index] + view;
-      features.set(params.features.subarray(row * f, (row + 1) * f), row * width);
-      features.set(values, row * width + f);
-    }
-  });
   return {
-    features,
+    values: params.sources.map((source, index) => (source ? statistics[index] ?? Float32Array.from(fill) : undefined)),
+    count: k,
     record: { version: BLEND_STATISTICS_VERSION, count: k, missing: Array.from(fill, (value) => Math.fround(value)) },
-    // Equal total variance for the two groups once standardised: 22 numbers would otherwise drown among thousands.
-    emphasis: { from: f, factor: Math.sqrt(f / k) },
     warning: missing > 0 ? `No face was found in ${missing} picture(s) for the blending statistics; they were given the training average.` : undefined,
   };
+}
+
+/** Every picture's face contrasts (train.faceContrast), from the backbone's contrast graph. */
+async function faceContrastColumns(params: OperationOptions & { projectDir: string; imagePreprocess: Preprocess; sources: ReadonlyArray<BlendStatisticsSource | undefined>; backbone?: string; env?: NodeJS.ProcessEnv; fetch?: FetchLike }): Promise<ExtraColumns & { record: NonNullable<Preprocess["faceContrast"]> }> {
+  const contrast = await openBackboneFeatures({ backbone: params.backbone, env: params.env, fetch: params.fetch, faceContrast: true, signal: params.signal, onProgress: params.onProgress });
+  try {
+    const values = await computeFaceContrasts({ projectDir: params.projectDir, sources: params.sources, preprocess: params.imagePreprocess, contrast, signal: params.signal, onProgress: params.onProgress });
+    const count = contrast.info.featureLength;
+    // A source whose picture could not be read again has no row that is ever used; zeros keep the layout.
+    return {
+      values: params.sources.map((source, index) => (source ? values[index] ?? new Float32Array(count) : undefined)),
+      count,
+      record: { version: FACE_REGIONS_VERSION, grid: faceRegionGrid(params.imagePreprocess.size[1]), count, taps: contrast.info.taps.map((tap) => ({ layer: tap.layer, pooling: tap.pooling.filter((pooling) => pooling === "face-contrast") })) },
+    };
+  } finally {
+    await contrast.release();
+  }
 }
 
 /** fastai's get_image_files + RandomSplitter with the studio's checks: every engine trains on this same split. */

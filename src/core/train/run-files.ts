@@ -51,6 +51,12 @@ export interface Preprocess {
    * ONNX input `blend_statistics` [N, count]; `missing` is what to feed when no face is found (the training average).
    */
   blendStatistics?: { version: number; count: number; missing: number[] };
+  /**
+   * Present when the model also reads face contrasts (train.faceContrast): `taps` pooled "face-contrast", `count`
+   * numbers after the backbone's features and before the blending statistics, read through the ONNX input
+   * `face_regions` [N, 2, grid, grid] (face-features/face-regions.ts).
+   */
+  faceContrast?: { version: number; grid: number; count: number; taps: Array<{ layer: string; pooling: Array<"face-contrast"> }> };
 }
 
 /** runs/<id>/metrics.json */

@@ -14,12 +14,12 @@ export interface StandardisedRows {
 const MIN_STD = 1e-6;
 
 /**
- * Fits mean/std (population) on `statsRows` of `features` and returns `rows` standardised with them. `emphasis`
- * multiplies the standardised columns from `from` on by `factor`, folded into their std (so head.json, export and
+ * Fits mean/std (population) on `statsRows` of `features` and returns `rows` standardised with them. Each `emphasis`
+ * block multiplies the standardised columns [from, to) by `factor`, folded into their std (so head.json, export and
  * predict need nothing new): with weight decay and one learning rate, a small group of informative features among
  * thousands of others is otherwise barely used.
  */
-export function standardiseRows(params: { features: Float32Array; featureLength: number; statsRows: readonly number[]; rows: readonly number[]; emphasis?: { from: number; factor: number } }): StandardisedRows {
+export function standardiseRows(params: { features: Float32Array; featureLength: number; statsRows: readonly number[]; rows: readonly number[]; emphasis?: ReadonlyArray<{ from: number; to: number; factor: number }> }): StandardisedRows {
   const { features, featureLength: f, statsRows, rows } = params;
   const sum = new Float64Array(f);
   const sumSq = new Float64Array(f);
@@ -41,7 +41,8 @@ export function standardiseRows(params: { features: Float32Array; featureLength:
   for (let i = 0; i < f; i++) {
     const s = Math.sqrt(sumSq[i] / statsRows.length);
     std[i] = s < MIN_STD ? 1 : s;
-    if (params.emphasis && i >= params.emphasis.from) std[i] /= params.emphasis.factor;
+    const block = params.emphasis?.find((candidate) => i >= candidate.from && i < candidate.to);
+    if (block) std[i] /= block.factor;
   }
   const mean32 = Float32Array.from(mean);
   const data = new Float32Array(rows.length * f);

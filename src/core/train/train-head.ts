@@ -14,7 +14,7 @@ export interface HeadData {
   features: Float32Array;
   featureLength: number;
   /** Columns weighted after standardisation (standardiseRows' emphasis). */
-  emphasis?: { from: number; factor: number };
+  emphasis?: ReadonlyArray<{ from: number; to: number; factor: number }>;
   classes: number;
   /** Per training image: its feature rows (index 0 = the plain image, then the augmented views) and class. */
   train: ReadonlyArray<{ rows: readonly number[]; label: number }>;
