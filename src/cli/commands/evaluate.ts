@@ -7,7 +7,7 @@ import type { Confusion } from "../../core/evaluate/confusion-matrix";
 import type { Evaluation } from "../../core/evaluate/evaluation-types";
 import { DEFAULT_BOOTSTRAP } from "../../core/evaluate/bootstrap-interval";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
 
