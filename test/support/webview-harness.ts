@@ -1,6 +1,6 @@
 /**
  * Opens a webview bundle (out/dist/webview/<bundle>) in headless Chromium the way a panel shows it, without VS Code:
- * under the panels' CSP (webview-html.ts, with file: standing in for webview.cspSource), its stylesheet from media/,
+ * as the panels' own page (webview-page.ts: CSP with file: standing in for webview.cspSource, media/panel.css and its stylesheet),
  * and a stub acquireVsCodeApi that records posted messages in window.__posted and keeps state in window.__state.
  * Resolves once the bundle has posted its first message (its "ready").
  */
@@ -8,6 +8,7 @@ import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
+import { webviewPage } from "../../src/extension/webviews/webview-page";
 import { requireSystem } from "./require-system";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -31,14 +32,19 @@ export interface OpenWebviewBundleParams {
 export async function openWebviewBundle(params: OpenWebviewBundleParams): Promise<{ browser: Browser; page: Page }> {
   requireSystem(existsSync(CHROMIUM), `Chromium (${CHROMIUM})`, "chromium");
   const nonce = "dGVzdG5vbmNl";
-  const csp = `default-src 'none'; img-src file:; ${params.allowMedia ? "media-src file:; " : ""}style-src file:; script-src 'nonce-${nonce}'; font-src file:`;
   const stub = path.join(params.dir, "stub.js");
   await fs.writeFile(stub, "window.__posted = []; window.acquireVsCodeApi = () => ({ postMessage: (m) => window.__posted.push(m), getState: () => window.__state, setState: (s) => { window.__state = s; } });\n");
-  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
-<link rel="stylesheet" href="${pathToFileURL(path.join(ROOT, "media", params.style))}"></head>
-<body><main id="app" aria-busy="true"><p class="notice">Loading…</p></main>
-<script nonce="${nonce}" src="${pathToFileURL(stub)}"></script>
-<script nonce="${nonce}" src="${pathToFileURL(path.join(ROOT, "out", "dist", "webview", params.bundle))}"></script></body></html>`;
+  // The panels' own page (webview-page.ts), with file: for webview.cspSource; the stub runs before the bundle.
+  const html = webviewPage({
+    cspSource: "file:",
+    nonce,
+    uriOf: (...parts) => pathToFileURL(path.join(ROOT, ...parts)).toString(),
+    title: params.bundle,
+    script: params.bundle,
+    style: params.style,
+    allowMedia: params.allowMedia,
+    body: `<main id="app" aria-busy="true"><p class="notice">Loading…</p></main>\n<script nonce="${nonce}" src="${pathToFileURL(stub)}"></script>`,
+  });
   await fs.writeFile(path.join(params.dir, "index.html"), html);
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -49,4 +55,32 @@ export async function openWebviewBundle(params: OpenWebviewBundleParams): Promis
   await page.goto(pathToFileURL(path.join(params.dir, "index.html")).toString());
   await page.waitForFunction(() => (window as unknown as { __posted: unknown[] }).__posted.length > 0);
   return { browser, page };
+}
+
+/** What the shared stylesheet decides on a rendered page: body margins, the header bar, the title's size, figure captions. */
+interface SharedLook {
+  bodyPadding: string;
+  headerDisplay: string;
+  titleSize: string;
+  captionSize: string;
+}
+
+/**
+ * The page's stylesheets (file names, in order) and its shared look with media/panel.css on and then off (restored
+ * after): what panel.css alone styles changes when it is off, unless the page's own stylesheet repeats it.
+ */
+export async function sharedStyleOf(page: Page): Promise<{ sheets: string[]; withShared: SharedLook; withoutShared: SharedLook }> {
+  return page.evaluate(() => {
+    const sheets = Array.from(document.styleSheets);
+    const look = () => {
+      const style = (selector: string) => getComputedStyle(document.querySelector(selector)!);
+      return { bodyPadding: style("body").padding, headerDisplay: style(".header").display, titleSize: style(".header h1").fontSize, captionSize: style("figcaption").fontSize };
+    };
+    const shared = sheets.find((sheet) => sheet.href?.endsWith("/panel.css"));
+    const withShared = look();
+    if (shared) shared.disabled = true;
+    const withoutShared = look();
+    if (shared) shared.disabled = false;
+    return { sheets: sheets.map((sheet) => sheet.href?.split("/").pop() ?? "(inline)"), withShared, withoutShared };
+  });
 }
