@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { faceRecordDir, findPictureFace } from "../face-features/face-landmarks";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION, blendStatisticsOfInput } from "../face-features/blend-statistics";
-import { decodeImagePixels } from "../predict/decode-image-pixels";
+import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadImageTensor } from "../predict/load-image-tensor";
 import type { FacePoint } from "../reference-data/detect-faces";
 import { throwIfAborted } from "../shared/errors";
