@@ -19,7 +19,7 @@ import { isCheckView, parseCheckFromWebview, parseCheckPanelState, parseCheckToW
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
-import { CHROMIUM, openWebviewBundle, sharedStyleOf } from "./support/webview-harness";
+import { CHROMIUM, openWebviewBundle, assertSharedPanelStyle } from "./support/webview-harness";
 
 
 /** A view as the extension sends it, with file URLs standing in for webview URIs. */
@@ -90,12 +90,7 @@ describe("check panel webview", function () {
   });
 
   it("links the shared panel.css before check.css and takes body, header and caption styles from it alone", async () => {
-    const { sheets, withShared, withoutShared } = await sharedStyleOf(page);
-    assert.deepEqual(sheets, ["panel.css", "check.css"]);
-    assert.deepEqual(withShared, { bodyPadding: "12px 20px", headerDisplay: "flex", titleSize: "22.4px", captionSize: "14.4px" });
-    for (const key of Object.keys(withShared) as Array<keyof typeof withShared>) {
-      assert.notEqual(withoutShared[key], withShared[key], `${key} is set by panel.css, not repeated in check.css`);
-    }
+    await assertSharedPanelStyle(page, "check.css");
   });
 
   it("seeks the video to a worst frame's moment and to a clicked second", async function () {

@@ -19,7 +19,7 @@ import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
 import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
 import { makeTempDir, removeDir } from "./support/temp-dir";
-import { openWebviewBundle, sharedStyleOf } from "./support/webview-harness";
+import { openWebviewBundle, assertSharedPanelStyle } from "./support/webview-harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -103,12 +103,7 @@ describe("evaluation panel webview", function () {
   });
 
   it("links the shared panel.css before evaluation.css and takes body, header and caption styles from it alone", async () => {
-    const { sheets, withShared, withoutShared } = await sharedStyleOf(page);
-    assert.deepEqual(sheets, ["panel.css", "evaluation.css"]);
-    assert.deepEqual(withShared, { bodyPadding: "12px 20px", headerDisplay: "flex", titleSize: "22.4px", captionSize: "14.4px" });
-    for (const key of Object.keys(withShared) as Array<keyof typeof withShared>) {
-      assert.notEqual(withoutShared[key], withShared[key], `${key} is set by panel.css, not repeated in evaluation.css`);
-    }
+    await assertSharedPanelStyle(page, "evaluation.css");
   });
 
   it("lists the pictures not scored as text, never HTML", async () => {

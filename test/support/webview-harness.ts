@@ -4,6 +4,7 @@
  * and a stub acquireVsCodeApi that records posted messages in window.__posted and keeps state in window.__state.
  * Resolves once the bundle has posted its first message (its "ready").
  */
+import * as assert from "node:assert/strict";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -57,30 +58,28 @@ export async function openWebviewBundle(params: OpenWebviewBundleParams): Promis
   return { browser, page };
 }
 
-/** What the shared stylesheet decides on a rendered page: body margins, the header bar, the title's size, figure captions. */
-interface SharedLook {
-  bodyPadding: string;
-  headerDisplay: string;
-  titleSize: string;
-  captionSize: string;
-}
-
 /**
- * The page's stylesheets (file names, in order) and its shared look with media/panel.css on and then off (restored
- * after): what panel.css alone styles changes when it is off, unless the page's own stylesheet repeats it.
+ * Asserts that the page links media/panel.css before `style` and takes its shared look from panel.css alone: body
+ * margins, the header bar, the title's size and figure captions change when panel.css is switched off (then back on),
+ * which they would not if `style` repeated those rules.
  */
-export async function sharedStyleOf(page: Page): Promise<{ sheets: string[]; withShared: SharedLook; withoutShared: SharedLook }> {
-  return page.evaluate(() => {
-    const sheets = Array.from(document.styleSheets);
+export async function assertSharedPanelStyle(page: Page, style: string): Promise<void> {
+  const { sheets, withShared, withoutShared } = await page.evaluate(() => {
+    const all = Array.from(document.styleSheets);
     const look = () => {
-      const style = (selector: string) => getComputedStyle(document.querySelector(selector)!);
-      return { bodyPadding: style("body").padding, headerDisplay: style(".header").display, titleSize: style(".header h1").fontSize, captionSize: style("figcaption").fontSize };
+      const of = (selector: string) => getComputedStyle(document.querySelector(selector)!);
+      return { bodyPadding: of("body").padding, headerDisplay: of(".header").display, titleSize: of(".header h1").fontSize, captionSize: of("figcaption").fontSize };
     };
-    const shared = sheets.find((sheet) => sheet.href?.endsWith("/panel.css"));
-    const withShared = look();
+    const shared = all.find((sheet) => sheet.href?.endsWith("/panel.css"));
+    const before = look();
     if (shared) shared.disabled = true;
-    const withoutShared = look();
+    const after = look();
     if (shared) shared.disabled = false;
-    return { sheets: sheets.map((sheet) => sheet.href?.split("/").pop() ?? "(inline)"), withShared, withoutShared };
+    return { sheets: all.map((sheet) => sheet.href?.split("/").pop() ?? "(inline)"), withShared: before, withoutShared: after };
   });
+  assert.deepEqual(sheets, ["panel.css", style]);
+  assert.deepEqual(withShared, { bodyPadding: "12px 20px", headerDisplay: "flex", titleSize: "22.4px", captionSize: "14.4px" });
+  for (const key of Object.keys(withShared) as Array<keyof typeof withShared>) {
+    assert.notEqual(withoutShared[key], withShared[key], `${key} is set by panel.css, not repeated in ${style}`);
+  }
 }
