@@ -19,7 +19,7 @@ import { isCheckView, parseCheckFromWebview, parseCheckPanelState, parseCheckToW
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
-import { CHROMIUM, openWebviewBundle } from "./support/webview-harness";
+import { CHROMIUM, openWebviewBundle, assertSharedPanelStyle } from "./support/webview-harness";
 
 
 /** A view as the extension sends it, with file URLs standing in for webview URIs. */
@@ -87,6 +87,10 @@ describe("check panel webview", function () {
     assert.equal(await page.locator("#worst button.moment").count(), 2);
     assert.match((await page.textContent("#no-face")) ?? "", /0:02\.0–0:02\.5 \(2 frames\)/);
     assert.match((await page.textContent(".warnings")) ?? "", /had no face/);
+  });
+
+  it("links the shared panel.css before check.css and takes body, header and caption styles from it alone", async () => {
+    await assertSharedPanelStyle(page, "check.css");
   });
 
   it("seeks the video to a worst frame's moment and to a clicked second", async function () {

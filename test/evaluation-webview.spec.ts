@@ -19,7 +19,7 @@ import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
 import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
 import { makeTempDir, removeDir } from "./support/temp-dir";
-import { openWebviewBundle } from "./support/webview-harness";
+import { openWebviewBundle, assertSharedPanelStyle } from "./support/webview-harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
@@ -100,6 +100,10 @@ describe("evaluation panel webview", function () {
     assert.deepEqual(violations, [], "no CSP violation");
     await fs.mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "evaluation-panel.png"), fullPage: true });
+  });
+
+  it("links the shared panel.css before evaluation.css and takes body, header and caption styles from it alone", async () => {
+    await assertSharedPanelStyle(page, "evaluation.css");
   });
 
   it("lists the pictures not scored as text, never HTML", async () => {

@@ -1,6 +1,7 @@
 /** Same-person fakes: self-blends keep identity and leave traces only where the mask is; training splits them by source. */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -21,7 +22,7 @@ import { synthesizeFakes } from "../src/core/synthesize/synthesize-fakes";
 import { prepareTrainingData } from "../src/core/train/prepare-training-data";
 import type { RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train } from "../src/core/train/train";
-import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const run = promisify(execFile);
 const CLI = path.resolve(__dirname, "..", "src", "cli", "main.js");
@@ -183,6 +184,44 @@ describe("synthesize: same-person fakes", function () {
     // The second run reads every synthesized picture and feature back from the caches.
     const again = await train({ projectDir, config, backbone });
     assert.equal(again.featureCache.computed, 0);
+  });
+
+  it("prunes the same-person fakes, face records and blending statistics of pictures that left the dataset a week ago, keeping recent ones and those in use", async () => {
+    const projectDir = path.join(root, "prune-project");
+    const dataDir = path.join(projectDir, "data", "Real");
+    await copyInto(reals, dataDir);
+    const config = parseProjectConfig({ categories: [{ label: "Real" }], train: { selfBlend: "only", blendStatistics: true, augmentViews: 0, epochs: 1 } });
+    const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
+    await train({ projectDir, config, backbone });
+    const state = path.join(projectDir, ".deepfake-studio");
+    const entries = async () => (await listTree(state)).filter((file) => /^(synthesized|blend-statistics)\//.test(file));
+    const before = await entries();
+    const shaOf = async (name: string) => createHash("sha256").update(await fs.readFile(path.join(dataDir, name))).digest("hex");
+    const names = (await fs.readdir(dataDir)).sort();
+    const shas = new Map(await Promise.all(names.map(async (name) => [name, await shaOf(name)] as const)));
+    const of = (sha: string) => before.filter((file) => path.basename(file).startsWith(sha));
+    // Two pictures with a face (so self-blends of them exist) leave the dataset: one (as if) eight days ago, one just now.
+    const [gone, recent] = names.filter((name) => of(shas.get(name)!).some((file) => file.endsWith(".png")));
+    const [goneSha, recentSha] = [shas.get(gone)!, shas.get(recent)!];
+    assert.ok(of(goneSha).some((file) => file.startsWith("blend-statistics/")) && of(goneSha).some((file) => file.endsWith("-face.json")), of(goneSha).join(", "));
+    await fs.rm(path.join(dataDir, gone));
+    await fs.rm(path.join(dataDir, recent));
+    const eightDaysAgo = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+    for (const file of of(goneSha)) await fs.utimes(path.join(state, file), eightDaysAgo, eightDaysAgo);
+    // A week-old temp file of a killed write goes too.
+    const temp = path.join(state, path.dirname(of(goneSha)[0]), "left-by-a-killed-run.json.4321.tmp");
+    await fs.writeFile(temp, "{");
+    await fs.utimes(temp, eightDaysAgo, eightDaysAgo);
+
+    const progress: string[] = [];
+    await train({ projectDir, config, backbone, onProgress: (event) => event.event === "phase" && progress.push(event.message) });
+    const after = await entries();
+    const removed = before.filter((file) => !after.includes(file));
+    assert.deepEqual(removed.sort(), of(goneSha).sort(), "exactly the week-old entries of the picture that left");
+    assert.ok(!(await fs.access(temp).then(() => true, () => false)), "the old temp file is gone");
+    assert.ok(of(recentSha).every((file) => after.includes(file)), "the recently removed picture's entries stay (an undo is cheap)");
+    const said = new RegExp(`^Removed ${removed.length + 1} cached same-person fake\\(s\\), face record\\(s\\) and blending statistics \\([\\d.]+ MB\\) of images no longer in the dataset\\.$`);
+    assert.ok(progress.some((message) => said.test(message)), progress.join("\n"));
   });
 
   it("measures same-person blends in a run without selfBlend too, and refuses a single category without \"only\"", async () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `deepfake-studio` command line: a thin shell over src/core. Each sub-command lives in commands/. */
 import { Command } from "commander";
+import { cliContext } from "./cli-context";
 import { registerCommands } from "./commands";
 import { reportError } from "./output";
 
@@ -30,8 +31,5 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = reportError(error);
   }
 }
-
-/** Process-wide state the sub-commands share (the Ctrl-C signal). */
-export const cliContext: { signal?: AbortSignal } = {};
 
 if (require.main === module) void main(process.argv);

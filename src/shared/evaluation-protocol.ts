@@ -2,16 +2,10 @@
  * Messages between the extension and the "Evaluate on Folder" panel, and guards both sides use: the webview draws
  * only a validated view; the extension acts only on the three known requests, which carry no data.
  */
+import type { Confusion } from "../core/evaluate/confusion-types";
 
-/** The four cells of a confusion matrix. */
-export interface ConfusionView {
-  truePositives: number;
-  falsePositives: number;
-  trueNegatives: number;
-  falseNegatives: number;
-  tpr: number | null;
-  fpr: number | null;
-}
+/** The four cells of a confusion matrix and the two rates the panel shows (core's type, trimmed). */
+export type ConfusionView = Pick<Confusion, "truePositives" | "falsePositives" | "trueNegatives" | "falseNegatives" | "tpr" | "fpr">;
 
 /** One calibration bin. */
 export interface CalibrationBinView {

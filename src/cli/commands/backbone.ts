@@ -7,7 +7,7 @@ import { loadBackbone, type LoadedBackbone } from "../../core/backbone/load-back
 import { resolveBackbone } from "../../core/backbone/resolve-backbone";
 import { writeOfflineBackbone } from "../../core/backbone/write-offline-backbone";
 import { StudioError } from "../../core/shared/errors";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { printProgress } from "../output";
 
 /** Options of the sub-command. */

@@ -8,7 +8,7 @@ import { formatTimestamp } from "../../core/check/format-timestamp";
 import { DEFAULT_SMOOTH_SECONDS } from "../../core/check/smooth-timeline";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { StudioError } from "../../core/shared/errors";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describeAudit } from "../../core/audit/describe-audit";
 import { runDemo } from "../../core/demo/run-demo";
 import { describeBlendSensitivity } from "../../core/synthesize/blend-sensitivity";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, printProgress } from "../output";
 import { formatEpoch } from "./train";
 

@@ -3,11 +3,11 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import { defaultEvaluationDir, projectProtectedDirs } from "../../core/evaluate/default-evaluation-dir";
 import { DEFAULT_MAX_FPR, evaluateFolder } from "../../core/evaluate/evaluate-folder";
-import type { Confusion } from "../../core/evaluate/confusion-matrix";
+import type { Confusion } from "../../core/evaluate/confusion-types";
 import type { Evaluation } from "../../core/evaluate/evaluation-types";
 import { DEFAULT_BOOTSTRAP } from "../../core/evaluate/bootstrap-interval";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
 

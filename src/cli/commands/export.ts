@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { DEFAULT_EXPORT_FOLDER, exportModel, type ExportResult } from "../../core/export/export-model";
 import { predict, type Prediction, type PredictResult } from "../../core/predict/predict";
 import { StudioError } from "../../core/shared/errors";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, parseNumber, printProgress } from "../output";
 import { loadProjectOf, projectDirOf } from "./context";
 

@@ -7,7 +7,7 @@ import { importVideo, VIDEO_EXTENSIONS } from "../../core/gather/import-video";
 import { gather } from "../../core/gather/gather";
 import { describeConflict, describeIgnored } from "../../core/dataset/describe-ingest";
 import type { IngestReport } from "../../core/dataset/ingest-image";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, printProgress } from "../output";
 import { loadProjectOf } from "./context";
 

@@ -8,7 +8,7 @@ import { createSpace, type CreateSpaceResult } from "../../core/space/create-spa
 import { planSpaceDeploy } from "../../core/space/plan-space-deploy";
 import { parseSpaceSdk, SPACE_SDKS, type SpaceSdk } from "../../core/space/space-sdk";
 import { StudioError } from "../../core/shared/errors";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, printProgress } from "../output";
 import { projectDirOf } from "./context";
 

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { writeSynthesizedFakes } from "../../core/synthesize/write-synthesized";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { printProgress } from "../output";
 import { loadProjectOf } from "./context";
 

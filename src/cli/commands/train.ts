@@ -7,7 +7,7 @@ import { listRuns } from "../../core/train/list-runs";
 import { lrFind } from "../../core/train/lr-find";
 import type { EpochRecord } from "../../core/train/run-files";
 import { train } from "../../core/train/train";
-import { cliContext } from "../main";
+import { cliContext } from "../cli-context";
 import { formatTable, printProgress } from "../output";
 import { loadProjectOf } from "./context";
 

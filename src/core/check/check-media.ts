@@ -7,7 +7,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { createOnnxSession } from "../onnx/onnx-session";
-import { decodeImagePixels } from "../predict/decode-image-pixels";
+import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadExport, type LoadedExport } from "../predict/load-export";
 import { InvalidExportError } from "../predict/predict-errors";
 import type { DetectedFace } from "../reference-data/detect-faces";

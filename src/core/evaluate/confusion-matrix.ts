@@ -1,26 +1,6 @@
 /** The 2×2 confusion matrix of fake vs real and the rates read from it. */
 import { StudioError } from "../shared/errors";
-
-/** Counts and rates; a rate whose denominator is 0 is null. */
-export interface Confusion {
-  /** Fake pictures flagged as fake. */
-  truePositives: number;
-  /** Real pictures flagged as fake. */
-  falsePositives: number;
-  /** Real pictures left as real. */
-  trueNegatives: number;
-  /** Fake pictures missed. */
-  falseNegatives: number;
-  /** Share of fakes flagged (recall, sensitivity). */
-  tpr: number | null;
-  /** Share of real pictures flagged. */
-  fpr: number | null;
-  accuracy: number | null;
-  /** Mean of the true-positive and true-negative rates: not fooled by an unbalanced test set. */
-  balancedAccuracy: number | null;
-  /** Share of flagged pictures that are fake. */
-  precision: number | null;
-}
+import type { Confusion } from "./confusion-types";
 
 /** Parameters of confusionMatrix: per picture, whether it is fake and whether it was flagged. */
 export interface ConfusionMatrixParams {

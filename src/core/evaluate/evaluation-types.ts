@@ -3,7 +3,7 @@ import type { DecisionThreshold } from "../export/export-format";
 import type { FakeLabel } from "../shared/resolve-fake-label";
 import type { BootstrapInterval } from "./bootstrap-interval";
 import type { Calibration } from "./calibration";
-import type { Confusion } from "./confusion-matrix";
+import type { Confusion } from "./confusion-types";
 import type { RocPoint } from "./roc-curve";
 import type { FprThreshold } from "./threshold-for-fpr";
 

@@ -1,7 +1,8 @@
 /** Public API of evaluate: labelled folders of held-out pictures → honest numbers, charts and a threshold. */
 export { bootstrapAucInterval, DEFAULT_BOOTSTRAP, type BootstrapInterval, type BootstrapIntervalParams } from "./bootstrap-interval";
 export { calibration, DEFAULT_CALIBRATION_BINS, type Calibration, type CalibrationBin, type CalibrationParams } from "./calibration";
-export { confusionMatrix, type Confusion, type ConfusionMatrixParams } from "./confusion-matrix";
+export { confusionMatrix, type ConfusionMatrixParams } from "./confusion-matrix";
+export type { Confusion } from "./confusion-types";
 export { defaultEvaluationDir, projectProtectedDirs } from "./default-evaluation-dir";
 export { DEFAULT_MAX_FPR, evaluateFolder, type EvaluateFolderParams } from "./evaluate-folder";
 export type { EvaluatedPicture, Evaluation, EvaluationFiles, LabelCount, UnscoredPicture } from "./evaluation-types";

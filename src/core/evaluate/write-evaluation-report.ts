@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { describeFsError, StudioError } from "../shared/errors";
-import type { Confusion } from "./confusion-matrix";
+import type { Confusion } from "./confusion-types";
 import type { Evaluation, EvaluationFiles } from "./evaluation-types";
 import { renderReliabilitySvg } from "./render-reliability-svg";
 import { renderRocSvg } from "./render-roc-svg";

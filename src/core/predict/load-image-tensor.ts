@@ -1,13 +1,13 @@
 /**
  * THE image → model input step, shared by training and prediction so both see identical pixels: decode
- * (decode-image-pixels.ts: first frame, EXIF auto-orient, alpha on white, sRGB, 8-bit), then squish-resize the
+ * (shared/decode-image-pixels.ts: first frame, EXIF auto-orient, alpha on white, sRGB, 8-bit), then squish-resize the
  * decoded pixels to exactly [height, width] with the recorded kernel; RGB values 0..255 as float32 NHWC. The
  * backbone's own scaling happens later (inside the ONNX graph, or in extract-features-tfjs.ts), never here.
  */
 import sharp from "sharp";
 import type { Preprocess } from "../train/run-files";
-import { decodeImagePixels, type DecodedPixels } from "./decode-image-pixels";
-import { ImageReadError } from "./predict-errors";
+import { decodeImagePixels, type DecodedPixels } from "../shared/decode-image-pixels";
+import { ImageReadError } from "../shared/image-read-error";
 
 /** Parameters of loadImageTensor. */
 export interface LoadImageTensorParams {

@@ -8,13 +8,3 @@ export class InvalidExportError extends StudioError {
     super(message, "export-invalid", hint);
   }
 }
-
-/** Why one image could not become model input. */
-export type ImageReadReason = "missing" | "not-a-file" | "not-an-image" | "unsupported-format" | "damaged" | "too-many-pixels";
-
-/** One image could not be read; predict turns it into an `{ file, error }` entry instead of stopping. */
-export class ImageReadError extends StudioError {
-  constructor(readonly reason: ImageReadReason, message: string) {
-    super(message, "image-unreadable");
-  }
-}

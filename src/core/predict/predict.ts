@@ -17,10 +17,11 @@ import { faceRegionsOfInput } from "../face-features/face-regions";
 import { concatRows } from "../shared/concat-rows";
 import type { FacePoint } from "../reference-data/detect-faces";
 import { detectLargestFace } from "../face-features/face-landmarks";
-import { decodeImagePixels } from "./decode-image-pixels";
+import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadExport } from "./load-export";
 import { loadImageTensor } from "./load-image-tensor";
-import { ImageReadError, InvalidExportError } from "./predict-errors";
+import { ImageReadError } from "../shared/image-read-error";
+import { InvalidExportError } from "./predict-errors";
 import type { Preprocess } from "../train/run-files";
 
 /** One image's result: the most probable label and every label's probability (labels.json order). */

@@ -126,9 +126,14 @@ export async function synthesizeFakes(params: SynthesizeFakesParams): Promise<Sy
   return { fakes, skipped, cache };
 }
 
+/** <projectDir>/.deepfake-studio/synthesized/: a folder per recipe version (sb1 also holds the face records). */
+export function synthesisCacheRoot(projectDir: string): string {
+  return path.join(projectDir, ".deepfake-studio", "synthesized");
+}
+
 /** <projectDir>/.deepfake-studio/synthesized/<version>/ */
 export function synthesisCacheDir(projectDir: string): string {
-  return path.join(projectDir, ".deepfake-studio", "synthesized", SYNTHESIS_VERSION);
+  return path.join(synthesisCacheRoot(projectDir), SYNTHESIS_VERSION);
 }
 
 /** The picture's face, or why it has none (unreadable files included). */

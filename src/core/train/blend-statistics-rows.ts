@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { faceRecordDir, findPictureFace } from "../face-features/face-landmarks";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION, blendStatisticsOfInput } from "../face-features/blend-statistics";
-import { decodeImagePixels } from "../predict/decode-image-pixels";
+import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadImageTensor } from "../predict/load-image-tensor";
 import type { FacePoint } from "../reference-data/detect-faces";
 import { throwIfAborted } from "../shared/errors";
@@ -37,11 +37,16 @@ export interface ComputeBlendStatisticsParams extends OperationOptions {
   preprocess: Pick<Preprocess, "size" | "kernel">;
 }
 
+/** <projectDir>/.deepfake-studio/blend-statistics/: a folder per statistics version, input size and kernel. */
+export function blendStatisticsCacheRoot(projectDir: string): string {
+  return path.join(projectDir, STUDIO_STATE_FOLDER, "blend-statistics");
+}
+
 /** Per source: its statistics, or undefined (no face, unreadable, or no source). */
 export async function computeBlendStatistics(params: ComputeBlendStatisticsParams): Promise<Array<Float32Array | undefined>> {
   const { preprocess, signal, onProgress } = params;
   const [height, width] = preprocess.size;
-  const dir = path.join(params.projectDir, STUDIO_STATE_FOLDER, "blend-statistics", `v${BLEND_STATISTICS_VERSION}-${width}x${height}-${preprocess.kernel}`);
+  const dir = path.join(blendStatisticsCacheRoot(params.projectDir), `v${BLEND_STATISTICS_VERSION}-${width}x${height}-${preprocess.kernel}`);
   const faces = faceRecordDir(params.projectDir);
   const out: Array<Float32Array | undefined> = new Array(params.sources.length);
   let done = 0;

@@ -4,9 +4,9 @@
  * pixels); augmented views crop, squish-resize (sharp fit "fill"), flip and relight the same decoded pixels.
  */
 import sharp from "sharp";
-import { decodeImagePixels, type DecodedPixels } from "../predict/decode-image-pixels";
+import { decodeImagePixels, type DecodedPixels } from "../shared/decode-image-pixels";
 import { loadImageTensor } from "../predict/load-image-tensor";
-import { ImageReadError } from "../predict/predict-errors";
+import { ImageReadError } from "../shared/image-read-error";
 import { StudioError } from "../shared/errors";
 import type { Preprocess } from "./run-files";
 import { viewTransform, type ViewTransform } from "./view-transform";

@@ -59,34 +59,3 @@ export function openFeatureCache(params: { projectDir: string; key: string; feat
     },
   };
 }
-
-/** How long the vectors of an image that left the dataset are kept: an undone clean-up within this time costs nothing. */
-export const STALE_FEATURES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
-
-/**
- * Removes the vectors (every view) of images whose content is not in `keep`, once untouched for `minAgeMs`, and
- * temp files a killed run left; the cache otherwise grows with every gather, clean-up and re-crop.
- */
-export async function pruneFeatureCache(params: { dir: string; keep: ReadonlySet<string>; minAgeMs?: number; now?: number }): Promise<{ files: number; bytes: number }> {
-  const cutoff = (params.now ?? Date.now()) - (params.minAgeMs ?? STALE_FEATURES_KEPT_MS);
-  const removed = { files: 0, bytes: 0 };
-  let shards: string[];
-  try {
-    shards = (await fs.readdir(params.dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => path.join(params.dir, entry.name));
-  } catch {
-    return removed;
-  }
-  for (const shard of shards) {
-    for (const name of await fs.readdir(shard)) {
-      const isTemp = name.startsWith(".") && name.endsWith(".part");
-      if (!isTemp && (!name.endsWith(".f32") || params.keep.has(name.slice(0, name.indexOf("."))))) continue;
-      const file = path.join(shard, name);
-      const stat = await fs.stat(file).catch(() => undefined);
-      if (!stat || stat.mtimeMs > cutoff) continue;
-      await fs.rm(file, { force: true });
-      removed.files += 1;
-      removed.bytes += stat.size;
-    }
-  }
-  return removed;
-}

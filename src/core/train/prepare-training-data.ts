@@ -21,8 +21,9 @@ import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";
 import { openBackboneFeatures, type BackboneFeatureInfo } from "./backbone-features";
 import { decodeTrainingImage, UnreadableImageError } from "./decode-training-image";
-import { openFeatureCache, pruneFeatureCache } from "./feature-cache";
+import { openFeatureCache } from "./feature-cache";
 import { listTrainingImages, type TrainingImage } from "./list-training-images";
+import { pruneTrainingCaches } from "./prune-training-caches";
 import { randomSplitter, type Split } from "./random-splitter";
 import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
@@ -164,6 +165,8 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     };
 
     const shas: string[] = new Array(listed.length).fill("");
+    // The files' own sha256 too: synthesis and face records key a picture by its content, also when training crops it.
+    const fileShas: string[] = new Array(listed.length).fill("");
     const unreadable = new Map<number, string>();
     const pending: Array<{ row: number; sha: string; view: number; input: Float32Array }> = [];
     const phases = { decode: listSeconds, features: 0 };
@@ -208,6 +211,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
         // A crop made here is cached under its own key: the file's bytes plus the recipe that cut it.
         const sha = faceCrop && cropAtTraining.has(index) ? faceCropKey(fileSha, faceCrop) : fileSha;
         shas[index] = sha;
+        fileShas[index] = fileSha;
         const missing: number[] = [];
         for (let view = 0; view < views; view++) {
           if (await cache.readInto(sha, view, features, (rowStart[index] + view) * f)) hits += 1;
@@ -296,8 +300,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     for (const label of labels) {
       if (counts.valid[label] + synthesized.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
     }
-    const pruned = await pruneFeatureCache({ dir: cache.dir, keep: new Set(shas.filter((sha) => sha !== "")) });
-    if (pruned.files > 0) onProgress?.({ event: "phase", phase: "features", message: `Removed ${pruned.files} cached feature vector(s) (${(pruned.bytes / 1e6).toFixed(1)} MB) of images no longer in the dataset.` });
+    const pruned = await pruneTrainingCaches({ projectDir: params.projectDir, featureDir: cache.dir, keys: setOf(shas), contents: setOf(fileShas), onProgress });
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
     const extraPreprocess = { ...(contrast ? { faceContrast: contrast.record } : {}), ...(blend ? { blendStatistics: blend.record } : {}) };
@@ -414,6 +417,11 @@ async function listUncroppedImages(dataDir: string, listed: readonly TrainingIma
     if (!crops.has(image.relative)) uncropped.add(index);
   });
   return uncropped;
+}
+
+/** The non-empty strings (an unread picture has no sha). */
+function setOf(shas: readonly string[]): Set<string> {
+  return new Set(shas.filter((sha) => sha !== ""));
 }
 
 /** Cache key of a picture cropped at training: changes with the file, the recipe and the crop code's version. */

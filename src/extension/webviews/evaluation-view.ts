@@ -1,6 +1,6 @@
 /** The evaluation panel's view of a core evaluation, without VS Code: only what it draws, bounded in size. */
 import * as path from "node:path";
-import type { Confusion } from "../../core/evaluate/confusion-matrix";
+import type { Confusion } from "../../core/evaluate/confusion-types";
 import type { Evaluation } from "../../core/evaluate/evaluation-types";
 import { MAX_ROC_POINTS, MAX_UNSCORED, type ConfusionView, type EvaluationView } from "../../shared/evaluation-protocol";
 

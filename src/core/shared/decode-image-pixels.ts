@@ -5,7 +5,7 @@
  */
 import { promises as fs, type Stats } from "node:fs";
 import sharp, { type Metadata, type OutputInfo, type SharpOptions } from "sharp";
-import { ImageReadError } from "./predict-errors";
+import { ImageReadError } from "./image-read-error";
 
 /** Decoded pixels: width * height * 3 bytes, RGB, row-major. */
 export interface DecodedPixels {
