@@ -21,6 +21,11 @@ import type { Preprocess } from "./run-files";
 /** Pictures run through the contrast graph together. */
 const BATCH = 16;
 
+/** Every version's and backbone's face-contrast cache (pruned after training like the blending statistics). */
+export function faceContrastCacheRoot(projectDir: string): string {
+  return path.join(projectDir, STUDIO_STATE_FOLDER, "face-contrast");
+}
+
 /** Parameters of computeFaceContrasts. */
 export interface ComputeFaceContrastsParams extends OperationOptions {
   projectDir: string;
@@ -35,7 +40,7 @@ export async function computeFaceContrasts(params: ComputeFaceContrastsParams): 
   const { preprocess, signal, onProgress, contrast } = params;
   const [height, width] = preprocess.size;
   const length = contrast.info.featureLength;
-  const dir = path.join(params.projectDir, STUDIO_STATE_FOLDER, "face-contrast", `v${FACE_REGIONS_VERSION}-${contrast.info.key}-${width}x${height}-${preprocess.kernel}`);
+  const dir = path.join(faceContrastCacheRoot(params.projectDir), `v${FACE_REGIONS_VERSION}-${contrast.info.key}-${width}x${height}-${preprocess.kernel}`);
   const faces = faceRecordDir(params.projectDir);
   const fileOf = (sha256: string) => path.join(dir, sha256.slice(0, 2), `${sha256}.json`);
   const out: Array<Float32Array | undefined> = new Array(params.sources.length);
