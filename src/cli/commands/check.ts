@@ -11,6 +11,7 @@ import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../main";
 import { parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
+import { readProjectFakeLabel } from "../../core/project/read-project-fake-label";
 
 /** Options of `check`. */
 interface CheckOptions {
@@ -63,6 +64,7 @@ export function registerCheckCommand(program: Command): void {
         fps: options.fps,
         threshold: options.threshold,
         fakeLabel: options.fakeLabel,
+        projectFakeLabel: await readProjectFakeLabel(projectDir),
         detector: options.detector,
         minFaceScore: options.minFaceScore,
         margin: options.margin,

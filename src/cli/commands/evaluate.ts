@@ -10,6 +10,7 @@ import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { cliContext } from "../main";
 import { formatTable, parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
+import { readProjectFakeLabel } from "../../core/project/read-project-fake-label";
 
 interface EvaluateOptions {
   model?: string;
@@ -45,6 +46,7 @@ export function registerEvaluateCommand(program: Command): void {
         outDir,
         protectedDirs: await projectProtectedDirs(projectDir),
         fakeLabel: options.fakeLabel,
+        projectFakeLabel: await readProjectFakeLabel(projectDir),
         maxFpr: options.maxFpr,
         resamples: options.resamples,
         seed: options.seed,

@@ -31,7 +31,7 @@ import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commi
 import { findTemplatesDir } from "./find-templates-dir";
 import { ortRuntimeFiles, ortVersion } from "./ort-runtime-files";
 import { readManifest } from "../dataset/manifest";
-import { pickExamples, type PickedExample } from "./pick-examples";
+import { CHOOSE_EXAMPLES, pickExamples, type PickedExample } from "./pick-examples";
 import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
 import { readSpaceManifest, SPACE_MANIFEST, type SpaceManifest } from "./read-space-manifest";
 import { SpaceError } from "./space-error";
@@ -107,7 +107,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   const examples = params.examples
     ? await customExamples(params.examples, projectDir, files)
     : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), faceCropsOnly: exported.preprocess.faceCrop !== undefined, wholePictures: sdk === "static", files, warn });
-  if (examples.length === 0 && params.examples?.length !== 0) warn("The Space has no example pictures; pass --examples to add some.");
+  if (examples.length === 0 && params.examples?.length !== 0) warn(`The Space has no example pictures; ${CHOOSE_EXAMPLES} to add some.`);
 
   // A face-crop model's static page crops the face itself; the Gradio app does not, and says so up front.
   const faceCrop = exported.preprocess.faceCrop !== undefined;
@@ -146,7 +146,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   } else {
     if (exported.preprocess.blendStatistics) {
       throw new SpaceError("This model also reads the blending statistics of each face, which the Gradio app does not measure.", "space-sdk-mismatch",
-        "Create a static Space (--sdk static, the default): its page measures them in the browser with the studio's own code.");
+        ["Create a static Space instead (", { step: "space", sdk: "static" }, "): its page measures them in the browser with the studio's own code."]);
     }
     for (const name of ["app.py", "preprocess.py", "requirements.txt"]) files.set(name, { copyFrom: path.join(templates, "gradio", name) });
   }
@@ -188,10 +188,10 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
 function checkOutDir(spaceDir: string, protectedDirs: string[]): void {
   for (const dir of protectedDirs) {
     if (spaceDir === dir || dir.startsWith(spaceDir + path.sep)) {
-      throw new SpaceError(`The Space folder ${spaceDir} would contain or replace ${dir}.`, "space-out-invalid", "Choose a separate folder with --out (the default is <project>/space).");
+      throw new SpaceError(`The Space folder ${spaceDir} would contain or replace ${dir}.`, "space-out-invalid", ["Choose a separate folder", { cliOnly: " with --out (the default is <project>/space)" }, "."]);
     }
     if (spaceDir.startsWith(dir + path.sep) && dir !== protectedDirs[0]) {
-      throw new SpaceError(`The Space folder ${spaceDir} is inside ${dir}.`, "space-out-invalid", "Choose a folder outside the export and data folders with --out.");
+      throw new SpaceError(`The Space folder ${spaceDir} is inside ${dir}.`, "space-out-invalid", ["Choose a folder outside the export and data folders", { cliOnly: " with --out" }, "."]);
     }
   }
 }
@@ -207,7 +207,7 @@ async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | u
     entries = await fs.readdir(spaceDir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw new SpaceError(`${spaceDir} is a file, not a folder.`, "space-out-invalid", "Choose another --out.");
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw new SpaceError(`${spaceDir} is a file, not a folder.`, "space-out-invalid", ["Move that file away", { cliOnly: ", or choose another folder with --out" }, "."]);
     throw describeFsError(error, spaceDir);
   }
   const manifest = await readSpaceManifest(spaceDir);
@@ -278,7 +278,7 @@ async function defaultExamples(params: {
   const picked = await pickExamples(params);
   picked.warnings.forEach(params.warn);
   const unlicensed = picked.examples.filter((example) => !example.publishable).length;
-  if (unlicensed > 0) params.warn(`${unlicensed === picked.examples.length ? "The" : `${unlicensed} of the`} example pictures come from your data folder without a licence known to allow publishing, and will be public with the Space: make sure you may publish them (or choose others with --examples; pictures gathered with the wikimedia or openverse engines carry their licence and are preferred).`);
+  if (unlicensed > 0) params.warn(`${unlicensed === picked.examples.length ? "The" : `${unlicensed} of the`} example pictures come from your data folder without a licence known to allow publishing, and will be public with the Space: make sure you may publish them (or ${CHOOSE_EXAMPLES}; pictures gathered with the wikimedia or openverse engines carry their licence and are preferred).`);
   const out: CreateSpaceResult["examples"] = [];
   for (const [index, example] of picked.examples.entries()) {
     const ext = path.extname(example.source).toLowerCase();
@@ -321,7 +321,7 @@ async function normaliseExample(source: string): Promise<Buffer> {
       .toBuffer();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" || /missing|no such file/i.test((error as Error).message) ? "it does not exist" : `it is not a picture that can be read (${(error as Error).message.split("\n")[0]})`;
-    throw new SpaceError(`Cannot use ${source} as an example: ${reason}.`, "space-examples-invalid", "Pass existing JPEG, PNG or WebP pictures to --examples.");
+    throw new SpaceError(`Cannot use ${source} as an example: ${reason}.`, "space-examples-invalid", ["Choose existing JPEG, PNG or WebP pictures", { cliOnly: " for --examples" }, "."]);
   }
 }
 
