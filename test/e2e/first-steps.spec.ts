@@ -7,7 +7,8 @@
  * ticks a failed Deploy; Create Space shows the public examples first and lets the user keep none. Core hints reach
  * VS Code as its own commands and buttons: Use Offline Backbone when the backbone cannot be downloaded, Find Learning
  * Rate, Deploy under the user's own name; Deploy completes a Space folder an interrupted run left unfinished, and a
- * connection the hub cuts offers Deploy Again. Import Folder… from the palette also takes video files.
+ * connection the hub cuts offers Deploy Again. Import Folder… from the palette also takes video files; Choose Fake
+ * Label… writes fakeLabel.
  * Screenshots land in test-artifacts/e2e/first-steps-*.png.
  */
 import { strict as assert } from "node:assert";
@@ -357,6 +358,15 @@ describe("VS Code first steps (code-server e2e)", function () {
     await screenshot(wb.page, "first-steps-15-import-video");
     const manifest = (await fs.readFile(path.join(project(), "data", "manifest.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { video?: { file: string } });
     assert.ok(manifest.some((record) => record.video?.file === clip), "frames of the clip in the manifest");
+  });
+
+  it("Choose Fake Label… (VS Code's --fake-label) writes the category it is given as fakeLabel into the project file", async () => {
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "Deepfake Studio: Choose Fake Label…", { input: true });
+    await wb.page.locator(".quick-input-widget .monaco-list-row", { hasText: FAKE }).first().click();
+    await toast(wb.page, `“${FAKE}” is now the fake category`).waitFor({ timeout: 30_000 });
+    const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { fakeLabel?: string; train: { epochs?: number } };
+    assert.deepEqual([file.fakeLabel, file.train.epochs], [FAKE, 2], "fakeLabel written, the rest of the file kept");
   });
 });
 

@@ -91,7 +91,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   phase(`Reading the export in ${exportDir}…`);
   const exported = await loadExport({ modelDir: exportDir });
   const modelCard = await readOptional(path.join(exportDir, EXPORT_FILES.readme));
-  if (modelCard === undefined) warn(`${path.join(exportDir, EXPORT_FILES.readme)} is missing, so the Space's README has no model card; run \`deepfake-studio export\` again to write one.`);
+  if (modelCard === undefined) warn(`${path.join(exportDir, EXPORT_FILES.readme)} is missing, so the Space's README has no model card; export the model again to write one.`);
   const metrics = parseMetrics(await readOptional(path.join(exportDir, EXPORT_FILES.metrics)));
   const previous = await readPreviousManifest(spaceDir);
   if (previous?.unfinished) params.onProgress?.({ event: "log", message: `Completing ${spaceDir}, which an interrupted run left unfinished.` });
