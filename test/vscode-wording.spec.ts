@@ -22,7 +22,8 @@ import { resolveFakeLabel } from "../src/core/shared/resolve-fake-label";
 import { createSpace } from "../src/core/space/create-space";
 import { resolveSelfBlend } from "../src/core/synthesize/training-fakes";
 import { describeJobStartError } from "../src/core/train/engines/hf-jobs/hf-jobs-errors";
-import { hintCommands, hintForVsCode, isTransientCode, readHintParts } from "../src/extension/next-steps";
+import type { NextStep } from "../src/core/shared/hint";
+import { hintCommands, hintForVsCode, isTransientCode, readHintParts, stepCommand } from "../src/extension/next-steps";
 import { makeFakeProject } from "./fixtures/fake-export";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
@@ -108,6 +109,12 @@ describe("VS Code wording: no CLI flag in a message VS Code shows", () => {
     const unknown = caughtSync(() => resolveFakeLabel({ labels, projectSetting: "other" }));
     assert.match(unknown.message, /no label "other" \(fakeLabel in deepfake-studio\.json\)/);
     assert.deepEqual(inVsCode(unknown).buttons, [["Choose Fake Label…", "deepfakeStudio.chooseFakeLabel"]]);
+  });
+
+  it("every step a hint can name is a command the extension contributes (Choose Fake Label… included)", () => {
+    const contributed = new Set((JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { contributes: { commands: Array<{ command: string; title: string }> } }).contributes.commands.map((command) => `${command.command} ${command.title}`));
+    const steps: NextStep[] = [{ step: "init" }, { step: "gather" }, { step: "import" }, { step: "train" }, { step: "lr-find" }, { step: "export" }, { step: "space" }, { step: "deploy" }, { step: "backbone-offline" }, { step: "set-token" }, { step: "fake-label" }];
+    assert.deepEqual(steps.map(stepCommand).filter((command) => !contributed.has(`${command.command} ${command.title}`)).map((command) => command.command), []);
   });
 
   it("fakeLabel in the project file: written by Choose Fake Label (the rest kept), read by training, check and evaluate, refused when it is no category", async () => {
