@@ -25,6 +25,7 @@ import { describeJobStartError } from "../src/core/train/engines/hf-jobs/hf-jobs
 import type { NextStep } from "../src/core/shared/hint";
 import { hintCommands, hintForVsCode, isTransientCode, readHintParts, stepCommand } from "../src/extension/next-steps";
 import { makeFakeProject } from "./fixtures/fake-export";
+import { runCli } from "./support/run-cli";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -162,6 +163,23 @@ describe("VS Code wording: no CLI flag in a message VS Code shows", () => {
     }
     assert.equal(isTransientCode("hub-token-invalid"), false);
     assert.equal(isTransientCode(undefined), false);
+  });
+
+  it("the command line's evaluate reads fakeLabel from the project file when --fake-label is not given", async () => {
+    const project = await makeFakeProject({ dir: path.join(tmp, "evaluate-fake-label") });
+    const heldOut = path.join(tmp, "evaluate-held-out");
+    for (const image of project.images) {
+      await fs.mkdir(path.join(heldOut, image.label), { recursive: true });
+      await fs.copyFile(path.join(project.dataDir, image.file), path.join(heldOut, image.label, path.basename(image.file)));
+    }
+    const evaluate = (out: string) => runCli(["--project", project.projectDir, "evaluate", heldOut, "-o", path.join(tmp, out), "--resamples", "50"]);
+    const plain = await evaluate("evaluation-plain");
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /\d+ "Deepfake Tom Cruise", \d+ other/);
+    await setFakeLabel({ projectDir: project.projectDir, label: "Real Tom Cruise" });
+    const named = await evaluate("evaluation-named");
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(named.stdout, /\d+ "Real Tom Cruise", \d+ other/);
   });
 
   it("no string in src/core names a CLI flag or command line outside a CLI-only hint part, except where only the command line can get (listed here)", () => {
