@@ -8,7 +8,7 @@ import { importFolder } from "../src/core/gather/import-folder";
 import { importVideo } from "../src/core/gather/import-video";
 import { initProject, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { listFacePhotoSources } from "../src/core/reference-data/face-photo-sources";
-import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
+import { hasFfmpeg, makeCallClip } from "./fixtures/make-clip";
 import { requireSystem } from "./support/require-system";
 import { runCli } from "./support/run-cli";
 import { makeTempDir, removeDir } from "./support/temp-dir";
@@ -19,14 +19,6 @@ function config(dedupe: Record<string, unknown> = {}): ProjectConfig {
   return parseProjectConfig({ categories: [{ label: LABEL }, { label: "Deepfake CFO" }], dedupe });
 }
 
-/** 10 s of a real face photo framed as in a call, moving `pixels` and zooming `zoom` slowly (a person talking), or still. */
-async function makeClip(dir: string, name: string, pixels: number, zoom: number): Promise<string> {
-  const photo = listFacePhotoSources()[0].path;
-  const file = path.join(dir, `${name}.mp4`);
-  const move = `zoompan=z='1.1+${zoom}*sin(on/20)':x='iw/2-(iw/zoom/2)+${pixels}*sin(on/13)':y='ih/2-(ih/zoom/2)+${pixels / 2}*sin(on/17)':d=1:s=480x360:fps=25`;
-  await ffmpeg(["-y", "-loglevel", "error", "-loop", "1", "-i", photo, "-vf", `scale=640:-2,${move}`, "-t", "10", "-c:v", "libx264", "-pix_fmt", "yuv420p", file]);
-  return file;
-}
 
 describe("import of video frames", function () {
   this.timeout(180_000);
@@ -37,8 +29,8 @@ describe("import of video frames", function () {
   before(async () => {
     requireSystem(await hasFfmpeg(), "ffmpeg", "ffmpeg");
     work = await makeTempDir("dds-video-");
-    talking = await makeClip(work, "talking", 4, 0.01);
-    still = await makeClip(work, "still", 0, 0);
+    talking = await makeCallClip({ dir: work, name: "talking", pixels: 4, zoom: 0.01 });
+    still = await makeCallClip({ dir: work, name: "still", pixels: 0, zoom: 0 });
   });
   after(async () => {
     await removeDir(work);

@@ -208,7 +208,7 @@ describe("space", function () {
       const result = await createSpace({ projectDir: project.projectDir, outDir: path.join(root, "no-lfs"), onProgress: (event) => events.push(JSON.stringify(event)) });
       assert.equal(result.git.status, "skipped");
       assert.equal(result.git.status === "skipped" && result.git.reason, "git-lfs-missing");
-      assert.ok(result.warnings.some((warning) => /git-lfs is not installed/.test(warning) && /deepfake-studio deploy/.test(warning)));
+      assert.ok(result.warnings.some((warning) => /git-lfs is not installed/.test(warning) && /just deploy: Deploy uploads through the hub API/.test(warning)));
       assert.ok(events.some((event) => event.includes("git-lfs is not installed")));
       assert.ok(existsSync(path.join(result.spaceDir, "model.onnx")));
       assert.ok(!existsSync(path.join(result.spaceDir, ".git")), "no half-made repository");

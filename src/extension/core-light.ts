@@ -4,6 +4,8 @@
  */
 export { initProject, loadProjectConfig, parseProjectConfig, resolveDataDir, CONFIG_FILE_NAME } from "../core/project/project-config";
 export { setTrainSetting } from "../core/project/set-train-setting";
+export { setFakeLabel } from "../core/project/set-fake-label";
+export { readProjectFakeLabel } from "../core/project/read-project-fake-label";
 export { applyCleaning } from "../core/clean/apply-cleaning";
 export { undoLastCleaning } from "../core/clean/undo-last-cleaning";
 export { listTopLosses } from "../core/clean/list-top-losses";

@@ -1,7 +1,7 @@
 /** Shows failures as messages with an action button; stack traces go to the log only, never to a message. */
 import * as vscode from "vscode";
 import type { StudioLog } from "./log";
-import { hintCommands, hintForVsCode, hintPartsOf, type StepCommand } from "./next-steps";
+import { hintCommands, hintForVsCode, hintPartsOf, isTransientCode, type StepCommand } from "./next-steps";
 
 /** The shape of core's StudioError (checked by shape: the core is loaded lazily, possibly from another bundle). */
 export interface StudioErrorLike {
@@ -25,7 +25,7 @@ export function asStudioError(error: unknown): StudioErrorLike | undefined {
 }
 
 /** A button under an error message and the command it runs. */
-interface ErrorAction {
+export interface ErrorAction {
   title: string;
   command: string;
   args?: unknown[];
@@ -62,8 +62,13 @@ export function actionFor(code: string): ErrorAction {
   }
 }
 
+/** What a step offers when it fails: `retry` (e.g. Deploy Again) leads the buttons when the failure is transient. */
+export interface ReportOptions {
+  retry?: ErrorAction;
+}
+
 /** Logs the error in full and shows it as a message with an action button; cancellations are a quiet note. */
-export async function reportError(error: unknown, log: StudioLog, what: string): Promise<void> {
+export async function reportError(error: unknown, log: StudioLog, what: string, options: ReportOptions = {}): Promise<void> {
   const studio = asStudioError(error);
   if (studio?.code === "cancelled" || (error instanceof Error && error.name === "AbortError")) {
     log.info(`${what}: cancelled.`);
@@ -79,7 +84,9 @@ export async function reportError(error: unknown, log: StudioLog, what: string):
   // The steps the hint names are the buttons (Gather Images and Import Folder…); else the code's usual action.
   const named = (studio?.steps ?? []).flatMap((step): ErrorAction[] => (step.command ? [{ title: step.title, command: step.command, args: step.args }] : []));
   const primary = named.length > 0 ? named : [actionFor(studio?.code ?? "")].filter((action) => action !== SHOW_LOG);
-  const buttons = [...primary, SHOW_LOG];
+  // The retry does what a hint's "run deploy again" says, with the same name and kind: it replaces that step's button.
+  const retry = options.retry && isTransientCode(studio?.code) ? options.retry : undefined;
+  const buttons = retry ? [retry, ...primary.filter((action) => action.command !== retry.command), SHOW_LOG] : [...primary, SHOW_LOG];
   const picked = await vscode.window.showErrorMessage(message, ...buttons.map((button) => button.title));
   const action = buttons.find((button) => button.title === picked);
   if (action) await vscode.commands.executeCommand(action.command, ...(action.args ?? []));

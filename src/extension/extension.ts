@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { checkForDeepfake } from "./commands/check-commands";
 import { evaluateOnFolder } from "./commands/evaluate-commands";
 import { exportRun, predictImages } from "./commands/model-commands";
-import { newProject, openProjectFile, openSettings, updateProjectContext } from "./commands/project-commands";
+import { newProject, openProjectFile, chooseFakeLabel, openSettings, updateProjectContext } from "./commands/project-commands";
 import { gatherImages, importImages } from "./commands/gather-commands";
 import { createSpace, deployToHub, spaceOptionsOf } from "./commands/space-commands";
 import { setBraveKey, setToken, signOut } from "./commands/token-commands";
@@ -73,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     command("openRun", (run?: RunArgument) => openRun(studio, runIdOf(run))),
     command("openProjectFile", () => openProjectFile(studio)),
     command("openSettings", () => openSettings()),
+    command("chooseFakeLabel", () => chooseFakeLabel(studio)),
     command("refresh", () => refreshViews()),
     vscode.window.createTreeView(DatasetTreeProvider.viewType, { treeDataProvider: dataset }),
     vscode.window.createTreeView(RunsTreeProvider.viewType, { treeDataProvider: runs }),

@@ -45,6 +45,8 @@ export function stepCommand(step: NextStep): StepCommand {
       return palette("useOfflineBackbone", "Use Offline Backbone");
     case "set-token":
       return palette("setToken", "Set Hugging Face Token");
+    case "fake-label":
+      return palette("chooseFakeLabel", "Choose Fake Label…");
     default: {
       const unreachable: never = step;
       return unreachable;
@@ -110,4 +112,15 @@ export function partsOfTextHint(hint: string): HintPart[] | undefined {
     parts.push(step ?? (index % 2 === 1 ? `\`${piece}\`` : piece));
   }
   return found ? parts.filter((part) => part !== "") : undefined;
+}
+
+/**
+ * Failures that may heal by themselves (the hub timed out, cut the connection, answered 5xx, was busy or
+ * rate-limiting): the same step run again a little later can succeed, so it is offered as a button (Deploy Again).
+ */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(["hub-timeout", "hub-network", "hub-unavailable", "hub-rate-limited", "hub-conflict"]);
+
+/** True when running the same step again may succeed (an error's code, see TRANSIENT_CODES). */
+export function isTransientCode(code: unknown): boolean {
+  return typeof code === "string" && TRANSIENT_CODES.has(code);
 }

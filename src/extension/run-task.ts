@@ -1,7 +1,7 @@
 /** Runs a core operation under a cancellable progress notification: token → AbortSignal, onProgress → log + notification. */
 import * as vscode from "vscode";
 import type { ProgressEvent } from "../core/shared/progress";
-import { reportError } from "./errors";
+import { reportError, type ReportOptions } from "./errors";
 import type { StudioLog } from "./log";
 
 /** What a task receives: pass `signal` and `onProgress` straight to the core. */
@@ -12,8 +12,8 @@ export interface TaskContext {
   report(message: string): void;
 }
 
-/** Runs `task` with a notification titled `title`; errors become messages with an action. Returns undefined on failure. */
-export async function runTask<T>(log: StudioLog, title: string, task: (context: TaskContext) => Promise<T>): Promise<T | undefined> {
+/** Runs `task` with a notification titled `title`; errors become messages with an action (`report`: see reportError). Returns undefined on failure. */
+export async function runTask<T>(log: StudioLog, title: string, task: (context: TaskContext) => Promise<T>, report?: ReportOptions): Promise<T | undefined> {
   log.info(`── ${title}`);
   const started = Date.now();
   try {
@@ -37,7 +37,7 @@ export async function runTask<T>(log: StudioLog, title: string, task: (context: 
     log.info(`${title}: done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return result;
   } catch (error) {
-    await reportError(error, log, title);
+    await reportError(error, log, title, report);
     return undefined;
   }
 }

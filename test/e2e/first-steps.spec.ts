@@ -6,7 +6,9 @@
  * full), a Dataset category opens it on that category; the walkthrough ticks Clean only after an apply and never
  * ticks a failed Deploy; Create Space shows the public examples first and lets the user keep none. Core hints reach
  * VS Code as its own commands and buttons: Use Offline Backbone when the backbone cannot be downloaded, Find Learning
- * Rate, Deploy under the user's own name; Deploy completes a Space folder an interrupted run left unfinished.
+ * Rate, Deploy under the user's own name; Deploy completes a Space folder an interrupted run left unfinished, and a
+ * connection the hub cuts offers Deploy Again. Import Folder… from the palette also takes video files; Choose Fake
+ * Label… writes fakeLabel.
  * Screenshots land in test-artifacts/e2e/first-steps-*.png.
  */
 import { strict as assert } from "node:assert";
@@ -16,6 +18,7 @@ import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import { startFakeHub, type FakeHub } from "../fixtures/fake-hub";
 import { startImageHost, type ImageHost } from "../fixtures/image-host";
+import { makeGradientClip } from "../fixtures/make-clip";
 import {
   activityBarItem,
   answerQuickInput,
@@ -319,6 +322,51 @@ describe("VS Code first steps (code-server e2e)", function () {
     await answerQuickInput(wb.page, undefined);
     await toast(wb.page, `Deployed: ${hub.url}/spaces/alice/gradio-detector`).waitFor({ timeout: 120_000 });
     assert.equal(hub.repos.get("alice/gradio-detector")?.sdk ?? [...hub.repos.entries()].find(([key]) => key.endsWith("alice/gradio-detector"))?.[1].sdk, "static");
+  });
+
+  it("a connection the hub cuts during Deploy offers Deploy Again, which deploys to the same Space without asking again", async () => {
+    await clearNotifications(wb.page);
+    // The commit's answer is cut halfway: the studio never resends a commit by itself (it may have been applied).
+    hub.failures.push({ method: "POST", path: /^\/api\/spaces\/alice\/again-detector\/commit\//, status: 200, cut: true });
+    await runCommand(wb.page, "Deepfake Studio: Deploy to Hugging Face", { input: true });
+    await answerQuickInput(wb.page, "alice/again-detector");
+    const cut = toast(wb.page, /The connection to the Hugging Face Hub was cut/);
+    await cut.waitFor({ timeout: 120_000 });
+    assert.doesNotMatch((await cut.textContent()) ?? "", /--space|deepfake-studio deploy/);
+    assert.deepEqual(await buttonTitles(cut), ["Deploy Again", "Show log"]);
+    await screenshot(wb.page, "first-steps-14-deploy-again");
+    await clickToastButton(wb.page, cut, "Deploy Again");
+    // No name asked this time: the same Space, and it completes.
+    await toast(wb.page, `Deployed: ${hub.url}/spaces/alice/again-detector`).waitFor({ timeout: 120_000 });
+    const repo = [...hub.repos.entries()].find(([key]) => key.endsWith("alice/again-detector"))?.[1];
+    assert.ok(repo?.files.has("index.html"), `repos: ${[...hub.repos.keys()].join(", ")}`);
+  });
+
+  it("Import Folder… from the palette also takes video files, and imports frames of a clip into the chosen category", async () => {
+    await clearNotifications(wb.page);
+    const clip = await makeGradientClip({ dir: path.join(project(), "clips"), seconds: 3, name: "interview" });
+    await runCommand(wb.page, "Deepfake Studio: Import Folder…", { input: true });
+    const widget = wb.page.locator(".quick-input-widget");
+    await widget.locator(".monaco-list-row", { hasText: "Video files" }).first().click();
+    // code-server's file dialog is VS Code's simple one: a path typed into a quick input (the category pick follows in it).
+    const input = widget.locator(".quick-input-box input");
+    await input.fill(clip);
+    await input.press("Enter");
+    await widget.locator(".monaco-list-row", { hasText: REAL }).first().click();
+    const message = toast(wb.page, `Imported: ${REAL} +`);
+    await message.waitFor({ timeout: 120_000 });
+    await screenshot(wb.page, "first-steps-15-import-video");
+    const manifest = (await fs.readFile(path.join(project(), "data", "manifest.jsonl"), "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { video?: { file: string } });
+    assert.ok(manifest.some((record) => record.video?.file === clip), "frames of the clip in the manifest");
+  });
+
+  it("Choose Fake Label… (VS Code's --fake-label) writes the category it is given as fakeLabel into the project file", async () => {
+    await clearNotifications(wb.page);
+    await runCommand(wb.page, "Deepfake Studio: Choose Fake Label…", { input: true });
+    await wb.page.locator(".quick-input-widget .monaco-list-row", { hasText: FAKE }).first().click();
+    await toast(wb.page, `“${FAKE}” is now the fake category`).waitFor({ timeout: 30_000 });
+    const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { fakeLabel?: string; train: { epochs?: number } };
+    assert.deepEqual([file.fakeLabel, file.train.epochs], [FAKE, 2], "fakeLabel written, the rest of the file kept");
   });
 });
 

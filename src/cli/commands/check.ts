@@ -11,6 +11,7 @@ import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../cli-context";
 import { parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
+import { readProjectFakeLabel } from "../../core/project/read-project-fake-label";
 
 /** Options of `check`. */
 interface CheckOptions {
@@ -43,7 +44,7 @@ export function registerCheckCommand(program: Command): void {
     .option("-o, --out <folder>", `report folder; each input gets <folder>/<file name>/ (default: ${DEFAULT_REPORT_FOLDER}/ in the project; never inside the project's data, runs, export or Space folders)`)
     .option("--no-report", "do not write report folders")
     .option("--threshold <p>", "a face at or above this fake probability counts as flagged (default: the export's decision threshold, see export --threshold; else 0.5)", parseNumber)
-    .option("--fake-label <label>", 'the label that means manipulated (default: the one containing "fake", else the second)')
+    .option("--fake-label <label>", 'the label that means manipulated (default: the export\'s decision label, else fakeLabel in the project file, else the one containing "fake", else the second)')
     .option("--detector <kind>", "face detector: fast (Tiny Face Detector, for video) or accurate (SSD MobileNet, as the training crops; ~10x slower)", parseDetector, "fast" as FaceDetectorKind)
     .option("--min-face-score <p>", "detections the detector scores lower are not faces (those whose landmarks are not laid out like a face never are)", parseNumber, 0.5)
     .option("--margin <m>", "face crop side as a multiple of the landmarks' box (default 1.55, as the reference training crops)", parseNumber)
@@ -63,6 +64,7 @@ export function registerCheckCommand(program: Command): void {
         fps: options.fps,
         threshold: options.threshold,
         fakeLabel: options.fakeLabel,
+        projectFakeLabel: await readProjectFakeLabel(projectDir),
         detector: options.detector,
         minFaceScore: options.minFaceScore,
         margin: options.margin,

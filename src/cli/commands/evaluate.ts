@@ -10,6 +10,7 @@ import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { cliContext } from "../cli-context";
 import { formatTable, parseNumber, printProgress } from "../output";
 import { projectDirOf } from "./context";
+import { readProjectFakeLabel } from "../../core/project/read-project-fake-label";
 
 interface EvaluateOptions {
   model?: string;
@@ -30,7 +31,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
     .option("-o, --out <folder>", "report folder, new or empty (default: evaluation/<time> in the project)")
     .option("--max-fpr <rate>", "target false-positive rate for the suggested threshold", parseNumber, DEFAULT_MAX_FPR)
-    .option("--fake-label <label>", 'the label that means manipulated (default: the export\'s decision label, else the one containing "fake", else the second)')
+    .option("--fake-label <label>", 'the label that means manipulated (default: the export\'s decision label, else fakeLabel in the project file, else the one containing "fake", else the second)')
     .option("--resamples <n>", "bootstrap resamples for the AUC interval", parseNumber, DEFAULT_BOOTSTRAP.resamples)
     .option("--seed <n>", "bootstrap seed (same seed, same interval)", parseNumber, DEFAULT_BOOTSTRAP.seed)
     .option("--bins <n>", "calibration bins", parseNumber, 10)
@@ -45,6 +46,7 @@ export function registerEvaluateCommand(program: Command): void {
         outDir,
         protectedDirs: await projectProtectedDirs(projectDir),
         fakeLabel: options.fakeLabel,
+        projectFakeLabel: await readProjectFakeLabel(projectDir),
         maxFpr: options.maxFpr,
         resamples: options.resamples,
         seed: options.seed,

@@ -31,6 +31,8 @@ export interface AuditShortcutsParams extends OperationOptions {
   /** Where descriptors are cached (one small file per picture content). */
   cacheDir: string;
   labels: readonly string[];
+  /** The project file's fakeLabel (default: the label containing "fake", else the second). */
+  fakeLabel?: string;
   /** The training pictures: absolute path, label and sha256 of the file. */
   pictures: ReadonlyArray<{ file: string; label: string; sha256: string }>;
   perClass?: number;
@@ -39,7 +41,7 @@ export interface AuditShortcutsParams extends OperationOptions {
 
 /** Audits a sample of each class; throws only on cancellation (a picture that cannot be measured is left out). */
 export async function auditShortcuts(params: AuditShortcutsParams): Promise<ShortcutAudit> {
-  const fake = resolveFakeLabel({ labels: params.labels });
+  const fake = resolveFakeLabel({ labels: params.labels, projectSetting: params.fakeLabel });
   const random = createSeededRandom(params.seed ?? 42).derive(0xa0d1);
   const perClass = params.perClass ?? AUDIT_PER_CLASS;
   const sample = params.labels.flatMap((label) => random.shuffle(params.pictures.filter((picture) => picture.label === label)).slice(0, perClass));

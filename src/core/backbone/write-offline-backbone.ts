@@ -77,14 +77,14 @@ function loadFromNsfwjs(): { modelJson: NsfwjsModelJson; weights: Buffer; versio
   try {
     entry = require.resolve("nsfwjs");
   } catch {
-    throw new StudioError("The offline backbone needs the nsfwjs npm package, which is not installed.", "backbone-unavailable", "Install it (npm install nsfwjs) or use a downloaded backbone with --backbone <id|path|url>.");
+    throw new StudioError("The offline backbone needs the nsfwjs npm package, which is not installed.", "backbone-unavailable", ["Install it (npm install nsfwjs) or use a downloaded backbone", { cliOnly: " with --backbone <id|path|url>" }, { editorOnly: " (train.backbone in deepfake-studio.json)" }, "."]);
   }
   // Its package "exports" hide dist/models, so go through the resolved entry point (dist/cjs/index.js).
   const packageRoot = path.resolve(path.dirname(entry), "..", "..");
   const modelsFolder = path.join(packageRoot, "dist", "models", "mobilenet_v2");
   const modelJson = requireFresh(path.join(modelsFolder, "model.min.js")) as NsfwjsModelJson;
   if (!modelJson?.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
-    throw new StudioError(`Unexpected nsfwjs model bundle in ${modelsFolder}.`, "backbone-invalid", "This nsfwjs version packs its model differently; pin nsfwjs 4.x or pass --backbone <path>.");
+    throw new StudioError(`Unexpected nsfwjs model bundle in ${modelsFolder}.`, "backbone-invalid", ["This nsfwjs version packs its model differently; pin nsfwjs 4.x or use a downloaded backbone", { cliOnly: " with --backbone <id|path|url>" }, { editorOnly: " (train.backbone in deepfake-studio.json)" }, "."]);
   }
   const shards = modelJson.weightsManifest.flatMap((group) => group.paths);
   const weights = Buffer.concat(shards.map((shard) => Buffer.from(String(requireFresh(path.join(modelsFolder, `${shard}.min.js`))), "base64")));
@@ -98,7 +98,7 @@ function requireFresh(file: string): unknown {
     const loaded = require(file) as unknown;
     return (loaded as { default?: unknown } | undefined)?.default ?? loaded;
   } catch (error) {
-    throw new StudioError(`Cannot read ${file}: ${(error as Error).message}`, "backbone-invalid", "Reinstall nsfwjs (npm install nsfwjs) or pass --backbone <path>.");
+    throw new StudioError(`Cannot read ${file}: ${(error as Error).message}`, "backbone-invalid", ["Reinstall nsfwjs (npm install nsfwjs) or use a downloaded backbone", { cliOnly: " with --backbone <id|path|url>" }, { editorOnly: " (train.backbone in deepfake-studio.json)" }, "."]);
   } finally {
     delete require.cache[require.resolve(file)];
   }

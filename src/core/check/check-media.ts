@@ -45,8 +45,10 @@ export interface CheckMediaParams extends OperationOptions {
   fps?: number;
   /** A face at or above this fake probability counts as flagged (default: the export's decision threshold, else 0.5). */
   threshold?: number;
-  /** The label that means manipulated (default: the one containing "fake", else the second). */
+  /** The label that means manipulated (default: the export's decision label, else projectFakeLabel, else the one containing "fake", else the second). */
   fakeLabel?: string;
+  /** The project file's fakeLabel. */
+  projectFakeLabel?: string;
   /** Face detector (default "fast"); see detect-frame-faces.ts. */
   detector?: FaceDetectorKind;
   /**
@@ -108,7 +110,7 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
   // A model trained on face crops (faceCrop projects) records its framing; faces here are cut the same way.
   if (params.margin === undefined && exported.preprocess.faceCrop) settings.margin = exported.preprocess.faceCrop.margin;
   // The export's decision threshold (export --threshold / --max-fpr) names its fake label; both are the defaults here.
-  const fake = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel ?? exported.decision?.label });
+  const fake = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel ?? exported.decision?.label, projectSetting: params.projectFakeLabel });
   const thresholdSource = thresholdSourceOf(params.threshold, exported, fake.label);
   if (thresholdSource === "export" && exported.decision) settings.threshold = exported.decision.threshold;
   const validation = await readValidationError({ modelDir: exported.modelDir });

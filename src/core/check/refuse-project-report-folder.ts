@@ -31,7 +31,7 @@ export async function refuseProjectReportFolder(params: RefuseProjectReportFolde
   const outDir = await realish(params.outDir);
   const refuse = (what: string, why: string): never => {
     throw new StudioError(`The report folder ${params.outDir} is inside ${what}; ${why}.`, "report-folder-in-project",
-      "Choose a report folder outside the project's data, runs, export and Space folders with --out (the default is check-report/ in the project).");
+      ["Choose a report folder outside the project's data, runs, export and Space folders", { cliOnly: " with --out (the default is check-report/ in the project)" }, "."]);
   };
   const projects = new Set<string>();
   if (params.projectDir !== undefined) projects.add(await realish(params.projectDir));

@@ -73,7 +73,7 @@ export async function applyCleaning(params: { projectDir: string; config: Projec
     throw new StudioError(
       `The cleaning stopped ${what}: ${(error as Error).message}`,
       codeOf(error),
-      `Nothing is lost: ${journalFile} lists every move. Fix that (free some space), then run \`deepfake-studio clean undo\` (or “Undo last apply” in the Cleaner) to put the moved pictures back, and apply again.`,
+      [`Nothing is lost: ${journalFile} lists every move. Fix that (free some space), then `, { cliOnly: "run `deepfake-studio clean undo`" }, { editorOnly: "click “Undo last apply” in the Cleaner" }, " to put the moved pictures back, and apply again."],
     );
   }
 

@@ -6,6 +6,7 @@ import { describeFsError, StudioError } from "../shared/errors";
 import { writeFileDurable } from "../shared/safe-files";
 import { JOURNAL_FILE_NAME, TRASH_FOLDER_NAME, type CleaningJournal, type CleaningMove } from "./cleaning-decision";
 import { splitDatasetPath } from "./dataset-path";
+import type { HintPart } from "../shared/hint";
 
 const recordSchema = z.object({ file: z.string(), label: z.string(), sha256: z.string() }).passthrough();
 const journalSchema = z.object({
@@ -37,7 +38,12 @@ export async function writeCleaningJournal(batchDir: string, journal: CleaningJo
 export async function readCleaningJournal(dataDir: string, batchDir: string): Promise<CleaningJournal> {
   const file = path.join(batchDir, JOURNAL_FILE_NAME);
   const batch = path.basename(batchDir);
-  const hint = `If the pictures in ${batchDir} are yours, move them back into their label folders by hand, then delete that folder; \`clean undo\` then goes on with the cleaning before it.`;
+  const hint: HintPart[] = [
+    `If the pictures in ${batchDir} are yours, move them back into their label folders by hand, then delete that folder; `,
+    { cliOnly: "`clean undo`" },
+    { editorOnly: "“Undo last apply” in the Cleaner" },
+    " then goes on with the cleaning before it.",
+  ];
   const damaged = (why: string) => new StudioError(`The cleaning journal ${file} is damaged (${why}), so cleaning ${batch} cannot be undone automatically.`, "journal-damaged", hint);
   const untrusted = (why: string) => new StudioError(
     `The cleaning journal ${file} ${why}; a cleaning only moves pictures between <label folder>/<file> and ${TRASH_FOLDER_NAME}/${batch}/<label folder>/<file> of the data folder, so the journal was not used and nothing was restored.`,

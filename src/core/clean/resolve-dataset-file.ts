@@ -11,11 +11,11 @@ import { splitDatasetPath } from "./dataset-path";
  */
 export async function resolveDatasetFile(dataDir: string, relative: string): Promise<{ relative: string; absolute: string }> {
   if (relative.includes("\\")) {
-    throw new StudioError(`"${relative}" contains a backslash.`, "path-outside-dataset", "Write dataset paths with forward slashes: <label folder>/<file>, as `clean show` lists them.");
+    throw new StudioError(`"${relative}" contains a backslash.`, "path-outside-dataset", ["Write dataset paths with forward slashes: <label folder>/<file>", { cliOnly: ", as `clean show` lists them" }, "."]);
   }
   const parts = path.isAbsolute(relative) ? undefined : splitDatasetPath(relative.split("/").filter((part) => part !== "").join("/"));
   if (!parts) {
-    throw new StudioError(`"${relative}" is not an image of the dataset (expected <label folder>/<file>).`, "path-outside-dataset", "Use the paths `clean show` lists.");
+    throw new StudioError(`"${relative}" is not an image of the dataset (expected <label folder>/<file>).`, "path-outside-dataset", [{ cliOnly: "Use the paths `clean show` lists." }, { editorOnly: "Refresh the cleaner." }]);
   }
   const normal = parts.join("/");
   const absolute = path.join(dataDir, ...parts);
@@ -25,7 +25,7 @@ export async function resolveDatasetFile(dataDir: string, relative: string): Pro
     real = await fs.realpath(absolute);
     stat = await fs.stat(real);
   } catch {
-    throw new StudioError(`${normal} no longer exists in the dataset.`, "file-missing", "Refresh the cleaner (or run `clean show` again): the file was moved or deleted.");
+    throw new StudioError(`${normal} no longer exists in the dataset.`, "file-missing", ["Refresh the cleaner", { cliOnly: " (or run `clean show` again)" }, ": the file was moved or deleted."]);
   }
   const realDataDir = await fs.realpath(dataDir);
   const inside = path.relative(realDataDir, real).split(path.sep);

@@ -61,7 +61,7 @@ export async function undoLastCleaning(params: { projectDir: string; config: Pro
     throw new StudioError(
       `${result.restored} picture(s) were moved back, but the manifest could not be updated: ${(error as Error).message}`,
       error instanceof StudioError ? error.code : "manifest-unwritable",
-      "Fix that (free some space) and run `clean undo` again: it finishes the job.",
+      ["Fix that (free some space) and ", { cliOnly: "run `clean undo`" }, { editorOnly: "click “Undo last apply” in the Cleaner" }, " again: it finishes the job."],
     );
   }
   if (result.canRetry) {

@@ -27,8 +27,10 @@ export interface EvaluateFolderParams extends OperationOptions {
   folders: string[];
   /** The export folder. */
   modelDir: string;
-  /** The label that means manipulated (default: the export's decision label, else resolveFakeLabel's choice). */
+  /** The label that means manipulated (default: the export's decision label, else projectFakeLabel, else resolveFakeLabel's choice). */
   fakeLabel?: string;
+  /** The project file's fakeLabel. */
+  projectFakeLabel?: string;
   /** Target false-positive rate for the suggested threshold (default 0.05). */
   maxFpr?: number;
   /** Bootstrap resamples (default 2000) and seed (default 1). */
@@ -50,7 +52,7 @@ export async function evaluateFolder(params: EvaluateFolderParams): Promise<Eval
   const started = performance.now();
   const { signal, onProgress } = params;
   const exported = await loadExport({ modelDir: params.modelDir });
-  const fakeLabel = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel ?? exported.decision?.label });
+  const fakeLabel = resolveFakeLabel({ labels: exported.labels, requested: params.fakeLabel ?? exported.decision?.label, projectSetting: params.projectFakeLabel });
   const { folders, looseFiles } = await listLabelledFolders({ folders: params.folders, labels: exported.labels });
   const warnings: string[] = [];
   if (looseFiles.length > 0) warnings.push(`${looseFiles.length} file(s) lie directly in the given folder(s), outside any category sub-folder, and were not scored (e.g. ${looseFiles[0]}).`);

@@ -25,18 +25,18 @@ export async function checkExportDestination(params: { outDir: string; projectDi
   const protectedDirs = await Promise.all(params.protectedDirs.map(realPath));
   if (inside(project, out) || protectedDirs.some((dir) => inside(out, dir) || inside(dir, out))) {
     throw new ExportError(`Refusing to export into ${outDir}: it is (or holds, or lies inside) the project, its data or its runs, and the export folder is replaced as a whole.`, "out-dir-refused",
-      `Use a folder of its own, e.g. --out ${params.defaultDir}.`);
+      [{ cliOnly: `Use a folder of its own, e.g. --out ${params.defaultDir}.` }, { editorOnly: `Export Model writes to ${params.defaultDir}: move what is there away.` }]);
   }
   const foreign = await whyNotReplaceable(outDir);
   if (foreign) {
     throw new ExportError(`Refusing to export into ${outDir}: ${foreign}. An export replaces its folder as a whole, so only a new or empty folder, or one an earlier export wrote, can be used.`, "out-dir-refused",
-      `Choose another folder with --out (the default is ${params.defaultDir}).`);
+      ["Move that folder away", { cliOnly: `, or choose another folder with --out (the default is ${params.defaultDir})` }, ", then export again."]);
   }
   const previous = `${outDir}${PREVIOUS_SUFFIX}`;
   const foreignPrevious = await whyNotReplaceable(previous);
   if (foreignPrevious) {
     throw new ExportError(`Refusing to export into ${outDir}: ${previous} (where the replaced export is kept, deleting what is there) ${foreignPrevious}.`, "out-dir-refused",
-      `Move ${previous} away, or choose another folder with --out.`);
+      [`Move ${previous} away`, { cliOnly: ", or choose another folder with --out" }, "."]);
   }
 }
 

@@ -18,8 +18,7 @@ import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 
-/** Extensions import reads as videos (what the check reads). */
-export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set([".mp4", ".m4v", ".mov", ".webm", ".mkv"]);
+export { VIDEO_EXTENSIONS } from "./video-extensions";
 
 export interface ImportVideoParams extends OperationOptions {
   projectDir: string;
@@ -38,7 +37,7 @@ const FRAME_MAX_SIDE = 1280;
 export async function importVideo(params: ImportVideoParams): Promise<IngestReport> {
   const { config, label, signal, onProgress } = params;
   const fps = params.fps ?? 1;
-  if (!(fps > 0 && fps <= 30)) throw new StudioError(`--fps ${fps} is out of range.`, "import-fps-invalid", "Sample between 0.1 and 30 frames per second (1 is a good start for a talking person).");
+  if (!(fps > 0 && fps <= 30)) throw new StudioError(`${fps} frames per second is out of range.`, "import-fps-invalid", "Sample between 0.1 and 30 frames per second (1 is a good start for a talking person).");
   if (!config.categories.some((category) => category.label === label)) {
     throw new StudioError(`No category "${label}" in deepfake-studio.json.`, "unknown-category", `Use one of ${config.categories.map((c) => `"${c.label}"`).join(", ")}.`);
   }

@@ -151,7 +151,7 @@ function checkRepo(repo: string): string {
   const trimmed = repo.trim().replace(/^spaces\//, "");
   const [owner, name, extra] = trimmed.split("/");
   if (extra !== undefined || !owner || !name || !NAME.test(owner) || !NAME.test(name)) {
-    throw new HubError(`"${repo}" is not a Space name of the form owner/name.`, "hub-rejected", "Use your Hugging Face user name (or an organisation) and a name of letters, digits, '-', '_' or '.', e.g. --space alice/deepfake-detector.");
+    throw new HubError(`"${repo}" is not a Space name of the form owner/name.`, "hub-rejected", ["Use your Hugging Face user name (or an organisation) and a name of letters, digits, '-', '_' or '.', e.g. ", { cliOnly: "--space " }, "alice/deepfake-detector."]);
   }
   return `${owner}/${name}`;
 }

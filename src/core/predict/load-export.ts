@@ -59,7 +59,7 @@ async function requireFolder(modelDir: string): Promise<void> {
   const stat = await fs.stat(modelDir).catch(() => undefined);
   if (!stat) throw new InvalidExportError(`There is no export at ${modelDir}.`, ["Run ", { step: "export" }, " first", { cliOnly: ", or pass --model <export folder>" }, "."]);
   if (!stat.isDirectory()) {
-    throw new InvalidExportError(`${modelDir} is a file; --model takes the export folder (model.onnx + labels.json + preprocess.json).`, "Pass the folder that holds model.onnx.");
+    throw new InvalidExportError(`${modelDir} is a file, not an export folder (model.onnx + labels.json + preprocess.json).`, "Pass the folder that holds model.onnx.");
   }
 }
 
@@ -189,7 +189,12 @@ function checkDecision(metadata: Record<string, string>, labels: string[], decis
   const stored = metadata[EXPORT_METADATA_KEYS.decision];
   if ((stored ?? null) === null ? decision !== undefined : canonical(safeParse(stored)) !== canonical(decision ?? null)) {
     throw new InvalidExportError(`The decision threshold in ${file} (${decision ? JSON.stringify(decision) : "none"}) does not match the one stored inside model.onnx (${stored ?? "none"}); the export was refused.`,
-      "Choose the threshold with `deepfake-studio export --threshold <p>` (or --max-fpr) instead of editing preprocess.json.");
+      [
+        { cliOnly: "Choose the threshold with `deepfake-studio export --threshold <p>` (or --max-fpr) instead of editing preprocess.json; to undo the edit, run " },
+        { editorOnly: "Do not edit preprocess.json: run " },
+        { step: "export" },
+        " again to write it anew.",
+      ]);
   }
 }
 

@@ -162,6 +162,11 @@ export const projectConfigSchema = z
      * and the Space crop the same way.
      */
     faceCrop: z.boolean().default(false),
+    /**
+     * The category that means manipulated, for training's same-person fakes, the shortcut audit, check and evaluate.
+     * Unset: the one whose label contains "fake", else the second.
+     */
+    fakeLabel: z.string().trim().min(1).optional(),
     search: searchSchema.default({}),
     /** Near-duplicate removal at gather and import. */
     dedupe: dedupeSchema.default({}),
@@ -224,6 +229,10 @@ function checkLabels(config: ProjectConfig, source: string): void {
     }
     folders.set(folder.toLowerCase(), category.label);
   });
+  if (config.fakeLabel !== undefined && !config.categories.some((category) => category.label === config.fakeLabel)) {
+    throw new ConfigError(`${source}: field "fakeLabel" ("${config.fakeLabel}") is not one of the categories (${config.categories.map((category) => `"${category.label}"`).join(", ")}).`, "fakeLabel",
+      ["Set it to the label of the category of manipulated pictures", { editorOnly: " (" }, { step: "fake-label" }, { editorOnly: ")" }, "."]);
+  }
 }
 
 /** Reads and validates <projectDir>/deepfake-studio.json. */

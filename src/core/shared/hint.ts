@@ -22,7 +22,9 @@ export type NextStep =
   | { step: "deploy"; sdk?: HintSdk; repo?: string }
   | { step: "backbone-offline" }
   /** Store a Hugging Face token: a command in the editor; on the command line the text around it says HF_TOKEN. */
-  | { step: "set-token" };
+  | { step: "set-token" }
+  /** Name the category that means manipulated (fakeLabel in the project file): a command in the editor; the CLI's text says the rest. */
+  | { step: "fake-label" };
 
 /** Text, a step, a remark that only makes sense on the command line (a flag), or one only an editor shows. */
 export type HintPart = string | NextStep | { cliOnly: string } | { editorOnly: string };
@@ -52,6 +54,7 @@ export function cliCommandFor(step: NextStep): string | undefined {
     case "backbone-offline":
       return "deepfake-studio backbone --offline";
     case "set-token":
+    case "fake-label":
       return undefined;
     default: {
       const unreachable: never = step;
@@ -80,7 +83,7 @@ export function renderHintForCli(parts: readonly HintPart[]): string {
   }, { cli: true });
 }
 
-const STEPS: ReadonlySet<string> = new Set(["init", "gather", "import", "train", "lr-find", "export", "space", "deploy", "backbone-offline", "set-token"]);
+const STEPS: ReadonlySet<string> = new Set(["init", "gather", "import", "train", "lr-find", "export", "space", "deploy", "backbone-offline", "set-token", "fake-label"]);
 /** The fields each step may carry besides `step`. */
 const STEP_FIELDS: Readonly<Record<string, readonly string[]>> = { import: ["label"], space: ["sdk"], deploy: ["sdk", "repo"] };
 const REPO = /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;

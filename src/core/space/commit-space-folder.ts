@@ -23,13 +23,13 @@ const FALLBACK_IDENTITY = ["user.name=Deepfake Detector Studio", "user.email=dee
 export async function commitSpaceFolder(params: { dir: string; message: string; signal?: AbortSignal }): Promise<CommitSpaceResult> {
   const plain = simpleGit({ baseDir: params.dir, abort: params.signal });
   if (!(await plain.version().then((version) => version.installed, () => false))) {
-    return { status: "skipped", reason: "git-missing", message: "git is not installed, so the Space folder was written but not committed. `deepfake-studio deploy` uploads it without git." };
+    return { status: "skipped", reason: "git-missing", message: "git is not installed, so the Space folder was written but not committed. Deploy uploads it without git." };
   }
   if (!(await plain.raw(["lfs", "version"]).then(() => true, () => false))) {
     return {
       status: "skipped",
       reason: "git-lfs-missing",
-      message: "git-lfs is not installed, so the Space folder was written but not committed: the hub refuses binary files (model, pictures, WebAssembly) pushed without LFS. Install git-lfs (https://git-lfs.com, or `apt-get install git-lfs`) and run `space` again to commit, or just run `deepfake-studio deploy`, which uploads through the hub API without git.",
+      message: "git-lfs is not installed, so the Space folder was written but not committed: the hub refuses binary files (model, pictures, WebAssembly) pushed without LFS. Install git-lfs (https://git-lfs.com, or `apt-get install git-lfs`) and write the Space again to commit it, or just deploy: Deploy uploads through the hub API without git.",
     };
   }
   throwIfAborted(params.signal, "space");

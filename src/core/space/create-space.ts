@@ -31,7 +31,7 @@ import { commitSpaceFolder, LFS_PATTERNS, type CommitSpaceResult } from "./commi
 import { findTemplatesDir } from "./find-templates-dir";
 import { ortRuntimeFiles, ortVersion } from "./ort-runtime-files";
 import { readManifest } from "../dataset/manifest";
-import { pickExamples, type PickedExample } from "./pick-examples";
+import { CHOOSE_EXAMPLES, pickExamples, type PickedExample } from "./pick-examples";
 import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
 import { readSpaceManifest, SPACE_MANIFEST, type SpaceManifest } from "./read-space-manifest";
 import { SpaceError } from "./space-error";
@@ -91,7 +91,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   phase(`Reading the export in ${exportDir}…`);
   const exported = await loadExport({ modelDir: exportDir });
   const modelCard = await readOptional(path.join(exportDir, EXPORT_FILES.readme));
-  if (modelCard === undefined) warn(`${path.join(exportDir, EXPORT_FILES.readme)} is missing, so the Space's README has no model card; run \`deepfake-studio export\` again to write one.`);
+  if (modelCard === undefined) warn(`${path.join(exportDir, EXPORT_FILES.readme)} is missing, so the Space's README has no model card; export the model again to write one.`);
   const metrics = parseMetrics(await readOptional(path.join(exportDir, EXPORT_FILES.metrics)));
   const previous = await readPreviousManifest(spaceDir);
   if (previous?.unfinished) params.onProgress?.({ event: "log", message: `Completing ${spaceDir}, which an interrupted run left unfinished.` });
@@ -107,7 +107,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   const examples = params.examples
     ? await customExamples(params.examples, projectDir, files)
     : await defaultExamples({ projectDir, dataDir, labels, runId, count: Math.max(params.exampleCount ?? 3, labels.length), faceCropsOnly: exported.preprocess.faceCrop !== undefined, wholePictures: sdk === "static", files, warn });
-  if (examples.length === 0 && params.examples?.length !== 0) warn("The Space has no example pictures; pass --examples to add some.");
+  if (examples.length === 0 && params.examples?.length !== 0) warn(`The Space has no example pictures; ${CHOOSE_EXAMPLES} to add some.`);
 
   // A face-crop model's static page crops the face itself; the Gradio app does not, and says so up front.
   const faceCrop = exported.preprocess.faceCrop !== undefined;
@@ -129,15 +129,15 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     files: [],
   };
 
+  if (exported.preprocess.faceContrast) {
+    throw new SpaceError("This model also reads face contrasts (train.faceContrast), which no Space computes yet.", "space-sdk-mismatch",
+      "Train without them for a Space: set train.faceContrast to false in deepfake-studio.json, train again and export; predict and check use this model as it is.");
+  }
   if (sdk === "static") {
     const index = await fs.readFile(path.join(templates, "static", "index.html"), "utf8");
     files.set("index.html", { data: index.replaceAll("{{TITLE}}", escapeHtml(title)).replaceAll("{{DESCRIPTION}}", escapeHtml(description)) });
     for (const name of ["app.js", "format-percent.js", "preprocess.js", "style.css"]) files.set(name, { copyFrom: path.join(templates, "static", name) });
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
-    if (exported.preprocess.faceContrast) {
-      throw new SpaceError("This model also reads face contrasts (train.faceContrast), which the static Space page does not compute yet.", "space-sdk-mismatch",
-        "Train without them for a Space: set train.faceContrast to false in deepfake-studio.json, train again and export; predict and check use this model as it is.");
-    }
     const statistics = exported.preprocess.blendStatistics;
     // Face-crop models crop the face; other models that read blending statistics still need its landmarks.
     const detector = exported.preprocess.faceCrop?.detector ?? (statistics ? "fast" : undefined);
@@ -148,9 +148,9 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     }
     if (statistics) files.set("blend-statistics.js", { copyFrom: builtSpaceScript(templates, "blend-statistics.js") });
   } else {
-    if (exported.preprocess.blendStatistics || exported.preprocess.faceContrast) {
-      throw new SpaceError("This model also reads measurements of each face (blending statistics or face contrasts), which the Gradio app does not measure.", "space-sdk-mismatch",
-        "Create a static Space (--sdk static, the default): its page measures them in the browser with the studio's own code.");
+    if (exported.preprocess.blendStatistics) {
+      throw new SpaceError("This model also reads the blending statistics of each face, which the Gradio app does not measure.", "space-sdk-mismatch",
+        ["Create a static Space instead (", { step: "space", sdk: "static" }, "): its page measures them in the browser with the studio's own code."]);
     }
     for (const name of ["app.py", "preprocess.py", "requirements.txt"]) files.set(name, { copyFrom: path.join(templates, "gradio", name) });
   }
@@ -192,10 +192,10 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
 function checkOutDir(spaceDir: string, protectedDirs: string[]): void {
   for (const dir of protectedDirs) {
     if (spaceDir === dir || dir.startsWith(spaceDir + path.sep)) {
-      throw new SpaceError(`The Space folder ${spaceDir} would contain or replace ${dir}.`, "space-out-invalid", "Choose a separate folder with --out (the default is <project>/space).");
+      throw new SpaceError(`The Space folder ${spaceDir} would contain or replace ${dir}.`, "space-out-invalid", ["Choose a separate folder", { cliOnly: " with --out (the default is <project>/space)" }, "."]);
     }
     if (spaceDir.startsWith(dir + path.sep) && dir !== protectedDirs[0]) {
-      throw new SpaceError(`The Space folder ${spaceDir} is inside ${dir}.`, "space-out-invalid", "Choose a folder outside the export and data folders with --out.");
+      throw new SpaceError(`The Space folder ${spaceDir} is inside ${dir}.`, "space-out-invalid", ["Choose a folder outside the export and data folders", { cliOnly: " with --out" }, "."]);
     }
   }
 }
@@ -211,7 +211,7 @@ async function readPreviousManifest(spaceDir: string): Promise<SpaceManifest | u
     entries = await fs.readdir(spaceDir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw new SpaceError(`${spaceDir} is a file, not a folder.`, "space-out-invalid", "Choose another --out.");
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw new SpaceError(`${spaceDir} is a file, not a folder.`, "space-out-invalid", ["Move that file away", { cliOnly: ", or choose another folder with --out" }, "."]);
     throw describeFsError(error, spaceDir);
   }
   const manifest = await readSpaceManifest(spaceDir);
@@ -282,7 +282,7 @@ async function defaultExamples(params: {
   const picked = await pickExamples(params);
   picked.warnings.forEach(params.warn);
   const unlicensed = picked.examples.filter((example) => !example.publishable).length;
-  if (unlicensed > 0) params.warn(`${unlicensed === picked.examples.length ? "The" : `${unlicensed} of the`} example pictures come from your data folder without a licence known to allow publishing, and will be public with the Space: make sure you may publish them (or choose others with --examples; pictures gathered with the wikimedia or openverse engines carry their licence and are preferred).`);
+  if (unlicensed > 0) params.warn(`${unlicensed === picked.examples.length ? "The" : `${unlicensed} of the`} example pictures come from your data folder without a licence known to allow publishing, and will be public with the Space: make sure you may publish them (or ${CHOOSE_EXAMPLES}; pictures gathered with the wikimedia or openverse engines carry their licence and are preferred).`);
   const out: CreateSpaceResult["examples"] = [];
   for (const [index, example] of picked.examples.entries()) {
     const ext = path.extname(example.source).toLowerCase();
@@ -325,7 +325,7 @@ async function normaliseExample(source: string): Promise<Buffer> {
       .toBuffer();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" || /missing|no such file/i.test((error as Error).message) ? "it does not exist" : `it is not a picture that can be read (${(error as Error).message.split("\n")[0]})`;
-    throw new SpaceError(`Cannot use ${source} as an example: ${reason}.`, "space-examples-invalid", "Pass existing JPEG, PNG or WebP pictures to --examples.");
+    throw new SpaceError(`Cannot use ${source} as an example: ${reason}.`, "space-examples-invalid", ["Choose existing JPEG, PNG or WebP pictures", { cliOnly: " for --examples" }, "."]);
   }
 }
 

@@ -32,7 +32,7 @@ export function faceApiRuntimeFiles(detector: FaceDetectorKind): Array<{ source:
   const bundled = bundledTfjsVersion(faceApiDir);
   const installed = packageVersion(path.dirname(wasmDir));
   if (bundled !== installed) {
-    throw new SpaceError(`face-api's browser bundle holds TensorFlow.js ${bundled}, but @tensorflow/tfjs-backend-wasm ${installed} is installed: its WebAssembly would not match the bundle.`, "space-templates-missing", `Install @tensorflow/tfjs-backend-wasm ${bundled} (npm install), or use --sdk gradio.`);
+    throw new SpaceError(`face-api's browser bundle holds TensorFlow.js ${bundled}, but @tensorflow/tfjs-backend-wasm ${installed} is installed: its WebAssembly would not match the bundle.`, "space-templates-missing", [`Install @tensorflow/tfjs-backend-wasm ${bundled} (npm install), or write a Gradio Space (`, { step: "space", sdk: "gradio" }, ")."]);
   }
   const sources = [
     path.join(faceApiDir, "dist", "face-api.esm.js"),
@@ -60,7 +60,7 @@ function packageDir(name: string): string {
   try {
     return path.dirname(require.resolve(`${name}/package.json`));
   } catch {
-    throw new SpaceError(`${name} is not installed, so the Space of a face-crop model cannot find faces.`, "space-templates-missing", "Run `npm install` in Deepfake Detector Studio, or use --sdk gradio.");
+    throw new SpaceError(`${name} is not installed, so the Space of a face-crop model cannot find faces.`, "space-templates-missing", ["Run `npm install` in Deepfake Detector Studio, or write a Gradio Space (", { step: "space", sdk: "gradio" }, ")."]);
   }
 }
 

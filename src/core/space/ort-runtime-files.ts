@@ -30,7 +30,7 @@ export function ortRuntimeFiles(): Array<{ source: string; target: string }> {
     // The package's "exports" map hides package.json; its Node entry lives in dist/ next to the browser builds.
     distDir = path.dirname(require.resolve("onnxruntime-web"));
   } catch {
-    throw new SpaceError("onnxruntime-web is not installed, so a static Space cannot be written.", "space-templates-missing", "Run `npm install` in Deepfake Detector Studio, or use --sdk gradio.");
+    throw new SpaceError("onnxruntime-web is not installed, so a static Space cannot be written.", "space-templates-missing", ["Run `npm install` in Deepfake Detector Studio, or write a Gradio Space (", { step: "space", sdk: "gradio" }, ")."]);
   }
   return ORT_FILES.map(([name, target]) => {
     const source = path.join(distDir, name);

@@ -11,6 +11,9 @@ import { readManifest, type ManifestRecord } from "../dataset/manifest";
 import { findRun, RUNS_FOLDER_NAME } from "../export/find-run";
 import type { RunPrediction } from "../train/run-files";
 
+/** How each front end lets the user choose examples (a warning is a plain line, worded for both). */
+export const CHOOSE_EXAMPLES = "choose pictures yourself (--examples on the command line; VS Code's Create Space asks)";
+
 export interface PickedExample {
   /** Absolute path of the image. */
   source: string;
@@ -50,11 +53,11 @@ export async function pickExamples(params: {
 }): Promise<PickExamplesResult> {
   const warnings: string[] = [];
   const run = await locateRun(params.projectDir, params.runId);
-  if (!run) return { examples: [], warnings: ["No training run with predictions.json was found, so the Space has no examples; pass --examples to add some."] };
+  if (!run) return { examples: [], warnings: [`No training run with predictions.json was found, so the Space has no examples; ${CHOOSE_EXAMPLES} to add some.`] };
   if (params.runId && run.runId !== params.runId) warnings.push(`The export's run ${params.runId} has no predictions.json; examples come from run ${run.runId}.`);
 
   const predictions = await readPredictions(run.file);
-  if (!predictions) return { examples: [], runId: run.runId, warnings: [...warnings, `${run.file} could not be read, so the Space has no examples; pass --examples to add some.`] };
+  if (!predictions) return { examples: [], runId: run.runId, warnings: [...warnings, `${run.file} could not be read, so the Space has no examples; ${CHOOSE_EXAMPLES} to add some.`] };
 
   const known = new Set(params.labels);
   const manifest = new Map((await readManifest(params.dataDir)).map((record) => [record.file, record] as const));

@@ -46,11 +46,11 @@ export function resolveSelfBlend(config: ProjectConfig): SelfBlendPlan {
     return { mode, labels: [...categories, SYNTHESIZED_FAKE_LABEL], fakeLabel: SYNTHESIZED_FAKE_LABEL, realLabels: categories, perImage, swaps };
   }
   try {
-    const fake = resolveFakeLabel({ labels: categories });
+    const fake = resolveFakeLabel({ labels: categories, projectSetting: config.fakeLabel });
     return { mode, labels: categories, fakeLabel: fake.label, realLabels: categories.filter((label) => label !== fake.label), perImage, swaps };
   } catch (error) {
     if (mode !== "off") {
-      throw new StudioError(`train.selfBlend "${mode}" needs to know which category is the fake one: ${(error as Error).message}`, "invalid-argument", 'Let exactly one category label contain "fake", or set train.selfBlend to "off".');
+      throw new StudioError(`train.selfBlend "${mode}" needs to know which category is the fake one: ${(error as Error).message}`, "invalid-argument", ["Name the fake category with fakeLabel in deepfake-studio.json", { editorOnly: " (" }, { step: "fake-label" }, { editorOnly: ")" }, ', or set train.selfBlend to "off".']);
     }
     return { mode, labels: categories, realLabels: [], perImage, swaps, problem: (error as Error).message };
   }

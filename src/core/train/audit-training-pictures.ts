@@ -6,12 +6,13 @@ import type { OperationOptions } from "../shared/progress";
 import { STUDIO_STATE_FOLDER } from "./feature-cache";
 
 /** Audits the pictures; warnings go to onProgress; undefined when there is nothing to compare or it could not run. */
-export async function auditTrainingPictures(params: OperationOptions & { projectDir: string; labels: string[]; pictures: Array<{ file: string; label: string; sha256: string }>; seed: number }): Promise<ShortcutAudit | undefined> {
+export async function auditTrainingPictures(params: OperationOptions & { projectDir: string; labels: string[]; fakeLabel?: string; pictures: Array<{ file: string; label: string; sha256: string }>; seed: number }): Promise<ShortcutAudit | undefined> {
   if (params.labels.length < 2) return undefined;
   try {
     const audit = await auditShortcuts({
       cacheDir: path.join(params.projectDir, STUDIO_STATE_FOLDER, "identity"),
       labels: params.labels,
+      fakeLabel: params.fakeLabel,
       pictures: params.pictures,
       seed: params.seed,
       onProgress: params.onProgress,

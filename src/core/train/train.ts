@@ -99,7 +99,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   });
   const predictions = predictAll(data, trained);
   const headSeconds = (performance.now() - headStarted) / 1000;
-  const audit = await auditTrainingPictures({ ...params, labels: data.labels, pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })), seed: settings.seed });
+  const audit = await auditTrainingPictures({ ...params, labels: data.labels, fakeLabel: params.config.fakeLabel, pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })), seed: settings.seed });
 
   const metrics: RunMetrics = {
     runId,

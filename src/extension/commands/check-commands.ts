@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import type { CheckResult, MediaCheck } from "../../core/check/check-types";
 import { CHECKABLE_EXTENSIONS } from "../../core/check/list-check-inputs";
 import { checkReportsRoot } from "../check-reports";
-import { loadHeavyCore } from "../core";
+import { loadCore, loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { pickProjectDir } from "../project";
 import { runTask } from "../run-task";
@@ -30,8 +30,9 @@ export async function checkForDeepfake(studio: Studio, clicked?: vscode.Uri, sel
   const title = `Checking ${uris.length === 1 ? path.basename(uris[0].fsPath) : `${uris.length} files`} for deepfakes`;
   const results = await runTask(studio.log, title, async ({ signal, onProgress }) => {
     const { checkMedia, DEFAULT_EXPORT_FOLDER } = await loadHeavyCore();
+    const projectFakeLabel = await (await loadCore()).readProjectFakeLabel(projectDir);
     // The reports live in VS Code's storage; checkMedia still refuses them inside the project's data, runs, export or Space folder.
-    return checkMedia({ inputs: uris.map((uri) => uri.fsPath), projectDir, modelDir: path.join(projectDir, DEFAULT_EXPORT_FOLDER), outDir: reportRoot, ffmpegPath: ffmpegPathSetting(), signal, onProgress });
+    return checkMedia({ inputs: uris.map((uri) => uri.fsPath), projectDir, modelDir: path.join(projectDir, DEFAULT_EXPORT_FOLDER), outDir: reportRoot, projectFakeLabel, ffmpegPath: ffmpegPathSetting(), signal, onProgress });
   });
   if (!results) return;
   for (const result of results) {

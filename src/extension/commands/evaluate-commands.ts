@@ -1,7 +1,7 @@
 /** Evaluate on Folder…: core evaluateFolder on a folder of labelled held-out pictures, results in the evaluation panel. */
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { loadHeavyCore } from "../core";
+import { loadCore, loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { pickProjectDir } from "../project";
 import { runTask } from "../run-task";
@@ -28,6 +28,7 @@ export async function evaluateOnFolder(studio: Studio, clicked?: vscode.Uri): Pr
       modelDir: path.join(projectDir, core.DEFAULT_EXPORT_FOLDER),
       outDir: core.defaultEvaluationDir(projectDir),
       protectedDirs: await core.projectProtectedDirs(projectDir),
+      projectFakeLabel: await (await loadCore()).readProjectFakeLabel(projectDir),
       signal,
       onProgress,
     });

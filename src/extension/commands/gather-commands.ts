@@ -1,7 +1,9 @@
 /** Gather Images and Import Folder…: core gather/importFolder under a cancellable progress notification. */
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { describeConflict, describeIgnored } from "../../core/dataset/describe-ingest";
 import type { IngestReport } from "../../core/dataset/ingest-image";
+import { VIDEO_EXTENSIONS } from "../../core/gather/video-extensions";
 import { loadCore, loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { stepCommand, type StepCommand } from "../next-steps";
@@ -21,7 +23,7 @@ export async function gatherImages(studio: Studio): Promise<void> {
     return gather({ projectDir: project.projectDir, config: project.config, braveApiKey, signal, onProgress });
   });
   studio.refreshViews();
-  if (report && project) await showReport(studio, project, report, "Gathered");
+  if (report && project) await showReport(studio, project, [report], "Gathered");
 }
 
 /** The command the first steps offer for `label`'s pictures: Import Folder… for it, and Gather Images when it has a search. */
@@ -58,28 +60,51 @@ export async function importImages(studio: Studio, folderArg?: vscode.Uri, label
     await reportError(error, studio.log, "Import Folder");
     return;
   }
-  const folder = folderArg ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: "Import", title: "Folder of photos to import" }))?.[0];
-  if (!folder) return;
+  const sources = folderArg ? [folderArg] : await pickImportSources();
+  if (!sources || sources.length === 0) return;
   const labels = project.config.categories.map((category) => category.label);
   // A "fill this category" button names it; the pick still confirms it (the folder may hold the other kind).
   const ordered = labelArg && labels.includes(labelArg) ? [labelArg, ...labels.filter((label) => label !== labelArg)] : labels;
-  // A video (from the explorer's menu) gives one frame per second, through the same pipeline.
-  const isVideo = /\.(mp4|m4v|mov|webm|mkv)$/i.test(folder.fsPath);
-  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category ${isVideo ? "shows the person in" : "are the photos in"} ${folder.fsPath}?` });
+  // A video gives one frame per second (`import <video>`'s default), through the same pipeline.
+  const videos = sources.every((source) => isVideo(source.fsPath));
+  const what = sources.length === 1 ? sources[0].fsPath : `these ${sources.length} videos`;
+  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category ${videos ? "shows the person in" : "are the photos in"} ${what}?` });
   if (!label) return;
-  const report = await runTask(studio.log, `Importing ${isVideo ? "video frames" : "images"} as ${label}`, async ({ signal, onProgress }) => {
+  const reports = await runTask(studio.log, `Importing ${videos ? "video frames" : "images"} as ${label}`, async ({ signal, onProgress }) => {
     const { importFolder, importVideo } = await loadHeavyCore();
     const common = { projectDir: project.projectDir, config: project.config, label, signal, onProgress };
-    return isVideo ? importVideo({ ...common, file: folder.fsPath, fps: 1 }) : importFolder({ ...common, folder: folder.fsPath });
+    const done: IngestReport[] = [];
+    for (const source of sources) done.push(isVideo(source.fsPath) ? await importVideo({ ...common, file: source.fsPath, fps: 1 }) : await importFolder({ ...common, folder: source.fsPath }));
+    return done;
   });
   studio.refreshViews();
-  if (report) await showReport(studio, project, report, "Imported");
+  if (reports) await showReport(studio, project, reports, "Imported");
+}
+
+function isVideo(file: string): boolean {
+  return VIDEO_EXTENSIONS.has(path.extname(file).toLowerCase());
+}
+
+/**
+ * A folder of photos, or video files: asked first, as VS Code's own dialog on Windows and Linux picks either files
+ * or folders, never both.
+ */
+async function pickImportSources(): Promise<vscode.Uri[] | undefined> {
+  const kinds = [
+    { label: "$(folder) A folder of photos", videos: false },
+    { label: "$(device-camera-video) Video files", description: "one frame per second is imported", videos: true },
+  ];
+  const kind = await vscode.window.showQuickPick(kinds, { title: "Import", placeHolder: "What do you want to import?" });
+  if (!kind) return undefined;
+  if (!kind.videos) return vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: "Import", title: "Folder of photos to import" });
+  const extensions = [...VIDEO_EXTENSIONS].map((extension) => extension.slice(1));
+  return vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: true, openLabel: "Import", title: "Videos to import (one frame per second)", filters: { Videos: extensions } });
 }
 
 /** The same counts as the table: pictures not added for being under another label, and kept look-alikes. */
-function conflictSummary(report: IngestReport): string {
-  const notAdded = report.conflicts.filter((conflict) => conflict.kind === "same-pixels").length;
-  const similar = report.conflicts.length - notAdded;
+function conflictSummary(conflicts: IngestReport["conflicts"]): string {
+  const notAdded = conflicts.filter((conflict) => conflict.kind === "same-pixels").length;
+  const similar = conflicts.length - notAdded;
   const parts = [
     notAdded > 0 ? `${notAdded} not added (already under another label)` : "",
     similar > 0 ? `${similar} kept that look like pictures under another label` : "",
@@ -87,17 +112,21 @@ function conflictSummary(report: IngestReport): string {
   return parts.length > 0 ? ` ${parts.join("; ")}: see the log.` : "";
 }
 
-/** Logs the whole table and shows a one-line summary with the next step. */
-async function showReport(studio: Studio, project: Project, report: IngestReport, verb: string): Promise<void> {
-  for (const row of report.categories) {
+/** Logs the whole table (one per source) and shows a one-line summary with the next step. */
+async function showReport(studio: Studio, project: Project, reports: IngestReport[], verb: string): Promise<void> {
+  for (const row of reports.flatMap((report) => report.categories)) {
     const failed = Object.entries(row.failed).map(([reason, count]) => `${reason} ${count}`).join(", ");
     const ignored = describeIgnored(row.ignored);
     const engines = Object.entries(row.engines ?? {}).map(([name, count]) => `${name} ${count.kept}/${count.found}`).join(", ");
     studio.log.info(`${row.label}: found ${row.found}, known ${row.alreadyKnown}, fetched ${row.fetched}, duplicates ${row.duplicates + row.nearDuplicates}, cross-label ${row.crossCategory}, kept ${row.kept}, total ${row.total}${engines ? `; by engine (kept/found): ${engines}` : ""}${failed ? `; failed: ${failed}` : ""}${ignored ? `; not read: ${ignored}` : ""}`);
   }
-  for (const conflict of report.conflicts) studio.log.warn(`Label conflict: ${describeConflict(conflict)}`);
-  const summary = report.categories.map((row) => `${row.label} +${row.kept} (${row.total})`).join(", ");
-  const conflicts = conflictSummary(report);
+  const conflictList = reports.flatMap((report) => report.conflicts);
+  for (const conflict of conflictList) studio.log.warn(`Label conflict: ${describeConflict(conflict)}`);
+  // Per label: what all sources added, and the folder's count after the last.
+  const added = new Map<string, { kept: number; total: number }>();
+  for (const row of reports.flatMap((report) => report.categories)) added.set(row.label, { kept: (added.get(row.label)?.kept ?? 0) + row.kept, total: row.total });
+  const summary = [...added].map(([label, row]) => `${label} +${row.kept} (${row.total})`).join(", ");
+  const conflicts = conflictSummary(conflictList);
   const next = await nextAfterAdding(project).catch(() => undefined);
   const commands = next?.commands ?? [];
   const picked = await vscode.window.showInformationMessage(`${verb}: ${summary}.${conflicts}${next ? ` ${next.text}` : ""}`, ...commands.map((command) => command.title), "Show log");

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import { loadCore } from "../core";
 import { reportError, requireTrust } from "../errors";
 import { stepCommand } from "../next-steps";
-import { findProjectDirs, pickProjectDir, PROJECT_FILE } from "../project";
+import { findProjectDirs, openProject, pickProjectDir, PROJECT_FILE } from "../project";
 import { effectiveProjectSettings, SECTION } from "../settings";
 import type { Studio } from "../studio";
 import { runPicked } from "./gather-commands";
@@ -54,6 +54,27 @@ export async function openProjectFile(studio: Studio): Promise<void> {
     await vscode.window.showTextDocument(vscode.Uri.file(path.join(projectDir, PROJECT_FILE)));
   } catch (error) {
     await reportError(error, studio.log, "Open Project File");
+  }
+}
+
+/**
+ * Asks which category holds the manipulated pictures and writes it as fakeLabel into the project file (what
+ * --fake-label says on the command line): for labels that do not say it alone, e.g. two containing "fake".
+ */
+export async function chooseFakeLabel(studio: Studio): Promise<void> {
+  try {
+    requireTrust("Choose Fake Label");
+    const { projectDir, config } = await openProject();
+    const picked = await vscode.window.showQuickPick(
+      config.categories.map((category) => ({ label: category.label, description: category.label === config.fakeLabel ? "current" : undefined })),
+      { title: "Which category holds the manipulated pictures?", placeHolder: "Written as fakeLabel in deepfake-studio.json; training, Check and Evaluate read it", ignoreFocusOut: true },
+    );
+    if (!picked) return;
+    await (await loadCore()).setFakeLabel({ projectDir, label: picked.label });
+    studio.log.info(`fakeLabel set to "${picked.label}" in ${path.join(projectDir, PROJECT_FILE)}.`);
+    void vscode.window.showInformationMessage(`“${picked.label}” is now the fake category (fakeLabel in ${PROJECT_FILE}). Run the step again.`);
+  } catch (error) {
+    await reportError(error, studio.log, "Choose Fake Label");
   }
 }
 

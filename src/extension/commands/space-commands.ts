@@ -161,7 +161,8 @@ async function deploy(studio: Studio, params: { spaceDir: string; repo: string; 
   const result = await runTask(studio.log, `Deploying to Hugging Face (${params.repo})`, async ({ signal, onProgress }) => {
     const { deploySpace } = await loadHeavyCore();
     return deploySpace({ spaceDir: params.spaceDir, repo: params.repo, sdk: params.sdk, private: spaceSettings().private, accessToken: params.token, signal, onProgress });
-  });
+    // A timeout, a cut connection or a busy hub: the same Space and kind again, without asking (nothing is sent twice).
+  }, { retry: { title: "Deploy Again", command: "deepfakeStudio.deploy", args: [{ repo: params.repo, sdk: params.sdk }] } });
   if (!result) return;
   await studio.context.workspaceState.update(LAST_REPO_KEY, params.repo);
   // Ticks the walkthrough's Deploy step (its completion event): only a deploy that succeeded does.

@@ -150,7 +150,7 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
   }
   for (const warning of warnings) onProgress?.({ event: "warning", message: warning });
   // The same shortcut audit as the frozen trainer: fine-tuning learns a shortcut in the pictures just as well.
-  const audit = await auditTrainingPictures({ ...params, labels, pictures: items, seed: settings.seed });
+  const audit = await auditTrainingPictures({ ...params, labels, fakeLabel: params.config.fakeLabel, pictures: items, seed: settings.seed });
 
   const run = await createRunTemp({ projectDir: params.projectDir, runId });
   try {
@@ -224,7 +224,7 @@ function resolveTorchSettings(params: TrainParams): { epochs: number; learningRa
 /** The script maps Keras MobileNetV2 (alpha 1.0) weights; any other table backbone is refused up front. */
 function checkBackbone(spec: BackboneSpec): void {
   if (spec.known && !KNOWN_MOBILENET_V2.test(spec.id)) {
-    throw new TrainSettingsError(`--engine torch starts from a Keras MobileNetV2 with alpha 1.0, not from ${spec.id}.`,
+    throw new TrainSettingsError(`The torch and hf-jobs engines start from a Keras MobileNetV2 with alpha 1.0, not from ${spec.id}.`,
       ["Set train.backbone to nsfwjs-mobilenet_v2 (offline) or mobilenet_v2_1.00_224", { cliOnly: " (or pass --backbone)" }, ", or train.engine to \"studio\" for this backbone", { cliOnly: " (--engine studio)" }, "."]);
   }
 }

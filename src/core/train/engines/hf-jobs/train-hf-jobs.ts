@@ -15,6 +15,7 @@ import { createRepo, downloadFile, HubApiError, runJob, whoAmI, type CommitOpera
 import { createHubFetch, type HubFetch } from "../../../hub/create-hub-fetch";
 import { describeHubError } from "../../../hub/describe-hub-error";
 import { findHfToken } from "../../../hub/find-hf-token";
+import { tokenHint } from "../../../hub/token-hint";
 import { HubError } from "../../../hub/hub-error";
 import { resolveHubUrl } from "../../../hub/resolve-hub-url";
 import { commitToRepo, listRemoteFiles, sameContent, type HubCredentials } from "../../../hub/sync-repo-files";
@@ -50,8 +51,7 @@ export async function trainWithHfJobs(params: TrainParams & { hfJobs?: HfJobsOpt
   const settings = params.config.train.hfJobs;
   const found = params.hfJobs?.accessToken ?? (await findHfToken({ env }));
   if (!found) {
-    throw new HubError("Training with --engine hf-jobs needs a Hugging Face token, and none was found.", "hub-token-missing",
-      "Create a token with write access at https://huggingface.co/settings/tokens and set HF_TOKEN (or run `hf auth login`, or \"Set Hugging Face Token\" in VS Code).");
+    throw new HubError("Training as a Hugging Face Job (the hf-jobs engine) needs a Hugging Face token, and none was found.", "hub-token-missing", tokenHint());
   }
   const hubUrl = resolveHubUrl({ hubUrl: params.hfJobs?.hubUrl, env });
   const hub = createHubFetch({

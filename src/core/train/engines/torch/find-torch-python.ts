@@ -41,7 +41,7 @@ export async function findTorchPython(params: { configured?: string; env?: NodeJ
     tried.push(`${python}: ${probed.problem}`);
   }
   const where = params.configured ? "The Python set in train.python" : "No Python with PyTorch was found";
-  throw new TorchUnavailableError(`${where} cannot train with --engine torch (${tried.join("; ")}).`);
+  throw new TorchUnavailableError(`${where} cannot train with the torch engine (${tried.join("; ")}).`);
 }
 
 /** Runs the probe in one interpreter. */
