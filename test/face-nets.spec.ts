@@ -9,18 +9,16 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { cropLargestFace } from "../src/core/face-crop/crop-largest-face";
-import { cropTrainingFace } from "../src/core/face-crop/crop-training-face";
 import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { detectFacesOnnx } from "../src/core/face-nets/detect-faces-onnx";
 import type { RawPixels } from "../src/core/gather/perceptual-hash";
 import type { DetectedFace } from "../src/core/reference-data/detect-faces";
-import { faceFrame } from "../src/core/reference-data/face-frame";
 import { composeFacePicture } from "./fixtures/compose-face-picture";
 import { gradientPicture } from "./fixtures/face-crop-project";
-import { makeFaceReferenceSet } from "./fixtures/face-reference-set";
+import { compareWithTfjsRecipe, makeFaceReferenceSet } from "./fixtures/face-reference-set";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
-import { detectFacesTfjs, detectStillFacesTfjs } from "./support/face-api-tfjs";
+import { detectFacesTfjs } from "./support/face-api-tfjs";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 /** ONNX vs tfjs: float rounding only (results are rounded to 1/100 px, as toDetectedFace rounds face-api's). */
@@ -53,20 +51,8 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
   }
 
   it("on the reference set, finds at least the 54 faces the tfjs recipe found, framed the same (crop IoU ≥ 0.9 on ≥ 95 %)", async () => {
-    const settings = faceCropSettings({ resizeMax: 400 });
-    let found = 0;
-    let referenceFound = 0;
-    const ious: number[] = [];
-    for (const pixels of set.resized) {
-      const crop = await cropLargestFace({ pixels, settings });
-      if (crop) found += 1;
-      const reference = largestSquare(pixels, await detectStillFacesTfjs(pixels));
-      if (!reference) continue;
-      referenceFound += 1;
-      ious.push(crop ? squareIou({ x: crop.placement.centre.x, y: crop.placement.centre.y, side: crop.placement.side }, reference) : 0);
-    }
+    const { found, referenceFound, ious } = await compareWithTfjsRecipe(set.resized, faceCropSettings({ resizeMax: 400 }));
     assert.equal(referenceFound, 54, "the tfjs recipe finds 54 of 60 (BENCHMARKS.md)");
-    console.log(`      found ${found}, reference ${referenceFound}, IoU ≥ 0.9: ${ious.filter((iou) => iou >= 0.9).length}/${ious.length}`);
     assert.ok(found >= referenceFound, `found ${found} of ${set.resized.length}, the tfjs recipe ${referenceFound}`);
     const close = ious.filter((iou) => iou >= 0.9).length;
     assert.ok(close >= Math.ceil(0.95 * ious.length), `crop IoU ≥ 0.9 on ${close} of ${ious.length} (lowest ${Math.min(...ious).toFixed(3)})`);
@@ -98,19 +84,4 @@ function assertSameFace(actual: DetectedFace, expected: DetectedFace): void {
   for (const key of ["x", "y", "width", "height"] as const) assert.ok(Math.abs(actual.box[key] - expected.box[key]) <= PARITY_PX, `box.${key} ${actual.box[key]} vs ${expected.box[key]}`);
   const worst = Math.max(...expected.landmarks.map((p, i) => Math.hypot(p.x - actual.landmarks[i].x, p.y - actual.landmarks[i].y)));
   assert.ok(worst <= PARITY_PX, `landmarks up to ${worst.toFixed(3)} px apart`);
-}
-
-/** The crop square cropLargestFace would cut from these faces (largest by landmark extent). */
-function largestSquare(image: RawPixels, faces: DetectedFace[]): { x: number; y: number; side: number } | undefined {
-  if (faces.length === 0) return undefined;
-  const largest = faces.reduce((best, next) => (faceFrame(next.landmarks).size > faceFrame(best.landmarks).size ? next : best));
-  const crop = cropTrainingFace({ image, landmarks: largest.landmarks, size: 4 });
-  return { x: crop.centre.x, y: crop.centre.y, side: crop.side };
-}
-
-/** IoU of two squares given by centre and side. */
-function squareIou(a: { x: number; y: number; side: number }, b: { x: number; y: number; side: number }): number {
-  const overlap = (p: number, q: number) => Math.max(0, Math.min(p + a.side / 2, q + b.side / 2) - Math.max(p - a.side / 2, q - b.side / 2));
-  const inter = overlap(a.x, b.x) * overlap(a.y, b.y);
-  return inter / (a.side ** 2 + b.side ** 2 - inter);
 }
