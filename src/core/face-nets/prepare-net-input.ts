@@ -32,65 +32,54 @@ export interface NetInputSpec {
 /** Writes the region as one `side`×`side` NCHW image at `batchIndex` of `out`. */
 export function prepareNetInput(pixels: NetPixels, region: PixelRegion, spec: NetInputSpec, out: Float32Array, batchIndex = 0): void {
   const { side, mean, divisor } = spec;
-  const square = paddedSquare(pixels, region, spec.centre);
   const size = Math.max(region.width, region.height);
-  const columns = axis(side, size);
-  const rows = axis(side, size);
+  const diff = size - Math.min(region.width, region.height);
+  // padToSquare: round(diff / 2) zeros after the region and the rest before it when centred, all of them after otherwise.
+  const before = spec.centre ? diff - Math.round(diff / 2) : 0;
+  const { data, width, channels } = pixels;
+  // Byte offsets of the sampled columns (within a row) and rows of the picture; −1 where the square is padding.
+  const columns = axis(side, size, region.width < region.height ? before : 0, region.width, region.x, channels);
+  const rows = axis(side, size, region.height < region.width ? before : 0, region.height, region.y, width * channels);
   const plane = side * side;
   const base = batchIndex * 3 * plane;
   for (let v = 0; v < side; v++) {
-    const top = rows.first[v] * size * 3;
-    const bottom = rows.second[v] * size * 3;
+    const top = rows.first[v];
+    const bottom = rows.second[v];
     const fy = rows.weight[v];
     for (let u = 0; u < side; u++) {
-      const left = columns.first[u] * 3;
-      const right = columns.second[u] * 3;
+      const left = columns.first[u];
+      const right = columns.second[u];
       const fx = columns.weight[u];
       const at = base + v * side + u;
       for (let k = 0; k < 3; k++) {
-        const t = square[top + left + k] + (square[top + right + k] - square[top + left + k]) * fx;
-        const b = square[bottom + left + k] + (square[bottom + right + k] - square[bottom + left + k]) * fx;
-        out[at + k * plane] = (t + (b - t) * fy - mean[k]) / divisor;
+        const a = top < 0 || left < 0 ? 0 : data[top + left + k];
+        const b = top < 0 || right < 0 ? 0 : data[top + right + k];
+        const c = bottom < 0 || left < 0 ? 0 : data[bottom + left + k];
+        const d = bottom < 0 || right < 0 ? 0 : data[bottom + right + k];
+        const t = a + (b - a) * fx;
+        out[at + k * plane] = (t + (c + (d - c) * fx - t) * fy - mean[k]) / divisor;
       }
     }
   }
 }
 
 /**
- * padToSquare: the region copied into a zero square, round(diff / 2) zeros after it and the rest before it when
- * centred, all of them after it otherwise. Packed RGB.
+ * Sample positions along one axis of the padded square, as tfjs's resizeBilinear takes them (frac = i × size /
+ * side, first = floor(frac), second = min(size − 1, ceil(frac))), turned into byte offsets in the picture (−1 in
+ * the padding: `offset` zeros before the region's `extent` pixels, which start at picture index `start`).
  */
-function paddedSquare(pixels: NetPixels, region: PixelRegion, centre: boolean): Float32Array {
-  const size = Math.max(region.width, region.height);
-  const diff = size - Math.min(region.width, region.height);
-  const before = centre ? diff - Math.round(diff / 2) : 0;
-  const offsetX = region.width < region.height ? before : 0;
-  const offsetY = region.height < region.width ? before : 0;
-  const square = new Float32Array(size * size * 3);
-  const { data, width, channels } = pixels;
-  for (let y = 0; y < region.height; y++) {
-    let from = ((region.y + y) * width + region.x) * channels;
-    let to = ((offsetY + y) * size + offsetX) * 3;
-    for (let x = 0; x < region.width; x++, from += channels, to += 3) {
-      square[to] = data[from];
-      square[to + 1] = data[from + 1];
-      square[to + 2] = data[from + 2];
-    }
-  }
-  return square;
-}
-
-/** Source positions along one axis: tfjs's frac = i × size / side, first = floor(frac), second = min(size − 1, ceil(frac)). */
-function axis(side: number, size: number): { first: Int32Array; second: Int32Array; weight: Float32Array } {
+function axis(side: number, size: number, offset: number, extent: number, start: number, stride: number): { first: Int32Array; second: Int32Array; weight: Float32Array } {
   const first = new Int32Array(side);
   const second = new Int32Array(side);
   const weight = new Float32Array(side);
   const scale = size / side;
+  const toOffset = (i: number) => (i >= offset && i < offset + extent ? (start + i - offset) * stride : -1);
   for (let i = 0; i < side; i++) {
     const frac = i * scale;
-    first[i] = Math.floor(frac);
-    second[i] = Math.min(size - 1, Math.ceil(frac));
-    weight[i] = frac - first[i];
+    const low = Math.floor(frac);
+    first[i] = toOffset(low);
+    second[i] = toOffset(Math.min(size - 1, Math.ceil(frac)));
+    weight[i] = frac - low;
   }
   return { first, second, weight };
 }
