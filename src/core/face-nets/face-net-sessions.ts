@@ -1,5 +1,6 @@
 /** One ONNX Runtime session per face-api net, built from face-api's weights on first use and kept for the process. */
 import { createOnnxSession, type OnnxSession } from "../onnx/onnx-session";
+import { StudioError } from "../shared/errors";
 import { buildLandmarkGraph, buildSsdGraph, buildTinyGraph } from "./build-face-net-graphs";
 import { readFaceApiWeights, type FaceApiModelName, type FaceApiWeight } from "./read-face-api-weights";
 
@@ -48,6 +49,12 @@ export function faceNetSession(net: FaceNet): Promise<OnnxSession> {
 export async function runFaceNet(net: FaceNet, input: Float32Array, dims: [number, number, number, number]): Promise<Record<string, Float32Array>> {
   const { session } = await faceNetSession(net);
   const ort = await import("onnxruntime-node");
-  const results = await session.run({ image: new ort.Tensor("float32", input, dims) });
+  let results: Awaited<ReturnType<typeof session.run>>;
+  try {
+    results = await session.run({ image: new ort.Tensor("float32", input, dims) });
+  } catch (error) {
+    throw new StudioError(`Face detection failed in ONNX Runtime (${net}, input ${dims.join("×")}): ${(error as Error).message}`, "face-net-failed",
+      "Check that the picture decodes (an image viewer opens it); if it does, reinstall the studio's packages (`npm install`).");
+  }
   return Object.fromEntries(Object.entries(results).map(([name, tensor]) => [name, tensor.data as Float32Array]));
 }
