@@ -50,9 +50,11 @@ export async function detectFacesOnnx(params: DetectFacesOnnxParams): Promise<De
 
 /** DetectAllFaceLandmarksTask: each box clipped and floored, its crop through the landmark net, points shifted by the unclipped box. */
 export async function withLandmarks(pixels: NetPixels, detections: RawDetection[]): Promise<DetectedFace[]> {
-  const crops = detections.map(({ box }) => clipAtBorders(box, pixels.width, pixels.height)).filter((crop) => crop.width > 0 && crop.height > 0);
-  // face-api pairs crops and detections by position after dropping empty crops; keep its pairing.
-  const kept = detections.slice(0, crops.length);
+  // A box wholly outside the picture has no crop and is dropped (face-api drops it too, but then pairs the remaining
+  // crops with the detections by position, giving a later face the landmarks of the one after it).
+  const pairs = detections.map((detection) => ({ detection, crop: clipAtBorders(detection.box, pixels.width, pixels.height) })).filter(({ crop }) => crop.width > 0 && crop.height > 0);
+  const crops = pairs.map(({ crop }) => crop);
+  const kept = pairs.map(({ detection }) => detection);
   if (crops.length === 0) return [];
   const plane = 3 * 112 * 112;
   const input = new Float32Array(crops.length * plane);
