@@ -1,68 +1,83 @@
 /**
- * What `faceCrop: true` costs at import: the same pictures imported into a plain project and a face-crop project,
- * side by side, plus the two detectors on the same pictures (why stills use the accurate one by default).
+ * Faces at video speed (issue 15), side by side in one run: the same pictures imported into a plain project and a
+ * face-crop project (ratio), the face-crop pipeline against the tfjs recipe it replaced on the reference set (faces
+ * found, crop square IoU, time per picture), each detector's cost on ONNX Runtime (wall and CPU time), and the video
+ * check's sampled frames/s and peak memory (bench/check.ts); the load average before and after is noted, since the
+ * 2 cores are shared. Usage: node out/bench/face-crop.js [pictures=60] [video seconds=60, 0 skips the check]
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cropLargestFace } from "../src/core/face-crop/crop-largest-face";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
-import { processImage } from "../src/core/gather/process-image";
 import { importFolder } from "../src/core/gather/import-folder";
 import { parseProjectConfig } from "../src/core/project/project-config";
-import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset";
-import { composeFacePicture } from "../test/fixtures/compose-face-picture";
+import { compareWithTfjsRecipe, makeFaceReferenceSet } from "../test/fixtures/face-reference-set";
+import { benchCheck, type CheckBenchResult } from "./check";
 
 export interface FaceCropBenchResult {
   pictures: number;
+  cores: number;
+  /** 1-minute load average at the start and at the end. */
+  load: { before: number; after: number };
   plain: { seconds: number; imagesPerSecond: number; kept: number };
   faceCrop: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
-  /** cropLargestFace alone on the resized pictures, per detector: time per picture and faces found. */
-  detectors: Record<"accurate" | "fast", { msPerPicture: number; found: number }>;
+  ratio: number;
+  /** cropLargestFace (the project recipe) vs face-api's SSD on tfjs + the close-up retry, on the same 400 px pictures. */
+  reference: { found: number; tfjsFound: number; iouAtLeast09: number; compared: number; lowestIou: number; msPerPicture: number; tfjsMsPerPicture: number };
+  /** cropLargestFace alone with each detector: wall and CPU time per picture, faces found. */
+  detectors: Record<"accurate" | "fast", { msPerPicture: number; cpuMsPerPicture: number; found: number }>;
+  check?: CheckBenchResult;
 }
 
-/** Imports `count` 640x420 pictures (one reference face crop each, placed differently) with and without faceCrop. */
-export async function benchFaceCrop(count = 60): Promise<FaceCropBenchResult> {
+/** Runs every part; temp files are deleted afterwards. */
+export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<FaceCropBenchResult> {
+  const before = os.loadavg()[0];
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "dds-bench-face-crop-"));
   try {
-    const reference = path.join(work, "reference");
-    await buildFaceDataset({ outDir: reference, perClass: count, seed: 5 });
-    const crops = (await fs.readdir(path.join(reference, "Real"))).filter((name) => name.endsWith(".jpg")).sort();
-    const pictures = path.join(work, "pictures");
-    await fs.mkdir(pictures);
-    for (let i = 0; i < count; i++) {
-      await composeFacePicture(path.join(pictures, `p${i}.jpg`), 640, 420, [{ crop: path.join(reference, "Real", crops[i]), x: 20 + (i % 9) * 40, y: 10 + (i % 4) * 30, side: 220 + (i % 5) * 20 }]);
+    const set = await makeFaceReferenceSet(work, count);
+    const detectors = {} as FaceCropBenchResult["detectors"];
+    for (const detector of ["accurate", "fast"] as const) {
+      const settings = { ...faceCropSettings({ resizeMax: 400 }), detector };
+      // The nets are built and loaded on first use: warm them so the times compare pipelines, not loading.
+      await cropLargestFace({ pixels: set.resized[0], settings });
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      let found = 0;
+      for (const pixels of set.resized) if (await cropLargestFace({ pixels, settings })) found += 1;
+      const used = process.cpuUsage(cpu);
+      detectors[detector] = { msPerPicture: (performance.now() - started) / count, cpuMsPerPicture: (used.user + used.system) / 1000 / count, found };
     }
     const timeImport = async (faceCrop: boolean) => {
       const projectDir = path.join(work, faceCrop ? "face-crop" : "plain");
       await fs.mkdir(projectDir);
       const config = parseProjectConfig({ categories: [{ label: "Real" }, { label: "Fake" }], faceCrop });
       const started = performance.now();
-      const row = (await importFolder({ projectDir, config, folder: pictures, label: "Real" })).categories[0];
+      const row = (await importFolder({ projectDir, config, folder: set.folder, label: "Real" })).categories[0];
       const seconds = (performance.now() - started) / 1000;
       return { seconds, imagesPerSecond: count / seconds, kept: row.kept, noFace: row.failed["no-face"] ?? 0 };
     };
-    // Face-api's models load on first use: warm them so the import times compare pipelines, not model loading.
-    const resized = await Promise.all((await fs.readdir(pictures)).sort().map(async (name) => (await processImage(await fs.readFile(path.join(pictures, name)), { resizeMax: 400 })).pixels));
-    const detectors = {} as FaceCropBenchResult["detectors"];
-    for (const detector of ["accurate", "fast"] as const) {
-      const settings = { ...faceCropSettings({ resizeMax: 400 }), detector };
-      await cropLargestFace({ pixels: resized[0], settings });
-      const started = performance.now();
-      let found = 0;
-      for (const pixels of resized) if (await cropLargestFace({ pixels, settings })) found += 1;
-      detectors[detector] = { msPerPicture: (performance.now() - started) / resized.length, found };
-    }
     const plain = await timeImport(false);
     const faceCrop = await timeImport(true);
-    return { pictures: count, plain, faceCrop, detectors };
+    const compared = await compareWithTfjsRecipe(set.resized, faceCropSettings({ resizeMax: 400 }));
+    const reference = {
+      found: compared.found,
+      tfjsFound: compared.referenceFound,
+      iouAtLeast09: compared.ious.filter((iou) => iou >= 0.9).length,
+      compared: compared.ious.length,
+      lowestIou: Math.min(...compared.ious),
+      msPerPicture: compared.msPerPicture,
+      tfjsMsPerPicture: compared.referenceMsPerPicture,
+    };
+    const check = videoSeconds > 0 ? await benchCheck(videoSeconds) : undefined;
+    return { pictures: count, cores: os.availableParallelism(), load: { before, after: os.loadavg()[0] }, plain, faceCrop, ratio: faceCrop.imagesPerSecond / plain.imagesPerSecond, reference, detectors, check };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
 }
 
 if (require.main === module) {
-  benchFaceCrop(Number(process.argv[2] ?? 60)).then((result) => console.log(JSON.stringify(result, null, 2)), (error: unknown) => {
+  benchFaceCrop(Number(process.argv[2] ?? 60), Number(process.argv[3] ?? 60)).then((result) => console.log(JSON.stringify(result, null, 2)), (error: unknown) => {
     console.error(error);
     process.exitCode = 1;
   });

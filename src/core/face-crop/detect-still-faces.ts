@@ -13,6 +13,9 @@ export const STILL_PADDING = 0.25;
 /** The fast detector's input side for stills: larger than for video frames, since a still has time to spare. */
 export const STILL_INPUT_SIZE = 416;
 
+/** Packed RGB pixels. */
+type RgbPixels = { data: Uint8Array; width: number; height: number };
+
 /** What detectStillFaces found, and whether it took the padded copy. */
 export interface StillFaces {
   faces: DetectedFace[];
@@ -21,7 +24,7 @@ export interface StillFaces {
 
 /** Detects faces in packed RGB pixels; when none are found, tries again on a border-extended copy (coordinates mapped back). */
 export async function detectStillFaces(params: {
-  image: { data: Uint8Array; width: number; height: number };
+  image: RgbPixels;
   detector: FaceDetectorKind;
   minScore?: number;
   /** The fast detector's input side (default STILL_INPUT_SIZE; video frames use FRAME_INPUT_SIZE). */
@@ -31,11 +34,15 @@ export async function detectStillFaces(params: {
 }): Promise<StillFaces> {
   const { image, detector, minScore, plausibleOnly } = params;
   const inputSize = params.inputSize ?? STILL_INPUT_SIZE;
-  const faces = await detectFrameFaces({ image: { ...image, channels: 3 }, detector, minScore, inputSize, plausibleOnly });
+  return withCloseUpRetry(image, (picture) => detectFrameFaces({ image: { ...picture, channels: 3 }, detector, minScore, inputSize, plausibleOnly }));
+}
+
+/** Runs `detect`, and when it finds nothing, runs it again on a border-extended copy and maps the faces back. */
+export async function withCloseUpRetry(image: RgbPixels, detect: (image: RgbPixels) => Promise<DetectedFace[]>): Promise<StillFaces> {
+  const faces = await detect(image);
   if (faces.length > 0) return { faces, padded: false };
   const pad = Math.max(8, Math.round(Math.max(image.width, image.height) * STILL_PADDING));
-  const padded = await detectFrameFaces({ image: { ...extendBorder(image, pad), channels: 3 }, detector, minScore, inputSize, plausibleOnly });
-  const mapped = padded
+  const mapped = (await detect(extendBorder(image, pad)))
     .map((face) => ({
       ...face,
       box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
@@ -51,7 +58,7 @@ function isInside(value: number, extent: number): boolean {
 }
 
 /** A copy with `pad` pixels added on every side, each repeating the nearest edge pixel. */
-function extendBorder(image: { data: Uint8Array; width: number; height: number }, pad: number): { data: Uint8Array; width: number; height: number } {
+function extendBorder(image: RgbPixels, pad: number): RgbPixels {
   const width = image.width + 2 * pad;
   const height = image.height + 2 * pad;
   const data = new Uint8Array(width * height * 3);

@@ -67,8 +67,8 @@ export async function rememberFace(params: { projectDir: string; sha256: string;
 
 /** The largest face with its landmarks: the fast detector first, the accurate one when it finds none (face crops often need it). */
 export async function detectLargestFace(image: DecodedPicture): Promise<DetectedFace | undefined> {
-  let { faces } = await detectStillFaces({ image, detector: "fast" });
-  if (faces.length === 0) ({ faces } = await detectStillFaces({ image, detector: "accurate" }));
+  let { faces } = await detectStillFaces({ image, detector: "fast", plausibleOnly: true });
+  if (faces.length === 0) ({ faces } = await detectStillFaces({ image, detector: "accurate", plausibleOnly: true }));
   return faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
 }
 

@@ -1,0 +1,91 @@
+/**
+ * face-api's detectAllFaces(...).withFaceLandmarks() on ONNX Runtime: the same nets, weights, pre- and
+ * post-processing (test/face-nets.spec.ts pins the results to face-api's own), at a fraction of tfjs-wasm's time.
+ * The landmark net runs once for all faces of a picture.
+ */
+import type { DetectedFace, FacePoint, PixelImage } from "../reference-data/detect-faces";
+import { decodeSsd, decodeTiny, type RawDetection } from "./decode-detections";
+import { faceNetWeights, runFaceNet } from "./face-net-sessions";
+import { prepareNetInput, type NetInputSpec, type NetPixels } from "./prepare-net-input";
+
+/** Parameters of detectFacesOnnx. */
+export interface DetectFacesOnnxParams {
+  image: PixelImage;
+  /** "accurate": SSD MobileNet v1 at 512; "fast": Tiny Face Detector at `inputSize`. */
+  detector: "accurate" | "fast";
+  /** Detections scoring at or below this are dropped (default 0.5). */
+  minScore?: number;
+  /** The SSD's maximum number of results (default 20). */
+  maxFaces?: number;
+  /** The Tiny detector's input side, a multiple of 32 (default 416, face-api's default). */
+  inputSize?: number;
+}
+
+// Each net's input recipe (face-api: SsdMobilenetv1.forwardInput, TinyFaceDetector's MEAN_RGB, FaceFeatureExtractor).
+const SSD_INPUT: NetInputSpec = { side: 512, centre: false, mean: [127.5, 127.5, 127.5], divisor: 127.5 };
+const TINY_MEAN = [117.001, 114.697, 97.404] as const;
+const LANDMARK_INPUT: NetInputSpec = { side: 112, centre: true, mean: [122.782, 117.001, 104.298], divisor: 255 };
+
+/** Faces with their 68 landmarks, in face-api's result order, rounded to 1/100 px like toDetectedFace. */
+export async function detectFacesOnnx(params: DetectFacesOnnxParams): Promise<DetectedFace[]> {
+  const pixels: NetPixels = { ...params.image, channels: params.image.channels ?? params.image.data.length / (params.image.width * params.image.height) };
+  const whole = { x: 0, y: 0, width: pixels.width, height: pixels.height };
+  const minScore = params.minScore ?? 0.5;
+  let detections: RawDetection[];
+  if (params.detector === "accurate") {
+    const input = new Float32Array(3 * 512 * 512);
+    prepareNetInput(pixels, whole, SSD_INPUT, input);
+    const { boxes, classes } = await runFaceNet("ssd", input, [1, 3, 512, 512]);
+    const anchors = (await faceNetWeights("ssd")).get("Output/extra_dim")!.data;
+    detections = decodeSsd({ boxes, classes, anchors, width: pixels.width, height: pixels.height, minScore, maxResults: params.maxFaces ?? 20 });
+  } else {
+    const side = params.inputSize ?? 416;
+    const input = new Float32Array(3 * side * side);
+    prepareNetInput(pixels, whole, { side, centre: false, mean: TINY_MEAN, divisor: 255 }, input);
+    const { grid } = await runFaceNet("tiny", input, [1, 3, side, side]);
+    detections = decodeTiny({ grid, inputSize: side, width: pixels.width, height: pixels.height, minScore });
+  }
+  return withLandmarks(pixels, detections);
+}
+
+/** DetectAllFaceLandmarksTask: each box clipped and floored, its crop through the landmark net, points shifted by the unclipped box. */
+export async function withLandmarks(pixels: NetPixels, detections: RawDetection[]): Promise<DetectedFace[]> {
+  // A box wholly outside the picture has no crop and is dropped (face-api drops it too, but then pairs the remaining
+  // crops with the detections by position, giving a later face the landmarks of the one after it).
+  const pairs = detections.map((detection) => ({ detection, crop: clipAtBorders(detection.box, pixels.width, pixels.height) })).filter(({ crop }) => crop.width > 0 && crop.height > 0);
+  const crops = pairs.map(({ crop }) => crop);
+  const kept = pairs.map(({ detection }) => detection);
+  if (crops.length === 0) return [];
+  const plane = 3 * 112 * 112;
+  const input = new Float32Array(crops.length * plane);
+  crops.forEach((crop, i) => prepareNetInput(pixels, crop, LANDMARK_INPUT, input, i));
+  const { landmarks } = await runFaceNet("landmarks", input, [crops.length, 3, 112, 112]);
+  return kept.map((detection, i) => {
+    const crop = crops[i];
+    const scale = 112 / Math.max(crop.width, crop.height);
+    const [w, h] = [crop.width * scale, crop.height * scale];
+    const padX = w < h ? Math.abs(w - h) / 2 : 0;
+    const padY = h < w ? Math.abs(w - h) / 2 : 0;
+    const points: FacePoint[] = [];
+    for (let p = 0; p < 68; p++) {
+      const rx = (landmarks[i * 136 + p * 2] * 112 - padX) / w;
+      const ry = (landmarks[i * 136 + p * 2 + 1] * 112 - padY) / h;
+      points.push({ x: round(rx * crop.width + detection.box.x), y: round(ry * crop.height + detection.box.y) });
+    }
+    const { box } = detection;
+    return { box: { x: round(box.x), y: round(box.y), width: round(box.width), height: round(box.height) }, landmarks: points, score: round(detection.score) };
+  });
+}
+
+/** Box.clipAtImageBorders: clipped to the picture, then floored. */
+function clipAtBorders(box: RawDetection["box"], width: number, height: number): { x: number; y: number; width: number; height: number } {
+  const x = Math.max(box.x, 0);
+  const y = Math.max(box.y, 0);
+  const w = Math.min(box.x + box.width - x, width - x);
+  const h = Math.min(box.y + box.height - y, height - y);
+  return { x: Math.floor(x), y: Math.floor(y), width: Math.floor(w), height: Math.floor(h) };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
