@@ -175,6 +175,10 @@ describe("face contrasts", function () {
     const exported = await exportModel({ projectDir, config, runId: trained.runId });
     assert.ok(exported.verification.maxProbabilityDifference < 1e-3 && exported.verification.maxFeatureDifference < 1e-3, `ONNX agrees with tfjs + the head: ${JSON.stringify(exported.verification)}`);
     const loaded = await loadExport({ modelDir: exported.outDir });
+    const card = await fs.readFile(path.join(exported.outDir, "README.md"), "utf8");
+    assert.match(card, /three inputs/);
+    assert.match(card, /`face_regions`: float32 `\[N, 2, 56, 56\]`/);
+    assert.match(card, /336 face contrasts/);
 
     const results = await predict({ modelDir: exported.outDir, inputs: held });
     for (const result of results) assert.ok(!("error" in result), `predicted ${result.file}`);

@@ -184,7 +184,7 @@ function backboneSection(head: RunHead): string {
     `- source: ${backboneSource(head)}`,
     `- model.json sha256: \`${backbone.modelJsonSha256}\` (checked when this export was made)`,
     `- input: ${preprocess.size[1]}x${preprocess.size[0]} RGB, scaled inside the graph as x * ${formatNumber(preprocess.scaling.scale)} + ${formatNumber(preprocess.scaling.offset)}`,
-    `- features: ${head.featureLength} numbers from ${taps.join(", ")}${head.preprocess.blendStatistics ? `, then ${head.preprocess.blendStatistics.count} blending statistics of the face (below)` : ""}`,
+    `- features: ${head.featureLength} numbers from ${taps.join(", ")}${head.preprocess.faceContrast ? `, then ${head.preprocess.faceContrast.count} face contrasts (${head.preprocess.faceContrast.taps.map((tap) => tap.layer).join(", ")} averaged over the face's landmark hull minus over the ring around it)` : ""}${head.preprocess.blendStatistics ? `, then ${head.preprocess.blendStatistics.count} blending statistics of the face (below)` : ""}`,
     "",
     backboneNote(head),
   ].join("\n");
@@ -254,9 +254,9 @@ function howToRun(head: RunHead): string {
 
 Files: \`${EXPORT_FILES.model}\` (the model), \`${EXPORT_FILES.labels}\` (class names; index = output column), \`${EXPORT_FILES.preprocess}\` (how to prepare an image), \`${EXPORT_FILES.metrics}\` (training metrics).
 
-The graph has ${head.preprocess.blendStatistics ? "two inputs" : "one input"} and two outputs:
+The graph has ${["one input", "two inputs", "three inputs"][(head.preprocess.blendStatistics ? 1 : 0) + (head.preprocess.faceContrast ? 1 : 0)]} and two outputs:
 
-- input \`image\`: float32 \`[N, ${height}, ${width}, 3]\`, NHWC, RGB, raw values **0..255** (do not normalise: the scaling is inside the graph)${head.preprocess.blendStatistics ? `\n- input \`blend_statistics\`: float32 \`[N, ${head.preprocess.blendStatistics.count}]\`, the face's blending statistics (see "Blending statistics"; the studio measures them, other runtimes can feed \`blendStatistics.missing\` at some cost in accuracy)` : ""}
+- input \`image\`: float32 \`[N, ${height}, ${width}, 3]\`, NHWC, RGB, raw values **0..255** (do not normalise: the scaling is inside the graph)${head.preprocess.blendStatistics ? `\n- input \`blend_statistics\`: float32 \`[N, ${head.preprocess.blendStatistics.count}]\`, the face's blending statistics (see "Blending statistics"; the studio measures them, other runtimes can feed \`blendStatistics.missing\` at some cost in accuracy)` : ""}${head.preprocess.faceContrast ? `\n- input \`face_regions\`: float32 \`[N, 2, ${head.preprocess.faceContrast.grid}, ${head.preprocess.faceContrast.grid}]\`, 1 inside and 0 outside: the face's inner face (hull of landmarks 17–67, grown 10 %) and the ring around it (grown 50 %), at cell centres of a ${head.preprocess.faceContrast.grid}×${head.preprocess.faceContrast.grid} grid over the input (\`src/core/face-features/face-regions.ts\`; without a face, the crop recipe's inner-face window)` : ""}
 - output \`probabilities\`: float32 \`[N, ${head.labels.length}]\`, softmax in \`labels.json\` order
 - output \`features\`: float32 \`[N, ${head.featureLength}]\`, the backbone features before standardisation
 
