@@ -2,15 +2,12 @@
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { exportModel } from "../src/core/export/export-model";
 import { blendStatistics, BLEND_STATISTICS_COUNT } from "../src/core/face-features/blend-statistics";
-import { decodePicture, detectLargestFace, rememberFace } from "../src/core/face-features/face-landmarks";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
-import { predict, type Prediction } from "../src/core/predict/predict";
-import { createFaceScorer } from "../src/core/check/create-face-scorer";
+import { predict } from "../src/core/predict/predict";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
@@ -19,8 +16,8 @@ import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { selfBlend, type SelfBlendRecipe } from "../src/core/synthesize/self-blend";
 import { readRun } from "../src/core/export/read-run";
 import { train } from "../src/core/train/train";
+import { assertCheckScoresLikePredict, writeRealFaceProject } from "./support/real-face-project";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
-import { createHash } from "node:crypto";
 
 const SIZE = 224;
 /** A blurred, otherwise unchanged copy pasted over the inner face: the trace of a resampled swap, nothing else. */
@@ -72,26 +69,7 @@ describe("blend statistics", function () {
 
   it("trains with them (a second ONNX input), exports a model that checks out, and predict and check measure them alike", async () => {
     const projectDir = path.join(root, "project");
-    const random = createSeededRandom(9);
-    const write = async (file: string, pixels: Uint8Array) => {
-      const jpeg = await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, jpeg);
-      return jpeg;
-    };
-    const held: string[] = [];
-    for (const [f, face] of faces.faces.slice(0, 12).entries()) {
-      for (let k = 0; k < 3; k++) {
-        const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: SIZE });
-        const jpeg = await write(path.join(projectDir, "data", "Real", `f${f}-${k}.jpg`), real.pixels);
-        await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: real.landmarks });
-      }
-    }
-    for (const [f, face] of faces.faces.slice(12, 16).entries()) {
-      const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(2, f)), size: SIZE });
-      held.push(path.join(root, "held", `f${f}.jpg`));
-      await write(held[held.length - 1], real.pixels);
-    }
+    const held = await writeRealFaceProject({ projectDir, heldDir: path.join(root, "held"), faces, trainFaces: 12, perFace: 3, heldFaces: 4, seed: 9 });
     const config = parseProjectConfig({ categories: [{ label: "Real" }], train: { selfBlend: "only", selfBlendPerImage: 1, selfBlendSwaps: false, augmentViews: 0, epochs: 2, blendStatistics: true } });
     await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
     const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
@@ -112,23 +90,12 @@ describe("blend statistics", function () {
     const session = await createOnnxSession(loaded.modelBytes);
     try {
       await assert.rejects(runOnnx(session, new Float32Array(SIZE * SIZE * 3), 1, SIZE, SIZE), /blending statistics/);
-      // check's scorer, given a crop and its face's landmarks, scores it as predict scores the same picture.
-      // (A picture whose face predict does not find gets the training average; so does a crop without landmarks.)
-      const scorer = createFaceScorer({ session, exported: loaded });
-      let withFace = 0;
-      for (const [i, file] of held.entries()) {
-        const picture = await decodePicture(file);
-        const face = await detectLargestFace(picture);
-        if (face) withFace += 1;
-        const scored = scorer.score({ pixels: picture.data, size: SIZE, landmarks: face?.landmarks });
-        await scorer.flush();
-        const probabilities = await scored;
-        const predicted = results[i] as Prediction;
-        loaded.labels.forEach((label, k) => assert.ok(Math.abs(probabilities[k] - predicted.probabilities[label]) < 1e-5, `${label}: check ${probabilities[k]} vs predict ${predicted.probabilities[label]}`));
-      }
-      assert.ok(withFace >= 2, `faces found in ${withFace} of ${held.length} held-out crops`);
     } finally {
       await session.release();
     }
+    // check's scorer, given a crop and its face's landmarks, scores it as predict scores the same picture.
+    // (A picture whose face predict does not find gets the training average; so does a crop without landmarks.)
+    const withFace = await assertCheckScoresLikePredict(loaded, held, results);
+    assert.ok(withFace >= 2, `faces found in ${withFace} of ${held.length} held-out crops`);
   });
 });

@@ -1,24 +1,20 @@
 /** Face contrasts: masks from the landmarks, the same pooling in tfjs and ONNX, and train → export → predict/check with them. */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import sharp from "sharp";
 import type * as Tfjs from "@tensorflow/tfjs";
 import { extractFeaturesTfjs } from "../src/core/backbone/extract-features-tfjs";
 import { FACE_CONTRAST_TAPS, OFFLINE_BACKBONE_ID } from "../src/core/backbone/known-backbones";
 import { resolveBackbone } from "../src/core/backbone/resolve-backbone";
 import { loadBackbone } from "../src/core/backbone/load-backbone";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
-import { createFaceScorer } from "../src/core/check/create-face-scorer";
 import { exportModel } from "../src/core/export/export-model";
 import { readRun } from "../src/core/export/read-run";
-import { decodePicture, detectLargestFace, rememberFace } from "../src/core/face-features/face-landmarks";
 import { faceRegionGrid, faceRegions } from "../src/core/face-features/face-regions";
 import { convertLayersModel } from "../src/core/onnx/convert-layers-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
-import { predict, type Prediction } from "../src/core/predict/predict";
+import { predict } from "../src/core/predict/predict";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
@@ -28,6 +24,7 @@ import { INNER_FACE_REGION } from "../src/core/shared/inner-face-window";
 import { loadTensorflow } from "../src/core/shared/tensorflow";
 import { createSpace } from "../src/core/space/create-space";
 import { train } from "../src/core/train/train";
+import { assertCheckScoresLikePredict, writeRealFaceProject } from "./support/real-face-project";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const SIZE = 224;
@@ -143,26 +140,7 @@ describe("face contrasts", function () {
 
   it("trains with them (the face_regions input), exports a model that checks out, predict and check feed them alike, and the static Space says it cannot", async () => {
     const projectDir = path.join(root, "project");
-    const random = createSeededRandom(9);
-    const write = async (file: string, pixels: Uint8Array) => {
-      const jpeg = await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, jpeg);
-      return jpeg;
-    };
-    const held: string[] = [];
-    for (const [f, face] of faces.faces.slice(0, 12).entries()) {
-      for (let k = 0; k < 2; k++) {
-        const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: SIZE });
-        const jpeg = await write(path.join(projectDir, "data", "Real", `f${f}-${k}.jpg`), real.pixels);
-        await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: real.landmarks });
-      }
-    }
-    for (const [f, face] of faces.faces.slice(12, 15).entries()) {
-      const real = renderFaceSample({ photos: faces.photos, face, variation: drawCropVariation(random.derive(2, f)), size: SIZE });
-      held.push(path.join(root, "held", `f${f}.jpg`));
-      await write(held[held.length - 1], real.pixels);
-    }
+    const held = await writeRealFaceProject({ projectDir, heldDir: path.join(root, "held"), faces, trainFaces: 12, perFace: 2, heldFaces: 3, seed: 9 });
     const config = parseProjectConfig({ categories: [{ label: "Real" }], train: { selfBlend: "only", selfBlendPerImage: 1, selfBlendSwaps: false, augmentViews: 0, epochs: 2, blendStatistics: true, faceContrast: true } });
     await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
     const backbone = await writeOfflineBackbone({ cacheDir: path.join(root, "cache") });
@@ -182,21 +160,7 @@ describe("face contrasts", function () {
 
     const results = await predict({ modelDir: exported.outDir, inputs: held });
     for (const result of results) assert.ok(!("error" in result), `predicted ${result.file}`);
-    const session = await createOnnxSession(loaded.modelBytes);
-    try {
-      const scorer = createFaceScorer({ session, exported: loaded });
-      for (const [i, file] of held.entries()) {
-        const picture = await decodePicture(file);
-        const face = await detectLargestFace(picture);
-        const scored = scorer.score({ pixels: picture.data, size: SIZE, landmarks: face?.landmarks });
-        await scorer.flush();
-        const probabilities = await scored;
-        const predicted = results[i] as Prediction;
-        loaded.labels.forEach((label, k) => assert.ok(Math.abs(probabilities[k] - predicted.probabilities[label]) < 1e-5, `${label}: check ${probabilities[k]} vs predict ${predicted.probabilities[label]}`));
-      }
-    } finally {
-      await session.release();
-    }
+    await assertCheckScoresLikePredict(loaded, held, results);
     await assert.rejects(createSpace({ projectDir, exportDir: exported.outDir }), (error: Error) => {
       assert.match(error.message, /face contrasts/);
       assert.match(`${(error as { hint?: string }).hint ?? ""}`, /train\.faceContrast to false/);

@@ -5,7 +5,6 @@
  * gradient, a textured canvas, ffmpeg's test pattern) give no crop.
  */
 import assert from "node:assert/strict";
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { cropLargestFace } from "../src/core/face-crop/crop-largest-face";
