@@ -30,6 +30,8 @@ export interface CreateOnnxSessionOptions {
 export interface OnnxOutputs {
   features?: Float32Array;
   probabilities?: Float32Array;
+  /** Every class's activation map, [count, classes, height, width] (exports made with `cam`). */
+  cam?: Float32Array;
 }
 
 /** Opens an exported model (bytes or a file path) on the CPU with full graph optimisation. */
@@ -61,7 +63,7 @@ export async function createOnnxSession(model: Uint8Array | string, options: Cre
  * Runs `count` NHWC RGB images (raw 0..255, already resized to height x width) and returns the graph's outputs.
  * A model trained with blending statistics also needs them, `count` rows of preprocess.json's `blendStatistics.count`.
  */
-export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array } = {}): Promise<OnnxOutputs> {
+export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array; outputs?: ReadonlyArray<keyof OnnxOutputs> } = {}): Promise<OnnxOutputs> {
   const expected = count * height * width * 3;
   if (data.length !== expected) {
     throw new OnnxExportError(`runOnnx got ${data.length} values for ${count} images of ${height}x${width}x3 (${expected} expected).`, "onnx-invalid-params");
@@ -78,13 +80,15 @@ export async function runOnnx(session: OnnxSession, data: Float32Array, count: n
   }
   let results: InferenceSession.OnnxValueMapType;
   try {
-    results = await session.session.run(feeds);
+    // Asking for some outputs only spares the nodes nothing else needs (the activation maps, for a plain prediction).
+    const fetches = extra.outputs?.filter((name) => session.outputNames.includes(name));
+    results = fetches ? await session.session.run(feeds, fetches) : await session.session.run(feeds);
   } catch (error) {
     throw new OnnxExportError(`ONNX Runtime failed to run the model: ${(error as Error).message}`, "onnx-runtime-failed",
       "Check that the images match the size the model was exported for.");
   }
   const outputs: OnnxOutputs = {};
-  for (const name of ["features", "probabilities"] as const) {
+  for (const name of ["features", "probabilities", "cam"] as const) {
     const tensor = results[name];
     if (tensor) outputs[name] = tensor.data as Float32Array;
   }
