@@ -1,5 +1,9 @@
 /** Runs an exported model on image files and folders: the same decoding as training, batched through onnxruntime-node. */
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { classMap, landmarksBox, massShareInside, STUDIO_CROP_FACE_BOX, type UnitBox } from "../cam/map-mass";
+import { isFacePooling, type TapPooling } from "../backbone/known-backbones";
+import { renderCamOverlay } from "../cam/render-overlay";
 import { availableParallelism } from "node:os";
 import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
@@ -29,6 +33,18 @@ export interface Prediction {
   threshold?: { label: string; value: number };
   /** Models trained on face crops: the face that was scored, in the file's (upright) pixels. */
   face?: PredictedFace;
+  /** With `camDir`: where the model looked for its decided label. */
+  cam?: PredictedCam;
+}
+
+/** predict's class activation map of one picture (cam/cam-parts.ts). */
+export interface PredictedCam {
+  /** The overlay PNG (the model's input, the map, the face box); absent when the model has no maps. */
+  overlay?: string;
+  /** Share (0..1) of the map's positive mass inside the face box, when a face is known. */
+  faceShare?: number;
+  /** Why there is no map: a model that was not exported with one (a full fine-tune). */
+  unavailable?: string;
 }
 
 /** The face a face-crop model scored: the largest one, as training chose. */
@@ -58,7 +74,12 @@ export interface PredictParams extends OperationOptions {
   batchSize?: number;
   /** onnxruntime intra-op threads (default: every core). */
   threads?: number;
+  /** Write an activation-map overlay per picture into this folder, and add `cam` to each prediction. */
+  camDir?: string;
 }
+
+/** What a picture's JSON says when its model has no map. */
+export const CAM_UNAVAILABLE = "map not available for this model (it was trained by fine-tuning the whole network, which has no exact activation map)";
 
 const DEFAULT_BATCH_SIZE = 32;
 
@@ -78,6 +99,10 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
   onProgress?.({ event: "phase", phase: "predict", message: `Predicting ${files.length} file(s) with ${exported.modelDir}` });
 
   const session = await createOnnxSession(exported.modelBytes, { threads: params.threads });
+  const wantsCam = params.camDir !== undefined && session.outputNames.includes("cam");
+  const overlays = params.camDir !== undefined ? new OverlayNames(params.camDir) : undefined;
+  if (params.camDir !== undefined) await fs.mkdir(params.camDir, { recursive: true });
+  const cropFaceBox = trainedOnStudioCrops(exported.metadata) ? STUDIO_CROP_FACE_BOX : undefined;
   const results: Array<PredictResult | undefined> = new Array(files.length);
   let skipped = 0;
   let noFaceForStatistics = 0;
@@ -90,6 +115,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       const decoded: Array<Float32Array | undefined> = new Array(chunk.length);
       const statistics: Array<Float32Array | undefined> = new Array(chunk.length);
       const faces: Array<PredictedFace | undefined> = new Array(chunk.length);
+      const faceBoxes: Array<UnitBox | undefined> = new Array(chunk.length);
       await runBounded(chunk, decodeConcurrency(), async (input, index) => {
         const outcome = await decode(input, exported.preprocess);
         if (outcome === "skip") skipped += 1;
@@ -97,6 +123,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
         else {
           decoded[index] = outcome.tensor;
           faces[index] = outcome.face;
+          faceBoxes[index] = outcome.faceInInput;
           statistics[index] = outcome.blendStatistics;
           if (outcome.blendStatisticsMissing) noFaceForStatistics += 1;
         }
@@ -106,13 +133,20 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       good.forEach((index, slot) => batch.set(decoded[index] as Float32Array, slot * perImage));
       if (good.length > 0) {
         const blendStatistics = exported.preprocess.blendStatistics ? concatRows(good.map((index) => statistics[index] as Float32Array)) : undefined;
-        const { probabilities } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics });
+        const outputs: Array<"probabilities" | "cam"> = wantsCam ? ["probabilities", "cam"] : ["probabilities"];
+        const { probabilities, cam } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, outputs });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
-        good.forEach((index, slot) => {
+        for (const [slot, index] of good.entries()) {
           const prediction = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes), exported.decision);
-          results[start + index] = faces[index] ? { ...prediction, face: faces[index] } : prediction;
-        });
+          const withFace = faces[index] ? { ...prediction, face: faces[index] } : prediction;
+          if (!overlays) results[start + index] = withFace;
+          else {
+            const map = cam ? classMap(cam, slot, exported.labels.indexOf(prediction.label), classes, height * width) : undefined;
+            const picture = decoded[index] as Float32Array;
+            results[start + index] = { ...withFace, cam: map ? await writeOverlay(overlays, chunk[index].file, picture, map, height, width, faceBoxes[index] ?? cropFaceBox) : { unavailable: CAM_UNAVAILABLE } };
+          }
+        }
       }
       onProgress?.({ event: "progress", phase: "predict", done: Math.min(start + batchSize, files.length), total: files.length });
     }
@@ -131,6 +165,8 @@ interface DecodedInput {
   blendStatistics?: Float32Array;
   /** No face was found to measure them in: the training average stands in. */
   blendStatisticsMissing?: boolean;
+  /** The face's landmarks box in the tensor, as fractions, when a face was found. */
+  faceInInput?: UnitBox;
 }
 
 /** The image tensor (and the face it shows, for face-crop models), "skip" for a non-image found in a folder, or the error entry. */
@@ -144,7 +180,9 @@ async function decode(input: InputFile, preprocess: Preprocess): Promise<Decoded
     const tensor = await loadImageTensor({ source: picture, preprocess });
     const found = await detectLargestFace(picture);
     if (!found) return { tensor, blendStatistics: Float32Array.from(preprocess.blendStatistics.missing), blendStatisticsMissing: true };
-    return { tensor, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: found.landmarks, from: picture }) };
+    // The tensor is a squish resize of the whole picture, so fractions of the picture are fractions of the tensor.
+    const faceInInput = landmarksBox(found.landmarks, picture.width, picture.height);
+    return { tensor, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: found.landmarks, from: picture }), faceInInput };
   } catch (error) {
     if (error instanceof ImageReadError) {
       // A folder holds whatever it holds (notes, .json sidecars); only files named explicitly must be images.
@@ -173,8 +211,9 @@ async function decodeFace(input: InputFile, preprocess: Preprocess, settings: Fa
     const scaled = (value: number): number => Math.round(value * scale * 10) / 10;
     const face = { box: { x: scaled(box.x), y: scaled(box.y), width: scaled(box.width), height: scaled(box.height) }, score, facesFound };
     const tensor = await loadImageTensor({ source: crop.image.jpeg, preprocess });
-    if (!preprocess.blendStatistics) return { tensor, face };
-    return { tensor, face, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: crop.landmarks, from: { width: settings.size, height: settings.size } }) };
+    const faceInInput = landmarksBox(crop.landmarks, settings.size, settings.size);
+    if (!preprocess.blendStatistics) return { tensor, face, faceInInput };
+    return { tensor, face, faceInInput, blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks: crop.landmarks, from: { width: settings.size, height: settings.size } }) };
   } catch (error) {
     if (!(error instanceof ImageRejectedError)) throw error;
     if (input.fromFolder && error.reason === "not-an-image") return "skip";
@@ -191,6 +230,37 @@ function toPrediction(file: string, labels: string[], row: Float32Array, decisio
     probabilities: Object.fromEntries(labels.map((name, i) => [name, row[i]])),
     ...(decision ? { threshold: { label: decision.label, value: decision.threshold } } : {}),
   };
+}
+
+/** A model with inner-face poolings was trained on the studio's face crops, so its pictures' faces sit in the crop's face box. */
+function trainedOnStudioCrops(metadata: Record<string, string>): boolean {
+  try {
+    const taps = JSON.parse(metadata.feature_taps ?? "[]") as Array<{ pooling?: TapPooling[] }>;
+    return Array.isArray(taps) && taps.some((tap) => (tap.pooling ?? []).some(isFacePooling));
+  } catch {
+    return false;
+  }
+}
+
+/** Overlay file names in the cam folder: the picture's name, numbered when two inputs share one. */
+class OverlayNames {
+  private readonly used = new Set<string>();
+  constructor(private readonly dir: string) {}
+  next(file: string): string {
+    const stem = path.basename(file, path.extname(file));
+    let name = `${stem}.cam.png`;
+    for (let n = 2; this.used.has(name); n++) name = `${stem}-${n}.cam.png`;
+    this.used.add(name);
+    return path.join(this.dir, name);
+  }
+}
+
+/** Writes one picture's overlay and measures its map inside the face. */
+async function writeOverlay(names: OverlayNames, file: string, picture: Float32Array, map: Float32Array, height: number, width: number, face: UnitBox | undefined): Promise<PredictedCam> {
+  const overlay = names.next(file);
+  await fs.writeFile(overlay, await renderCamOverlay({ picture, map, height, width, face }));
+  const faceShare = face ? massShareInside(map, height, width, face) : undefined;
+  return { overlay, ...(faceShare !== undefined ? { faceShare: Math.round(faceShare * 1000) / 1000 } : {}) };
 }
 
 /** Rows one after another. */
