@@ -19,18 +19,30 @@ export interface RenderCamOverlayParams {
 export async function renderCamOverlay(params: RenderCamOverlayParams): Promise<Buffer> {
   const { picture, map, height, width } = params;
   const zoom = params.zoom ?? 2;
-  let top = 0;
-  for (let i = 0; i < height * width; i++) top = Math.max(top, map[i]);
+  const top = displayTop(map, height * width);
   const rgb = Buffer.alloc(height * width * 3);
   for (let i = 0; i < height * width; i++) {
-    const heat = top > 0 ? Math.max(0, map[i]) / top : 0;
+    const heat = top > 0 ? Math.min(1, Math.max(0, map[i]) / top) : 0;
     const [r, g, b] = heatColour(heat);
-    const alpha = 0.65 * heat;
+    // sqrt: the weaker places stay visible beside the strongest.
+    const alpha = 0.75 * Math.sqrt(heat);
     for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round((1 - alpha) * 0.85 * picture[i * 3 + c] + alpha * [r, g, b][c]);
   }
   const [W, H] = [width * zoom, height * zoom];
   const layers = params.face ? [{ input: Buffer.from(boxSvg(params.face, W, H)), left: 0, top: 0 }] : [];
   return sharp(rgb, { raw: { width, height, channels: 3 } }).resize(W, H, { kernel: "nearest" }).composite(layers).png().toBuffer();
+}
+
+/**
+ * The value drawn at full heat: the 98th percentile of the positive values, not the maximum, because a max-pooled
+ * feature puts its whole term on one cell and that spike would leave the rest of the map invisible.
+ */
+function displayTop(map: ArrayLike<number>, length: number): number {
+  const positive: number[] = [];
+  for (let i = 0; i < length; i++) if (map[i] > 0) positive.push(map[i]);
+  if (positive.length === 0) return 0;
+  positive.sort((a, b) => a - b);
+  return positive[Math.min(positive.length - 1, Math.floor(0.98 * positive.length))];
 }
 
 /** A dark-red → yellow → white ramp for 0..1. */

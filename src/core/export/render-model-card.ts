@@ -2,6 +2,7 @@
  * The export's README.md: a model card that says plainly what the model is, what it was trained on, how well it
  * did, which backbone it stands on, what it cannot tell you, and how to run it without the studio.
  */
+import { describeWhereItLooked } from "../cam/describe-where-it-looked";
 import { describeDataSources, type DataSources } from "../dataset/summarise-data-sources";
 import * as path from "node:path";
 import { describeAudit } from "../audit/describe-audit";
@@ -157,6 +158,7 @@ function metricsSection(head: RunHead, metrics: RunMetrics): string {
     "These numbers come from images of the same searches as the training images. Expect a higher error rate on pictures from elsewhere.",
     "",
     manipulationSensitivity(metrics),
+    ...(metrics.whereItLooked ? ["", describeWhereItLooked(metrics.whereItLooked).map((line) => `**${line.replace(": ", ":** ")}`).join(" ")] : []),
   ].join("\n");
 }
 
