@@ -4,7 +4,6 @@
  * (with the inner-face poolings, so the faces' place is known), read the run's report, export, predict --cam.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
@@ -18,11 +17,11 @@ import { predict, type Prediction } from "../src/core/predict/predict";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import type { RunMetrics } from "../src/core/train/run-files";
 import { train } from "../src/core/train/train";
+import { buildFaceDatasetInChild } from "./support/build-face-dataset-in-child";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const PER_CLASS = 60;
 const LABELS = ["Real", "Deepfake"];
-const ROOT = path.resolve(__dirname, "..", "..");
 /** The caption block, as fractions of the 224 px crop: the top-left corner, above the face box (which starts at 0.27). */
 const CAPTION: UnitBox = { x: 0, y: 0, width: 0.5, height: 0.2 };
 
@@ -30,14 +29,6 @@ function configWith(): ProjectConfig {
   return parseProjectConfig({ categories: LABELS.map((label) => ({ label })), train: { facePooling: true, augmentViews: 0, epochs: 8 } });
 }
 
-/** The reference face crops, built in a child process (face-api's threads stay out of the test process). */
-function buildFaceDatasetInChild(outDir: string, perClass: number): Promise<void> {
-  const module = path.join(ROOT, "out", "src", "core", "reference-data", "build-face-dataset.js");
-  const script = `require(${JSON.stringify(module)}).buildFaceDataset({ outDir: ${JSON.stringify(outDir)}, perClass: ${perClass}, seed: 1 }).catch((e) => { console.error(e); process.exit(1); });`;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["-e", script], { maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()));
-  });
-}
 
 /** A caption bar with text-like stripes in the top-left corner: blue and white for Real, red and yellow for Deepfake. */
 async function withCaption(from: string, to: string, label: string): Promise<void> {

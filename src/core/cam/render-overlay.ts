@@ -15,22 +15,55 @@ export interface RenderCamOverlayParams {
   zoom?: number;
 }
 
-/** PNG bytes: the picture dimmed a little, the positive map in warm colours over it, the face box in cyan. */
+/** The face box's colour and line width (output pixels). */
+const BOX_RGB = [0, 229, 255];
+const BOX_LINE = 2;
+
+/**
+ * PNG bytes: the picture dimmed a little, the positive map in warm colours over it, the face box in cyan. Drawn
+ * pixel by pixel into one buffer (no SVG layer), since predict --cam writes one per picture and must stay cheap.
+ */
 export async function renderCamOverlay(params: RenderCamOverlayParams): Promise<Buffer> {
   const { picture, map, height, width } = params;
   const zoom = params.zoom ?? 2;
   const top = displayTop(map, height * width);
-  const rgb = Buffer.alloc(height * width * 3);
-  for (let i = 0; i < height * width; i++) {
-    const heat = top > 0 ? Math.min(1, Math.max(0, map[i]) / top) : 0;
-    const [r, g, b] = heatColour(heat);
-    // sqrt: the weaker places stay visible beside the strongest.
-    const alpha = 0.75 * Math.sqrt(heat);
-    for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round((1 - alpha) * 0.85 * picture[i * 3 + c] + alpha * [r, g, b][c]);
-  }
   const [W, H] = [width * zoom, height * zoom];
-  const layers = params.face ? [{ input: Buffer.from(boxSvg(params.face, W, H)), left: 0, top: 0 }] : [];
-  return sharp(rgb, { raw: { width, height, channels: 3 } }).resize(W, H, { kernel: "nearest" }).composite(layers).png().toBuffer();
+  const out = Buffer.alloc(W * H * 3);
+  const box = params.face ? boxEdges(params.face, W, H) : undefined;
+  const rgb = [0, 0, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const heat = top > 0 ? Math.min(1, Math.max(0, map[i]) / top) : 0;
+      // sqrt: the weaker places stay visible beside the strongest.
+      const alpha = 0.75 * Math.sqrt(heat);
+      heatColour(heat, rgb);
+      for (let c = 0; c < 3; c++) rgb[c] = Math.round((1 - alpha) * 0.85 * picture[i * 3 + c] + alpha * rgb[c]);
+      for (let dy = 0; dy < zoom; dy++) {
+        for (let dx = 0; dx < zoom; dx++) {
+          const [X, Y] = [x * zoom + dx, y * zoom + dy];
+          const at = (Y * W + X) * 3;
+          const colour = box && onEdge(box, X, Y) ? BOX_RGB : rgb;
+          out[at] = colour[0];
+          out[at + 1] = colour[1];
+          out[at + 2] = colour[2];
+        }
+      }
+    }
+  }
+  return sharp(out, { raw: { width: W, height: H, channels: 3 } }).png({ compressionLevel: 3 }).toBuffer();
+}
+
+/** The box in output pixels. */
+function boxEdges(box: UnitBox, width: number, height: number): { x0: number; x1: number; y0: number; y1: number } {
+  return { x0: Math.round(box.x * width), x1: Math.round((box.x + box.width) * width) - 1, y0: Math.round(box.y * height), y1: Math.round((box.y + box.height) * height) - 1 };
+}
+
+/** Whether an output pixel lies on the box's outline. */
+function onEdge(box: { x0: number; x1: number; y0: number; y1: number }, x: number, y: number): boolean {
+  const inX = x >= box.x0 && x <= box.x1;
+  const inY = y >= box.y0 && y <= box.y1;
+  return (inY && (Math.abs(x - box.x0) < BOX_LINE || Math.abs(x - box.x1) < BOX_LINE)) || (inX && (Math.abs(y - box.y0) < BOX_LINE || Math.abs(y - box.y1) < BOX_LINE));
 }
 
 /**
@@ -38,21 +71,19 @@ export async function renderCamOverlay(params: RenderCamOverlayParams): Promise<
  * feature puts its whole term on one cell and that spike would leave the rest of the map invisible.
  */
 function displayTop(map: ArrayLike<number>, length: number): number {
-  const positive: number[] = [];
-  for (let i = 0; i < length; i++) if (map[i] > 0) positive.push(map[i]);
-  if (positive.length === 0) return 0;
-  positive.sort((a, b) => a - b);
+  let count = 0;
+  for (let i = 0; i < length; i++) if (map[i] > 0) count += 1;
+  if (count === 0) return 0;
+  const positive = new Float32Array(count);
+  for (let i = 0, at = 0; i < length; i++) if (map[i] > 0) positive[at++] = map[i];
+  positive.sort();
   return positive[Math.min(positive.length - 1, Math.floor(0.98 * positive.length))];
 }
 
-/** A dark-red → yellow → white ramp for 0..1. */
-function heatColour(value: number): [number, number, number] {
+/** A dark-red → yellow → white ramp for 0..1, written into `rgb` (called per pixel: no allocation). */
+function heatColour(value: number, rgb: number[]): void {
   const v = Math.min(1, Math.max(0, value));
-  return [Math.round(255 * Math.min(1, 0.4 + 1.2 * v)), Math.round(255 * Math.min(1, Math.max(0, 2 * v - 0.5))), Math.round(255 * Math.max(0, 3 * v - 2))];
-}
-
-/** The face box outline as an SVG the size of the output. */
-function boxSvg(box: UnitBox, width: number, height: number): string {
-  const rect = `x="${box.x * width}" y="${box.y * height}" width="${box.width * width}" height="${box.height * height}"`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect ${rect} fill="none" stroke="#00e5ff" stroke-width="2"/></svg>`;
+  rgb[0] = 255 * Math.min(1, 0.4 + 1.2 * v);
+  rgb[1] = 255 * Math.min(1, Math.max(0, 2 * v - 0.5));
+  rgb[2] = 255 * Math.max(0, 3 * v - 2);
 }

@@ -74,7 +74,7 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
             ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })
             : statistics.missing, slot * statistics.count));
         }
-        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics });
+        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics, outputs: ["probabilities"] });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         jobs.forEach((job, slot) => job.resolve(probabilities.slice(slot * classes, (slot + 1) * classes)));
       } catch (error) {

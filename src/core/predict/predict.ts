@@ -137,16 +137,17 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
         const { probabilities, cam } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, outputs });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
-        for (const [slot, index] of good.entries()) {
+        // Overlays are encoded side by side (sharp works on libuv threads).
+        await Promise.all(good.map(async (index, slot) => {
           const prediction = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes), exported.decision);
           const withFace = faces[index] ? { ...prediction, face: faces[index] } : prediction;
           if (!overlays) results[start + index] = withFace;
           else {
             const map = cam ? classMap(cam, slot, exported.labels.indexOf(prediction.label), classes, height * width) : undefined;
             const picture = decoded[index] as Float32Array;
-            results[start + index] = { ...withFace, cam: map ? await writeOverlay(overlays, chunk[index].file, picture, map, height, width, faceBoxes[index] ?? cropFaceBox) : { unavailable: CAM_UNAVAILABLE } };
+            results[start + index] = { ...withFace, cam: map ? await writeOverlay(overlays.next(chunk[index].file), picture, map, height, width, faceBoxes[index] ?? cropFaceBox) : { unavailable: CAM_UNAVAILABLE } };
           }
-        }
+        }));
       }
       onProgress?.({ event: "progress", phase: "predict", done: Math.min(start + batchSize, files.length), total: files.length });
     }
@@ -256,8 +257,7 @@ class OverlayNames {
 }
 
 /** Writes one picture's overlay and measures its map inside the face. */
-async function writeOverlay(names: OverlayNames, file: string, picture: Float32Array, map: Float32Array, height: number, width: number, face: UnitBox | undefined): Promise<PredictedCam> {
-  const overlay = names.next(file);
+async function writeOverlay(overlay: string, picture: Float32Array, map: Float32Array, height: number, width: number, face: UnitBox | undefined): Promise<PredictedCam> {
   await fs.writeFile(overlay, await renderCamOverlay({ picture, map, height, width, face }));
   const faceShare = face ? massShareInside(map, height, width, face) : undefined;
   return { overlay, ...(faceShare !== undefined ? { faceShare: Math.round(faceShare * 1000) / 1000 } : {}) };
