@@ -8,7 +8,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
-import { classMap, LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, type UnitBox } from "../src/core/cam/map-mass";
+import { classMapAt } from "../src/core/cam/resize-map";
+import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, type UnitBox } from "../src/core/cam/map-mass";
 import { exportModel } from "../src/core/export/export-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
@@ -71,10 +72,10 @@ async function shareInside(exportDir: string, files: string[], box: UnitBox): Pr
     const shares: number[] = [];
     for (const file of files) {
       const tensor = await loadImageTensor({ source: file, preprocess: exported.preprocess });
-      const { probabilities, cam } = await runOnnx(session, tensor, 1, height, width, { outputs: ["probabilities", "cam"] });
-      assert.ok(probabilities && cam);
+      const { probabilities, cam, camShape } = await runOnnx(session, tensor, 1, height, width, { outputs: ["probabilities", "cam"] });
+      assert.ok(probabilities && cam && camShape);
       const k = probabilities[0] >= probabilities[1] ? 0 : 1;
-      shares.push(massShareInside(classMap(cam, 0, k, 2, height * width), height, width, box) ?? 0);
+      shares.push(massShareInside(classMapAt(cam, camShape, 0, k, height, width), height, width, box) ?? 0);
     }
     return shares;
   } finally {
@@ -136,7 +137,7 @@ describe("where the model looked (class activation maps after training and in pr
       assert.ok(result.cam?.overlay, JSON.stringify(result));
       assert.ok(result.cam.faceShare !== undefined && result.cam.faceShare < MOSTLY_ELSEWHERE_SHARE, JSON.stringify(result.cam));
       const png = await sharp(result.cam.overlay).metadata();
-      assert.deepEqual([png.format, png.width, png.height], ["png", 448, 448]);
+      assert.deepEqual([png.format, png.width, png.height], ["png", 224, 224]);
     }
     assert.notEqual(results[0].cam?.overlay, results[1].cam?.overlay, "two pictures named alike get two overlays");
   });

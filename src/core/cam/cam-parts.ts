@@ -44,6 +44,11 @@ export function camParts(taps: readonly CamTapShape[]): CamPart[] {
   return parts;
 }
 
+/** The finest grid among the parts' taps ([h, w, …] shapes): the map is drawn on it, coarser parts resized up. */
+export function camGrid(shapes: ReadonlyArray<readonly number[]>): { height: number; width: number } {
+  return { height: Math.max(...shapes.map((shape) => shape[0])), width: Math.max(...shapes.map((shape) => shape[1])) };
+}
+
 /** What a map leaves out, in words for the CLI, the card and the panels. */
 export const CAM_COVERAGE_NOTE = "The map shows the backbone's part of the score; the face's blending statistics have no place in the picture and are not in it.";
 

@@ -6,7 +6,8 @@ import type * as Tfjs from "@tensorflow/tfjs";
 import type { LoadedBackbone } from "../backbone/load-backbone";
 import { innerFaceWindow } from "../shared/inner-face-window";
 import { loadTensorflow } from "../shared/tensorflow";
-import { camParts, type CamPart } from "./cam-parts";
+import { camGrid, camParts, type CamPart } from "./cam-parts";
+import { resizeBilinear } from "./resize-map";
 
 /** The head's standardisation and weights (F x classes, row-major). */
 export interface CamHead {
@@ -16,7 +17,7 @@ export interface CamHead {
   classes: number;
 }
 
-/** `count` NHWC RGB 0..255 images → count × classes × H × W map values (H = W = the backbone's input size). */
+/** `count` NHWC RGB 0..255 images → count × classes × h × w map values on the finest tap's grid (as the graph's `cam`). */
 export async function camTfjs(backbone: LoadedBackbone, head: CamHead, images: Float32Array, count: number): Promise<Float32Array> {
   const { inputSize: size, scaling, taps } = backbone.spec;
   const tf = await loadTensorflow();
@@ -28,16 +29,17 @@ export async function camTfjs(backbone: LoadedBackbone, head: CamHead, images: F
   try {
     const activations = await Promise.all(outputs.map(async (tensor) => ({ data: (await tensor.data()) as Float32Array, shape: tensor.shape.slice(1) })));
     const parts = camParts(activations.map((a, i) => ({ shape: a.shape, pooling: taps[i].pooling })));
-    const out = new Float32Array(count * head.classes * size * size);
+    const { height: gh, width: gw } = camGrid(parts.map((part) => activations[part.tap].shape));
+    const out = new Float32Array(count * head.classes * gh * gw);
     for (let n = 0; n < count; n++) {
       for (const part of parts) {
         const { data, shape } = activations[part.tap];
         const [h, w, c] = shape;
         const grid = partGrid(part, data.subarray(n * h * w * c, (n + 1) * h * w * c), h, w, head);
         for (let k = 0; k < head.classes; k++) {
-          const resized = resizeBilinear(grid.subarray(k * h * w, (k + 1) * h * w), h, w, size, size);
-          const at = (n * head.classes + k) * size * size;
-          for (let i = 0; i < size * size; i++) out[at + i] += resized[i];
+          const resized = resizeBilinear(grid.subarray(k * h * w, (k + 1) * h * w), h, w, gh, gw);
+          const at = (n * head.classes + k) * gh * gw;
+          for (let i = 0; i < gh * gw; i++) out[at + i] += resized[i];
         }
       }
     }
@@ -81,26 +83,4 @@ function partGrid(part: CamPart, a: Float32Array, h: number, w: number, head: Ca
     }
   }
   return grid;
-}
-
-/** Bilinear resize with half-pixel centres and clamped edges (ONNX Resize linear/half_pixel, tf.image.resizeBilinear's halfPixelCenters). */
-export function resizeBilinear(src: ArrayLike<number>, h: number, w: number, H: number, W: number): Float64Array {
-  const out = new Float64Array(H * W);
-  const axis = (to: number, from: number): Array<[number, number, number]> => Array.from({ length: to }, (_, i) => {
-    const at = Math.min(Math.max((i + 0.5) * (from / to) - 0.5, 0), from - 1);
-    const lo = Math.floor(at);
-    return [lo, Math.min(lo + 1, from - 1), at - lo];
-  });
-  const ys = axis(H, h);
-  const xs = axis(W, w);
-  for (let y = 0; y < H; y++) {
-    const [y0, y1, fy] = ys[y];
-    for (let x = 0; x < W; x++) {
-      const [x0, x1, fx] = xs[x];
-      const top = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx;
-      const bottom = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx;
-      out[y * W + x] = top * (1 - fy) + bottom * fy;
-    }
-  }
-  return out;
 }

@@ -49,8 +49,3 @@ export function landmarksBox(landmarks: readonly FacePoint[], width: number, hei
  * box sides; shared/inner-face-window.ts): the landmarks' box spans 0.18–0.82 across and 0.27–0.92 down.
  */
 export const STUDIO_CROP_FACE_BOX: UnitBox = { x: 0.18, y: 0.27, width: 0.64, height: 0.65 };
-
-/** One class's map out of a `cam` output row block: image n, class k, of classes × size. */
-export function classMap(cam: Float32Array, n: number, k: number, classes: number, pixels: number): Float32Array {
-  return cam.subarray((n * classes + k) * pixels, (n * classes + k + 1) * pixels);
-}

@@ -110,7 +110,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         bias: Float32Array.from(head.bias),
         labels: head.labels,
       },
-      // Class activation maps ride along as a third output; runners that do not ask for them do not pay for them.
+      // Class activation maps ride along as a third output, on the taps' grid so they cost little (BENCHMARKS.md).
       cam: true,
       ...(head.preprocess.blendStatistics ? { extraFeatures: { count: head.preprocess.blendStatistics.count, docString: "The face's blending statistics (preprocess.json blendStatistics), measured by the runner inside the face's landmarks." } } : {}),
       metadata: {

@@ -1,9 +1,10 @@
 /**
- * The `cam` output of an exported model: class activation maps for every class, [batch, classes, H, W] at the input's
- * size (see cam/cam-parts.ts for the arithmetic). Built from the same tap values the features are pooled from, so the
- * map costs a few 1x1 convolutions and resizes on top of the backbone.
+ * The `cam` output of an exported model: class activation maps for every class, [batch, classes, h, w] on the finest
+ * tap's grid (see cam/cam-parts.ts for the arithmetic; the runner resizes it to the picture, cam/resize-map.ts).
+ * Built from the same tap values the features are pooled from, so the map costs a few 1x1 convolutions and small
+ * resizes on top of the backbone: ONNX Runtime computes it on every run, asked for or not.
  */
-import { camParts, type CamPart } from "../cam/cam-parts";
+import { camGrid, camParts, type CamPart } from "../cam/cam-parts";
 import { innerFaceWindow } from "../shared/inner-face-window";
 import type { OnnxValue } from "./emit-context";
 import type { OnnxGraphBuilder } from "./onnx-graph-builder";
@@ -13,16 +14,16 @@ export interface CamGraphParams {
   /** Tap values (NCHW image values, shape [h, w, C]; or vectors) and their poolings, in feature order. */
   taps: Array<{ value: OnnxValue; pooling: CamPart["pooling"][] }>;
   head: { mean: Float32Array; std: Float32Array; weights: Float32Array; classes: number };
-  input: { height: number; width: number };
   /** The output's reserved name. */
   output: string;
 }
 
-/** Emits the map nodes; returns false (and emits nothing) when no tap has a place in the picture. */
-export function emitCamGraph(params: CamGraphParams): boolean {
-  const { builder, head, input } = params;
+/** Emits the map nodes; returns the map's grid [h, w], or undefined (and emits nothing) when no tap has a place in the picture. */
+export function emitCamGraph(params: CamGraphParams): [number, number] | undefined {
+  const { builder, head } = params;
   const parts = camParts(params.taps.map((tap) => ({ shape: tap.value.shape, pooling: tap.pooling })));
-  if (parts.length === 0) return false;
+  if (parts.length === 0) return undefined;
+  const input = camGrid(parts.map((part) => params.taps[part.tap].value.shape));
   // Parts of one resolution are summed before the single resize they share.
   const byGrid = new Map<string, { h: number; w: number; maps: string[] }>();
   for (const part of parts) {
@@ -43,7 +44,7 @@ export function emitCamGraph(params: CamGraphParams): boolean {
     });
   });
   builder.addNamedNode(resized.length === 1 ? "Identity" : "Sum", resized, params.output);
-  return true;
+  return [input.height, input.width];
 }
 
 /** One part's map at its tap's grid: [batch, classes, h, w]. */

@@ -94,8 +94,9 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
     outputs.unshift({ name: ONNX_NAMES.probabilities, dims: ["batch", classes], docString: `Softmax over: ${params.head.labels.join(", ")}` });
     const taps = params.outputs === "final" ? [] : params.outputs.map((tap, i) => ({ value: values[i], pooling: tap.pooling }));
     const head = { mean: params.head.mean, std: params.head.std, weights: params.head.weights, classes };
-    if (params.cam && emitCamGraph({ builder, taps, head, input: params.input, output: ONNX_NAMES.cam })) {
-      outputs.push({ name: ONNX_NAMES.cam, dims: ["batch", classes, params.input.height, params.input.width], docString: "Each class's activation map at the input's size: where the backbone's part of that class's score comes from (its mean over the pixels is that part of the logit, standardised)." });
+    const grid = params.cam ? emitCamGraph({ builder, taps, head, output: ONNX_NAMES.cam }) : undefined;
+    if (grid) {
+      outputs.push({ name: ONNX_NAMES.cam, dims: ["batch", classes, ...grid], docString: "Each class's activation map on the finest tap's grid (resize it bilinearly, half-pixel centres, to the input): where the backbone's part of that class's score comes from (its mean over the cells is that part of the logit, standardised)." });
     }
   }
   return encodeOnnxModel({

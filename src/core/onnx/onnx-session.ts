@@ -30,8 +30,10 @@ export interface CreateOnnxSessionOptions {
 export interface OnnxOutputs {
   features?: Float32Array;
   probabilities?: Float32Array;
-  /** Every class's activation map, [count, classes, height, width] (exports made with `cam`). */
+  /** Every class's activation map on the map's grid (exports made with `cam`); its shape is `camShape`. */
   cam?: Float32Array;
+  /** [count, classes, h, w]. */
+  camShape?: number[];
 }
 
 /** Opens an exported model (bytes or a file path) on the CPU with full graph optimisation. */
@@ -80,7 +82,7 @@ export async function runOnnx(session: OnnxSession, data: Float32Array, count: n
   }
   let results: InferenceSession.OnnxValueMapType;
   try {
-    // Asking for some outputs only spares the nodes nothing else needs (the activation maps, for a plain prediction).
+    // Outputs nobody asked for are not copied out (the activation maps are 2 x 56 x 56 floats per picture).
     const fetches = extra.outputs?.filter((name) => session.outputNames.includes(name));
     results = fetches ? await session.session.run(feeds, fetches) : await session.session.run(feeds);
   } catch (error) {
@@ -92,5 +94,6 @@ export async function runOnnx(session: OnnxSession, data: Float32Array, count: n
     const tensor = results[name];
     if (tensor) outputs[name] = tensor.data as Float32Array;
   }
+  if (results.cam) outputs.camShape = results.cam.dims.map(Number);
   return outputs;
 }

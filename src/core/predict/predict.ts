@@ -1,7 +1,8 @@
 /** Runs an exported model on image files and folders: the same decoding as training, batched through onnxruntime-node. */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { classMap, landmarksBox, massShareInside, STUDIO_CROP_FACE_BOX, type UnitBox } from "../cam/map-mass";
+import { classMapAt } from "../cam/resize-map";
+import { landmarksBox, massShareInside, STUDIO_CROP_FACE_BOX, type UnitBox } from "../cam/map-mass";
 import { isFacePooling, type TapPooling } from "../backbone/known-backbones";
 import { renderCamOverlay } from "../cam/render-overlay";
 import { availableParallelism } from "node:os";
@@ -134,7 +135,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       if (good.length > 0) {
         const blendStatistics = exported.preprocess.blendStatistics ? concatRows(good.map((index) => statistics[index] as Float32Array)) : undefined;
         const outputs: Array<"probabilities" | "cam"> = wantsCam ? ["probabilities", "cam"] : ["probabilities"];
-        const { probabilities, cam } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, outputs });
+        const { probabilities, cam, camShape } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, outputs });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
         // Overlays are encoded side by side (sharp works on libuv threads).
@@ -143,7 +144,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
           const withFace = faces[index] ? { ...prediction, face: faces[index] } : prediction;
           if (!overlays) results[start + index] = withFace;
           else {
-            const map = cam ? classMap(cam, slot, exported.labels.indexOf(prediction.label), classes, height * width) : undefined;
+            const map = cam && camShape ? classMapAt(cam, camShape, slot, exported.labels.indexOf(prediction.label), height, width) : undefined;
             const picture = decoded[index] as Float32Array;
             results[start + index] = { ...withFace, cam: map ? await writeOverlay(overlays.next(chunk[index].file), picture, map, height, width, faceBoxes[index] ?? cropFaceBox) : { unavailable: CAM_UNAVAILABLE } };
           }
@@ -257,7 +258,7 @@ class OverlayNames {
 }
 
 /** Writes one picture's overlay and measures its map inside the face. */
-async function writeOverlay(overlay: string, picture: Float32Array, map: Float32Array, height: number, width: number, face: UnitBox | undefined): Promise<PredictedCam> {
+async function writeOverlay(overlay: string, picture: Float32Array, map: ArrayLike<number>, height: number, width: number, face: UnitBox | undefined): Promise<PredictedCam> {
   await fs.writeFile(overlay, await renderCamOverlay({ picture, map, height, width, face }));
   const faceShare = face ? massShareInside(map, height, width, face) : undefined;
   return { overlay, ...(faceShare !== undefined ? { faceShare: Math.round(faceShare * 1000) / 1000 } : {}) };

@@ -5,7 +5,8 @@
  * poolings that assume them); otherwise nothing is measured.
  */
 import { isFacePooling } from "../backbone/known-backbones";
-import { classMap, LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, STUDIO_CROP_FACE_BOX } from "../cam/map-mass";
+import { classMapAt } from "../cam/resize-map";
+import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, STUDIO_CROP_FACE_BOX } from "../cam/map-mass";
 import { CAM_COVERAGE_NOTE } from "../cam/cam-parts";
 import { loadRunBackbone } from "../export/load-run-backbone";
 import { convertLayersModel } from "../onnx/convert-layers-model";
@@ -67,10 +68,10 @@ export async function measureWhereItLooked(params: WhereItLookedParams): Promise
         const inputs = await Promise.all(chunk.map(async ({ item }) => (await decodeTrainingImage({ bytes: await fs.readFile(item.file), contentSha256: item.sha256, preprocess: head.preprocess, views: [0] }))[0]));
         const batch = new Float32Array(chunk.length * height * width * 3);
         inputs.forEach((input, i) => batch.set(input, i * input.length));
-        const { cam } = await runOnnx(session, batch, chunk.length, height, width, { outputs: ["cam"] });
-        if (!cam) return undefined;
+        const { cam, camShape } = await runOnnx(session, batch, chunk.length, height, width, { outputs: ["cam"] });
+        if (!cam || !camShape) return undefined;
         chunk.forEach(({ predicted }, slot) => {
-          const share = massShareInside(classMap(cam, slot, predicted, classes, height * width), height, width, STUDIO_CROP_FACE_BOX);
+          const share = massShareInside(classMapAt(cam, camShape, slot, predicted, height, width), height, width, STUDIO_CROP_FACE_BOX);
           if (share !== undefined) shares.push(share);
         });
       }
