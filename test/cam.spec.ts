@@ -14,6 +14,9 @@ import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { extractFeaturesTfjs, featureLength } from "../src/core/backbone/extract-features-tfjs";
 import { withFaceRegionTaps } from "../src/core/train/backbone-features";
 import { makeTempDir, removeDir } from "./support/temp-dir";
+import { promises as fs } from "node:fs";
+import { CAM_UNAVAILABLE, predict, type Prediction } from "../src/core/predict/predict";
+import { makeFakeProject } from "./fixtures/fake-export";
 
 /** float32 graph vs float64 reference, relative to the map's largest magnitude: conversion bugs are ≥ 1e-2. */
 const CAM_TOLERANCE = 1e-3;
@@ -109,5 +112,14 @@ describe("class activation maps", function () {
         assert.ok(Math.abs(mean - term) <= 1e-3 * Math.max(1, Math.abs(term)), `image ${n} class ${k}: map mean ${mean}, term ${term}`);
       }
     }
+  });
+
+  it("predict --cam on a model without maps (as a fine-tuned network's export) says so and writes no overlay", async () => {
+    const project = await makeFakeProject({ dir: path.join(tmp, "project") });
+    const camDir = path.join(tmp, "overlays");
+    const results = (await predict({ modelDir: project.exportDir, inputs: [project.dataDir], camDir })) as Prediction[];
+    assert.ok(results.length > 0);
+    for (const result of results) assert.deepEqual(result.cam, { unavailable: CAM_UNAVAILABLE }, JSON.stringify(result));
+    assert.deepEqual(await fs.readdir(camDir), []);
   });
 });

@@ -80,7 +80,7 @@ export interface PredictParams extends OperationOptions {
 }
 
 /** What a picture's JSON says when its model has no map. */
-export const CAM_UNAVAILABLE = "map not available for this model (it was trained by fine-tuning the whole network, which has no exact activation map)";
+export const CAM_UNAVAILABLE = "map not available for this model (a network fine-tuned by the torch or hf-jobs engine has none; an export made before maps existed gets one when the run is exported again)";
 
 const DEFAULT_BATCH_SIZE = 32;
 
