@@ -8,7 +8,7 @@
  * Each variant is trained with whole-picture pooling, inner-face pooling (train.facePooling) and inner-face pooling plus
  * the face's blending statistics (train.blendStatistics), side by side.
  * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FEATURES ("whole,face,face+blend,face+blend+contrast") narrow it;
- * BENCH_KNOWN_LANDMARKS=1 trains on the renderer's landmarks instead of the detector's.
+ * BENCH_KNOWN_LANDMARKS=1 trains on the renderer's landmarks instead of the detector's; BENCH_TRAIN (JSON) overrides train settings.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -30,6 +30,8 @@ import { train } from "../src/core/train/train";
 const TEST_FACES = 6;
 /** Training finds its faces with the detector, as a user's training does; BENCH_KNOWN_LANDMARKS=1 gives it the renderer's landmarks instead. */
 const detectedLandmarks = process.env.BENCH_KNOWN_LANDMARKS !== "1";
+/** BENCH_TRAIN='{"weightDecay": 1}': train settings to try on every project. */
+const trainOverrides = JSON.parse(process.env.BENCH_TRAIN ?? "{}") as Record<string, unknown>;
 const CROPS_PER_TRAIN_FACE = 8;
 const CROPS_PER_TEST_FACE = 5;
 
@@ -87,6 +89,7 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
     train: {
       seed: params.seed, selfBlend: oldRecipe || params.variant === "mirror swaps" ? "off" : params.variant === "mirror swaps + self-blends" ? "add" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2,
       facePooling: params.features !== "whole", blendStatistics: params.features.includes("blend"), faceContrast: params.features.endsWith("contrast"),
+      ...trainOverrides,
     },
   });
   await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));

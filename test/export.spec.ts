@@ -127,7 +127,7 @@ describe("export and predict", function () {
     assert.equal(metadata[EXPORT_METADATA_KEYS.runId], RUN_ID);
     assert.deepEqual(JSON.parse(metadata[EXPORT_METADATA_KEYS.preprocess] ?? "null"), run.head.preprocess);
     assert.deepEqual(model.graph?.input?.map((input) => input.name), ["image"]);
-    assert.deepEqual(model.graph?.output?.map((output) => output.name), ["probabilities", "features"]);
+    assert.deepEqual(model.graph?.output?.map((output) => output.name), ["probabilities", "features", "cam"]);
 
     const readme = await fs.readFile(path.join(exportDir, "README.md"), "utf8");
     for (const heading of ["## What it is", "## Intended use", "## Data", "## Metrics", "## Backbone", "## Training method", "## Limitations", "## How to run it"]) {

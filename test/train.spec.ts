@@ -4,7 +4,6 @@
  * determinism and the feature cache.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -19,6 +18,7 @@ import { lrFind } from "../src/core/train/lr-find";
 import { randomSplitter } from "../src/core/train/random-splitter";
 import type { RunHead, RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train, type RunRecord, type TrainResult } from "../src/core/train/train";
+import { buildFaceDatasetInChild } from "./support/build-face-dataset-in-child";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { rejectsWith } from "./support/assertions";
 
@@ -31,21 +31,12 @@ const PER_CLASS = 150;
  */
 const MAX_ERROR_RATE = 0.35;
 const LABELS = ["Real", "Deepfake"];
-const ROOT = path.resolve(__dirname, "..", "..");
 
 /** A project file with the reference labels and the given train settings. */
 function configWith(train: Record<string, unknown> = {}): ProjectConfig {
   return parseProjectConfig({ categories: LABELS.map((label) => ({ label })), train });
 }
 
-/** Builds the reference dataset in a child process, so face-api's tfjs-wasm threads and memory stay out of the training under test. */
-function buildFaceDatasetInChild(outDir: string, perClass: number): Promise<void> {
-  const module = path.join(ROOT, "out", "src", "core", "reference-data", "build-face-dataset.js");
-  const script = `require(${JSON.stringify(module)}).buildFaceDataset({ outDir: ${JSON.stringify(outDir)}, perClass: ${perClass}, seed: 1 }).catch((e) => { console.error(e); process.exit(1); });`;
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["-e", script], { maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()));
-  });
-}
 
 /** A project holding the first `perClass` images of each class of the reference dataset. */
 async function copyProject(from: string, to: string, perClass: number): Promise<string> {

@@ -81,6 +81,7 @@ function render(): void {
     app.append(preparing(progress));
   }
   if (run.audit && run.status === "done") app.append(auditSection(run.audit));
+  if (run.whereItLooked && run.status === "done") app.append(findingsSection(run.whereItLooked, "where-it-looked", "Where the model looked"));
   if (run.confusion && run.status === "done") app.append(figure("Confusion matrix (validation)", confusionMatrix(run.confusion)));
 }
 
@@ -128,11 +129,16 @@ function figure(caption: string, content: Node): HTMLElement {
 
 /** The shortcut audit: the summary, then each finding as a warning a reader cannot miss. */
 function auditSection(lines: string[]): HTMLElement {
+  return findingsSection(lines, "audit", "Shortcut audit");
+}
+
+/** A summary line, then findings; lines starting "Warning: " are shown as errors (the audit's and where-it-looked's style). */
+function findingsSection(lines: string[], id: string, label: string): HTMLElement {
   const [summary, ...findings] = lines;
   const flagged = findings.filter((line) => line.startsWith("Warning: "));
   return h(
     "section",
-    { class: flagged.length > 0 ? "audit audit-flagged" : "audit", id: "audit", "aria-label": "Shortcut audit" },
+    { class: flagged.length > 0 ? "audit audit-flagged" : "audit", id, "aria-label": label },
     h("p", {}, summary ?? ""),
     ...findings.map((line) => h("p", { class: line.startsWith("Warning: ") ? "error" : "notice" }, line)),
   );

@@ -54,6 +54,8 @@ export interface RunView {
   keptEpoch?: number;
   /** The shortcut audit in words (describeAudit): a summary line, then findings. */
   audit?: string[];
+  /** Where the model looked on the validation pictures (describeWhereItLooked): the finding, then a warning line. */
+  whereItLooked?: string[];
   confusion?: { labels: string[]; matrix: number[][] };
   counts?: { train: Record<string, number>; valid: Record<string, number> };
   message?: string;
@@ -198,6 +200,7 @@ const isRunView = (value: unknown): value is RunView =>
   (value.errorRate === undefined || isNumber(value.errorRate)) &&
   (value.keptEpoch === undefined || isNumber(value.keptEpoch)) &&
   (value.audit === undefined || arrayOf(isString)(value.audit)) &&
+  (value.whereItLooked === undefined || arrayOf(isString)(value.whereItLooked)) &&
   (value.confusion === undefined || isConfusion(value.confusion)) &&
   (value.counts === undefined || (isObject(value.counts) && recordOf(isNumber)(value.counts.train) && recordOf(isNumber)(value.counts.valid))) &&
   (value.message === undefined || isString(value.message));

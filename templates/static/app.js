@@ -173,7 +173,9 @@ async function classify(blob) {
     feeds.blend_statistics = new ort.Tensor("float32", statistics, [1, statistics.length]);
   }
   // One run at a time: the WebAssembly session is not re-entrant.
-  const run = state.queue.then(() => state.session.run(feeds));
+  // Only the probabilities: the activation maps (model.onnx's `cam` output) are not shown here.
+  const fetches = state.session.outputNames.includes("probabilities") ? ["probabilities"] : undefined;
+  const run = state.queue.then(() => (fetches ? state.session.run(feeds, fetches) : state.session.run(feeds)));
   state.queue = run.catch(() => undefined);
   try {
     const outputs = await run;

@@ -32,11 +32,13 @@ export function registerExportCommands(program: Command): void {
     .command("predict <inputs...>")
     .description("classify image files and folders (searched recursively) with an export; exit code 0 when at least one image was predicted, 1 when none was")
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
-    .option("--json", 'print [{"file", "label", "probabilities": {label: p}, "face"?}] (unreadable files or no face: {"file", "error", "reason"?})')
-    .action(async (inputs: string[], options: { model?: string; json?: boolean }, command: Command) => {
+    .option("--json", 'print [{"file", "label", "probabilities": {label: p}, "face"?, "cam"?}] (unreadable files or no face: {"file", "error", "reason"?})')
+    .option("--cam <folder>", "also write where the model looked: an overlay PNG per picture (its input, the activation map of the decided label, the face box) into <folder>; the JSON gains cam.faceShare, the share of the map inside the face")
+    .action(async (inputs: string[], options: { model?: string; json?: boolean; cam?: string }, command: Command) => {
       const modelDir = options.model === undefined ? path.join(projectDirOf(command), DEFAULT_EXPORT_FOLDER) : path.resolve(options.model);
       // Progress goes to stderr, so `--json` output on stdout stays parseable.
-      const results = await predict({ modelDir, inputs, onProgress: printProgress(), signal: cliContext.signal });
+      const camDir = options.cam === undefined ? undefined : path.resolve(options.cam);
+      const results = await predict({ modelDir, inputs, camDir, onProgress: printProgress(), signal: cliContext.signal });
       process.stdout.write(options.json ? `${JSON.stringify(results, null, 2)}\n` : table(results));
       const failed = results.filter(isError).length;
       if (failed > 0 && !options.json) process.stderr.write(`${failed} file(s) could not be scored (listed above).\n`);
@@ -85,7 +87,18 @@ function table(results: PredictResult[]): string {
   });
   const threshold = results.find((result): result is Prediction => !isError(result) && result.threshold !== undefined)?.threshold;
   const note = threshold ? `\n(the export decides "${threshold.label}" at a probability of ${threshold.value.toFixed(4)} or more)` : "";
-  return `${formatTable(["file", "label", "confidence", ...(withFaces ? ["face"] : [])], rows)}${note}\n`;
+  return `${formatTable(["file", "label", "confidence", ...(withFaces ? ["face"] : [])], rows)}${note}${camNote(results)}\n`;
+}
+
+/** Where the overlays went and how much of the maps lay inside the faces. */
+function camNote(results: PredictResult[]): string {
+  const cams = results.flatMap((result) => (!isError(result) && result.cam ? [result.cam] : []));
+  if (cams.length === 0) return "";
+  if (cams.every((cam) => cam.unavailable)) return `\nWhere it looked: ${cams[0].unavailable}.`;
+  const shares = cams.flatMap((cam) => (cam.faceShare !== undefined ? [cam.faceShare] : []));
+  const folder = path.dirname(cams.find((cam) => cam.overlay)?.overlay ?? "");
+  const inFace = shares.length > 0 ? `; on average ${Math.round((100 * shares.reduce((a, b) => a + b, 0)) / shares.length)}% of each map lies inside the face box` : "";
+  return `\nWhere it looked: overlays in ${folder}${inFace}.`;
 }
 
 function isError(result: PredictResult): result is Extract<PredictResult, { error: string }> {

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { describeAudit } from "../../core/audit/describe-audit";
+import { describeWhereItLooked } from "../../core/cam/describe-where-it-looked";
 import { describeBlendSensitivity, describeSynthesized } from "../../core/synthesize/blend-sensitivity";
 import { listRuns } from "../../core/train/list-runs";
 import { lrFind } from "../../core/train/lr-find";
@@ -75,6 +76,7 @@ export function registerTrainCommand(program: Command): void {
       process.stdout.write(`${hits + computed > 0 ? `; features ${hits} cached, ${computed} computed` : ""}; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
       process.stdout.write(`${describeSynthesized(metrics)}${describeBlendSensitivity(metrics.sameIdentityBlends)}\n`);
+      if (metrics.whereItLooked) process.stdout.write(`${describeWhereItLooked(metrics.whereItLooked).join("\n")}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);
       const relative = path.relative(process.cwd(), result.runDir);
       process.stdout.write(`Run folder: ${relative && !relative.startsWith("..") ? relative : result.runDir}\n`);

@@ -79,7 +79,7 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
         const faceRegions = exported.preprocess.faceContrast
           ? concatRows(jobs.map((job) => faceRegionsOfInput({ size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })))
           : undefined;
-        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics, faceRegions });
+        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics, faceRegions, outputs: ["probabilities"] });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         jobs.forEach((job, slot) => job.resolve(probabilities.slice(slot * classes, (slot + 1) * classes)));
       } catch (error) {

@@ -9,6 +9,7 @@ import { summariseDataSources, type DataSources } from "../dataset/summarise-dat
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { extractFeaturesTfjs } from "../backbone/extract-features-tfjs";
+import { camTfjs } from "../cam/cam-tfjs";
 import type { LoadedBackbone } from "../backbone/load-backbone";
 import { faceRegions } from "../face-features/face-regions";
 import { concatRows } from "../shared/concat-rows";
@@ -112,6 +113,8 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
         bias: Float32Array.from(head.bias),
         labels: head.labels,
       },
+      // Class activation maps ride along as a third output, on the taps' grid so they cost little (BENCHMARKS.md).
+      cam: true,
       ...(head.preprocess.blendStatistics ? { extraFeatures: { count: head.preprocess.blendStatistics.count, docString: "The face's blending statistics (preprocess.json blendStatistics), measured by the runner inside the face's landmarks." } } : {}),
       metadata: {
         ...exportMetadata(head, run.runId, exportedAt),
@@ -286,7 +289,7 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
   const blendStatistics = probeBlendStatistics(head);
   const faceRegions = probeFaceRegions(head);
   const session = await createOnnxSession(exported.modelBytes);
-  let onnx: { probabilities?: Float32Array; features?: Float32Array };
+  let onnx: { probabilities?: Float32Array; features?: Float32Array; cam?: Float32Array };
   try {
     onnx = await runOnnx(session, images, PROBE_IMAGES, height, width, { blendStatistics, faceRegions });
   } finally {
@@ -297,12 +300,21 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
   const maxProbabilityDifference = maxDifference(onnx.probabilities, headProbabilities(head, features));
   const scale = features.reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
   const maxFeatureDifference = maxDifference(onnx.features, features) / scale;
-  if (!(maxProbabilityDifference <= VERIFY_TOLERANCE && maxFeatureDifference <= VERIFY_TOLERANCE)) {
+  const maxCamDifference = await camDifference(backbone, head, images, onnx.cam);
+  if (!(maxProbabilityDifference <= VERIFY_TOLERANCE && maxFeatureDifference <= VERIFY_TOLERANCE && maxCamDifference <= VERIFY_TOLERANCE)) {
     throw new ExportError(
-      `The ONNX model disagrees with the TensorFlow.js model it was converted from (largest probability difference ${maxProbabilityDifference}, relative feature difference ${maxFeatureDifference}); nothing was replaced.`,
+      `The ONNX model disagrees with the TensorFlow.js model it was converted from (largest probability difference ${maxProbabilityDifference}, relative feature difference ${maxFeatureDifference}, relative activation-map difference ${maxCamDifference}); nothing was replaced.`,
       "export-verify-failed", "This is a bug in the exporter for this backbone; please report it with the backbone id. The previous export is unchanged.");
   }
   return { images: PROBE_IMAGES, maxProbabilityDifference, maxFeatureDifference };
+}
+
+/** The graph's activation maps against the TypeScript ones from the tfjs activations, relative to their largest value (0 when the graph has none). */
+async function camDifference(backbone: LoadedBackbone, head: RunHead, images: Float32Array, cam: Float32Array | undefined): Promise<number> {
+  if (!cam) return 0;
+  const reference = await camTfjs(backbone, { ...head, classes: head.labels.length }, images, PROBE_IMAGES);
+  const scale = reference.reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
+  return maxDifference(cam, reference) / scale;
 }
 
 /** Made-up blending statistics for the probe images (the training average, varied per image), so the second input's wiring is checked too. */

@@ -2,6 +2,7 @@
  * The export's README.md: a model card that says plainly what the model is, what it was trained on, how well it
  * did, which backbone it stands on, what it cannot tell you, and how to run it without the studio.
  */
+import { describeWhereItLooked } from "../cam/describe-where-it-looked";
 import { describeDataSources, type DataSources } from "../dataset/summarise-data-sources";
 import * as path from "node:path";
 import { describeAudit } from "../audit/describe-audit";
@@ -60,7 +61,7 @@ export function renderModelCard(input: ModelCardInput): string {
     input.torch ? torchTrainingSection(head, metrics, input.torch) : trainingSection(head, metrics),
     auditSection(metrics),
     limitations(head, imageCount(metrics)),
-    howToRun(head),
+    howToRun(head, !input.torch),
     verificationSection(input),
   ];
   return `${sections.join("\n\n")}\n`;
@@ -157,6 +158,7 @@ function metricsSection(head: RunHead, metrics: RunMetrics): string {
     "These numbers come from images of the same searches as the training images. Expect a higher error rate on pictures from elsewhere.",
     "",
     manipulationSensitivity(metrics),
+    ...(metrics.whereItLooked ? ["", describeWhereItLooked(metrics.whereItLooked).map((line) => `**${line.replace(": ", ":** ")}`).join(" ")] : []),
   ].join("\n");
 }
 
@@ -248,17 +250,18 @@ function limitations(head: RunHead, images: number): string {
 - **Not for use as the sole evidence** in any decision about a person. Use it to choose what to examine; confirm with provenance (source, original file, metadata, reverse image search) and human review.`;
 }
 
-function howToRun(head: RunHead): string {
+/** `cam`: the graph also outputs class activation maps (the studio's own head; a fine-tuned network has none). */
+function howToRun(head: RunHead, cam: boolean): string {
   const [height, width] = head.preprocess.size;
   return `## How to run it
 
 Files: \`${EXPORT_FILES.model}\` (the model), \`${EXPORT_FILES.labels}\` (class names; index = output column), \`${EXPORT_FILES.preprocess}\` (how to prepare an image), \`${EXPORT_FILES.metrics}\` (training metrics).
 
-The graph has ${["one input", "two inputs", "three inputs"][(head.preprocess.blendStatistics ? 1 : 0) + (head.preprocess.faceContrast ? 1 : 0)]} and two outputs:
+The graph has ${["one input", "two inputs", "three inputs"][(head.preprocess.blendStatistics ? 1 : 0) + (head.preprocess.faceContrast ? 1 : 0)]} and ${cam ? "three" : "two"} outputs:
 
 - input \`image\`: float32 \`[N, ${height}, ${width}, 3]\`, NHWC, RGB, raw values **0..255** (do not normalise: the scaling is inside the graph)${head.preprocess.blendStatistics ? `\n- input \`blend_statistics\`: float32 \`[N, ${head.preprocess.blendStatistics.count}]\`, the face's blending statistics (see "Blending statistics"; the studio measures them, other runtimes can feed \`blendStatistics.missing\` at some cost in accuracy)` : ""}${head.preprocess.faceContrast ? `\n- input \`face_regions\`: float32 \`[N, 2, ${head.preprocess.faceContrast.grid}, ${head.preprocess.faceContrast.grid}]\`, 1 inside and 0 outside: the face's inner face (hull of landmarks 17–67, grown 10 %) and the ring around it (grown 50 %), at cell centres of a ${head.preprocess.faceContrast.grid}×${head.preprocess.faceContrast.grid} grid over the input (\`src/core/face-features/face-regions.ts\`; without a face, the crop recipe's inner-face window)` : ""}
 - output \`probabilities\`: float32 \`[N, ${head.labels.length}]\`, softmax in \`labels.json\` order
-- output \`features\`: float32 \`[N, ${head.featureLength}]\`, the backbone features before standardisation
+- output \`features\`: float32 \`[N, ${head.featureLength}]\`, the backbone features before standardisation${cam ? `\n- output \`cam\`: float32 \`[N, ${head.labels.length}, h, w]\`, each class's activation map on the grid of the finest tapped layer (resize it bilinearly, half-pixel centres, to ${width}x${height} to lay it on the input): where the backbone's part of that class's score comes from (its mean over the pixels is that part of the logit; average-pooled features exactly, a max-pooled one on the place of its maximum${head.preprocess.blendStatistics ? "; the blending statistics have no place in the picture and are not in it" : ""}). \`deepfake-studio predict --cam <folder>\` draws it over each picture` : ""}
 
 ${head.preprocess.faceCrop ? "First cut the picture to its largest face as described under \"Face crops\" above (the snippets below assume the file already is such a crop). Then prepare" : "Prepare"} each image as the studio does: apply the EXIF orientation, put transparency on white, convert to sRGB RGB, then resize to exactly ${width}x${height} by stretching ("squish": no crop, no padding) with the \`kernel\` in \`preprocess.json\` ("${head.preprocess.kernel}").
 Other libraries resample slightly differently, which can move the probabilities a little; \`deepfake-studio predict\` reproduces training exactly.
@@ -346,8 +349,11 @@ When this folder was written, \`${EXPORT_FILES.model}\` (the run's model with th
   }
   return `## Export check
 
-When this folder was written, \`${EXPORT_FILES.model}\` was run in ONNX Runtime and compared with the TensorFlow.js model it was converted from (same backbone files, same head) on ${input.verification.images} probe images: the largest difference in any probability was ${input.verification.maxProbabilityDifference.toExponential(2)}, in any backbone feature ${input.verification.maxFeatureDifference.toExponential(2)} of the largest feature value.`;
+When this folder was written, \`${EXPORT_FILES.model}\` was run in ONNX Runtime and compared with the TensorFlow.js model it was converted from (same backbone files, same head) on ${input.verification.images} probe images: the largest difference in any probability was ${input.verification.maxProbabilityDifference.toExponential(2)}, in any backbone feature ${input.verification.maxFeatureDifference.toExponential(2)} of the largest feature value. The \`cam\` maps were checked against the same maps computed from the TensorFlow.js activations (within ${VERIFY_NOTE_TOLERANCE} of their largest value).`;
 }
+
+/** export-model.ts's VERIFY_TOLERANCE, as the card states it. */
+const VERIFY_NOTE_TOLERANCE = "1e-3";
 
 /** Which backbone, in words a reader can act on. */
 function backboneName(head: RunHead): string {

@@ -19,6 +19,7 @@ import { emitKerasGraph } from "./emit-keras-graph";
 import { encodeOnnxModel, type TensorSignature } from "./encode-onnx-model";
 import { OnnxExportError } from "./onnx-errors";
 import { OnnxGraphBuilder } from "./onnx-graph-builder";
+import { emitCamGraph } from "./cam-graph";
 import type { TapPooling } from "../backbone/known-backbones";
 import { innerFaceWindow } from "../shared/inner-face-window";
 
@@ -60,12 +61,14 @@ export interface ConvertLayersModelParams {
   extraFeatures?: { count: number; docString: string };
   /** The face's region masks, [N, 2, grid, grid] (face-features/face-regions.ts): an input the "face-contrast" poolings read. */
   faceRegions?: { grid: number; docString: string };
+  /** With a head and taps: also output `cam`, every class's activation map at the input size (cam/cam-parts.ts). */
+  cam?: boolean;
   /** Stored as ONNX metadata_props (labels, backbone id, …); overrides the defaults written here. */
   metadata?: Record<string, string>;
 }
 
 /** Graph input and output names, fixed so the browser, Python and Node runners agree. */
-export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities", blendStatistics: "blend_statistics", faceRegions: "face_regions" } as const;
+export const ONNX_NAMES = { image: "image", features: "features", probabilities: "probabilities", blendStatistics: "blend_statistics", faceRegions: "face_regions", cam: "cam" } as const;
 
 const INPUT_KEY = "$image";
 
@@ -91,6 +94,12 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
   if (params.head) {
     const classes = appendHead(builder, params.head, featureCount);
     outputs.unshift({ name: ONNX_NAMES.probabilities, dims: ["batch", classes], docString: `Softmax over: ${params.head.labels.join(", ")}` });
+    const taps = params.outputs === "final" ? [] : params.outputs.map((tap, i) => ({ value: values[i], pooling: tap.pooling }));
+    const head = { mean: params.head.mean, std: params.head.std, weights: params.head.weights, classes };
+    const grid = params.cam ? emitCamGraph({ builder, taps, head, output: ONNX_NAMES.cam }) : undefined;
+    if (grid) {
+      outputs.push({ name: ONNX_NAMES.cam, dims: ["batch", classes, ...grid], docString: "Each class's activation map on the finest tap's grid (resize it bilinearly, half-pixel centres, to the input): where the backbone's part of that class's score comes from (its mean over the cells is that part of the logit, standardised)." });
+    }
   }
   return encodeOnnxModel({
     builder,
@@ -216,7 +225,7 @@ function defaultMetadata(params: ConvertLayersModelParams, channels: number, fea
     preprocessing: JSON.stringify({ input: ONNX_NAMES.image, layout: "NHWC", color: "RGB", height, width, channels, range: [0, 255], resize: "squish", scale, offset }),
     feature_taps: JSON.stringify(params.outputs),
     feature_count: String(featureCount),
-    outputs: params.head ? `${ONNX_NAMES.probabilities},${ONNX_NAMES.features}` : ONNX_NAMES.features,
+    outputs: params.head ? `${ONNX_NAMES.probabilities},${ONNX_NAMES.features}${params.cam && params.outputs !== "final" ? `,${ONNX_NAMES.cam}` : ""}` : ONNX_NAMES.features,
   };
   if (params.head) metadata.labels = JSON.stringify(params.head.labels);
   return metadata;

@@ -32,6 +32,10 @@ export interface CreateOnnxSessionOptions {
 export interface OnnxOutputs {
   features?: Float32Array;
   probabilities?: Float32Array;
+  /** Every class's activation map on the map's grid (exports made with `cam`); its shape is `camShape`. */
+  cam?: Float32Array;
+  /** [count, classes, h, w]. */
+  camShape?: number[];
 }
 
 /** Opens an exported model (bytes or a file path) on the CPU with full graph optimisation. */
@@ -64,7 +68,7 @@ export async function createOnnxSession(model: Uint8Array | string, options: Cre
  * A model trained with blending statistics also needs them, `count` rows of preprocess.json's `blendStatistics.count`;
  * one trained with face contrasts needs each face's two region masks (face-features/face-regions.ts).
  */
-export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array; faceRegions?: Float32Array } = {}): Promise<OnnxOutputs> {
+export async function runOnnx(session: OnnxSession, data: Float32Array, count: number, height: number, width: number, extra: { blendStatistics?: Float32Array; faceRegions?: Float32Array; outputs?: ReadonlyArray<keyof OnnxOutputs> } = {}): Promise<OnnxOutputs> {
   const expected = count * height * width * 3;
   if (data.length !== expected) {
     throw new OnnxExportError(`runOnnx got ${data.length} values for ${count} images of ${height}x${width}x3 (${expected} expected).`, "onnx-invalid-params");
@@ -90,15 +94,18 @@ export async function runOnnx(session: OnnxSession, data: Float32Array, count: n
   }
   let results: InferenceSession.OnnxValueMapType;
   try {
-    results = await session.session.run(feeds);
+    // Outputs nobody asked for are not copied out (the activation maps are 2 x 56 x 56 floats per picture).
+    const fetches = extra.outputs?.filter((name) => session.outputNames.includes(name));
+    results = fetches ? await session.session.run(feeds, fetches) : await session.session.run(feeds);
   } catch (error) {
     throw new OnnxExportError(`ONNX Runtime failed to run the model: ${(error as Error).message}`, "onnx-runtime-failed",
       "Check that the images match the size the model was exported for.");
   }
   const outputs: OnnxOutputs = {};
-  for (const name of ["features", "probabilities"] as const) {
+  for (const name of ["features", "probabilities", "cam"] as const) {
     const tensor = results[name];
     if (tensor) outputs[name] = tensor.data as Float32Array;
   }
+  if (results.cam) outputs.camShape = results.cam.dims.map(Number);
   return outputs;
 }

@@ -1,5 +1,10 @@
 /** Runs an exported model on image files and folders: the same decoding as training, batched through onnxruntime-node. */
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { classMapAt } from "../cam/resize-map";
+import { landmarksBox, massShareInside, STUDIO_CROP_FACE_BOX, type UnitBox } from "../cam/map-mass";
+import { isFacePooling, type TapPooling } from "../backbone/known-backbones";
+import { renderCamOverlay } from "../cam/render-overlay";
 import { availableParallelism } from "node:os";
 import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
@@ -33,6 +38,18 @@ export interface Prediction {
   threshold?: { label: string; value: number };
   /** Models trained on face crops: the face that was scored, in the file's (upright) pixels. */
   face?: PredictedFace;
+  /** With `camDir`: where the model looked for its decided label. */
+  cam?: PredictedCam;
+}
+
+/** predict's class activation map of one picture (cam/cam-parts.ts). */
+export interface PredictedCam {
+  /** The overlay PNG (the model's input, the map, the face box); absent when the model has no maps. */
+  overlay?: string;
+  /** Share (0..1) of the map's positive mass inside the face box, when a face is known. */
+  faceShare?: number;
+  /** Why there is no map: a model that was not exported with one (a full fine-tune). */
+  unavailable?: string;
 }
 
 /** The face a face-crop model scored: the largest one, as training chose. */
@@ -62,7 +79,12 @@ export interface PredictParams extends OperationOptions {
   batchSize?: number;
   /** onnxruntime intra-op threads (default: every core). */
   threads?: number;
+  /** Write an activation-map overlay per picture into this folder, and add `cam` to each prediction. */
+  camDir?: string;
 }
+
+/** What a picture's JSON says when its model has no map. */
+export const CAM_UNAVAILABLE = "map not available for this model (a network fine-tuned by the torch or hf-jobs engine has none; an export made before maps existed gets one when the run is exported again)";
 
 const DEFAULT_BATCH_SIZE = 32;
 
@@ -82,6 +104,10 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
   onProgress?.({ event: "phase", phase: "predict", message: `Predicting ${files.length} file(s) with ${exported.modelDir}` });
 
   const session = await createOnnxSession(exported.modelBytes, { threads: params.threads });
+  const wantsCam = params.camDir !== undefined && session.outputNames.includes("cam");
+  const overlays = params.camDir !== undefined ? new OverlayNames(params.camDir) : undefined;
+  if (params.camDir !== undefined) await fs.mkdir(params.camDir, { recursive: true });
+  const cropFaceBox = trainedOnStudioCrops(exported.metadata) ? STUDIO_CROP_FACE_BOX : undefined;
   const results: Array<PredictResult | undefined> = new Array(files.length);
   let skipped = 0;
   let noFaceForStatistics = 0;
@@ -95,6 +121,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       const statistics: Array<Float32Array | undefined> = new Array(chunk.length);
       const faces: Array<PredictedFace | undefined> = new Array(chunk.length);
       const regions: Array<Float32Array | undefined> = new Array(chunk.length);
+      const faceBoxes: Array<UnitBox | undefined> = new Array(chunk.length);
       await runBounded(chunk, decodeConcurrency(), async (input, index) => {
         const outcome = await decode(input, exported.preprocess);
         if (outcome === "skip") skipped += 1;
@@ -102,6 +129,7 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
         else {
           decoded[index] = outcome.tensor;
           faces[index] = outcome.face;
+          faceBoxes[index] = outcome.faceInInput;
           statistics[index] = outcome.blendStatistics;
           regions[index] = outcome.faceRegions;
           if (outcome.blendStatisticsMissing) noFaceForStatistics += 1;
@@ -112,14 +140,22 @@ export async function predict(params: PredictParams): Promise<PredictResult[]> {
       good.forEach((index, slot) => batch.set(decoded[index] as Float32Array, slot * perImage));
       if (good.length > 0) {
         const blendStatistics = exported.preprocess.blendStatistics ? concatRows(good.map((index) => statistics[index] as Float32Array)) : undefined;
+        const outputs: Array<"probabilities" | "cam"> = wantsCam ? ["probabilities", "cam"] : ["probabilities"];
         const faceRegions = exported.preprocess.faceContrast ? concatRows(good.map((index) => regions[index] as Float32Array)) : undefined;
-        const { probabilities } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, faceRegions });
+        const { probabilities, cam, camShape } = await runOnnx(session, batch.subarray(0, good.length * perImage), good.length, height, width, { blendStatistics, faceRegions, outputs });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         const classes = exported.labels.length;
-        good.forEach((index, slot) => {
+        // Overlays are encoded side by side (sharp works on libuv threads).
+        await Promise.all(good.map(async (index, slot) => {
           const prediction = toPrediction(chunk[index].file, exported.labels, probabilities.subarray(slot * classes, (slot + 1) * classes), exported.decision);
-          results[start + index] = faces[index] ? { ...prediction, face: faces[index] } : prediction;
-        });
+          const withFace = faces[index] ? { ...prediction, face: faces[index] } : prediction;
+          if (!overlays) results[start + index] = withFace;
+          else {
+            const map = cam && camShape ? classMapAt(cam, camShape, slot, exported.labels.indexOf(prediction.label), height, width) : undefined;
+            const picture = decoded[index] as Float32Array;
+            results[start + index] = { ...withFace, cam: map ? await writeOverlay(overlays.next(chunk[index].file), picture, map, height, width, faceBoxes[index] ?? cropFaceBox) : { unavailable: CAM_UNAVAILABLE } };
+          }
+        }));
       }
       onProgress?.({ event: "progress", phase: "predict", done: Math.min(start + batchSize, files.length), total: files.length });
     }
@@ -138,11 +174,13 @@ interface DecodedInput {
   blendStatistics?: Float32Array;
   /** No face was found to measure them in: the training average stands in. */
   blendStatisticsMissing?: boolean;
+  /** The face's landmarks box in the tensor, as fractions, when a face was found. */
+  faceInInput?: UnitBox;
   /** The face's region masks (models trained with face contrasts). */
   faceRegions?: Float32Array;
 }
 
-/** What a model reads beside the picture, from the face's landmarks in `from`'s pixels (undefined: no face found). */
+/** What a model reads beside the picture, from the face's landmarks in `from`'s pixels (undefined: no face found), and where that face is. */
 function faceMeasurements(preprocess: Preprocess, tensor: Float32Array, landmarks: FacePoint[] | undefined, from: { width: number; height: number }): Omit<DecodedInput, "tensor" | "face"> {
   const { blendStatistics, faceContrast } = preprocess;
   return {
@@ -152,6 +190,8 @@ function faceMeasurements(preprocess: Preprocess, tensor: Float32Array, landmark
         : { blendStatistics: Float32Array.from(blendStatistics.missing), blendStatisticsMissing: true }
       : {}),
     ...(faceContrast ? { faceRegions: faceRegionsOfInput({ size: preprocess.size, landmarks, from }) } : {}),
+    // The tensor is a squish resize of `from`, so fractions of it are fractions of the tensor.
+    ...(landmarks ? { faceInInput: landmarksBox(landmarks, from.width, from.height) } : {}),
   };
 }
 
@@ -211,6 +251,36 @@ function toPrediction(file: string, labels: string[], row: Float32Array, decisio
     probabilities: Object.fromEntries(labels.map((name, i) => [name, row[i]])),
     ...(decision ? { threshold: { label: decision.label, value: decision.threshold } } : {}),
   };
+}
+
+/** A model with inner-face poolings was trained on the studio's face crops, so its pictures' faces sit in the crop's face box. */
+function trainedOnStudioCrops(metadata: Record<string, string>): boolean {
+  try {
+    const taps = JSON.parse(metadata.feature_taps ?? "[]") as Array<{ pooling?: TapPooling[] }>;
+    return Array.isArray(taps) && taps.some((tap) => (tap.pooling ?? []).some(isFacePooling));
+  } catch {
+    return false;
+  }
+}
+
+/** Overlay file names in the cam folder: the picture's name, numbered when two inputs share one. */
+class OverlayNames {
+  private readonly used = new Set<string>();
+  constructor(private readonly dir: string) {}
+  next(file: string): string {
+    const stem = path.basename(file, path.extname(file));
+    let name = `${stem}.cam.png`;
+    for (let n = 2; this.used.has(name); n++) name = `${stem}-${n}.cam.png`;
+    this.used.add(name);
+    return path.join(this.dir, name);
+  }
+}
+
+/** Writes one picture's overlay and measures its map inside the face. */
+async function writeOverlay(overlay: string, picture: Float32Array, map: ArrayLike<number>, height: number, width: number, face: UnitBox | undefined): Promise<PredictedCam> {
+  await fs.writeFile(overlay, await renderCamOverlay({ picture, map, height, width, face }));
+  const faceShare = face ? massShareInside(map, height, width, face) : undefined;
+  return { overlay, ...(faceShare !== undefined ? { faceShare: Math.round(faceShare * 1000) / 1000 } : {}) };
 }
 
 /** sharp decodes on libuv's pool; a few in flight keep it busy without holding many full-size images in memory. */

@@ -82,6 +82,22 @@ export interface RunMetrics {
   synthesized?: { mode: "off" | "add" | "only"; train: Record<string, number>; valid: Record<string, number> };
   /** Manipulation sensitivity: how many self-blends of the validation real pictures the head calls fake. */
   sameIdentityBlends?: SameIdentityBlends;
+  /** Where the model looked on the validation pictures (class activation maps); absent when the faces' place is not known. */
+  whereItLooked?: WhereItLooked;
+}
+
+/** The validation pictures' activation maps measured against the face (train/where-it-looked.ts). */
+export interface WhereItLooked {
+  /** Validation pictures measured. */
+  pictures: number;
+  /** Mean share (0..1) of each map's positive mass inside the face box. */
+  faceShare: number;
+  /** Pictures whose map lies mostly (over half) outside the face. */
+  mostlyElsewhere: number;
+  /** In words, when the model looks mostly elsewhere. */
+  warning?: string;
+  /** What the map covers and how the face box is known. */
+  note: string;
 }
 
 /** Self-blends of validation real pictures scored by the trained head (share null when none could be made). */

@@ -5,7 +5,7 @@
  */
 import type { FetchLike } from "../backbone/download-model";
 import type { ProjectConfig } from "../project/project-config";
-import { throwIfAborted } from "../shared/errors";
+import { StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { auditTrainingPictures } from "./audit-training-pictures";
 import { confusionOf } from "./confusion";
@@ -19,6 +19,7 @@ import type { EpochRecord, RunHead, RunMetrics, RunPrediction } from "./run-file
 import { TrainSettingsError } from "./train-errors";
 import { argmax, trainHead, type HeadSettings, type TrainedHead } from "./train-head";
 import { writeRun } from "./write-run";
+import { measureWhereItLooked } from "./where-it-looked";
 
 /** Parameters of train. */
 export interface TrainParams extends OperationOptions {
@@ -126,6 +127,8 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     backbone: data.info.backbone,
     preprocess: data.preprocess,
   };
+  const whereItLooked = await whereItLookedOrWarn(params, head, data, predictions);
+  if (whereItLooked) metrics.whereItLooked = whereItLooked;
   const record: RunRecord = {
     runId,
     createdAt,
@@ -148,6 +151,18 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };
+}
+
+/** The validation pictures' activation maps against the face; a failure to measure them is a warning, not a failed run. */
+async function whereItLookedOrWarn(params: TrainParams, head: RunHead, data: PreparedData, predictions: RunPrediction[]): Promise<RunMetrics["whereItLooked"]> {
+  const pictures = data.items.flatMap((item, i) => (item.split === "valid" ? [{ item, predicted: data.labels.indexOf(predictions[i].predicted) }] : []));
+  try {
+    return await measureWhereItLooked({ head, pictures, env: params.env, signal: params.signal, onProgress: params.onProgress });
+  } catch (error) {
+    if (error instanceof StudioError && error.code === "cancelled") throw error;
+    params.onProgress?.({ event: "warning", message: `Where the model looks could not be measured (${error instanceof Error ? error.message : String(error)}); the run is complete without it.` });
+    return undefined;
+  }
 }
 
 /** The project's train section with the call's overrides, checked. */

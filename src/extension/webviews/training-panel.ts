@@ -1,6 +1,7 @@
 /** The Training panel: loss curves, error rate per epoch and the confusion matrix of one run; live during Train. */
 import * as vscode from "vscode";
 import { describeAudit } from "../../core/audit/describe-audit";
+import { describeWhereItLooked } from "../../core/cam/describe-where-it-looked";
 import type { RunMetrics } from "../../core/train/run-files";
 import type { ProgressEvent } from "../../core/shared/progress";
 import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingProgress, type TrainingToWebview } from "../../shared/protocol";
@@ -17,6 +18,7 @@ export function runViewOf(metrics: RunMetrics): RunView {
     errorRate: metrics.errorRate,
     ...(metrics.keptEpoch !== undefined ? { keptEpoch: metrics.keptEpoch } : {}),
     ...(metrics.audit ? { audit: describeAudit(metrics.audit) } : {}),
+    ...(metrics.whereItLooked ? { whereItLooked: describeWhereItLooked(metrics.whereItLooked) } : {}),
     confusion: metrics.confusion,
     counts: metrics.counts,
   };
