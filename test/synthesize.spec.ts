@@ -220,7 +220,7 @@ describe("synthesize: same-person fakes", function () {
     assert.deepEqual(removed.sort(), of(goneSha).sort(), "exactly the week-old entries of the picture that left");
     assert.ok(!(await fs.access(temp).then(() => true, () => false)), "the old temp file is gone");
     assert.ok(of(recentSha).every((file) => after.includes(file)), "the recently removed picture's entries stay (an undo is cheap)");
-    const said = new RegExp(`^Removed ${removed.length + 1} cached same-person fake\\(s\\), face record\\(s\\) and blending statistics \\([\\d.]+ MB\\) of images no longer in the dataset\\.$`);
+    const said = new RegExp(`^Removed ${removed.length + 1} cached same-person fake\\(s\\), face record\\(s\\), blending statistics and face contrasts \\([\\d.]+ MB\\) of images no longer in the dataset\\.$`);
     assert.ok(progress.some((message) => said.test(message)), progress.join("\n"));
   });
 

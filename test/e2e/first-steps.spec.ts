@@ -41,6 +41,7 @@ import {
 const FAKE = "Deepfake Tom Cruise";
 const REAL = "Real Tom Cruise";
 const PER_CATEGORY = 24;
+const AUGMENT_VIEWS = 8;
 const WALKTHROUGH_TITLE = "Deepfake Detector Studio";
 const TOKEN = "hf_e2eFirstStepsToken0123456";
 /** A backbone address nothing answers at (127.0.0.1 bypasses the proxy): a download that fails, as offline. */
@@ -95,10 +96,11 @@ describe("VS Code first steps (code-server e2e)", function () {
     await message.waitFor({ timeout: 30_000 });
     assert.deepEqual(await buttonTitles(message), ["Gather Images", "Import Folder…"]);
     await screenshot(wb.page, "first-steps-01-new-project");
-    // Faster training for the test; the project file wins over the settings.
+    // The project file wins over the settings. Augmented views give the feature phase a few hundred vectors, so the
+    // Training panel is open while they are computed (48 plain pictures take about a second on ONNX Runtime).
     const file = path.join(project(), "deepfake-studio.json");
     const config = JSON.parse(await fs.readFile(file, "utf8")) as Record<string, any>;
-    config.train.augmentViews = 0;
+    config.train.augmentViews = AUGMENT_VIEWS;
     config.train.backbone = UNREACHABLE_BACKBONE;
     await fs.writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
     await clearNotifications(wb.page);
@@ -143,7 +145,7 @@ describe("VS Code first steps (code-server e2e)", function () {
     const switched = toast(wb.page, "The project now uses the nsfwjs-mobilenet_v2 backbone");
     await switched.waitFor({ timeout: 60_000 });
     const file = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { train: { backbone?: string; augmentViews?: number } };
-    assert.deepEqual([file.train.backbone, file.train.augmentViews], ["nsfwjs-mobilenet_v2", 0], "train.backbone set, the rest of the file kept");
+    assert.deepEqual([file.train.backbone, file.train.augmentViews], ["nsfwjs-mobilenet_v2", AUGMENT_VIEWS], "train.backbone set, the rest of the file kept");
     await clickToastButton(wb.page, switched, /^Train$/);
     const panel = await webviewFrame(wb.page, "#run-status", 60_000);
     const count = panel.locator("#feature-count");
@@ -350,9 +352,14 @@ describe("VS Code first steps (code-server e2e)", function () {
     await widget.locator(".monaco-list-row", { hasText: "Video files" }).first().click();
     // code-server's file dialog is VS Code's simple one: a path typed into a quick input (the category pick follows in it).
     const input = widget.locator(".quick-input-box input");
+    // The dialog fills in its starting folder once it has read it; typing before that is overwritten.
+    await waitFor("the file dialog's starting folder", async () => (await input.inputValue()).endsWith("/"), 30_000);
     await input.fill(clip);
+    await waitFor("the clip's path in the file dialog", async () => (await input.inputValue()) === clip, 10_000);
     await input.press("Enter");
-    await widget.locator(".monaco-list-row", { hasText: REAL }).first().click();
+    // The category pick replaces the file dialog in the same widget: wait for it by its question, then filter and accept
+    // (a click on a row while the widget re-renders once picked the other category).
+    await answerQuickInput(wb.page, REAL, { placeholderIncludes: "Which category shows the person in" });
     const message = toast(wb.page, `Imported: ${REAL} +`);
     await message.waitFor({ timeout: 120_000 });
     await screenshot(wb.page, "first-steps-15-import-video");
