@@ -70,20 +70,26 @@ export async function computeBlendStatistics(params: ComputeBlendStatisticsParam
 }
 
 async function measure(source: BlendStatisticsSource, faces: string, preprocess: ComputeBlendStatisticsParams["preprocess"]): Promise<Float32Array | undefined> {
-  const face = await readFaceInput(source, faces, preprocess);
-  if (!face?.landmarks) return undefined;
-  return blendStatisticsOfInput({ input: face.input, size: preprocess.size, landmarks: face.landmarks, from: face.from });
+  // Without a face there is nothing to measure: the picture is not decoded.
+  const landmarks = await findSourceLandmarks(source, faces);
+  if (!landmarks) return undefined;
+  const face = await readFaceInput(source, faces, preprocess, landmarks);
+  return face && blendStatisticsOfInput({ input: face.input, size: preprocess.size, landmarks, from: face.from });
+}
+
+/** The landmarks a source knows, else those of the face found in its face picture. */
+async function findSourceLandmarks(source: BlendStatisticsSource, faces: string): Promise<FacePoint[] | undefined> {
+  const known = await source.landmarks?.();
+  if (known) return known;
+  const faceBytes = await source.faceOf();
+  return faceBytes ? (await findPictureFace({ dir: faces, bytes: faceBytes })).landmarks : undefined;
 }
 
 /** A source's model-input pixels and its face's landmarks (in the pixels of `from`, the decoded picture); undefined: unreadable. */
-export async function readFaceInput(source: BlendStatisticsSource, faces: string, preprocess: ComputeBlendStatisticsParams["preprocess"]): Promise<{ input: Float32Array; landmarks?: FacePoint[]; from: { width: number; height: number } } | undefined> {
+export async function readFaceInput(source: BlendStatisticsSource, faces: string, preprocess: ComputeBlendStatisticsParams["preprocess"], known?: FacePoint[]): Promise<{ input: Float32Array; landmarks?: FacePoint[]; from: { width: number; height: number } } | undefined> {
   const bytes = await source.bytes();
   if (!bytes) return undefined;
-  let landmarks = await source.landmarks?.();
-  if (!landmarks) {
-    const faceBytes = await source.faceOf();
-    if (faceBytes) landmarks = (await findPictureFace({ dir: faces, bytes: faceBytes })).landmarks;
-  }
+  const landmarks = known ?? (await findSourceLandmarks(source, faces));
   const decoded = await decodeImagePixels({ source: bytes });
   const input = await loadImageTensor({ source: decoded, preprocess });
   return { input, landmarks, from: decoded };
