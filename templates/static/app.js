@@ -73,8 +73,8 @@ async function start() {
     if (preprocess.blendStatistics) {
       // The model also reads the face's blending statistics: the studio's own code, bundled (src/core/face-features).
       const module = await import("./blend-statistics.js");
-      if (preprocess.blendStatistics.version !== module.BLEND_STATISTICS_VERSION || preprocess.blendStatistics.count !== module.BLEND_STATISTICS_COUNT) throw new Error("preprocess.json asks for blending statistics this page does not measure.");
-      state.blend = { module, missing: Float32Array.from(preprocess.blendStatistics.missing), faces: state.faceCrop ? undefined : await import("./face-crop.js") };
+      if (module.BLEND_STATISTICS_COUNTS[preprocess.blendStatistics.version] !== preprocess.blendStatistics.count) throw new Error("preprocess.json asks for blending statistics this page does not measure.");
+      state.blend = { module, version: preprocess.blendStatistics.version, missing: Float32Array.from(preprocess.blendStatistics.missing), faces: state.faceCrop ? undefined : await import("./face-crop.js") };
       state.blend.faces?.loadFaceDetector(WHOLE_PICTURE_FACES).catch(() => undefined);
     }
     showExamples(Array.isArray(space.examples) ? space.examples : []);
@@ -169,7 +169,7 @@ async function classify(blob) {
   const feeds = { [inputName()]: new ort.Tensor("float32", input, [1, height, width, 3]) };
   if (state.blend) {
     // No face found: the training average stands in, as in the studio's predict.
-    const statistics = face ? state.blend.module.blendStatisticsOfInput({ input, size: [height, width], landmarks: face.landmarks, from: face }) : state.blend.missing;
+    const statistics = face ? state.blend.module.blendStatisticsOfInput({ input, size: [height, width], landmarks: face.landmarks, from: face, version: state.blend.version }) : state.blend.missing;
     feeds.blend_statistics = new ort.Tensor("float32", statistics, [1, statistics.length]);
   }
   // One run at a time: the WebAssembly session is not re-entrant.

@@ -73,7 +73,7 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
         if (statistics) {
           blendStatistics = new Float32Array(jobs.length * statistics.count);
           jobs.forEach((job, slot) => blendStatistics!.set(job.landmarks
-            ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })
+            ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size }, version: statistics.version })
             : statistics.missing, slot * statistics.count));
         }
         const faceRegions = exported.preprocess.faceContrast

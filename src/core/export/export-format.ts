@@ -3,7 +3,7 @@
  * the Space) agree on. An export is data only (ONNX + JSON + Markdown); nothing in it is ever executed.
  */
 import { z } from "zod";
-import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
+import { BLEND_STATISTICS_COUNTS } from "../face-features/blend-statistics";
 import { FACE_REGIONS_VERSION } from "../face-features/face-regions";
 import type { Preprocess } from "../train/run-files";
 
@@ -81,8 +81,8 @@ export const preprocessSchema = z
         missing: z.array(z.number().finite()),
       })
       .strict()
-      .refine((value) => value.version === BLEND_STATISTICS_VERSION && value.count === BLEND_STATISTICS_COUNT && value.missing.length === value.count,
-        `must be version ${BLEND_STATISTICS_VERSION} with ${BLEND_STATISTICS_COUNT} numbers (this studio measures no other blending statistics)`)
+      .refine((value) => BLEND_STATISTICS_COUNTS[value.version] === value.count && value.missing.length === value.count,
+        `must be version ${Object.keys(BLEND_STATISTICS_COUNTS).join(" or ")} with ${Object.values(BLEND_STATISTICS_COUNTS).join(" or ")} numbers respectively (this studio measures no other blending statistics)`)
       .optional(),
     faceContrast: z
       .object({

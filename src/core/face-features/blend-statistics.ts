@@ -3,16 +3,23 @@
  * brows, eyes, nose and mouth) compare with a band around its edge and the skin beyond. A face swap or self-blend
  * pastes a region with its own resampling, blur and colour through a feathered mask there; a real face has no such
  * border. Measured on held-out same-person swaps (BENCHMARKS.md), these 22 numbers beside the backbone's features
- * lift a linear head from about 0.6 to about 0.85 balanced accuracy, where the backbone's own features see little.
+ * lift a linear head from about 0.6 to about 0.85 balanced accuracy, where the backbone's own features see little;
+ * version 2 adds the head-pose consistency of the landmarks (pose-consistency.ts).
  * Plain arithmetic on pixels, without Node imports: the static Space bundles this file and computes the same numbers.
  */
 import type { FacePoint } from "../reference-data/detect-faces";
 import { convexHull } from "../reference-data/face-frame";
 import { insideConvex } from "./face-regions";
+import { POSE_CONSISTENCY_COUNT, poseConsistency } from "./pose-consistency";
 
 /** What a model trained with these statistics records (preprocess.json), so every runner computes the same ones. */
-export const BLEND_STATISTICS_VERSION = 1;
-export const BLEND_STATISTICS_COUNT = 22;
+export const BLEND_STATISTICS_VERSION = 2;
+/**
+ * Numbers per version. Version 2 appends the head-pose consistency of the landmarks (pose-consistency.ts) to
+ * version 1's 22 pixel statistics, so a model trained on version 1 is still served: its runners stop after 22.
+ */
+export const BLEND_STATISTICS_COUNTS: Readonly<Record<number, number>> = { 1: 22, 2: 22 + POSE_CONSISTENCY_COUNT };
+export const BLEND_STATISTICS_COUNT = BLEND_STATISTICS_COUNTS[BLEND_STATISTICS_VERSION];
 
 /** Hull growth (fraction of the hull's radius) of the three regions: inner face, band edge, outer edge. */
 const INNER_GROWTH = -0.1;
@@ -29,6 +36,8 @@ export interface BlendStatisticsParams {
   height: number;
   /** The face's 68 landmarks in the same picture's pixel coordinates. */
   landmarks: readonly FacePoint[];
+  /** Which version's numbers (default BLEND_STATISTICS_VERSION): a model's preprocess.json says which it was trained on. */
+  version?: number;
 }
 
 /** The statistics, BLEND_STATISTICS_COUNT numbers in a fixed order. */
@@ -70,15 +79,16 @@ export function blendStatistics(params: BlendStatisticsParams): Float32Array {
   }
   // Resampling leaves the fine scale weaker than the coarse one inside the pasted region only.
   out.push(Math.log(means[0][0] / means[1][0]) - Math.log(means[0][2] / means[1][2]));
+  if ((params.version ?? BLEND_STATISTICS_VERSION) >= 2) out.push(...poseConsistency(params.landmarks));
   return Float32Array.from(out);
 }
 
 /** The statistics of a model input (height·width·3, squish-resized from a `from`-sized picture), landmarks given in `from`'s pixels. */
-export function blendStatisticsOfInput(params: { input: ArrayLike<number>; size: readonly [number, number]; landmarks: readonly FacePoint[]; from: { width: number; height: number } }): Float32Array {
+export function blendStatisticsOfInput(params: { input: ArrayLike<number>; size: readonly [number, number]; landmarks: readonly FacePoint[]; from: { width: number; height: number }; version?: number }): Float32Array {
   const [height, width] = params.size;
   const sx = width / params.from.width;
   const sy = height / params.from.height;
-  return blendStatistics({ pixels: params.input, width, height, landmarks: params.landmarks.map((p) => ({ x: p.x * sx, y: p.y * sy })) });
+  return blendStatistics({ pixels: params.input, width, height, landmarks: params.landmarks.map((p) => ({ x: p.x * sx, y: p.y * sy })), version: params.version });
 }
 
 /** Which region a pixel is in: 0 inner face, 1 band around its edge, 2 outer ring, -1 elsewhere. */

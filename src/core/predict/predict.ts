@@ -186,7 +186,7 @@ function faceMeasurements(preprocess: Preprocess, tensor: Float32Array, landmark
   return {
     ...(blendStatistics
       ? landmarks
-        ? { blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks, from }) }
+        ? { blendStatistics: blendStatisticsOfInput({ input: tensor, size: preprocess.size, landmarks, from, version: blendStatistics.version }) }
         : { blendStatistics: Float32Array.from(blendStatistics.missing), blendStatisticsMissing: true }
       : {}),
     ...(faceContrast ? { faceRegions: faceRegionsOfInput({ size: preprocess.size, landmarks, from }) } : {}),
