@@ -488,11 +488,9 @@ describe("space", function () {
       assert.deepEqual(output.result, [{ [project.labels[0]]: 0.25, [project.labels[1]]: 0.75 }, `${project.labels[1]}: the most probable label.`]);
       assert.deepEqual(output.empty, [{}, ""]);
 
-      // The same app with an export threshold (as `export --threshold` writes it) gives the threshold's label at 25 %.
-      const decided = path.join(root, "gradio-space-decided");
-      await fs.cp(result.spaceDir, decided, { recursive: true });
-      const preprocess = JSON.parse(await fs.readFile(path.join(decided, "preprocess.json"), "utf8")) as Record<string, unknown>;
-      await fs.writeFile(path.join(decided, "preprocess.json"), JSON.stringify({ ...preprocess, decision: { label: project.labels[0], threshold: 0.2, method: "given" } }));
+      // The Space of an export with a threshold (as `export --threshold` records it) gives the threshold's label at 25 %.
+      const decidedProject = await makeFakeProject({ dir: path.join(root, "decided-project"), decision: { label: project.labels[0], threshold: 0.2, method: "given" } });
+      const decided = (await createSpace({ projectDir: decidedProject.projectDir, outDir: path.join(root, "gradio-space-decided"), sdk: "gradio", git: false })).spaceDir;
       const withThreshold = JSON.parse(execFileSync(python, [script, stubs, decided], { encoding: "utf8" }));
       assert.deepEqual(withThreshold.result, [{ [project.labels[0]]: 0.25, [project.labels[1]]: 0.75 }, `${project.labels[0]}: the probability of "${project.labels[0]}" (25.0%) reaches the model's decision threshold (20.0%).`]);
     });
