@@ -17,7 +17,9 @@ import { rocCurve } from "../src/core/evaluate/roc-curve";
 import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
 import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
-import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
+import { writeEvaluationReport } from "../src/core/evaluate/write-evaluation-report";
+import { readSavedEvaluation, type SavedEvaluation } from "../src/extension/saved-evaluation";
+import { isEvaluationView, parseEvaluationFromWebview, parseEvaluationPanelState, parseEvaluationToWebview, type EvaluationPanelState, type EvaluationView } from "../src/shared/evaluation-protocol";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 import { openWebviewBundle, assertSharedPanelStyle } from "./support/webview-harness";
 
@@ -124,6 +126,31 @@ describe("evaluation panel webview", function () {
     assert.equal(await page.textContent("#auc"), before);
   });
 
+  it("saves the path that comes with a view as its state, and only that; a message with a malformed state is dropped whole", async () => {
+    const state: EvaluationPanelState = { json: "/project/evaluation/2026-12-03T17-00-00Z/evaluation.json" };
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view, state });
+    await waitForState(page, state);
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: { ...view, title: "other" }, state: { json: 7 } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(await page.textContent("h1"), `Evaluation: ${view.title}`);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __state: unknown }).__state), state);
+  });
+
+  it("shows a restored evaluation that cannot be shown: the reason, nothing of the previous view; a view brings it back", async () => {
+    const state: EvaluationPanelState = { json: "/project/evaluation/gone/evaluation.json" };
+    const reason = "This evaluation cannot be shown again. /project/evaluation/gone/evaluation.json is gone. Run Evaluate on Folder again to see a fresh one.";
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/lost", lost: { title: "gone", reason }, state });
+    await page.waitForSelector("#lost");
+    assert.equal(await page.textContent("h1"), "Evaluation: gone");
+    assert.equal(await page.textContent("#lost"), reason);
+    assert.equal(await page.locator("#auc, #roc, #open-report, .confusion").count(), 0, "nothing of the previous view is left");
+    await waitForState(page, state);
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view });
+    await page.waitForSelector("#auc");
+    assert.equal(await page.locator("#lost").count(), 0);
+    assert.deepEqual(violations, [], "no CSP violation");
+  });
+
   it("protocol guards accept the view and refuse anything else", () => {
     assert.ok(isEvaluationView(view));
     assert.ok(parseEvaluationToWebview({ type: "evaluation/view", view }));
@@ -132,5 +159,80 @@ describe("evaluation panel webview", function () {
     assert.deepEqual(parseEvaluationFromWebview({ type: "evaluation/ready" }), { type: "evaluation/ready" });
     assert.equal(parseEvaluationFromWebview({ type: "evaluation/openReport", path: "/etc/passwd" }), undefined);
     assert.equal(parseEvaluationFromWebview("evaluation/ready"), undefined);
+
+    const state = { json: "/project/evaluation/x/evaluation.json" };
+    assert.deepEqual(parseEvaluationToWebview({ type: "evaluation/view", view, state }), { type: "evaluation/view", view, state });
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/view", view, state: { json: "" } }), undefined);
+    const lost = { title: "x", reason: "It is gone." };
+    assert.deepEqual(parseEvaluationToWebview({ type: "evaluation/lost", lost, state }), { type: "evaluation/lost", lost, state });
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/lost", lost: { title: "x" } }), undefined);
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/lost", lost: { ...lost, open: "/etc/passwd" } }), undefined);
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/lost" }), undefined);
+  });
+
+  it("accepts a saved panel state with exactly one path and nothing else", () => {
+    const state = { json: "/project/evaluation/x/evaluation.json" };
+    assert.deepEqual(parseEvaluationPanelState(state), state);
+    assert.deepEqual(parseEvaluationPanelState(JSON.parse(JSON.stringify(state))), state, "survives VS Code's JSON round trip");
+    const bad: unknown[] = [undefined, null, "state", [state.json], {}, { ...state, extra: true }, { json: "" }, { json: 7 }, { json: "/a\0b/evaluation.json" }, { json: `/${"a".repeat(5000)}` }];
+    for (const value of bad) assert.equal(parseEvaluationPanelState(value), undefined, JSON.stringify(value)?.slice(0, 80));
+  });
+
+  describe("readSavedEvaluation (a panel restored after a reload; real files)", () => {
+    let workspace: string;
+    let written: Evaluation;
+    const reasonOf = (read: SavedEvaluation): string => ("reason" in read ? read.reason : "");
+
+    before(async () => {
+      workspace = path.join(tmp, "workspace");
+      const { files, ...unwritten } = sampleEvaluation();
+      void files;
+      written = await writeEvaluationReport({ dir: path.join(workspace, "project", "evaluation", "2026-12-03T17-00-00Z"), evaluation: unwritten });
+    });
+
+    it("reads back an evaluation written inside the workspace, as the panel drew it", async () => {
+      const read = await readSavedEvaluation({ state: { json: written.files!.json }, roots: [workspace] });
+      assert.ok("evaluation" in read, reasonOf(read));
+      assert.deepEqual(evaluationViewOf(read.evaluation), evaluationViewOf(written));
+      assert.deepEqual(read.evaluation.files, written.files);
+    });
+
+    it("refuses a file outside the workspace folders (also through a symlink), or not named evaluation.json", async () => {
+      const notOurs = { reason: "Its saved evaluation is not one of Deepfake Studio's evaluation folders in this workspace, so it was not opened." };
+      assert.deepEqual(await readSavedEvaluation({ state: { json: written.files!.json }, roots: [path.join(tmp, "elsewhere")] }), notOurs);
+      assert.deepEqual(await readSavedEvaluation({ state: { json: written.files!.json }, roots: [] }), notOurs);
+      const outside = path.join(tmp, "outside");
+      await fs.cp(written.files!.dir, outside, { recursive: true });
+      await fs.symlink(outside, path.join(workspace, "link"));
+      assert.deepEqual(await readSavedEvaluation({ state: { json: path.join(workspace, "link", "evaluation.json") }, roots: [workspace] }), notOurs);
+      assert.deepEqual(await readSavedEvaluation({ state: { json: written.files!.markdown }, roots: [workspace] }), notOurs);
+      assert.deepEqual(await readSavedEvaluation({ state: { json: "project/evaluation/2026-12-03T17-00-00Z/evaluation.json" }, roots: [workspace] }), notOurs);
+    });
+
+    it("says why when the file is gone, not JSON, damaged, or written somewhere else", async () => {
+      assert.match(reasonOf(await readSavedEvaluation({ state: { json: path.join(workspace, "project", "evaluation", "deleted", "evaluation.json") }, roots: [workspace] })), /is gone \(the evaluation folder was deleted or moved\)/);
+      const original = await fs.readFile(written.files!.json, "utf8");
+      const edits: Array<[string, (value: Record<string, unknown>) => unknown, RegExp]> = [
+        ["not JSON", () => undefined, /could not be read \(.*JSON/],
+        ["without its calibration", (value) => ({ ...value, calibration: undefined }), /damaged or from another version/],
+        ["an AUC of 7", (value) => ({ ...value, auc: 7 }), /damaged or from another version/],
+        ["copied from another folder", (value) => ({ ...value, files: { ...(value.files as object), json: "/other/evaluation.json", dir: "/other" } }), /damaged or from another version/],
+        ["a report.md elsewhere", (value) => ({ ...value, files: { ...(value.files as object), markdown: "/etc/report.md" } }), /damaged or from another version/],
+      ];
+      try {
+        for (const [name, edit, reason] of edits) {
+          const edited = edit(JSON.parse(original) as Record<string, unknown>);
+          await fs.writeFile(written.files!.json, edited === undefined ? "{ not json" : JSON.stringify(edited));
+          assert.match(reasonOf(await readSavedEvaluation({ state: { json: written.files!.json }, roots: [workspace] })), reason, name);
+        }
+      } finally {
+        await fs.writeFile(written.files!.json, original);
+      }
+    });
   });
 });
+
+/** Waits until the webview has saved `state` (vscode.setState). */
+async function waitForState(page: Page, state: EvaluationPanelState): Promise<void> {
+  await page.waitForFunction((expected) => JSON.stringify((window as unknown as { __state: unknown }).__state) === JSON.stringify(expected), state, { timeout: 5_000 });
+}

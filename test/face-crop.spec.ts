@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
@@ -26,6 +26,10 @@ import { predict, type Prediction, type PredictionError } from "../src/core/pred
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset";
 import { createSpace } from "../src/core/space/create-space";
+import { SpaceError } from "../src/core/space/space-error";
+import { checkMedia } from "../src/core/check/check-media";
+import { createFaceScorer } from "../src/core/check/create-face-scorer";
+import { loadExport } from "../src/core/predict/load-export";
 import type { RunHead } from "../src/core/train/run-files";
 import { train, type RunRecord } from "../src/core/train/train";
 import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";
@@ -319,6 +323,55 @@ describe("face crops (faceCrop: true)", function () {
       for (const example of manifest.examples) {
         const size = await sharp(path.join(space.spaceDir, example)).metadata();
         assert.equal(Math.max(size.width ?? 0, size.height ?? 0), config.resizeMax, example);
+      }
+    });
+
+    it("a Gradio Space is refused in words for this model (it reads blending statistics), and nothing is written", async () => {
+      const outDir = path.join(work, "gradio-space");
+      await assert.rejects(createSpace({ projectDir: project, outDir, sdk: "gradio", git: false }), (error: unknown) =>
+        error instanceof SpaceError && error.code === "space-sdk-mismatch" && /blending statistics of each face, which the Gradio app does not measure/.test(error.message) && /static Space/.test(JSON.stringify(error.hint)));
+      assert.equal(existsSync(outDir), false);
+    });
+
+    it("check scores a frame's face as predict scores that frame's stored crop (JPEG-encoded like import's), within 1e-5", async () => {
+      const modelDir = path.join(project, "export");
+      const preprocess = JSON.parse(await fs.readFile(path.join(modelDir, "preprocess.json"), "utf8")) as RunHead["preprocess"];
+      const recipe = preprocess.faceCrop!;
+      // A frame no larger than resizeMax, losslessly stored: import (and predict) and check then start from the same pixels.
+      const crops = (await fs.readdir(path.join(reference, "Deepfake"))).filter((name) => name.endsWith(".jpg")).sort();
+      const composed = path.join(work, "frame.jpg");
+      await composeFacePicture(composed, 400, 280, [{ crop: path.join(reference, "Deepfake", crops[2]), x: 90, y: 20, side: 240 }]);
+      const frame = path.join(work, "frame.png");
+      await sharp(composed).png().toFile(frame);
+      const { crop } = await cropFaceFromBytes({ bytes: await fs.readFile(frame), settings: recipe });
+      assert.ok(crop, "import finds the frame's face");
+      const [predicted] = await predict({ modelDir, inputs: [frame] });
+      assert.ok(!isError(predicted), JSON.stringify(predicted));
+      const [checked] = await checkMedia({ inputs: [frame], modelDir, detector: recipe.detector, tta: false });
+      assert.ok(!("error" in checked), JSON.stringify(checked));
+      assert.equal(checked.frames[0].faces.length, 1);
+      const face = checked.frames[0].faces[0];
+      const tolerance = 1e-5;
+      for (const label of LABELS) {
+        assert.ok(Math.abs(face.probabilities[label] - predicted.probabilities[label]) < tolerance, `${label}: check ${face.probabilities[label]} vs predict ${predicted.probabilities[label]} on the stored crop`);
+      }
+      // The same crop scored without the JPEG round trip (what check did before) is measurably off.
+      const loaded = await loadExport({ modelDir });
+      const session = await createOnnxSession(loaded.modelBytes, { threads: 1 });
+      try {
+        const raw = { pixels: new Uint8Array(crop.image.pixels.data), size: recipe.size, landmarks: crop.landmarks };
+        const score = async (jpegQuality?: number) => {
+          const scorer = createFaceScorer({ session, exported: loaded, jpegQuality });
+          const scored = scorer.score(raw);
+          await scorer.flush();
+          return scored;
+        };
+        const fake = loaded.labels.indexOf("Deepfake");
+        const [stored, unencoded] = [await score(recipe.jpegQuality), await score()];
+        assert.ok(Math.abs(stored[fake] - predicted.probabilities.Deepfake) < tolerance, `scorer with the recipe's JPEG ${stored[fake]} vs predict ${predicted.probabilities.Deepfake}`);
+        assert.ok(Math.abs(unencoded[fake] - predicted.probabilities.Deepfake) > tolerance, `the unencoded crop scores ${unencoded[fake]}, predict ${predicted.probabilities.Deepfake}`);
+      } finally {
+        await session.release();
       }
     });
   });

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { createOnnxSession, runOnnx } from "../src/core/onnx";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
+import { decideLabel } from "../src/core/predict/decide-label";
 import { loadImageTensor } from "../src/core/predict/load-image-tensor";
 import { createSpace, type CreateSpaceResult } from "../src/core/space/create-space";
 import { ORT_FILE_NAMES } from "../src/core/space/ort-runtime-files";
@@ -435,6 +436,8 @@ describe("space", function () {
         "    def __init__(self, **kw): calls['Image'] = kw",
         "class Label:",
         "    def __init__(self, **kw): calls['Label'] = kw",
+        "class Textbox:",
+        "    def __init__(self, **kw): calls['Textbox'] = kw",
         "class Interface:",
         "    def __init__(self, **kw): calls['Interface'] = kw",
         "    def launch(self, *a, **kw): calls['launch'] = True",
@@ -462,8 +465,8 @@ describe("space", function () {
         "interface = gradio.calls['Interface']",
         "result = app.classify(app.EXAMPLES[0][0])",
         "print(json.dumps({'fn_is_classify': interface['fn'] is app.classify, 'examples': interface['examples'], 'flagging': interface.get('flagging_mode'),",
-        "  'image': gradio.calls['Image'], 'label': gradio.calls['Label'], 'launched': 'launch' in gradio.calls, 'title': interface['title'],",
-        "  'session': onnxruntime.seen, 'result': result, 'empty': app.classify(None)}))",
+        "  'image': gradio.calls['Image'], 'label': gradio.calls['Label'], 'textbox': gradio.calls['Textbox'], 'outputs': len(interface['outputs']),",
+        "  'launched': 'launch' in gradio.calls, 'title': interface['title'], 'session': onnxruntime.seen, 'result': result, 'empty': app.classify(None)}))",
       ].join("\n"));
       const output = JSON.parse(execFileSync(python, [script, stubs, result.spaceDir], { encoding: "utf8" }));
       const manifest = JSON.parse(await fs.readFile(path.join(result.spaceDir, "space.json"), "utf8"));
@@ -480,8 +483,54 @@ describe("space", function () {
       assert.deepEqual(output.session.feeds, ["image"]);
       assert.deepEqual(output.session.shape, [1, ...project.preprocess.size, 3]);
       assert.equal(output.session.dtype, "float32");
-      assert.deepEqual(output.result, { [project.labels[0]]: 0.25, [project.labels[1]]: 0.75 });
-      assert.deepEqual(output.empty, {});
+      assert.equal(output.outputs, 2, "the probabilities and the decision");
+      assert.equal(output.textbox.label, "Decision");
+      assert.deepEqual(output.result, [{ [project.labels[0]]: 0.25, [project.labels[1]]: 0.75 }, `${project.labels[1]}: the most probable label.`]);
+      assert.deepEqual(output.empty, [{}, ""]);
+
+      // The Space of an export with a threshold (as `export --threshold` records it) gives the threshold's label at 25 %.
+      const decidedProject = await makeFakeProject({ dir: path.join(root, "decided-project"), decision: { label: project.labels[0], threshold: 0.2, method: "given" } });
+      const decided = (await createSpace({ projectDir: decidedProject.projectDir, outDir: path.join(root, "gradio-space-decided"), sdk: "gradio", git: false })).spaceDir;
+      const withThreshold = JSON.parse(execFileSync(python, [script, stubs, decided], { encoding: "utf8" }));
+      assert.deepEqual(withThreshold.result, [{ [project.labels[0]]: 0.25, [project.labels[1]]: 0.75 }, `${project.labels[0]}: the probability of "${project.labels[0]}" (25.0%) reaches the model's decision threshold (20.0%).`]);
+    });
+
+    it("decides like predict by the export's threshold, and refuses an unusable threshold and models whose inputs it cannot make", async function () {
+      const python = pythonWithPil();
+      requireSystem(python, "A python3 with numpy and PIL", "python3-numpy python3-pil");
+      const labels = ["Deepfake", "Real", "Other"];
+      const rows = [[0.3, 0.5, 0.2], [0.2, 0.5, 0.3], [0.5, 0.25, 0.25], [0.1, 0.45, 0.45], [0.34, 0.33, 0.33], [0.05, 0.9, 0.05]];
+      const decisions = [undefined, { label: "Deepfake", threshold: 0.3 }, { label: "Deepfake", threshold: 0.05 }, { label: "Real", threshold: 0.6 }, { label: "Deepfake", threshold: 0.9 }];
+      const cases = decisions.flatMap((decision) => rows.map((probabilities) => ({ probabilities, decision })));
+      const bad: unknown[] = [{ label: "Cat", threshold: 0.5 }, { label: "Deepfake", threshold: 1 }, { label: "Deepfake", threshold: 0 }, { label: "Deepfake", threshold: "0.5" }, { label: "Deepfake", threshold: true }, { label: "Deepfake" }, "0.5", []];
+      const refused = [{ blendStatistics: { version: 1, count: 22, missing: [] } }, { faceContrast: { grid: 7 } }];
+      const script = path.join(root, "decide.py");
+      await fs.writeFile(script, [
+        "import json, sys",
+        "sys.dont_write_bytecode = True",
+        "sys.path.insert(0, sys.argv[1])",
+        "from preprocess import check_decision, check_preprocess, decide_label",
+        "spec = json.loads(sys.stdin.read())",
+        "def error(call):",
+        "    try:",
+        "        call()",
+        "        return None",
+        "    except ValueError as e:",
+        "        return str(e)",
+        "print(json.dumps({",
+        "  'labels': [decide_label(spec['labels'], c['probabilities'], check_decision(c.get('decision'), spec['labels'])) for c in spec['cases']],",
+        "  'bad': [error(lambda d=d: check_decision(d, spec['labels'])) for d in spec['bad']],",
+        "  'refused': [error(lambda p=p: check_preprocess({**spec['preprocess'], **p})) for p in spec['refused']],",
+        "  'plain': error(lambda: check_preprocess(spec['preprocess']))}))",
+      ].join("\n"));
+      const spec = JSON.stringify({ labels, cases, bad, refused, preprocess: project.preprocess });
+      const output = JSON.parse(execFileSync(python, [script, path.join(templatesDir(), "gradio")], { input: spec, encoding: "utf8" })) as { labels: string[]; bad: Array<string | null>; refused: Array<string | null>; plain: string | null };
+      assert.deepEqual(output.labels, cases.map((c) => labels[decideLabel({ labels, probabilities: c.probabilities, decision: c.decision })]), "the same label as predict for every case");
+      assert.ok(output.labels.includes("Deepfake") && output.labels.includes("Real") && output.labels.includes("Other"), "the cases reach every label");
+      for (const [i, message] of output.bad.entries()) assert.match(message ?? "", /decision threshold this app cannot use/, JSON.stringify(bad[i]));
+      assert.match(output.refused[0] ?? "", /blending statistics of each face, which this Gradio app does not measure\. Create a static Space/);
+      assert.match(output.refused[1] ?? "", /face contrasts .* which this Gradio app does not compute/);
+      assert.equal(output.plain, null);
     });
 
     it("compiles with python3 and prepares pictures like the TypeScript preprocessing", async function () {

@@ -2,14 +2,40 @@
  * The "Evaluate on Folder" panel: the headline numbers (accuracy, balanced accuracy, ROC AUC with its interval, the
  * threshold for the target false-positive rate, ECE), both confusion matrices, the ROC curve and the reliability
  * diagram as inline SVG built from numbers (no external requests, no inline styles), and the pictures not scored.
+ * It saves where evaluation.json is (webview state) so VS Code can restore the panel after a reload; a restored
+ * panel whose evaluation is gone says so.
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
-import { parseEvaluationToWebview, type ConfusionView, type EvaluationFromWebview, type EvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
+import { parseEvaluationToWebview, type ConfusionView, type EvaluationFromWebview, type EvaluationLostView, type EvaluationPanelState, type EvaluationToWebview, type EvaluationView } from "../src/shared/evaluation-protocol";
 import { connect, h, percent, svg } from "./vscode-api";
 
 const app = document.getElementById("app") as HTMLElement;
-const channel = connect<EvaluationFromWebview, EvaluationToWebview, never>(parseEvaluationToWebview, (message) => render(message.view));
+const channel = connect<EvaluationFromWebview, EvaluationToWebview, EvaluationPanelState>(parseEvaluationToWebview, receive);
 channel.post({ type: "evaluation/ready" });
+
+function receive(message: EvaluationToWebview): void {
+  // Only the path is kept: the extension re-reads and checks evaluation.json when it restores the panel.
+  if (message.state) channel.setState(message.state);
+  switch (message.type) {
+    case "evaluation/view":
+      render(message.view);
+      break;
+    case "evaluation/lost":
+      renderLost(message.lost);
+      break;
+    default: {
+      const unreachable: never = message;
+      void unreachable;
+    }
+  }
+}
+
+/** A restored panel whose evaluation cannot be shown: why. */
+function renderLost(lost: EvaluationLostView): void {
+  app.replaceChildren();
+  app.removeAttribute("aria-busy");
+  app.append(h("div", { class: "header" }, h("h1", {}, `Evaluation: ${lost.title}`)), h("p", { class: "notice", id: "lost", role: "status" }, lost.reason));
+}
 
 /** Square chart geometry, in SVG units. */
 const SIZE = 320;

@@ -18,8 +18,10 @@ import { TokenStore } from "./token-store";
 import { DatasetTreeProvider } from "./views/dataset-tree";
 import { RunsTreeProvider } from "./views/runs-tree";
 import { CheckPanel } from "./webviews/check-panel";
+import { EvaluationPanel } from "./webviews/evaluation-panel";
 import { CleanerPanel, CleanerViewProvider } from "./webviews/cleaner-view";
 import { restoreCheckPanel } from "./webviews/restore-check-panel";
+import { restoreEvaluationPanel } from "./webviews/restore-evaluation-panel";
 import { restoreTrainingPanel } from "./webviews/restore-training-panel";
 import { TrainingPanel } from "./webviews/training-panel";
 
@@ -80,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     vscode.window.registerWebviewViewProvider(CleanerViewProvider.viewType, cleaner, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.window.registerWebviewPanelSerializer(TrainingPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreTrainingPanel(studio, panel, state) }),
     vscode.window.registerWebviewPanelSerializer(CheckPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreCheckPanel(studio, panel, state) }),
+    vscode.window.registerWebviewPanelSerializer(EvaluationPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreEvaluationPanel(studio, panel, state) }),
   );
   void updateProjectContext();
   const activationMs = performance.now() - moduleLoaded;

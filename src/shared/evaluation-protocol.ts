@@ -1,6 +1,7 @@
 /**
  * Messages between the extension and the "Evaluate on Folder" panel, and guards both sides use: the webview draws
- * only a validated view; the extension acts only on the three known requests, which carry no data.
+ * only a validated view; the extension acts only on the three known requests, which carry no data. The webview saves
+ * where evaluation.json is, so the panel comes back after a window reload (restore-evaluation-panel.ts).
  */
 import type { Confusion } from "../core/evaluate/confusion-types";
 
@@ -40,13 +41,32 @@ export interface EvaluationView {
   hasReport: boolean;
 }
 
-export type EvaluationToWebview = { type: "evaluation/view"; view: EvaluationView };
+/**
+ * What the panel keeps in its webview state (vscode.setState) to be restored after a window reload: only where the
+ * evaluation's evaluation.json is. The extension re-reads and checks that file before it shows anything.
+ */
+export interface EvaluationPanelState {
+  json: string;
+}
+
+/** A restored panel whose evaluation cannot be shown (file deleted, unreadable or not an evaluation), and why. */
+export interface EvaluationLostView {
+  title: string;
+  reason: string;
+}
+
+/** Extension → panel; `state` is what the webview saves for a reload (absent when nothing was written to reload). */
+export type EvaluationToWebview =
+  | { type: "evaluation/view"; view: EvaluationView; state?: EvaluationPanelState }
+  | { type: "evaluation/lost"; lost: EvaluationLostView; state?: EvaluationPanelState };
 export type EvaluationFromWebview = { type: "evaluation/ready" } | { type: "evaluation/openReport" } | { type: "evaluation/revealReport" };
 
 export const MAX_ROC_POINTS = 2000;
 export const MAX_UNSCORED = 200;
 const MAX_BINS = 1000;
 const MAX_WARNINGS = 50;
+/** Longer than any real path (PATH_MAX is 4096 on Linux). */
+const MAX_PATH = 4096;
 
 type Guard<T> = (value: unknown) => value is T;
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -84,10 +104,24 @@ export function isEvaluationView(value: unknown): value is EvaluationView {
   );
 }
 
-/** Validates a message to the panel. */
+const isPath = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= MAX_PATH && !value.includes("\0");
+const isLostView = (value: unknown): value is EvaluationLostView => isObject(value) && Object.keys(value).length === 2 && isString(value.title) && isString(value.reason);
+
+/** The saved webview state when it is exactly one path; undefined otherwise (a restored panel then closes). */
+export function parseEvaluationPanelState(value: unknown): EvaluationPanelState | undefined {
+  if (!isObject(value) || Object.keys(value).length !== 1 || !isPath(value.json)) return undefined;
+  return { json: value.json };
+}
+
+/** Validates a message to the panel; a message with a malformed state is dropped whole. */
 export function parseEvaluationToWebview(value: unknown): EvaluationToWebview | undefined {
-  if (!isObject(value) || value.type !== "evaluation/view" || !isEvaluationView(value.view)) return undefined;
-  return { type: "evaluation/view", view: value.view };
+  if (!isObject(value)) return undefined;
+  const state = value.state === undefined ? undefined : parseEvaluationPanelState(value.state);
+  if (value.state !== undefined && !state) return undefined;
+  const withState = state ? { state } : {};
+  if (value.type === "evaluation/view") return isEvaluationView(value.view) ? { type: "evaluation/view", view: value.view, ...withState } : undefined;
+  if (value.type === "evaluation/lost") return isLostView(value.lost) ? { type: "evaluation/lost", lost: { title: value.lost.title, reason: value.lost.reason }, ...withState } : undefined;
+  return undefined;
 }
 
 /** Validates a message from the panel; undefined when it is not one (ignored, never trusted). */

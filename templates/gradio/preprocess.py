@@ -2,12 +2,13 @@
 
 EXIF orientation applied, transparency on white, RGB, squish resize (stretch to the model's size, no crop) with the
 kernel preprocess.json names, values 0..255 as float32 NHWC. The scaling to the backbone's range happens inside
-model.onnx, never here. Kept apart from app.py so it can be checked without Gradio installed.
+model.onnx, never here. Also the decision rule (the export's threshold, as predict and check use it). Kept apart from
+app.py so it can be checked without Gradio installed.
 """
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO, Mapping, Union
+from typing import Any, BinaryIO, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -22,7 +23,7 @@ RESAMPLING = {
 
 
 def check_preprocess(preprocess: Mapping[str, Any]) -> None:
-    """Refuses a preprocess.json this code would silently misread."""
+    """Refuses a preprocess.json this code would silently misread, or a model that needs inputs this app cannot make."""
     size = preprocess.get("size")
     ok = (
         isinstance(size, list)
@@ -36,6 +37,56 @@ def check_preprocess(preprocess: Mapping[str, Any]) -> None:
     )
     if not ok:
         raise ValueError("preprocess.json is not something this app understands (expected squish, RGB, NHWC, 0..255).")
+    # Such a model has a second ONNX input measured on the face's landmarks, which this app does not find: feeding it
+    # nothing (or an average) would score every picture wrongly, so the app stops instead.
+    if preprocess.get("blendStatistics") is not None:
+        raise ValueError("This model also reads the blending statistics of each face, which this Gradio app does not measure. Create a static Space for it instead (its page measures them), or train without train.blendStatistics.")
+    if preprocess.get("faceContrast"):
+        raise ValueError("This model also reads face contrasts (train.faceContrast), which this Gradio app does not compute. Train without them for a Space.")
+
+
+def check_decision(decision: Any, labels: Sequence[str]) -> Optional[Mapping[str, Any]]:
+    """preprocess.json `decision` ({label, threshold}, from `deepfake-studio export --threshold`), or None without one.
+
+    An unusable one stops the app rather than label pictures by a rule nobody chose.
+    """
+    if decision is None:
+        return None
+    threshold = decision.get("threshold") if isinstance(decision, Mapping) else None
+    ok = (
+        isinstance(decision, Mapping)
+        and isinstance(decision.get("label"), str)
+        and decision["label"] in labels
+        and isinstance(threshold, (int, float))
+        and not isinstance(threshold, bool)
+        and 0 < threshold < 1
+    )
+    if not ok:
+        raise ValueError("preprocess.json has a decision threshold this app cannot use (it needs one of the labels and a threshold between 0 and 1).")
+    return decision
+
+
+def decide_label(labels: Sequence[str], probabilities: Sequence[float], decision: Optional[Mapping[str, Any]]) -> str:
+    """As the studio's predict decides: the threshold's label once its probability reaches the threshold, else the
+    most probable of the other labels; without a threshold the most probable label (the first on a tie)."""
+    skip = labels.index(decision["label"]) if decision else -1
+    if decision and probabilities[skip] >= decision["threshold"]:
+        return labels[skip]
+    best = -1
+    for i in range(len(labels)):
+        if i != skip and (best < 0 or probabilities[i] > probabilities[best]):
+            best = i
+    return labels[best]
+
+
+def describe_decision(labels: Sequence[str], probabilities: Sequence[float], decision: Optional[Mapping[str, Any]]) -> str:
+    """The decided label in words, with the rule that chose it."""
+    label = decide_label(labels, probabilities, decision)
+    if not decision:
+        return f"{label}: the most probable label."
+    fake = labels.index(decision["label"])
+    verb = "reaches" if probabilities[fake] >= decision["threshold"] else "stays below"
+    return f"{label}: the probability of \"{decision['label']}\" ({probabilities[fake]:.1%}) {verb} the model's decision threshold ({decision['threshold']:.1%})."
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

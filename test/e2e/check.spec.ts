@@ -3,13 +3,16 @@
  * export is the model) plus a clip made with ffmpeg from real and face-swapped frames (test/fixtures/make-clip.ts).
  * Explorer context menu → the panel (verdict, one bar per second, worst frames that seek the <video>) → Developer:
  * Reload Window brings the panel back from its saved state → with the report deleted, a reload says so and "Check
- * again" checks the file anew. Screenshots land in test-artifacts/e2e/check-*.png. Skipped without ffmpeg.
+ * again" checks the file anew. Then Explorer → Evaluate on Folder on the project's data/ opens the evaluation panel, which
+ * a reload brings back too, and which says so once its evaluation.json is gone. Screenshots land in
+ * test-artifacts/e2e/check-*.png. Skipped without ffmpeg.
  */
 import { strict as assert } from "node:assert";
 import { promises as fs, existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import type { MediaCheck } from "../../src/core/check/check-types";
+import type { Evaluation } from "../../src/core/evaluate/evaluation-types";
 import { runDemo } from "../../src/core/demo/run-demo";
 import { hasFfmpeg, makeFaceSwapClip } from "../fixtures/make-clip";
 import { requireSystem } from "../support/require-system";
@@ -130,7 +133,40 @@ describe("Check for Deepfake (code-server e2e)", function () {
     const violations = wb.consoleErrors.filter((line) => /Content Security Policy/i.test(line) && /deepfake|vscode-cdn|vscode-resource/i.test(line));
     assert.deepEqual(violations, []);
   });
+
+  // The evaluation panel has the same serializer; the demo's data/ (one sub-folder per category) is the folder evaluated.
+  it("Explorer → Evaluate on Folder opens the evaluation panel, and Developer: Reload Window brings it back", async function () {
+    this.timeout(CHECK_TIMEOUT_MS + 120_000);
+    await explorerContextMenu(wb.page, "data", "Evaluate on Folder");
+    const panel = await webviewFrame(wb.page, "#auc", CHECK_TIMEOUT_MS);
+    const evaluation = await savedEvaluation(wb.workspace);
+    assert.equal(await panel.locator("#ece").textContent(), evaluation.calibration.ece.toFixed(3));
+    const auc = await panel.locator("#auc").textContent();
+    await reloadWindow(wb.page);
+    const restored = await webviewFrame(wb.page, "#auc", 90_000);
+    assert.equal(await restored.locator("#auc").textContent(), auc, "the same numbers, re-read from evaluation.json");
+    assert.equal(await restored.locator("#ece").textContent(), evaluation.calibration.ece.toFixed(3));
+    await screenshotTop(wb.page, restored, "check-05-evaluation-restored");
+  });
+
+  it("says when a restored evaluation panel's evaluation.json is gone", async () => {
+    const evaluation = await savedEvaluation(wb.workspace);
+    await fs.rm(evaluation.files!.dir, { recursive: true });
+    await reloadWindow(wb.page);
+    const lost = await webviewFrame(wb.page, 'main:has(h1:has-text("Evaluation:")) #lost', 90_000);
+    assert.match((await lost.locator("#lost").textContent()) ?? "", /^This evaluation cannot be shown again\. .*evaluation\.json is gone .*Run Evaluate on Folder again/);
+    assert.equal(await lost.locator("#auc").count(), 0, "no stale numbers");
+    await screenshot(wb.page, "check-06-evaluation-gone");
+  });
 });
+
+/** The one evaluation Evaluate on Folder wrote (<workspace>/evaluation/<time>/evaluation.json). */
+async function savedEvaluation(workspace: string): Promise<Evaluation> {
+  const root = path.join(workspace, "evaluation");
+  const names = (await fs.readdir(root)).filter((name) => !name.startsWith("."));
+  assert.equal(names.length, 1, `evaluation folders: ${names.join(", ")}`);
+  return JSON.parse(await fs.readFile(path.join(root, names[0], "evaluation.json"), "utf8")) as Evaluation;
+}
 
 /** The one report.json the check wrote into the extension's storage (check-reports/<name>/report.json). */
 async function savedReport(userData: string): Promise<{ file: string; check: MediaCheck }> {

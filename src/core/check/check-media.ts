@@ -18,6 +18,7 @@ import type { CheckedFace, CheckedFrame, CheckModel, CheckResult, MediaCheck, Wo
 import { createFaceScorer, type FaceScorer } from "./create-face-scorer";
 import { createWorstMoments, type WorstMoments } from "./create-worst-moments";
 import { cropTrainingFace, TRAINING_MARGIN } from "../face-crop/crop-training-face";
+import { datasetJpegQuality } from "../face-crop/encode-crop-like-dataset";
 import { describeVerdict } from "./describe-verdict";
 import { FRAME_INPUT_SIZE, type FaceDetectorKind } from "../face-crop/detect-frame-faces";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
@@ -124,7 +125,7 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
     ...(exported.metadata.run_id ? { runId: exported.metadata.run_id } : {}),
   };
   const session = await createOnnxSession(exported.modelBytes, { threads: params.threads });
-  const shared: Shared = { exported, scorer: createFaceScorer({ session, exported, batchSize: params.batchSize }), fake, model, settings, options: { onProgress: params.onProgress, signal: params.signal }, ffmpegPath: params.ffmpegPath };
+  const shared: Shared = { exported, scorer: createFaceScorer({ session, exported, batchSize: params.batchSize, jpegQuality: datasetJpegQuality(exported.preprocess.faceCrop) }), fake, model, settings, options: { onProgress: params.onProgress, signal: params.signal }, ffmpegPath: params.ffmpegPath };
   const results: CheckResult[] = [];
   const reportNames = new Set<string>();
   for (const warning of inputs.warnings) params.onProgress?.({ event: "warning", message: warning });

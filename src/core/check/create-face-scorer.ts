@@ -1,10 +1,12 @@
 /**
  * Scores face crops with the exported model in batches: crops are queued, and every `batchSize` of them (or at
- * flush) go through onnxruntime-node in one call. Only the queued crops are held, so memory stays bounded.
+ * flush) go through onnxruntime-node in one call. Only the queued crops are held, so memory stays bounded. check
+ * asks for each crop to be JPEG-encoded first, as the training crops were stored.
  */
 import { InvalidExportError } from "../predict/predict-errors";
 import type { LoadedExport } from "../predict/load-export";
 import { loadImageTensor } from "../predict/load-image-tensor";
+import { encodeCropLikeDataset } from "../face-crop/encode-crop-like-dataset";
 import { runOnnx, type OnnxSession } from "../onnx/onnx-session";
 import { blendStatisticsOfInput } from "../face-features/blend-statistics";
 import { faceRegionsOfInput } from "../face-features/face-regions";
@@ -25,6 +27,11 @@ export interface CreateFaceScorerParams {
   exported: Pick<LoadedExport, "modelDir" | "labels" | "preprocess">;
   /** Crops per onnxruntime call (default 16). */
   batchSize?: number;
+  /**
+   * JPEG-encode each crop at this quality (and decode it) before scoring, as the dataset stored the model's training
+   * crops and as predict reads a stored crop; absent: the crop's pixels as they are.
+   */
+  jpegQuality?: number;
 }
 
 /** A square RGB crop to score. */
@@ -55,11 +62,16 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
   let running: Promise<void> = Promise.resolve();
 
   const statistics = exported.preprocess.blendStatistics;
-  const toInput = (crop: ScoredCrop): Float32Array | Promise<Float32Array> => {
-    if (crop.size === width && crop.size === height) return Float32Array.from(crop.pixels);
+  const pixelsToInput = (pixels: Uint8Array, size: number): Float32Array | Promise<Float32Array> => {
+    if (size === width && size === height) return Float32Array.from(pixels);
     // Training resized its 224 px crops to the model's size with the recorded kernel (loadImageTensor): do the same.
-    return loadImageTensor({ source: { data: Buffer.from(crop.pixels.buffer, crop.pixels.byteOffset, crop.pixels.byteLength), width: crop.size, height: crop.size }, preprocess: exported.preprocess });
+    return loadImageTensor({ source: { data: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), width: size, height: size }, preprocess: exported.preprocess });
   };
+  // Encoding happens inside the queued input, so a crop is queued at once and a flush right after still runs it.
+  const { jpegQuality } = params;
+  const toInput = (crop: ScoredCrop): Float32Array | Promise<Float32Array> =>
+    jpegQuality === undefined ? pixelsToInput(crop.pixels, crop.size)
+      : encodeCropLikeDataset({ pixels: crop.pixels, width: crop.size, height: crop.size }, jpegQuality).then((stored) => pixelsToInput(stored, crop.size));
 
   const runQueued = (): Promise<void> => {
     const jobs = queue;

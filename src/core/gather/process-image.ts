@@ -46,7 +46,7 @@ export interface ProcessedImage {
 }
 
 const DEFAULT_MAX_INPUT_PIXELS = 40_000_000;
-const DEFAULT_JPEG_QUALITY = 90;
+export const DEFAULT_JPEG_QUALITY = 90;
 const DEFAULT_MIN_SIDE = 32;
 
 /** Raster decoders we trust with downloaded bytes; SVG (scripts, external references), PDF and the rest are refused. */
@@ -180,7 +180,7 @@ function rejectionForUndecodablePixels(metadata: Metadata, sharpMessage: string)
 }
 
 /** Encodes the already-resized pixels; sharp writes no metadata unless asked, so EXIF, GPS and ICC are gone. */
-function encodeJpeg(pixels: RawPixels, quality: number): Promise<Buffer> {
+export function encodeJpeg(pixels: RawPixels, quality: number): Promise<Buffer> {
   return sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: 3 } })
     .jpeg({ quality, mozjpeg: false })
     .toBuffer();

@@ -156,7 +156,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   }
   files.set(EXPORT_FILES.model, { data: exported.modelBytes });
   files.set(EXPORT_FILES.labels, { data: `${JSON.stringify(labels, null, 2)}\n` });
-  // The decision threshold travels with the preprocessing: the static page decides the label with it.
+  // The decision threshold travels with the preprocessing: the static page and the Gradio app decide the label with it.
   files.set(EXPORT_FILES.preprocess, { data: `${JSON.stringify(exported.decision ? { ...exported.preprocess, decision: exported.decision } : exported.preprocess, null, 2)}\n` });
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
