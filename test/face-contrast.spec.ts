@@ -1,4 +1,5 @@
 /** Face contrasts: masks from the landmarks, the same pooling in tfjs and ONNX, and train → export → predict/check with them. */
+import { BLEND_STATISTICS_COUNT } from "../src/core/face-features/blend-statistics";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -149,7 +150,7 @@ describe("face contrasts", function () {
     const contrast = head.preprocess.faceContrast;
     assert.deepEqual([contrast?.count, contrast?.grid], [144 + 192, 56]);
     const record = JSON.parse(await fs.readFile(path.join(trained.runDir, "run.json"), "utf8")) as { backbone: { featureLength: number } };
-    assert.equal(head.featureLength, record.backbone.featureLength + 144 + 192 + 22, "backbone features, then contrasts, then statistics");
+    assert.equal(head.featureLength, record.backbone.featureLength + 144 + 192 + BLEND_STATISTICS_COUNT, "backbone features, then contrasts, then statistics");
     const exported = await exportModel({ projectDir, config, runId: trained.runId });
     assert.ok(exported.verification.maxProbabilityDifference < 1e-3 && exported.verification.maxFeatureDifference < 1e-3, `ONNX agrees with tfjs + the head: ${JSON.stringify(exported.verification)}`);
     const loaded = await loadExport({ modelDir: exported.outDir });

@@ -16,6 +16,7 @@ import { createSpace, FACE_CROP_NOTICE, type CreateSpaceResult } from "../src/co
 import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";
 import { makeFaceCropProject, gradientPicture, type FaceCropProject } from "./fixtures/face-crop-project";
 import { makeFakeProject } from "./fixtures/fake-export";
+import { BLEND_STATISTICS_COUNT } from "../src/core/face-features/blend-statistics";
 import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
@@ -103,7 +104,7 @@ describe("static Space of a faceCrop model", function () {
     for (const file of ["face-crop.js", "blend-statistics.js", ...FACE_API_FILES]) assert.ok(files.includes(file), file);
     // A faceCrop project trains with blending statistics unless told otherwise: the page measures them like predict.
     const preprocess = JSON.parse(await fs.readFile(path.join(space.spaceDir, "preprocess.json"), "utf8")) as { blendStatistics?: { count: number } };
-    assert.equal(preprocess.blendStatistics?.count, 22);
+    assert.equal(preprocess.blendStatistics?.count, BLEND_STATISTICS_COUNT);
     assert.deepEqual(files.filter((file) => file.startsWith("face-api/")), FACE_API_FILES, "only the detector and landmark nets the recipe needs");
     assert.deepEqual(await fs.readFile(path.join(space.spaceDir, "face-api", "face-api.esm.js")), await fs.readFile(require.resolve("@vladmandic/face-api/dist/face-api.esm.js")));
     assert.match(await fs.readFile(path.join(space.spaceDir, ".gitattributes"), "utf8"), /^\*\.bin filter=lfs diff=lfs merge=lfs -text$/m);
