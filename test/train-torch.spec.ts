@@ -58,6 +58,16 @@ async function processesIn(dir: string): Promise<number[]> {
   return found;
 }
 
+/** predict with the export gives the probabilities the run recorded for its first pictures. */
+async function assertPredictGivesRunNumbers(modelDir: string, runDir: string, project: string): Promise<void> {
+  const predictions = await readJson<RunPrediction[]>(path.join(runDir, "predictions.json"));
+  const files = predictions.slice(0, 4).map((prediction) => path.join(project, "data", prediction.file));
+  const predicted = (await predict({ modelDir, inputs: files, threads: 2 })) as Prediction[];
+  predicted.forEach((prediction, i) => {
+    for (const label of LABELS) assert.ok(Math.abs(prediction.probabilities[label] - predictions[i].probabilities[label]) < 1e-4, `${prediction.file} ${label}`);
+  });
+}
+
 describe("train --engine torch", function () {
   this.timeout(300_000);
   let tmp: string;
@@ -152,12 +162,7 @@ describe("train --engine torch", function () {
     const card = await fs.readFile(path.join(exported.outDir, "README.md"), "utf8");
     assert.match(card, /--engine torch/);
     assert.match(card, /fine_tune\(1\)/);
-    const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
-    const files = predictions.slice(0, 4).map((prediction) => path.join(project, "data", prediction.file));
-    const predicted = (await predict({ modelDir: exported.outDir, inputs: files, threads: 2 })) as Prediction[];
-    predicted.forEach((prediction, i) => {
-      for (const label of LABELS) assert.ok(Math.abs(prediction.probabilities[label] - predictions[i].probabilities[label]) < 1e-4, `${prediction.file} ${label}`);
-    });
+    await assertPredictGivesRunNumbers(exported.outDir, result.runDir, project);
   });
 
   it("Cancel mid-epoch ends the Python process and leaves no run folder", async () => {
@@ -291,12 +296,7 @@ describe("train --engine torch --torch-backbone resnet18 (torchvision's ImageNet
     assert.match(card, /downloaded by the training script from https:\/\/download\.pytorch\.org\/models\/resnet18-f37072fd\.pth/);
     assert.match(card, new RegExp(`weights file sha256: \`${seededSha256}\``));
     assert.match(card, /\(x - mean\) \/ std with mean 0\.485, 0\.456, 0\.406/);
-    const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
-    const files = predictions.slice(0, 4).map((prediction) => path.join(project, "data", prediction.file));
-    const predicted = (await predict({ modelDir: exported.outDir, inputs: files, threads: 2 })) as Prediction[];
-    predicted.forEach((prediction, i) => {
-      for (const label of LABELS) assert.ok(Math.abs(prediction.probabilities[label] - predictions[i].probabilities[label]) < 1e-4, `${prediction.file} ${label}`);
-    });
+    await assertPredictGivesRunNumbers(exported.outDir, result.runDir, project);
   });
 
   it("offline without the weights: a message in words that it needs the network once, or the default mobilenet_v2; no run folder", async () => {
