@@ -27,7 +27,7 @@ import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { rememberFace } from "../src/core/face-features/face-landmarks";
 import { train } from "../src/core/train/train";
 
-const TEST_FACES = 6;
+export const TEST_FACES = 6;
 /** Training finds its faces with the detector, as a user's training does; BENCH_KNOWN_LANDMARKS=1 gives it the renderer's landmarks instead. */
 const detectedLandmarks = process.env.BENCH_KNOWN_LANDMARKS !== "1";
 /** BENCH_TRAIN='{"weightDecay": 1}': train settings to try on every project. */
@@ -35,7 +35,7 @@ const trainOverrides = JSON.parse(process.env.BENCH_TRAIN ?? "{}") as Record<str
 const CROPS_PER_TRAIN_FACE = 8;
 const CROPS_PER_TEST_FACE = 5;
 
-type Variant = "self-blends only" | "self-blends + swaps" | "mirror swaps" | "mirror swaps + self-blends" | "other-person swaps (old demo)";
+export type Variant = "self-blends only" | "self-blends + swaps" | "mirror swaps" | "mirror swaps + self-blends" | "other-person swaps (old demo)";
 /** What the head sees: whole-picture pooling, + inner-face pooling, + the face's blending statistics. */
 type Features = "whole" | "face" | "face+blend" | "face+blend+contrast";
 
@@ -50,16 +50,22 @@ interface Outcome {
   seconds: number;
 }
 
-async function writeCrop(file: string, pixels: Uint8Array): Promise<Buffer> {
+export async function writeCrop(file: string, pixels: Uint8Array): Promise<Buffer> {
   const jpeg = await sharp(pixels, { raw: { width: 224, height: 224, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: "4:2:0" }).toBuffer();
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, jpeg);
   return jpeg;
 }
 
-async function runOne(params: { root: string; seed: number; variant: Variant; features: Features; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: Array<{ file: string; expected: string }>; backbone: string }): Promise<Outcome> {
-  const started = performance.now();
-  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.features.replaceAll("+", "-"));
+/** A held-out picture and the label it should get. */
+export interface HeldOutPicture {
+  file: string;
+  expected: string;
+}
+
+/** Writes a variant's training crops of the training faces into projectDir/data (Real, and Deepfake where the variant has one). */
+export async function writeTrainingData(params: { projectDir: string; seed: number; variant: Variant; photos: SourcePhoto[]; trainFaces: SourceFace[] }): Promise<void> {
+  const { projectDir } = params;
   const random = createSeededRandom(params.seed).derive(7);
   const oldRecipe = params.variant === "other-person swaps (old demo)";
   for (const [f, face] of params.trainFaces.entries()) {
@@ -84,6 +90,45 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
       }
     }
   }
+}
+
+/** Balanced accuracy of an export on the held-out pictures, through predict (as a user runs it). */
+export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): Promise<{ realAccuracy: number; swapAccuracy: number; accuracy: number }> {
+  const results = await predict({ modelDir, inputs: tests.map((test) => test.file) });
+  const right = (expected: string) => {
+    const of = results.filter((_, i) => tests[i].expected === expected);
+    return of.filter((result) => !("error" in result) && result.label === expected).length / of.length;
+  };
+  const [realAccuracy, swapAccuracy] = [right("Real"), right("Deepfake")];
+  return { realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2 };
+}
+
+/** The seed's split by face (test faces never seen in training) and the held-out crops: real vs swapped with its own mirror image. */
+export async function splitByFace(params: { root: string; seed: number; photos: SourcePhoto[]; faces: SourceFace[] }): Promise<{ trainFaces: SourceFace[]; testFaces: SourceFace[]; tests: HeldOutPicture[] }> {
+  const { root, seed, photos } = params;
+  const order = createSeededRandom(seed).shuffle(params.faces);
+  const testFaces = order.slice(0, TEST_FACES);
+  const trainFaces = order.slice(TEST_FACES);
+  const tests: HeldOutPicture[] = [];
+  const random = createSeededRandom(seed).derive(9);
+  for (const [f, face] of testFaces.entries()) {
+    for (let k = 0; k < CROPS_PER_TEST_FACE; k++) {
+      const real = renderFaceSample({ photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: 224 });
+      const swap = renderFaceSample({ photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(2, f, k)), size: 224 });
+      const [realFile, swapFile] = [path.join(root, `test-${seed}`, "real", `face${f}-${k}.jpg`), path.join(root, `test-${seed}`, "swap", `face${f}-${k}.jpg`)];
+      await writeCrop(realFile, real.pixels);
+      await writeCrop(swapFile, swap.pixels);
+      tests.push({ file: realFile, expected: "Real" }, { file: swapFile, expected: "Deepfake" });
+    }
+  }
+  return { trainFaces, testFaces, tests };
+}
+
+async function runOne(params: { root: string; seed: number; variant: Variant; features: Features; photos: SourcePhoto[]; trainFaces: SourceFace[]; allFaces: SourceFace[]; tests: HeldOutPicture[]; backbone: string }): Promise<Outcome> {
+  const started = performance.now();
+  const projectDir = path.join(params.root, `seed-${params.seed}`, params.variant.replace(/[^a-z]+/g, "-"), params.features.replaceAll("+", "-"));
+  const oldRecipe = params.variant === "other-person swaps (old demo)";
+  await writeTrainingData({ projectDir, seed: params.seed, variant: params.variant, photos: params.photos, trainFaces: params.trainFaces });
   const config = parseProjectConfig({
     categories: oldRecipe || params.variant.startsWith("mirror swaps") ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
     train: {
@@ -95,12 +140,7 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
   await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
   const trained = await train({ projectDir, config, backbone: params.backbone });
   const exported = await exportModel({ projectDir, config, runId: trained.runId });
-  const results = await predict({ modelDir: exported.outDir, inputs: params.tests.map((test) => test.file) });
-  const right = (expected: string) => {
-    const of = results.filter((_, i) => params.tests[i].expected === expected);
-    return of.filter((result) => !("error" in result) && result.label === expected).length / of.length;
-  };
-  const [realAccuracy, swapAccuracy] = [right("Real"), right("Deepfake")];
+  const { realAccuracy, swapAccuracy } = await scoreHeldOut(exported.outDir, params.tests);
   return { seed: params.seed, variant: params.variant, features: params.features, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -114,21 +154,7 @@ async function main(): Promise<void> {
   const featureSets = (process.env.BENCH_FEATURES ?? "whole,face,face+blend").split(",").map((value) => value.trim() as Features);
   const variants: Variant[] = (process.env.BENCH_VARIANTS?.split(",") as Variant[] | undefined) ?? ["self-blends only", "self-blends + swaps", "mirror swaps", "mirror swaps + self-blends", "other-person swaps (old demo)"];
   for (const seed of seeds.length > 0 ? seeds : [1, 2, 3]) {
-    const order = createSeededRandom(seed).shuffle(faces);
-    const testFaces = order.slice(0, TEST_FACES);
-    const trainFaces = order.slice(TEST_FACES);
-    const tests: Array<{ file: string; expected: string }> = [];
-    const random = createSeededRandom(seed).derive(9);
-    for (const [f, face] of testFaces.entries()) {
-      for (let k = 0; k < CROPS_PER_TEST_FACE; k++) {
-        const real = renderFaceSample({ photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: 224 });
-        const swap = renderFaceSample({ photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(2, f, k)), size: 224 });
-        const [realFile, swapFile] = [path.join(root, `test-${seed}`, "real", `face${f}-${k}.jpg`), path.join(root, `test-${seed}`, "swap", `face${f}-${k}.jpg`)];
-        await writeCrop(realFile, real.pixels);
-        await writeCrop(swapFile, swap.pixels);
-        tests.push({ file: realFile, expected: "Real" }, { file: swapFile, expected: "Deepfake" });
-      }
-    }
+    const { trainFaces, tests } = await splitByFace({ root, seed, photos, faces });
     for (const variant of variants) {
       for (const features of featureSets) {
         const outcome = await runOne({ root, seed, variant, features, photos, trainFaces, allFaces: faces, tests, backbone });
@@ -151,7 +177,9 @@ async function main(): Promise<void> {
   await fs.rm(root, { recursive: true, force: true });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

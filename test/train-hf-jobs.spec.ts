@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -51,6 +51,7 @@ describe("train --engine hf-jobs", function () {
   let hub: FakeHub;
   let restoreEnv: () => void;
   let result: TrainResult;
+  let imageTorchHome: string;
   /** Everything any run reported, to look for the token at the end. */
   const transcript: string[] = [];
 
@@ -61,10 +62,15 @@ describe("train --engine hf-jobs", function () {
     project = path.join(tmp, "Tom Cruise project");
     const builder = path.join(ROOT, "out", "src", "core", "reference-data", "build-face-dataset.js");
     await run(process.execPath, ["-e", `require(${JSON.stringify(builder)}).buildFaceDataset({ outDir: ${JSON.stringify(path.join(project, "data"))}, perClass: ${PER_CLASS}, seed: 1 }).catch((e) => { console.error(e); process.exit(1); })`]);
-    // The Job's "image": a python3 that has torch (Debian's), first on the Job's PATH.
+    // The Job's "image": a python3 that has torch (Debian's), first on the Job's PATH. Its torch.hub cache holds a
+    // resnet18 state dict under torchvision's file name, as if the Job had downloaded it (no network in tests).
     const image = path.join(tmp, "image-bin");
     await fs.mkdir(image);
-    await fs.writeFile(path.join(image, "python3"), "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n", { mode: 0o755 });
+    imageTorchHome = path.join(tmp, "image-torch-home");
+    const checkpoint = path.join(imageTorchHome, "hub", "checkpoints", "resnet18-f37072fd.pth");
+    await fs.mkdir(path.dirname(checkpoint), { recursive: true });
+    await run("/usr/bin/python3", ["-c", `import torch, torchvision; torch.manual_seed(5); torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(checkpoint)})`]);
+    await fs.writeFile(path.join(image, "python3"), `#!/bin/sh\nexport TORCH_HOME=${JSON.stringify(imageTorchHome)}\nexec /usr/bin/python3 "$@"\n`, { mode: 0o755 });
     hub = await startFakeHub({ accounts: { [TOKEN]: { user: USER, orgs: [], role: "write" }, [POOR_TOKEN]: { user: "bob", orgs: [], role: "write" } }, jobImageBin: image });
     hub.jobNamespaces.add(USER);
   });
@@ -174,6 +180,21 @@ describe("train --engine hf-jobs", function () {
     assert.equal(job.stage, "CANCELED");
     await job.exited;
     assert.deepEqual(await entries(path.join(project, "runs")), before);
+  });
+
+  it("a torchvision network: no backbone is uploaded, the Job loads the ImageNet weights itself and the run names them", async () => {
+    const dataset = hub.repos.get(`${USER}/tom-cruise-project-deepfake-studio-data`)!;
+    const commits = dataset.commits.length;
+    const trained = await trainAsJob({ torchBackbone: "resnet18" });
+    assert.deepEqual(dataset.commits.slice(commits).flatMap((commit) => commit.paths).map((file) => file.replace(/runs\/[^/]+\//, "runs/<id>/")).sort(), ["runs/<id>/train-config.json", "runs/<id>/train.py"]);
+    const config = JSON.parse(dataset.files.get(`runs/${trained.runId}/train-config.json`)!.content.toString("utf8")) as { architecture: string; backbone?: unknown };
+    assert.equal(config.architecture, "resnet18");
+    assert.equal(config.backbone, undefined);
+    const record = await readJson<TorchRunRecord>(path.join(trained.runDir, "run.json"));
+    assert.equal(record.backbone.id, "torchvision-resnet18");
+    const weights = await fs.readFile(path.join(imageTorchHome, "hub", "checkpoints", "resnet18-f37072fd.pth"));
+    assert.equal(record.backbone.modelJsonSha256, createHash("sha256").update(weights).digest("hex"));
+    assert.equal(record.settings.architecture, "resnet18");
   });
 
   it("402/403: no Jobs on this plan says which plans have them and suggests --engine torch", async () => {

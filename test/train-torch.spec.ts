@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -16,7 +17,7 @@ import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbon
 import { exportModel } from "../src/core/export/export-model";
 import { predict, type Prediction } from "../src/core/predict/predict";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
-import { CancelledError, StudioError } from "../src/core/shared/errors";
+import { CancelledError, ConfigError, StudioError } from "../src/core/shared/errors";
 import { findTemplateFile } from "../src/core/shared/find-template";
 import { findTorchPython } from "../src/core/train/engines/torch/find-torch-python";
 import type { TorchRunRecord } from "../src/core/train/engines/fine-tune-with-script";
@@ -55,6 +56,16 @@ async function processesIn(dir: string): Promise<number[]> {
     if (cwd.startsWith(dir)) found.push(Number(pid));
   }
   return found;
+}
+
+/** predict with the export gives the probabilities the run recorded for its first pictures. */
+async function assertPredictGivesRunNumbers(modelDir: string, runDir: string, project: string): Promise<void> {
+  const predictions = await readJson<RunPrediction[]>(path.join(runDir, "predictions.json"));
+  const files = predictions.slice(0, 4).map((prediction) => path.join(project, "data", prediction.file));
+  const predicted = (await predict({ modelDir, inputs: files, threads: 2 })) as Prediction[];
+  predicted.forEach((prediction, i) => {
+    for (const label of LABELS) assert.ok(Math.abs(prediction.probabilities[label] - predictions[i].probabilities[label]) < 1e-4, `${prediction.file} ${label}`);
+  });
 }
 
 describe("train --engine torch", function () {
@@ -151,12 +162,7 @@ describe("train --engine torch", function () {
     const card = await fs.readFile(path.join(exported.outDir, "README.md"), "utf8");
     assert.match(card, /--engine torch/);
     assert.match(card, /fine_tune\(1\)/);
-    const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
-    const files = predictions.slice(0, 4).map((prediction) => path.join(project, "data", prediction.file));
-    const predicted = (await predict({ modelDir: exported.outDir, inputs: files, threads: 2 })) as Prediction[];
-    predicted.forEach((prediction, i) => {
-      for (const label of LABELS) assert.ok(Math.abs(prediction.probabilities[label] - predictions[i].probabilities[label]) < 1e-4, `${prediction.file} ${label}`);
-    });
+    await assertPredictGivesRunNumbers(exported.outDir, result.runDir, project);
   });
 
   it("Cancel mid-epoch ends the Python process and leaves no run folder", async () => {
@@ -222,5 +228,94 @@ describe("train --engine torch", function () {
     const unknown = await rejectsWith(train({ projectDir: project, config: configWith({}), engine: "tensorflow" }), "train-settings-invalid");
     assert.ok(unknown instanceof StudioError);
     assert.match(unknown.hint ?? "", /studio, torch, hf-jobs/);
+  });
+});
+
+describe("train --engine torch --torch-backbone resnet18 (torchvision's ImageNet weights)", function () {
+  this.timeout(300_000);
+  let tmp: string;
+  let project: string;
+  let torchHome: string;
+  let seededSha256: string;
+  let result: TrainResult;
+  /** No network in tests: any download goes to a closed local port and fails at once (so a run that passes used the cache). */
+  const offline = { https_proxy: "http://127.0.0.1:9", HTTPS_PROXY: "http://127.0.0.1:9", no_proxy: "", NO_PROXY: "" };
+
+  before(async () => {
+    tmp = await makeTempDir("dds-torch-resnet-");
+    project = path.join(tmp, "project");
+    const builder = path.join(ROOT, "out", "src", "core", "reference-data", "build-face-dataset.js");
+    await run(process.execPath, ["-e", `require(${JSON.stringify(builder)}).buildFaceDataset({ outDir: ${JSON.stringify(path.join(project, "data"))}, perClass: ${PER_CLASS}, seed: 1 }).catch((e) => { console.error(e); process.exit(1); })`]);
+    // torch.hub's cache as a finished download leaves it: a resnet18 state dict under torchvision's file name. The
+    // script goes through torchvision's own load_state_dict_from_url, which finds it there (hashes are only checked
+    // when it downloads, torch 1.13's hub.py), so everything but the network transfer runs for real.
+    torchHome = path.join(tmp, "torch-home");
+    const checkpoint = path.join(torchHome, "hub", "checkpoints", "resnet18-f37072fd.pth");
+    await fs.mkdir(path.dirname(checkpoint), { recursive: true });
+    await run(PYTHON, ["-c", `import torch, torchvision; torch.manual_seed(3); torch.save(torchvision.models.resnet18().state_dict(), ${JSON.stringify(checkpoint)})`]);
+    seededSha256 = createHash("sha256").update(await fs.readFile(checkpoint)).digest("hex");
+  });
+
+  after(async () => {
+    await removeDir(tmp);
+  });
+
+  it("fine-tunes ResNet-18 from the cached ImageNet weights; the in-graph ImageNet normalisation gives the script's own validation loss", async () => {
+    const epochs: EpochRecord[] = [];
+    result = await train({ projectDir: project, config: configWith({ torchBackbone: "resnet18", backbone: undefined }), env: { ...process.env, TORCH_HOME: torchHome, ...offline }, onEpoch: (record) => epochs.push(record) });
+    assert.deepEqual(epochs.map((record) => record.epoch), [0, 1], "one frozen + one unfrozen epoch");
+    const record = await readJson<TorchRunRecord>(path.join(result.runDir, "run.json"));
+    assert.equal(record.settings.architecture, "resnet18");
+    assert.equal(record.backbone.id, "torchvision-resnet18");
+    assert.equal(record.backbone.kind, "torchvision");
+    assert.equal(record.backbone.location, "https://download.pytorch.org/models/resnet18-f37072fd.pth");
+    assert.equal(record.backbone.modelJsonSha256, seededSha256, "the run names the weights file the script loaded");
+    assert.deepEqual(record.preprocess.scaling, { scale: 1 / 255, offset: 0 });
+    assert.deepEqual(record.preprocess.normalize, { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    const scriptConfig = await readJson<{ architecture: string; backbone?: unknown }>(path.join(result.runDir, "train-config.json"));
+    assert.equal(scriptConfig.architecture, "resnet18");
+    assert.equal(scriptConfig.backbone, undefined, "no studio backbone is involved");
+    // The studio's ONNX Runtime run of model.onnx (its own decoding, the graph's own scaling) against the script's
+    // PyTorch numbers: a wrong mean/std in the graph would move the validation loss far more than resampling does.
+    const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
+    const valid = predictions.filter((prediction) => prediction.split === "valid");
+    const studioLoss = valid.reduce((sum, prediction) => sum + prediction.loss, 0) / valid.length;
+    const scriptLoss = epochs[epochs.length - 1].validLoss;
+    assert.ok(Math.abs(studioLoss - scriptLoss) <= 0.05 * scriptLoss + 0.01, `studio ${studioLoss} vs script ${scriptLoss}`);
+  });
+
+  it("export passes the studio's checks, predict uses it, and the card names ResNet-18 and the engine", async () => {
+    const exported = await exportModel({ projectDir: project, config: configWith({ torchBackbone: "resnet18" }) });
+    assert.equal(exported.runId, result.runId);
+    assert.equal(exported.backbone.id, "torchvision-resnet18");
+    assert.ok(exported.verification.maxProbabilityDifference <= 1e-6);
+    const card = await fs.readFile(path.join(exported.outDir, "README.md"), "utf8");
+    assert.match(card, /--engine torch/);
+    assert.match(card, /fine-tuned ResNet-18/);
+    assert.match(card, /torchvision's ResNet-18 with ImageNet weights/);
+    assert.match(card, /downloaded by the training script from https:\/\/download\.pytorch\.org\/models\/resnet18-f37072fd\.pth/);
+    assert.match(card, new RegExp(`weights file sha256: \`${seededSha256}\``));
+    assert.match(card, /\(x - mean\) \/ std with mean 0\.485, 0\.456, 0\.406/);
+    await assertPredictGivesRunNumbers(exported.outDir, result.runDir, project);
+  });
+
+  it("offline without the weights: a message in words that it needs the network once, or the default mobilenet_v2; no run folder", async () => {
+    const before = await entries(path.join(project, "runs"));
+    const emptyHome = path.join(tmp, "empty-torch-home");
+    const error = await rejectsWith(train({ projectDir: project, config: configWith({ torchBackbone: "resnet34" }), env: { ...process.env, TORCH_HOME: emptyHome, ...offline } }), "torch-script-failed");
+    assert.match(error.message, /Cannot download the ImageNet weights of resnet34: download\.pytorch\.org could not be reached/);
+    assert.match(error.message, /They are needed once: train with the network/);
+    assert.match(error.message, /fine-tune the default mobilenet_v2, which starts from the studio's own weights and works offline/);
+    assert.doesNotMatch(error.message, /Errno|Traceback/);
+    assert.deepEqual(await entries(path.join(project, "runs")), before);
+    assert.deepEqual(await entries(path.join(emptyHome, "hub", "checkpoints")), [], "no half-downloaded file is left in the cache");
+  });
+
+  it("an unknown network is refused in words, from --torch-backbone and from the project file", async () => {
+    const unknown = await rejectsWith(train({ projectDir: project, config: configWith({}), torchBackbone: "vgg16" }), "train-settings-invalid");
+    assert.match(unknown.message, /The torch engines know no network "vgg16"/);
+    assert.match(JSON.stringify(unknown.hint), /mobilenet_v2, resnet18, resnet34 or efficientnet_b0/);
+    assert.throws(() => configWith({ torchBackbone: "resnet50" }), (error: unknown) => error instanceof ConfigError
+      && /field "train\.torchBackbone" names no network the torch engines know; choose mobilenet_v2, resnet18, resnet34 or efficientnet_b0/.test(error.message));
   });
 });

@@ -78,16 +78,17 @@ def download(path):
 
 
 def fetch_inputs():
-    """train.py, its config, the backbone and every picture; paths in the config are repository paths."""
+    """train.py, its config, the studio's backbone (if any) and every picture; paths in the config are repository paths."""
     download(f"runs/{RUN}/train.py")
     with open(download(f"runs/{RUN}/train-config.json"), "r", encoding="utf-8") as handle:
         config = json.load(handle)
-    model_json = download(config["backbone"]["modelJson"])
-    with open(model_json, "r", encoding="utf-8") as handle:
-        manifest = json.load(handle)["weightsManifest"]
-    folder = os.path.dirname(config["backbone"]["modelJson"])
-    files = [f"{folder}/{os.path.basename(p)}" for group in manifest for p in group["paths"]]
-    files += [entry["file"] for entry in config["train"] + config["valid"]]
+    files = [entry["file"] for entry in config["train"] + config["valid"]]
+    if config.get("backbone"):  # the studio's MobileNetV2; a torchvision network's weights train.py downloads itself
+        model_json = download(config["backbone"]["modelJson"])
+        with open(model_json, "r", encoding="utf-8") as handle:
+            manifest = json.load(handle)["weightsManifest"]
+        folder = os.path.dirname(config["backbone"]["modelJson"])
+        files += [f"{folder}/{os.path.basename(p)}" for group in manifest for p in group["paths"]]
     log(f"downloading {len(files)} files of {DATASET} at {REVISION[:12]}")
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(download, files))

@@ -9,25 +9,33 @@ What it does (fastai lesson 2, without fastai):
   - the studio's own train/valid split, passed in as file lists (train-config.json), so runs are comparable;
   - every picture squish-resized to the model size (no crop), RGB 0..255;
   - augmentation of training batches: horizontal flip, small rotation and zoom, lighting (brightness/contrast);
-  - torchvision's MobileNetV2 started from the studio's backbone (a tfjs Keras MobileNetV2: its weights are mapped
-    here, with Keras' BatchNorm epsilon and its bottom/right padding of the stride-2 convolutions), with fastai's
-    head (concat pooling, BatchNorm, dropout, linear, ReLU, BatchNorm, dropout, linear);
+  - the network (`architecture` in the config): torchvision's MobileNetV2 started from the studio's backbone (a tfjs
+    Keras MobileNetV2: its weights are mapped here, with Keras' BatchNorm epsilon and its bottom/right padding of the
+    stride-2 convolutions; no download), or torchvision's ResNet-18, ResNet-34 or EfficientNet-B0 started from their
+    ImageNet weights, downloaded once from torchvision's own address into torch.hub's cache (TORCH_HOME), hash
+    checked as they arrive; with fastai's head (concat pooling, BatchNorm, dropout, linear, ReLU, BatchNorm,
+    dropout, linear);
   - one epoch with the body frozen (one-cycle, pct_start 0.99), then the whole network unfrozen for `epochs`
     epochs with discriminative learning rates lr/100 .. lr (one-cycle, pct_start 0.3), batch 32, AdamW;
-  - one JSON line per epoch on stdout: epoch, train_loss, valid_loss, error_rate, seconds;
-  - model.onnx (opset 13): input `image` [N, H, W, 3] RGB 0..255 float, the scaling and NHWC->NCHW inside the
-    graph; outputs `probabilities` [N, classes] in labels order and `features` (the pooled head input).
+  - one JSON line per epoch on stdout: epoch, train_loss, valid_loss, error_rate, seconds (and, before them, one
+    `{"weights": ...}` line naming the ImageNet weights file a torchvision network started from);
+  - model.onnx (opset 13): input `image` [N, H, W, 3] RGB 0..255 float, the scaling (Keras' x/127.5 - 1, or
+    torchvision's x/255 then ImageNet mean/std per channel) and NHWC->NCHW inside the graph; outputs
+    `probabilities` [N, classes] in labels order and `features` (the pooled head input).
 
 `python3 train.py features --config train-config.json --input x.f32 --count N --out y.f32` writes the mapped body's
 tap features (block_6_expand_relu avg+max, block_13_expand_relu avg+max, out_relu avg) for N×H×W×3 float32 input,
 the studio's test that the mapping gives the tfjs backbone's own features.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
 import sys
 import time
+import urllib.error
+import urllib.parse
 import warnings
 
 try:
@@ -168,6 +176,85 @@ def tap_features(features, x):
     return torch.cat(parts, dim=1)
 
 
+# ---------------------------------------------------------------- torchvision networks with ImageNet weights
+
+# architecture -> (torchvision builder, weights enum, where the body splits for discriminative learning rates:
+# fastai's _resnet_split cuts after layer2; EfficientNet-B0's nine feature stages are cut in halves likewise).
+TORCHVISION_NETWORKS = {
+    "resnet18": ("resnet18", "ResNet18_Weights.IMAGENET1K_V1", 6),
+    "resnet34": ("resnet34", "ResNet34_Weights.IMAGENET1K_V1", 6),
+    "efficientnet_b0": ("efficientnet_b0", "EfficientNet_B0_Weights.IMAGENET1K_V1", 5),
+}
+# fastai's imagenet_stats, the normalisation these weights were trained with (on 0..1 pixels).
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+OFFLINE_HINT = "or fine-tune the default mobilenet_v2, which starts from the studio's own weights and works offline (train.torchBackbone, --torch-backbone)"
+
+
+def imagenet_weights(architecture):
+    """The state dict of torchvision's ImageNet weights: torch.hub's cache, else one download (hash checked)."""
+    if not hasattr(torchvision.models, "get_weight"):
+        raise SystemExit(f"{architecture} needs torchvision 0.13 or newer (this is {torchvision.__version__}): pip install -U torchvision, {OFFLINE_HINT}.")
+    weights = torchvision.models.get_weight(TORCHVISION_NETWORKS[architecture][1])
+    expected = weights.transforms()
+    if [round(v, 3) for v in expected.mean] != IMAGENET_MEAN or [round(v, 3) for v in expected.std] != IMAGENET_STD:
+        raise SystemExit(f"torchvision {torchvision.__version__} normalises {architecture}'s input with mean {expected.mean} and std {expected.std}, not ImageNet's as this script does; please report it.")
+    url = weights.url
+    folder = os.path.join(torch.hub.get_dir(), "checkpoints")
+    file = os.path.join(folder, os.path.basename(urllib.parse.urlsplit(url).path))
+    if os.path.exists(file):
+        log(f"{architecture}: ImageNet weights from the cache, {file}")
+    else:
+        log(f"{architecture}: downloading its ImageNet weights once, {url} -> {folder}")
+    try:
+        # torchvision's own path (Weights.get_state_dict), with the hash in the file name checked on download.
+        state = torch.hub.load_state_dict_from_url(url, progress=False, check_hash=True, map_location="cpu")
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"Cannot download the ImageNet weights of {architecture}: {url} answered HTTP {error.code}. Try again later, {OFFLINE_HINT}.")
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+        host = urllib.parse.urlsplit(url).netloc
+        raise SystemExit(f"Cannot download the ImageNet weights of {architecture}: {host} could not be reached (no network, or a proxy in the way). "
+                         f"They are needed once: train with the network and they stay in {folder} (TORCH_HOME), or copy {os.path.basename(file)} there; {OFFLINE_HINT}.")
+    except RuntimeError as error:
+        if "hash" in str(error):
+            raise SystemExit(f"The ImageNet weights of {architecture} downloaded from {url} are not the file torchvision names (their hash differs); nothing was kept. Try again, {OFFLINE_HINT}.")
+        raise SystemExit(f"The cached ImageNet weights {file} cannot be read as {architecture} weights: delete the file and train again with the network, {OFFLINE_HINT}.")
+    with open(file, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).hexdigest()
+    print(json.dumps({"weights": {"architecture": architecture, "url": url, "file": file, "sha256": digest}}), flush=True)
+    return state
+
+
+def torchvision_body(architecture):
+    """(body, channels, split): torchvision's network without its classifier, started from ImageNet weights."""
+    builder, _, split = TORCHVISION_NETWORKS[architecture]
+    net = getattr(torchvision.models, builder)()
+    try:
+        net.load_state_dict(imagenet_weights(architecture))
+    except RuntimeError:
+        raise SystemExit(f"The cached ImageNet weights of {architecture} do not fit torchvision's {architecture} (another network's file under its name?): delete the file named above and train again with the network, {OFFLINE_HINT}.")
+    if architecture.startswith("resnet"):
+        return nn.Sequential(*list(net.children())[:-2]), net.fc.in_features, split
+    return net.features, net.classifier[-1].in_features, split
+
+
+def input_scaling(config):
+    """Per-channel (scale, offset) on 0..255 pixels: the Keras backbone's scalar one, or x/255 then ImageNet mean/std."""
+    if config.get("architecture", "mobilenet_v2") == "mobilenet_v2":
+        return [config["scaling"]["scale"]] * 3, [config["scaling"]["offset"]] * 3
+    return [1 / (255 * s) for s in IMAGENET_STD], [-m / s for m, s in zip(IMAGENET_MEAN, IMAGENET_STD)]
+
+
+def build_body(config):
+    """(body, channels, split) of the configured network."""
+    architecture = config.get("architecture", "mobilenet_v2")
+    if architecture == "mobilenet_v2":
+        return mobilenet_v2_from_keras(config["backbone"]["modelJson"]), 1280, 10
+    if architecture not in TORCHVISION_NETWORKS:
+        raise SystemExit(f'This script knows no network "{architecture}": use mobilenet_v2, {", ".join(TORCHVISION_NETWORKS)}.')
+    return torchvision_body(architecture)
+
+
 # ---------------------------------------------------------------- data
 
 def load_pictures(entries, size):
@@ -219,11 +306,12 @@ def augment(batch, generator):
 class Classifier(nn.Module):
     """Body + fastai's create_head; input float NCHW 0..255, scaled to the backbone's range first."""
 
-    def __init__(self, body, classes, scale, offset):
+    def __init__(self, body, channels, classes, scale, offset):
         super().__init__()
-        self.scale, self.offset = scale, offset
+        # Per-channel, so the ImageNet normalisation of torchvision's networks is one multiply-add in the graph too.
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32).view(1, 3, 1, 1))
         self.body = body
-        channels = 1280
         self.head = nn.Sequential(
             nn.BatchNorm1d(channels * 2), nn.Dropout(0.25), nn.Linear(channels * 2, 512, bias=False), nn.ReLU(inplace=True),
             nn.BatchNorm1d(512), nn.Dropout(0.5), nn.Linear(512, classes, bias=False))
@@ -323,12 +411,12 @@ def train(config, out_dir):
     valid_x = load_pictures(config["valid"], size)
     train_y = torch.tensor([labels.index(e["label"]) for e in config["train"]])
     valid_y = torch.tensor([labels.index(e["label"]) for e in config["valid"]])
-    body = mobilenet_v2_from_keras(config["backbone"]["modelJson"])
-    model = Classifier(body, len(labels), config["scaling"]["scale"], config["scaling"]["offset"]).to(device)
+    body, channels, split = build_body(config)
+    model = Classifier(body, channels, len(labels), *input_scaling(config)).to(device)
     data = (train_x, train_y, valid_x, valid_y)
     lr, wd = config["learningRate"], config["weightDecay"]
-    # fastai's vision_learner splits MobileNetV2 into body halves + head for discriminative learning rates.
-    groups = [list(body[:10].parameters()), list(body[10:].parameters()), list(model.head.parameters())]
+    # fastai's vision_learner splits the body in two + the head for discriminative learning rates.
+    groups = [list(body[:split].parameters()), list(body[split:].parameters()), list(model.head.parameters())]
     set_body_trainable(model, False)
     log("Frozen epoch (the head and the body's BatchNorm layers)")
     fit_one_cycle(model, groups, [lr, lr, lr], config["freezeEpochs"], 0.99, data, config, device, 0, generator, wd)

@@ -22,6 +22,7 @@ interface TrainOptions {
   json?: boolean;
   engine?: string;
   flavor?: string;
+  torchBackbone?: string;
 }
 
 /** fastai's progress table columns and their width (fastai pads every cell to its header). */
@@ -38,6 +39,7 @@ export function registerTrainCommand(program: Command): void {
     .option("--lr <rate>", "peak learning rate (overrides train.learningRate)", parsePositiveNumber)
     .option("--augment-views <n>", "augmented views per training image (overrides train.augmentViews)", parseCount)
     .option("--engine <studio|torch|hf-jobs>", "studio: frozen backbone + head, offline (default); torch: fine-tune the whole network with your PyTorch; hf-jobs: the same as a Hugging Face GPU Job, Pro/Team plan (overrides train.engine)")
+    .option("--torch-backbone <name>", "network the torch and hf-jobs engines fine-tune: mobilenet_v2 (default: the studio's own weights, offline), resnet18, resnet34 or efficientnet_b0 (torchvision's ImageNet weights, downloaded once into TORCH_HOME) (overrides train.torchBackbone)")
     .option("--flavor <hardware>", "hardware of an hf-jobs run, e.g. t4-small, a10g-small (overrides train.hfJobs.flavor)")
     .option("--lr-find", "only run fastai's learning-rate finder and print the suggested rate")
     .option("--json", "print the result as JSON instead of tables")
@@ -61,7 +63,7 @@ export function registerTrainCommand(program: Command): void {
         if (record.epoch === 0) process.stdout.write(`${COLUMNS.map((column) => column.padEnd(WIDTH)).join("").trimEnd()}\n`);
         process.stdout.write(`${formatEpoch(record)}\n`);
       };
-      const result = await train({ ...common, engine: options.engine, epochs: options.epochs, learningRate: options.lr, onEpoch: options.json ? undefined : printRow });
+      const result = await train({ ...common, engine: options.engine, torchBackbone: options.torchBackbone, epochs: options.epochs, learningRate: options.lr, onEpoch: options.json ? undefined : printRow });
       if (options.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -62,6 +62,7 @@ export const preprocessSchema = z
     range: z.tuple([z.literal(0), z.literal(255)]),
     layout: z.literal("NHWC"),
     scaling: z.object({ scale: z.number().finite(), offset: z.number().finite() }).strict(),
+    normalize: z.object({ mean: z.array(z.number().finite()).length(3), std: z.array(z.number().finite().positive()).length(3) }).strict().optional(),
     faceCrop: z
       .object({
         detector: z.enum(["accurate", "fast"]),

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { describeFsError } from "../shared/errors";
+import { TORCH_BACKBONES } from "../train/engines/torch-backbone-names";
 import type { RunHead, RunMetrics } from "../train/run-files";
 import { ExportError } from "./export-errors";
 import { describeSchemaIssue, labelsSchema, preprocessSchema } from "./export-format";
@@ -60,7 +61,11 @@ const torchRunSchema = z.object({
   backbone: headSchema.shape.backbone,
   preprocess: preprocessSchema,
   python: z.object({ torch: z.string(), torchvision: z.string(), device: z.string() }),
-  settings: z.object({ freezeEpochs: z.number().int().min(0), epochs: z.number().int().min(1), learningRate: finite, batchSize: z.number().int().min(1) }),
+  settings: z.object({
+    freezeEpochs: z.number().int().min(0), epochs: z.number().int().min(1), learningRate: finite, batchSize: z.number().int().min(1),
+    // Runs made before other networks were offered fine-tuned MobileNetV2.
+    architecture: z.enum(TORCH_BACKBONES).default("mobilenet_v2"),
+  }),
 });
 
 /** A validated PyTorch run: its model is runs/<id>/model.onnx itself. */

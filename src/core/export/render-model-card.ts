@@ -7,6 +7,7 @@ import { describeDataSources, type DataSources } from "../dataset/summarise-data
 import * as path from "node:path";
 import { describeAudit } from "../audit/describe-audit";
 import { KNOWN_BACKBONES, OFFLINE_BACKBONE_ID } from "../backbone/known-backbones";
+import { TORCH_BACKBONE_TITLES, type TorchBackboneName } from "../train/engines/torch-backbone-names";
 import type { RunHead, RunMetrics } from "../train/run-files";
 import { EXPORT_FILES, type DecisionThreshold } from "./export-format";
 
@@ -37,6 +38,8 @@ export interface TorchTraining {
   epochs: number;
   learningRate: number;
   batchSize: number;
+  /** The network fine-tuned (train.torchBackbone). */
+  architecture: TorchBackboneName;
   /** Set when a Hugging Face Job trained it (`--engine hf-jobs`): its hardware. */
   hfJobsFlavor?: string;
 }
@@ -50,9 +53,9 @@ export function renderModelCard(input: ModelCardInput): string {
     [
       `Exported by Deepfake Detector Studio on ${input.exportedAt} from training run \`${runId}\` (${input.torch ? `trained by PyTorch ${input.torch.torch}${input.torch.hfJobsFlavor ? ` as a Hugging Face Job on ${input.torch.hfJobsFlavor}: \`deepfake-studio train --engine hf-jobs\`` : ": `deepfake-studio train --engine torch`"}` : "trained by the studio's own frozen-feature trainer: `--engine studio`"}).`,
       `Validation error rate of the model kept: **${percent(metrics.errorRate)}** on ${sum(Object.values(metrics.counts.valid))} held-out images.`,
-      `Backbone: ${backboneName(head)}; model.json sha256 \`${head.backbone.modelJsonSha256}\`.`,
+      `Backbone: ${backboneName(head)}; ${head.backbone.kind === "torchvision" ? "weights file" : "model.json"} sha256 \`${head.backbone.modelJsonSha256}\`.`,
     ].join("\n"),
-    input.torch ? whatItIsTorch(head, imageCount(metrics)) : whatItIs(head, imageCount(metrics)),
+    input.torch ? whatItIsTorch(head, imageCount(metrics), input.torch) : whatItIs(head, imageCount(metrics)),
     intendedUse(),
     dataSection(input),
     metricsSection(head, metrics),
@@ -184,29 +187,31 @@ function backboneSection(head: RunHead): string {
     "",
     `- id: \`${backbone.id}\``,
     `- source: ${backboneSource(head)}`,
-    `- model.json sha256: \`${backbone.modelJsonSha256}\` (checked when this export was made)`,
-    `- input: ${preprocess.size[1]}x${preprocess.size[0]} RGB, scaled inside the graph as x * ${formatNumber(preprocess.scaling.scale)} + ${formatNumber(preprocess.scaling.offset)}`,
+    backbone.kind === "torchvision"
+      ? `- weights file sha256: \`${backbone.modelJsonSha256}\` (as train.py loaded it)`
+      : `- model.json sha256: \`${backbone.modelJsonSha256}\` (checked when this export was made)`,
+    `- input: ${preprocess.size[1]}x${preprocess.size[0]} RGB, scaled inside the graph as x * ${formatNumber(preprocess.scaling.scale)} + ${formatNumber(preprocess.scaling.offset)}${preprocess.normalize ? `, then per channel (x - mean) / std with mean ${preprocess.normalize.mean.join(", ")} and std ${preprocess.normalize.std.join(", ")} (ImageNet's)` : ""}`,
     `- features: ${head.featureLength} numbers from ${taps.join(", ")}${head.preprocess.faceContrast ? `, then ${head.preprocess.faceContrast.count} face contrasts (${head.preprocess.faceContrast.taps.map((tap) => tap.layer).join(", ")} averaged over the face's landmark hull minus over the ring around it)` : ""}${head.preprocess.blendStatistics ? `, then ${head.preprocess.blendStatistics.count} blending statistics of the face (below)` : ""}`,
     "",
     backboneNote(head),
   ].join("\n");
 }
 
-function whatItIsTorch(head: RunHead, images: number): string {
+function whatItIsTorch(head: RunHead, images: number, torch: TorchTraining): string {
   const [height, width] = head.preprocess.size;
   return `## What it is
 
 An image classifier that looks at one photo and gives a probability for each of ${head.labels.length} categories: ${head.labels.map((label) => `"${inline(label)}"`).join(", ")}.
 It is the fast.ai lesson 2 project ("is it a deepfake of Tom Cruise?") made into a tool: a learner's model, fine-tuned on ${images} images, most of them found by a web image search.
 
-\`${EXPORT_FILES.model}\` is one self-contained ONNX graph, exported by PyTorch: ${width}x${height} RGB pixels in, the fine-tuned MobileNetV2, fastai's head (concatenated max + average pooling, BatchNorm, two linear layers) with softmax inside, probabilities out. Loading it runs no code (no pickle, no Python objects): it is ONNX and JSON only.`;
+\`${EXPORT_FILES.model}\` is one self-contained ONNX graph, exported by PyTorch: ${width}x${height} RGB pixels in, the fine-tuned ${TORCH_BACKBONE_TITLES[torch.architecture]}, fastai's head (concatenated max + average pooling, BatchNorm, two linear layers) with softmax inside, probabilities out. Loading it runs no code (no pickle, no Python objects): it is ONNX and JSON only.`;
 }
 
 function torchTrainingSection(head: RunHead, metrics: RunMetrics, torch: TorchTraining): string {
   return `## Training method
 
 The whole network was fine-tuned as fastai's \`learner.fine_tune(${torch.epochs})\` does, by PyTorch ${torch.torch} (torchvision ${torch.torchvision}) on ${torch.device}${torch.hfJobsFlavor ? `, as a Hugging Face Job on ${torch.hfJobsFlavor} hardware` : ""}, with the script the studio wrote into the run folder (\`train.py\`, re-runnable). Every image was squish-resized to ${head.preprocess.size[1]}x${head.preprocess.size[0]}; training batches (${torch.batchSize} pictures) were augmented with flips, small rotations and zooms and lighting changes.
-The network started from the backbone below (its Keras weights mapped onto torchvision's MobileNetV2) with a new head; ${torch.freezeEpochs} epoch(s) trained the head and the BatchNorm layers with the body frozen, then ${torch.epochs} epoch(s) trained every layer with discriminative learning rates (${formatNumber(torch.learningRate / 200)} for the first layers up to ${formatNumber(torch.learningRate / 2)} for the head), one-cycle schedules throughout (seed ${metrics.seed}).
+The network started from the backbone below (${torch.architecture === "mobilenet_v2" ? "its Keras weights mapped onto torchvision's MobileNetV2" : `torchvision's ${TORCH_BACKBONE_TITLES[torch.architecture]} with its ImageNet weights, \`train.torchBackbone: "${torch.architecture}"\``}) with a new head; ${torch.freezeEpochs} epoch(s) trained the head and the BatchNorm layers with the body frozen, then ${torch.epochs} epoch(s) trained every layer with discriminative learning rates (${formatNumber(torch.learningRate / 200)} for the first layers up to ${formatNumber(torch.learningRate / 2)} for the head), one-cycle schedules throughout (seed ${metrics.seed}).
 The studio did not take the script's word for the results: the error rate, confusion matrix and per-image losses above were computed by running this \`${EXPORT_FILES.model}\` in ONNX Runtime on the studio's own decoding of the pictures.${head.preprocess.faceCrop ? `\n\n${faceCropNote(head.preprocess.faceCrop)}` : ""}`;
 }
 
@@ -358,6 +363,8 @@ const VERIFY_NOTE_TOLERANCE = "1e-3";
 /** Which backbone, in words a reader can act on. */
 function backboneName(head: RunHead): string {
   const id = head.backbone.id;
+  const torchvision = torchvisionArchitecture(head);
+  if (torchvision) return `torchvision's ${TORCH_BACKBONE_TITLES[torchvision]} with ImageNet weights (\`${id}\`)`;
   if (id === OFFLINE_BACKBONE_ID) return "the offline MobileNetV2 bundled with the nsfwjs npm package, not the Teachable Machine Keras MobileNetV2";
   const known = KNOWN_BACKBONES.find((entry) => entry.id === id);
   if (known?.source.kind === "url" && /teachable-machine/.test(known.source.url)) return `the Teachable Machine copy of Keras MobileNetV2 with ImageNet weights (\`${id}\`)`;
@@ -365,9 +372,17 @@ function backboneName(head: RunHead): string {
   return `a custom TensorFlow.js model (\`${id}\`)`;
 }
 
+/** The torchvision network a fine-tuned run started from, when it did not start from a studio backbone. */
+function torchvisionArchitecture(head: RunHead): TorchBackboneName | undefined {
+  if (head.backbone.kind !== "torchvision") return undefined;
+  const name = head.backbone.id.replace(/^torchvision-/, "");
+  return name in TORCH_BACKBONE_TITLES ? (name as TorchBackboneName) : undefined;
+}
+
 /** Where the backbone came from. */
 function backboneSource(head: RunHead): string {
   const { kind, location } = head.backbone;
+  if (kind === "torchvision") return `torchvision's ImageNet weights (IMAGENET1K_V1), downloaded by the training script from ${location}`;
   if (kind === "url") return `downloaded from ${location}`;
   if (kind === "offline") return "written out of the nsfwjs npm package (no download)";
   // Only the folder name: the card may be published, and a full path would show the trainer's home folder.
@@ -377,6 +392,8 @@ function backboneSource(head: RunHead): string {
 /** What the reader should know about the backbone's pretraining. */
 function backboneNote(head: RunHead): string {
   const known = KNOWN_BACKBONES.find((entry) => entry.id === head.backbone.id);
+  const torchvision = torchvisionArchitecture(head);
+  if (torchvision) return `${TORCH_BACKBONE_TITLES[torchvision]} was pretrained by torchvision on ImageNet (objects, not faces or manipulation); the whole network was then fine-tuned on this project's pictures.`;
   if (head.backbone.id === OFFLINE_BACKBONE_ID) {
     return `${known?.description ?? ""} Its features were tuned for nsfwjs' task, not for faces or manipulation; with the Teachable Machine MobileNetV2 (\`deepfake-studio train --backbone mobilenet_v2_1.00_224\`, needs one download) results usually differ.`.trim();
   }

@@ -3,6 +3,7 @@ import { promises as fs, readlinkSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { DEFAULT_ENGINES, ENGINE_NAMES } from "../gather/engines/engine-names";
+import { TORCH_BACKBONE_CHOICES, TORCH_BACKBONES } from "../train/engines/torch-backbone-names";
 import { ConfigError, describeFsError } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import { ensureDir } from "../shared/safe-files";
@@ -137,6 +138,14 @@ const trainSchema = z
     python: z.string().trim().min(1).optional(),
     /** Unfrozen epochs of engine "torch" (fastai fine_tune(epochs), after one frozen epoch); --epochs overrides it. */
     fineTuneEpochs: z.number().int().min(1).max(1000).default(3),
+    /**
+     * The network engines "torch" and "hf-jobs" fine-tune: "mobilenet_v2" starts from the studio's own backbone
+     * (train.backbone; works offline), "resnet18", "resnet34" and "efficientnet_b0" from torchvision's ImageNet
+     * weights (downloaded once by train.py into TORCH_HOME). --torch-backbone overrides it.
+     */
+    torchBackbone: z
+      .enum(TORCH_BACKBONES, { errorMap: () => ({ message: `names no network the torch engines know; choose ${TORCH_BACKBONE_CHOICES}` }) })
+      .optional(),
   })
   .strict();
 

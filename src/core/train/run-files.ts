@@ -44,6 +44,8 @@ export interface Preprocess {
   layout: "NHWC";
   /** The backbone's own scaling x * scale + offset (applied inside model.onnx, recorded for reference). */
   scaling: { scale: number; offset: number };
+  /** Present when a per-channel (x - mean) / std follows the scaling (torchvision's ImageNet networks; inside model.onnx too). */
+  normalize?: { mean: number[]; std: number[] };
   /** Present when the model was trained on face crops: every picture must be cropped this way before the steps above. */
   faceCrop?: FaceCropSettings;
   /**

@@ -41,6 +41,8 @@ export interface TrainParams extends OperationOptions {
   maxFeatureBytes?: number;
   /** Overrides train.engine: "studio" (frozen backbone + head), "torch" (the whole network, in the user's PyTorch), "hf-jobs" (the same as a Hugging Face Job). */
   engine?: string;
+  /** Overrides train.torchBackbone: the network engines "torch" and "hf-jobs" fine-tune (mobilenet_v2, resnet18, resnet34, efficientnet_b0). */
+  torchBackbone?: string;
   /** Engine "hf-jobs": the hub to use and how often to poll (tests). */
   hfJobs?: HfJobsOptions;
 }

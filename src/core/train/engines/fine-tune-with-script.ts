@@ -31,6 +31,7 @@ import { TrainSettingsError } from "../train-errors";
 import { createRunTemp, finishRun } from "../write-run";
 import type { TorchPython } from "./torch/find-torch-python";
 import { TorchModelRejectedError, TorchScriptError } from "./torch/torch-errors";
+import { DEFAULT_TORCH_BACKBONE, TORCH_BACKBONE_CHOICES, TORCH_BACKBONE_TITLES, TORCH_BACKBONES, type TorchBackboneName } from "./torch-backbone-names";
 
 /** The script's file name in the run folder, and its template under templates/. */
 export const TORCH_SCRIPT = "train.py";
@@ -46,13 +47,18 @@ const EVAL_BATCH = 16;
 export const LAST_LINES = 12;
 /** The Keras MobileNetV2 (alpha 1.0) backbones whose weights train.py maps onto torchvision's MobileNetV2. */
 const KNOWN_MOBILENET_V2 = /^(nsfwjs-mobilenet_v2|mobilenet_v2_1\.00_224)$/;
+/** What torchvision's ImageNet weights expect after x / 255 (fastai's imagenet_stats); train.py applies it in-graph. */
+const IMAGENET_NORMALIZE = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 /** train-config.json: what train.py reads (file paths absolute here; an engine may rewrite them for its machine). */
 export interface ScriptConfig {
   labels: string[];
   size: [number, number];
   scaling: Preprocess["scaling"];
-  backbone: { id: string; modelJson: string };
+  /** The network train.py builds: mobilenet_v2 from `backbone.modelJson`, the others from torchvision's ImageNet weights. */
+  architecture: TorchBackboneName;
+  /** The studio's Keras MobileNetV2 (architecture mobilenet_v2 only). */
+  backbone?: { id: string; modelJson: string };
   train: Array<{ file: string; label: string }>;
   valid: Array<{ file: string; label: string }>;
   freezeEpochs: number;
@@ -73,9 +79,18 @@ export interface ScriptJob {
   expectedEpochs: number;
 }
 
+/** The `{"weights": …}` line of train.py: the ImageNet weights a torchvision network started from. */
+export interface ReportedWeights {
+  architecture: string;
+  url: string;
+  sha256: string;
+}
+
 /** What an engine reports back; the studio checks model.onnx itself. */
 export interface ScriptOutcome {
   epochs: EpochRecord[];
+  /** Reported by train.py for a torchvision network. */
+  weights?: ReportedWeights;
   /** The PyTorch that trained (python: the local interpreter; absent for a remote machine). */
   python: Omit<TorchPython, "python"> & { python?: string };
   /** Engine-specific facts for run.json (the Hugging Face Job, its repositories). */
@@ -96,7 +111,7 @@ export interface TorchRunRecord {
   createdAt: string;
   engine: ScriptEngine["engine"];
   dataDir: string;
-  settings: { freezeEpochs: number; epochs: number; learningRate: number; batchSize: number; weightDecay: number; seed: number; validPct: number; architecture: "mobilenet_v2" };
+  settings: { freezeEpochs: number; epochs: number; learningRate: number; batchSize: number; weightDecay: number; seed: number; validPct: number; architecture: TorchBackboneName };
   labels: string[];
   backbone: RunBackbone & { description: string };
   preprocess: Preprocess;
@@ -119,17 +134,9 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
   const settings = resolveTorchSettings(params);
   const runId = newRunId();
   const createdAt = new Date().toISOString();
-
-  const spec = resolveBackbone({ backbone: chooseBackbone(params), env: params.env });
-  checkBackbone(spec);
-  const modelJson = await materialise({ spec, env: params.env, fetch: params.fetch, signal, onProgress });
-  const backbone: RunBackbone & { description: string } = {
-    id: spec.id, kind: spec.source.kind, location: spec.source.kind === "file" ? spec.source.path : spec.source.kind === "url" ? spec.source.url : spec.source.name,
-    modelJsonSha256: createHash("sha256").update(await fs.readFile(modelJson)).digest("hex"),
-    // The pooled input of fastai's head (max and avg of the last activation): the ONNX `features` output.
-    taps: [{ layer: "out_relu", pooling: ["max", "avg"] }],
-    description: spec.description,
-  };
+  const architecture = chooseTorchBackbone(params);
+  const warnings: string[] = [];
+  const start = architecture === "mobilenet_v2" ? await studioBackbone(params) : torchvisionStart(architecture, params, warnings);
 
   const labels = config.categories.map((category) => category.label);
   const dataDir = resolveDataDir(params.projectDir, config);
@@ -137,14 +144,14 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
   const { listed, split } = await listAndSplit({ config, labels, dataDir });
   const isValid = new Set(split.valid);
   const preprocess: Preprocess = {
-    size: [INPUT_SIZE, INPUT_SIZE], resize: "squish", kernel: "linear", channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { ...spec.scaling },
+    size: [INPUT_SIZE, INPUT_SIZE], resize: "squish", kernel: "linear", channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { ...start.scaling },
+    ...(start.normalize ? { normalize: start.normalize } : {}),
     ...(config.faceCrop ? { faceCrop: faceCropSettings(config) } : {}),
   };
   const decodeStarted = performance.now();
   const { items, unreadable } = await checkPictures(listed, isValid, preprocess, params);
   const counts = checkReadable(labels, items, dataDir, unreadable);
   const decodeSeconds = (performance.now() - decodeStarted) / 1000;
-  const warnings: string[] = [];
   for (const label of labels) {
     if (counts.valid[label] === 0) warnings.push(`No validation image of "${label}" in this split; the error rate does not cover it. Add images or change train.seed.`);
   }
@@ -155,17 +162,18 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
   const run = await createRunTemp({ projectDir: params.projectDir, runId });
   try {
     const scriptConfig: ScriptConfig = {
-      labels, size: preprocess.size, scaling: preprocess.scaling,
-      backbone: { id: spec.id, modelJson },
+      labels, size: preprocess.size, scaling: preprocess.scaling, architecture,
+      ...(start.backbone && start.modelJson ? { backbone: { id: start.backbone.id, modelJson: start.modelJson } } : {}),
       train: items.filter((item) => item.split === "train").map((item) => ({ file: item.file, label: item.label })),
       valid: items.filter((item) => item.split === "valid").map((item) => ({ file: item.file, label: item.label })),
       freezeEpochs: FREEZE_EPOCHS, epochs: settings.epochs, learningRate: settings.learningRate, batchSize: settings.batchSize, weightDecay: settings.weightDecay, seed: settings.seed,
     };
     await writeFiles(run.temp, [[TORCH_SCRIPT, await fs.readFile(findTemplateFile(TEMPLATE))]]);
     const trainStarted = performance.now();
-    onProgress?.({ event: "phase", phase: "head", message: `Fine-tuning MobileNetV2 with PyTorch ${engine.where}: ${FREEZE_EPOCHS} frozen + ${settings.epochs} unfrozen epoch(s), lr ${settings.learningRate}` });
+    onProgress?.({ event: "phase", phase: "head", message: `Fine-tuning ${TORCH_BACKBONE_TITLES[architecture]} with PyTorch ${engine.where}: ${FREEZE_EPOCHS} frozen + ${settings.epochs} unfrozen epoch(s), lr ${settings.learningRate}` });
     const outcome = await engine.run({ params, runId, folder: run.temp, config: scriptConfig, expectedEpochs: settings.epochs + FREEZE_EPOCHS });
     const epochs = outcome.epochs;
+    const backbone = start.backbone ?? startedFrom(architecture, outcome.weights);
     const trainSeconds = (performance.now() - trainStarted) / 1000;
     onProgress?.({ event: "phase", phase: "verify", message: "Checking the model the script wrote (ONNX Runtime on every picture)" });
     await writeFiles(run.temp, [
@@ -192,7 +200,7 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
     };
     const record: TorchRunRecord = {
       runId, createdAt, engine: engine.engine, dataDir,
-      settings: { freezeEpochs: FREEZE_EPOCHS, ...settings, validPct: config.train.validPct, architecture: "mobilenet_v2" },
+      settings: { freezeEpochs: FREEZE_EPOCHS, ...settings, validPct: config.train.validPct, architecture },
       labels, backbone, preprocess, python: outcome.python, ...(outcome.details ? { job: outcome.details } : {}), scriptErrorRate,
       script: `${TORCH_SCRIPT} train --config ${TORCH_CONFIG} --out .`,
       unreadable, warnings, node: process.version,
@@ -219,6 +227,62 @@ function resolveTorchSettings(params: TrainParams): { epochs: number; learningRa
     throw new TrainSettingsError(`The learning rate must be above 0 and at most 10, not ${learningRate}.`, "fastai's fine_tune default is 0.002.");
   }
   return { epochs, learningRate, batchSize: train.batchSize, weightDecay: train.weightDecay, seed: train.seed };
+}
+
+/** The call's --torch-backbone, else train.torchBackbone, else mobilenet_v2; an unknown name is refused with the choices. */
+export function chooseTorchBackbone(params: Pick<TrainParams, "torchBackbone" | "config">): TorchBackboneName {
+  const name = params.torchBackbone?.trim() || params.config.train.torchBackbone || DEFAULT_TORCH_BACKBONE;
+  if ((TORCH_BACKBONES as readonly string[]).includes(name)) return name as TorchBackboneName;
+  throw new TrainSettingsError(`The torch engines know no network "${name}".`,
+    [`Choose ${TORCH_BACKBONE_CHOICES} (train.torchBackbone in deepfake-studio.json`, { cliOnly: ", or --torch-backbone" }, "); mobilenet_v2, the default, starts from the studio's own weights and works offline."]);
+}
+
+/** Where a fine-tune starts: the input scaling, and the studio's backbone (mobilenet_v2 only: its record and model.json). */
+interface StartingPoint {
+  backbone?: RunBackbone & { description: string };
+  scaling: Preprocess["scaling"];
+  normalize?: Preprocess["normalize"];
+  modelJson?: string;
+}
+
+/** mobilenet_v2: the studio's Keras MobileNetV2 (train.backbone), materialised offline or from its URL. */
+async function studioBackbone(params: TrainParams): Promise<StartingPoint> {
+  const spec = resolveBackbone({ backbone: chooseBackbone(params), env: params.env });
+  checkBackbone(spec);
+  const modelJson = await materialise({ spec, env: params.env, fetch: params.fetch, signal: params.signal, onProgress: params.onProgress });
+  return {
+    modelJson, scaling: { ...spec.scaling },
+    backbone: {
+      id: spec.id, kind: spec.source.kind, location: spec.source.kind === "file" ? spec.source.path : spec.source.kind === "url" ? spec.source.url : spec.source.name,
+      modelJsonSha256: createHash("sha256").update(await fs.readFile(modelJson)).digest("hex"),
+      // The pooled input of fastai's head (max and avg of the last activation): the ONNX `features` output.
+      taps: [{ layer: "out_relu", pooling: ["max", "avg"] }],
+      description: spec.description,
+    },
+  };
+}
+
+/** A torchvision network: train.py fetches its ImageNet weights; the record is completed from what it reports. */
+function torchvisionStart(architecture: Exclude<TorchBackboneName, "mobilenet_v2">, params: TrainParams, warnings: string[]): StartingPoint {
+  const named = params.backbone ?? params.config.train.backbone;
+  if (named) {
+    const warning = `train.backbone (${named}) is not used: ${TORCH_BACKBONE_TITLES[architecture]} starts from torchvision's ImageNet weights (train.torchBackbone).`;
+    warnings.push(warning);
+    params.onProgress?.({ event: "warning", message: warning });
+  }
+  return { scaling: { scale: 1 / 255, offset: 0 }, normalize: IMAGENET_NORMALIZE };
+}
+
+/** The run's backbone record of a torchvision network, from the weights train.py reported it loaded. */
+function startedFrom(architecture: TorchBackboneName, weights: ReportedWeights | undefined): RunBackbone & { description: string } {
+  if (weights?.architecture !== architecture) {
+    throw new TorchScriptError(`The PyTorch training script did not say which ImageNet weights it started ${architecture} from${weights ? ` (it named ${weights.architecture})` : ""}; nothing was kept.`, []);
+  }
+  return {
+    id: `torchvision-${architecture}`, kind: "torchvision", location: weights.url, modelJsonSha256: weights.sha256,
+    taps: [{ layer: architecture.startsWith("resnet") ? "layer4" : "features", pooling: ["max", "avg"] }],
+    description: `${TORCH_BACKBONE_TITLES[architecture]} with torchvision's ImageNet weights (IMAGENET1K_V1), downloaded by train.py from ${weights.url}.`,
+  };
 }
 
 /** The script maps Keras MobileNetV2 (alpha 1.0) weights; any other table backbone is refused up front. */
@@ -279,12 +343,21 @@ export function createScriptLog(params: TrainParams, folder: string, expectedEpo
   const epochs: EpochRecord[] = [];
   const lines: string[] = [];
   const tail: string[] = [];
+  let weights: ReportedWeights | undefined;
   return {
     epochs,
     lines,
+    /** The ImageNet weights train.py reported it started from (torchvision networks). */
+    weights: (): ReportedWeights | undefined => weights,
     /** A line of stdout (or of a Job's log, where both streams are mixed). */
     onLine(line: string, source: string): void {
       lines.push(line);
+      const reported = parseWeights(line);
+      if (reported) {
+        weights = reported;
+        params.onProgress?.({ event: "log", message: `${source}: ${reported.architecture} starts from ${reported.url} (sha256 ${reported.sha256.slice(0, 12)}…)` });
+        return;
+      }
       const record = parseEpoch(line);
       if (!record) {
         tail.push(line);
@@ -325,6 +398,19 @@ export function quote(last: string[]): string {
 /** Writes train-config.json into the run folder. */
 export async function writeScriptConfig(folder: string, config: ScriptConfig): Promise<void> {
   await writeFiles(folder, [[TORCH_CONFIG, Buffer.from(`${JSON.stringify(config, null, 2)}\n`)]]);
+}
+
+/** One `{"weights": {"architecture", "url", "sha256", …}}` line, checked. */
+function parseWeights(line: string): ReportedWeights | undefined {
+  if (!line.startsWith('{"weights"')) return undefined;
+  try {
+    const { weights } = JSON.parse(line) as { weights?: Record<string, unknown> };
+    const { architecture, url, sha256 } = weights ?? {};
+    if (typeof architecture === "string" && typeof url === "string" && typeof sha256 === "string" && /^[0-9a-f]{64}$/.test(sha256)) return { architecture, url, sha256 };
+  } catch {
+    // Not a weights line after all: left to the log.
+  }
+  return undefined;
 }
 
 /** One `{"epoch", "train_loss", "valid_loss", "error_rate", "seconds"}` line, checked; other lines are not epochs. */

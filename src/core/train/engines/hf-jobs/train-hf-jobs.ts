@@ -171,6 +171,7 @@ async function runAsJob(job: ScriptJob, target: JobTarget): Promise<ScriptOutcom
   const device = environment ? `${environment.device}${environment.gpu ? ` (${environment.gpu})` : ""}` : "unknown";
   return {
     epochs,
+    weights: log.weights(),
     python: { torch: environment?.torch ?? "unknown", torchvision: environment?.torchvision ?? "unknown", device },
     details: { id: started.id, url: jobUrl, namespace: target.namespace, flavor: settings.flavor, image: settings.image, dataset: target.dataset, datasetRevision: revision, modelRepo: target.modelRepo, model: `runs/${runId}/model.onnx` },
   };
@@ -185,9 +186,13 @@ function repoLayout(job: ScriptJob): { files: Array<{ repoPath: string; file: st
     files.push({ repoPath, file: entry.file });
     return { file: repoPath, label: entry.label };
   };
-  const backboneDir = `backbone/${job.config.backbone.id.replace(/[^\w.-]+/g, "_")}`;
-  const config: ScriptConfig = { ...job.config, backbone: { id: job.config.backbone.id, modelJson: `${backboneDir}/model.json` }, train: job.config.train.map(toRepo), valid: job.config.valid.map(toRepo) };
-  files.push({ repoPath: `${backboneDir}/model.json`, file: job.config.backbone.modelJson });
+  const config: ScriptConfig = { ...job.config, train: job.config.train.map(toRepo), valid: job.config.valid.map(toRepo) };
+  // A torchvision network has no studio backbone: the Job downloads its ImageNet weights itself.
+  if (job.config.backbone) {
+    const backboneDir = `backbone/${job.config.backbone.id.replace(/[^\w.-]+/g, "_")}`;
+    config.backbone = { id: job.config.backbone.id, modelJson: `${backboneDir}/model.json` };
+    files.push({ repoPath: `${backboneDir}/model.json`, file: job.config.backbone.modelJson });
+  }
   return { files, config };
 }
 
@@ -196,10 +201,12 @@ async function uploadInputs(target: JobTarget, files: Array<{ repoPath: string; 
   const repo = { type: "dataset" as const, name: target.dataset };
   params.onProgress?.({ event: "phase", phase: "upload", message: `Comparing the pictures with the private dataset ${target.dataset}` });
   await ensureRepo(target, repo);
-  const modelJson = files.find((entry) => entry.repoPath.endsWith("/model.json"))!;
-  const manifest = JSON.parse(await read(modelJson.file).then((bytes) => bytes.toString("utf8"))) as { weightsManifest: Array<{ paths: string[] }> };
-  for (const shard of manifest.weightsManifest.flatMap((group) => group.paths)) {
-    files.push({ repoPath: `${path.posix.dirname(modelJson.repoPath)}/${path.basename(shard)}`, file: path.join(path.dirname(modelJson.file), path.basename(shard)) });
+  const modelJson = files.find((entry) => entry.repoPath.startsWith("backbone/") && entry.repoPath.endsWith("/model.json"));
+  if (modelJson) {
+    const manifest = JSON.parse(await read(modelJson.file).then((bytes) => bytes.toString("utf8"))) as { weightsManifest: Array<{ paths: string[] }> };
+    for (const shard of manifest.weightsManifest.flatMap((group) => group.paths)) {
+      files.push({ repoPath: `${path.posix.dirname(modelJson.repoPath)}/${path.basename(shard)}`, file: path.join(path.dirname(modelJson.file), path.basename(shard)) });
+    }
   }
   const remote = await listRemoteFiles(repo, target.credentials);
   const operations: CommitOperation[] = [];

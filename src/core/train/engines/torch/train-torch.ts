@@ -4,13 +4,14 @@
  */
 import * as path from "node:path";
 import type { TrainParams, TrainResult } from "../../train";
-import { createScriptLog, fineTuneWithScript, quote, TORCH_CONFIG, TORCH_SCRIPT, writeScriptConfig, type ScriptJob, type ScriptOutcome } from "../fine-tune-with-script";
+import { chooseTorchBackbone, createScriptLog, fineTuneWithScript, quote, TORCH_CONFIG, TORCH_SCRIPT, writeScriptConfig, type ScriptJob, type ScriptOutcome } from "../fine-tune-with-script";
 import { findTorchPython, type TorchPython } from "./find-torch-python";
 import { runPython } from "./run-python";
 import { STUDIO_ENGINE_HINT, TorchScriptError } from "./torch-errors";
 
 /** Finds a Python with PyTorch first (a clear message before any picture is read), then fine-tunes with it. */
 export async function trainWithTorch(params: TrainParams): Promise<TrainResult> {
+  chooseTorchBackbone(params); // an unknown network is named before Python is looked for
   params.onProgress?.({ event: "phase", phase: "python", message: "Looking for Python with PyTorch" });
   const python = await findTorchPython({ configured: configuredPython(params), env: params.env, signal: params.signal });
   params.onProgress?.({ event: "log", message: `Training with ${python.python}: torch ${python.torch}, torchvision ${python.torchvision}, on ${python.device}` });
@@ -43,5 +44,5 @@ async function runLocally(python: TorchPython, job: ScriptJob): Promise<ScriptOu
     const how = exit.signal ? `was stopped by ${exit.signal}${exit.signal === "SIGKILL" ? " (often: out of memory; lower train.batchSize)" : ""}` : `failed (exit code ${exit.code})`;
     throw new TorchScriptError(`The PyTorch training script ${how}${quote(last)}`, last, ["Nothing was kept. Fix the cause above and train again; ", ...STUDIO_ENGINE_HINT, " trains without Python."]);
   }
-  return { epochs: log.checkEpochs(), python };
+  return { epochs: log.checkEpochs(), weights: log.weights(), python };
 }
