@@ -65,7 +65,7 @@ function summary(result: ExportResult): string {
     `Exported run ${result.runId} to ${result.outDir} in ${result.seconds.toFixed(1)} s`,
     `  labels:   ${result.labels.join(", ")}`,
     `  backbone: ${result.backbone.id} (${result.backbone.kind === "torchvision" ? "weights file" : "model.json"} sha256 ${result.backbone.modelJsonSha256.slice(0, 16)}…)`,
-    `  model:    ${(result.modelBytes / 1024 / 1024).toFixed(1)} MB; matches the TensorFlow.js model (largest differences: probability ${result.verification.maxProbabilityDifference.toExponential(1)}, feature ${result.verification.maxFeatureDifference.toExponential(1)} relative)`,
+    `  model:    ${(result.modelBytes / 1024 / 1024).toFixed(1)} MB; matches ${result.verification.against === "tfjs" ? "the TensorFlow.js model" : "the fine-tuned run's own model"} (largest differences: probability ${result.verification.maxProbabilityDifference.toExponential(1)}, feature ${result.verification.maxFeatureDifference.toExponential(1)} relative)`,
     `  files:    ${result.files.join(", ")}`,
     `  decision: ${result.decision ? `"${result.decision.label}" when its probability is at least ${result.decision.threshold.toFixed(4)}${result.decision.method === "max-fpr" ? ` (FPR ≤ ${result.decision.maxFpr} on evaluation ${result.decision.evaluation?.name})` : " (--threshold)"}` : "the largest probability (no threshold recorded)"}`,
   ];

@@ -58,7 +58,8 @@ export interface ExportResult {
   labels: string[];
   backbone: { id: string; kind: string; modelJsonSha256: string };
   /** ONNX Runtime vs the tfjs model on synthetic probe images, at export time (features: relative to their largest value). */
-  verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number };
+  /** `against`: what model.onnx was compared with (the frozen trainer's tfjs backbone + head, or a fine-tuned run's own ONNX). */
+  verification: { images: number; maxProbabilityDifference: number; maxFeatureDifference: number; against: "tfjs" | "fine-tuned" };
   modelBytes: number;
   /** The decision threshold recorded in preprocess.json, when one was chosen. */
   decision?: DecisionThreshold;
@@ -204,6 +205,7 @@ async function exportTorchRun(params: ExportModelParams, run: FoundRun, outDir: 
     const scale = (theirs.features ?? new Float32Array()).reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
     const verification = {
       images: PROBE_IMAGES,
+      against: "fine-tuned" as const,
       maxProbabilityDifference: maxDifference(ours.probabilities, theirs.probabilities ?? []),
       maxFeatureDifference: maxDifference(ours.features, theirs.features ?? []) / scale,
     };
@@ -306,7 +308,7 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
       `The ONNX model disagrees with the TensorFlow.js model it was converted from (largest probability difference ${maxProbabilityDifference}, relative feature difference ${maxFeatureDifference}, relative activation-map difference ${maxCamDifference}); nothing was replaced.`,
       "export-verify-failed", "This is a bug in the exporter for this backbone; please report it with the backbone id. The previous export is unchanged.");
   }
-  return { images: PROBE_IMAGES, maxProbabilityDifference, maxFeatureDifference };
+  return { images: PROBE_IMAGES, maxProbabilityDifference, maxFeatureDifference, against: "tfjs" };
 }
 
 /** The graph's activation maps against the TypeScript ones from the tfjs activations, relative to their largest value (0 when the graph has none). */

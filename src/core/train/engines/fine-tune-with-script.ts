@@ -197,6 +197,8 @@ export async function fineTuneWithScript(params: TrainParams, engine: ScriptEngi
       phases: { decode: decodeSeconds, features: 0, head: trainSeconds, total: (performance.now() - started) / 1000 },
       unreadable: unreadable.map((entry) => entry.file),
       ...(audit ? { audit } : {}),
+      // Said in the run rather than left absent, which readers take for a run older than the check.
+      sameIdentityBlends: { fakeLabel: null, scored: 0, flagged: 0, share: null, note: "fine-tuned runs are not yet scored on self-blends of their validation pictures" },
     };
     const record: TorchRunRecord = {
       runId, createdAt, engine: engine.engine, dataDir,
