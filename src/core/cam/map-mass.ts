@@ -25,11 +25,13 @@ export function massShareInside(map: ArrayLike<number>, height: number, width: n
   let inside = 0;
   let total = 0;
   for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const inRows = y >= y0 && y < y1;
     for (let x = 0; x < width; x++) {
-      const value = map[y * width + x];
+      const value = map[row + x];
       if (!(value > 0)) continue;
       total += value;
-      if (y >= y0 && y < y1 && x >= x0 && x < x1) inside += value;
+      if (inRows && x >= x0 && x < x1) inside += value;
     }
   }
   return total > 0 ? inside / total : undefined;
