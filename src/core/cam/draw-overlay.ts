@@ -2,7 +2,7 @@
  * An activation map drawn over the picture, in plain typed arrays (no Node, no DOM): predict's PNG overlays, the
  * cleaner's and the check report's thumbnails and the static Space's toggle all draw with this one file.
  */
-import type { UnitBox } from "./map-mass";
+import type { UnitBox } from "./unit-box";
 
 /** Parameters of drawCamOverlay. */
 export interface DrawCamOverlayParams {
@@ -40,7 +40,7 @@ for (let level = 0; level < LEVELS; level++) {
  * RGB pixels (with `picture`: the picture dimmed, the positive map in warm colours over it) or RGBA pixels (without:
  * the heat alone, its opacity in alpha, for laying over a picture shown elsewhere); the face box in cyan on either.
  */
-export function drawCamOverlay(params: DrawCamOverlayParams): Uint8ClampedArray {
+export function drawCamOverlay(params: DrawCamOverlayParams): Uint8ClampedArray<ArrayBuffer> {
   const { picture, map, height, width } = params;
   const channels = picture ? 3 : 4;
   const out = new Uint8ClampedArray(width * height * channels);

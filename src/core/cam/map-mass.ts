@@ -3,14 +3,9 @@
  * pushed the score towards the class (negative places argued against it and are not "where it looked").
  */
 import type { FacePoint } from "../reference-data/detect-faces";
+import type { UnitBox } from "./unit-box";
 
-/** A box as fractions of the model's input (0..1), so it holds for any map size. */
-export interface UnitBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { UnitBox } from "./unit-box";
 
 /** Below this share of the map inside the face, the model is said to look mostly elsewhere. */
 export const MOSTLY_ELSEWHERE_SHARE = 0.5;
