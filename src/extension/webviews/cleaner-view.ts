@@ -162,9 +162,12 @@ class CleanerController {
     });
     if (maps) {
       this.maps = maps;
+      // The webview shows the maps' note above the grid; the status line only reports a failure.
       this.post({ type: "cleaner/maps", maps });
+      this.post({ type: "cleaner/result", ok: true, message: "", clearChoices: false });
+    } else {
+      this.post({ type: "cleaner/result", ok: false, message: "Where the model looked could not be drawn; see the log.", clearChoices: false });
     }
-    this.post({ type: "cleaner/result", ok: Boolean(maps), message: maps ? maps.note : "Where the model looked could not be drawn; see the log.", clearChoices: false });
   }
 
   private async apply(choices: Array<{ file: string; choice: Choice }>): Promise<void> {
