@@ -17,8 +17,10 @@ export interface DrawCamOverlayParams {
 
 /** The face box's colour (one pixel wide). */
 const BOX_RGB = [0, 229, 255];
-/** displayTop's stride (prime, so it does not follow the rows). */
-const SAMPLE = 7;
+/** displayTop's widest stride (prime, so it does not follow the rows): ~1,700 samples of a 224-px map. */
+const SAMPLE = 29;
+/** Smaller maps are sampled more densely, so the percentile never rests on fewer values than this. */
+const MIN_SAMPLES = 1024;
 /** Heat levels: the ramp, its opacity and the picture's weight are looked up, not computed per pixel. */
 const LEVELS = 256;
 /** The picture is dimmed a little under the heat, so the colours read on light pictures. */
@@ -91,13 +93,16 @@ function drawBox(out: Uint8ClampedArray, box: UnitBox, width: number, height: nu
 
 /**
  * The value drawn at full heat: the 98th percentile of the positive values, not the maximum, because a max-pooled
- * feature puts its whole term on one cell and that spike would leave the rest of the map invisible. Read off every
- * SAMPLE-th pixel: the map is smooth (upsampled from a coarse grid), and sorting them all cost a third of an overlay.
+ * feature puts its whole term on one cell and that spike would leave the rest of the map invisible. Read off a
+ * sample of the pixels: the map is smooth (upsampled from a coarse grid), and sorting them all cost a third of an overlay.
  */
 export function displayTop(map: ArrayLike<number>, length: number): number {
-  const positive: number[] = [];
-  for (let i = 0; i < length; i += SAMPLE) if (map[i] > 0) positive.push(map[i]);
-  if (positive.length === 0) return 0;
-  positive.sort((a, b) => a - b);
-  return positive[Math.min(positive.length - 1, Math.floor(0.98 * positive.length))];
+  // A typed array sorts numerically in native code: a JS comparator on a number[] cost ~4 ms a map.
+  const stride = Math.max(1, Math.min(SAMPLE, Math.floor(length / MIN_SAMPLES)));
+  const positive = new Float64Array(Math.ceil(length / stride));
+  let count = 0;
+  for (let i = 0; i < length; i += stride) if (map[i] > 0) positive[count++] = map[i];
+  if (count === 0) return 0;
+  const sorted = positive.subarray(0, count).sort();
+  return sorted[Math.min(count - 1, Math.floor(0.98 * count))];
 }
