@@ -1,8 +1,10 @@
 /**
- * What class activation maps cost predict, side by side in one run: the same export (the nsfwjs MobileNetV2 with
- * the default taps, avg + max pooled, and a seeded head) predicts the same pictures without and with `--cam`
- * (the graph's `cam` output + one overlay PNG per picture), rounds interleaved so machine load hits both alike.
- * Run alone with: node out/bench/cam.js [pictures]
+ * What class activation maps cost predict, side by side in one run: the same model (the nsfwjs MobileNetV2 with
+ * the default taps, avg + max pooled, and a seeded head) exported without maps and with them predicts the same
+ * pictures: the export without maps, the export with maps (not asked for), and the export with maps under `--cam`
+ * (the graph's `cam` output + one overlay PNG per picture), rounds interleaved so machine load hits all alike.
+ * Wall and CPU time are both reported: on a shared machine the CPU time (all the process's threads) is the steadier.
+ * Run alone with: node out/bench/cam.js [pictures]  (BENCH_ROUNDS=9, BENCH_VERBOSE=1 prints each round)
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -23,13 +25,19 @@ const TAPS: FeatureTap[] = [
 ];
 const FEATURES = 192 * 2 + 576 * 2 + 1280;
 const LABELS = ["Real", "Deepfake"];
-const ROUNDS = 5;
+/** Rounds of predict (BENCH_ROUNDS): on a shared 2-core machine the load moves single rounds by ±10 %. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 
 export interface CamBenchResult {
   pictures: number;
-  /** Median ms per picture over the rounds. */
+  /** Median ms per picture over the rounds: the export converted without maps, with maps (not asked for), with `--cam`. */
+  predictWithoutMapsMs: number;
   predictMs: number;
   predictCamMs: number;
+  /** The same runs' CPU time (all of the process's threads), ms per picture: what the work costs, whatever the load. */
+  predictWithoutMapsCpuMs: number;
+  predictCpuMs: number;
+  predictCamCpuMs: number;
   /** The graph alone, batch 32: ms per picture without and with the `cam` output. */
   graphMs: number;
   graphCamMs: number;
@@ -42,18 +50,28 @@ export async function benchCam(count = 64): Promise<CamBenchResult> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "dds-bench-cam-"));
   try {
     const modelDir = path.join(dir, "export");
-    const { bytes, withoutCam } = await writeExport(modelDir);
+    const withoutMapsDir = path.join(dir, "export-without-maps");
+    const { bytes, withoutCam } = await writeExport(modelDir, withoutMapsDir);
     const pictures = await writePictures(path.join(dir, "pictures"), count);
     const camDir = path.join(dir, "overlays");
-    const plain: number[] = [];
-    const withCam: number[] = [];
+    const [before, plain, withCam]: Measured[][] = [[], [], []];
     await predict({ modelDir, inputs: pictures.slice(0, 4), camDir });
+    await predict({ modelDir: withoutMapsDir, inputs: pictures.slice(0, 4) });
     for (let round = 0; round < ROUNDS; round++) {
-      plain.push(await timed(() => predict({ modelDir, inputs: pictures })) / count);
-      withCam.push(await timed(() => predict({ modelDir, inputs: pictures, camDir })) / count);
+      before.push(await measured(() => predict({ modelDir: withoutMapsDir, inputs: pictures }), count));
+      plain.push(await measured(() => predict({ modelDir, inputs: pictures }), count));
+      withCam.push(await measured(() => predict({ modelDir, inputs: pictures, camDir }), count));
+      if (process.env.BENCH_VERBOSE) process.stderr.write(`round ${round}: ${[before, plain, withCam].map((runs) => `${runs[round].wall.toFixed(1)} (CPU ${runs[round].cpu.toFixed(1)})`).join(" / ")} ms/picture\n`);
     }
     const graph = await benchGraph(bytes, withoutCam);
-    return { pictures: count, predictMs: median(plain), predictCamMs: median(withCam), ...graph };
+    const wall = (runs: Measured[]) => median(runs.map((run) => run.wall));
+    const cpu = (runs: Measured[]) => median(runs.map((run) => run.cpu));
+    return {
+      pictures: count,
+      predictWithoutMapsMs: wall(before), predictMs: wall(plain), predictCamMs: wall(withCam),
+      predictWithoutMapsCpuMs: cpu(before), predictCpuMs: cpu(plain), predictCamCpuMs: cpu(withCam),
+      ...graph,
+    };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -81,8 +99,8 @@ async function benchGraph(bytes: Uint8Array, withoutCam: Uint8Array): Promise<{ 
   }
 }
 
-/** An export folder as `export` writes it (model.onnx with the cam output, labels.json, preprocess.json); returns the model bytes. */
-async function writeExport(modelDir: string): Promise<{ bytes: Uint8Array; withoutCam: Uint8Array }> {
+/** Export folders as `export` writes them (model.onnx with the cam output, labels.json, preprocess.json), and one converted without maps; returns the model bytes. */
+async function writeExport(modelDir: string, withoutMapsDir: string): Promise<{ bytes: Uint8Array; withoutCam: Uint8Array }> {
   const tf = await loadTensorflow();
   const model = await loadNsfwMobileNet(tf);
   const preprocess: Preprocess = { size: [SIZE, SIZE], resize: "squish", kernel: "linear", channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { scale: 1 / 255, offset: 0 } };
@@ -99,10 +117,12 @@ async function writeExport(modelDir: string): Promise<{ bytes: Uint8Array; witho
     const metadata = { [EXPORT_METADATA_KEYS.labels]: JSON.stringify(LABELS), [EXPORT_METADATA_KEYS.preprocess]: JSON.stringify(preprocess) };
     const convert = (cam: boolean) => convertLayersModel({ model, outputs: TAPS, input: { height: SIZE, width: SIZE, ...preprocess.scaling }, head, cam, metadata });
     const [bytes, withoutCam] = [await convert(true), await convert(false)];
-    await fs.mkdir(modelDir, { recursive: true });
-    await fs.writeFile(path.join(modelDir, EXPORT_FILES.model), bytes);
-    await fs.writeFile(path.join(modelDir, EXPORT_FILES.labels), JSON.stringify(LABELS));
-    await fs.writeFile(path.join(modelDir, EXPORT_FILES.preprocess), JSON.stringify(preprocess));
+    for (const [dir, model] of [[modelDir, bytes], [withoutMapsDir, withoutCam]] as const) {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, EXPORT_FILES.model), model);
+      await fs.writeFile(path.join(dir, EXPORT_FILES.labels), JSON.stringify(LABELS));
+      await fs.writeFile(path.join(dir, EXPORT_FILES.preprocess), JSON.stringify(preprocess));
+    }
     return { bytes, withoutCam };
   } finally {
     model.dispose();
@@ -127,6 +147,19 @@ async function writePictures(dir: string, count: number): Promise<string[]> {
   }));
 }
 
+/** Wall and CPU milliseconds per item of one run. */
+interface Measured {
+  wall: number;
+  cpu: number;
+}
+
+async function measured(work: () => Promise<unknown>, items: number): Promise<Measured> {
+  const cpuBefore = process.cpuUsage();
+  const wall = await timed(work);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall: wall / items, cpu: (cpu.user + cpu.system) / 1000 / items };
+}
+
 async function timed(work: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
   await work();
@@ -138,12 +171,24 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** The result as BENCHMARKS.md rows. */
+export function camBenchRows(r: CamBenchResult): string[] {
+  const ratio = (a: number, b: number) => {
+    const change = (b / a - 1) * 100;
+    return `${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(0)} %`;
+  };
+  const row = (what: string, a: number, b: number, c: number) => `| predict ${r.pictures} JPEGs 640x480, ${what} per picture, export without maps | ${a.toFixed(1)} ms | export with maps: ${b.toFixed(1)} ms (${ratio(a, b)}); with --cam (map + overlay PNG): ${c.toFixed(1)} ms (${ratio(a, c)}) |`;
+  return [
+    row(`CPU time (${r.threads} ONNX threads)`, r.predictWithoutMapsCpuMs, r.predictCpuMs, r.predictCamCpuMs),
+    row("wall time", r.predictWithoutMapsMs, r.predictMs, r.predictCamMs),
+    `| the graph alone, batch 32, probabilities only | ${r.graphMs.toFixed(1)} ms/picture | with the cam output: ${r.graphCamMs.toFixed(1)} ms/picture (${ratio(r.graphMs, r.graphCamMs)}); converted without cam: ${r.graphWithoutCamMs.toFixed(1)} ms/picture |`,
+  ];
+}
+
 if (require.main === module) {
   const count = Number(process.argv[2] ?? 64);
   benchCam(count).then((r) => {
-    const ratio = (a: number, b: number) => `+${(((b / a) - 1) * 100).toFixed(0)} %`;
-    process.stdout.write(`| predict ${r.pictures} JPEGs 640x480, nsfwjs MobileNetV2 export (${r.threads} threads) | ${r.predictMs.toFixed(1)} ms/picture | with --cam (map + overlay PNG): ${r.predictCamMs.toFixed(1)} ms/picture (${ratio(r.predictMs, r.predictCamMs)}) |\n`);
-    process.stdout.write(`| the graph alone, batch 32, probabilities only | ${r.graphMs.toFixed(1)} ms/picture | with the cam output: ${r.graphCamMs.toFixed(1)} ms/picture (${ratio(r.graphMs, r.graphCamMs)}); converted without cam: ${r.graphWithoutCamMs.toFixed(1)} ms/picture |\n`);
+    process.stdout.write(`${camBenchRows(r).join("\n")}\n`);
   }).catch((error) => {
     console.error(error);
     process.exit(1);

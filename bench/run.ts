@@ -3,7 +3,7 @@
  * Usage: node out/bench/run.js [gather] [features] [train] [check] [cam] [faces] [faceCrop]   (default: all)
  */
 import * as os from "node:os";
-import { benchCam } from "./cam";
+import { benchCam, camBenchRows } from "./cam";
 import { benchCheck } from "./check";
 import { benchFaceCrop } from "./face-crop";
 import { benchFaceDataset } from "./face-dataset";
@@ -45,12 +45,7 @@ const benches: Record<string, Bench> = {
     return [`| check, ${r.videoSeconds} s call-like video 640x480 at ${r.fps} fps sampling (${r.frames} frames, ${r.faces} faces), TTA | ${fixed(r.warm.framesPerSecond)} frames/s warm, ${fixed(r.cold.framesPerSecond)} cold | no TTA ${fixed(r.warmNoTta.framesPerSecond)} frames/s; peak RSS ${fixed(r.warm.peakRssMiB, 0)} MiB |`];
   },
   async cam() {
-    const r = await benchCam(64);
-    const more = (a: number, b: number) => `+${fixed(((b / a) - 1) * 100, 0)} %`;
-    return [
-      `| predict 64 JPEGs 640x480, MobileNetV2 export (${r.threads} threads) | ${fixed(r.predictMs)} ms/picture | with --cam (map + overlay PNG): ${fixed(r.predictCamMs)} ms/picture (${more(r.predictMs, r.predictCamMs)}) |`,
-      `| the same graph alone, batch 32, probabilities only | ${fixed(r.graphMs)} ms/picture | with the cam output: ${fixed(r.graphCamMs)} ms/picture (${more(r.graphMs, r.graphCamMs)}); converted without cam: ${fixed(r.graphWithoutCamMs)} ms/picture |`,
-    ];
+    return camBenchRows(await benchCam(64));
   },
   async faces() {
     const faces = await benchFaceDataset(60);

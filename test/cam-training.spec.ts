@@ -9,7 +9,8 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { classMapAt } from "../src/core/cam/resize-map";
-import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, type UnitBox } from "../src/core/cam/map-mass";
+import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, STUDIO_CROP_FACE_BOX, type UnitBox } from "../src/core/cam/map-mass";
+import { computeRunMaps } from "../src/core/clean/run-maps";
 import { exportModel } from "../src/core/export/export-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
@@ -140,6 +141,17 @@ describe("where the model looked (class activation maps after training and in pr
       assert.deepEqual([png.format, png.width, png.height], ["png", 224, 224]);
     }
     assert.notEqual(results[0].cam?.overlay, results[1].cam?.overlay, "two pictures named alike get two overlays");
+
+    // The cleaner's maps (the run's own graph, the predicted label's map on its grid) say what predict --cam says.
+    const maps = await computeRunMaps({ projectDir: captioned, config: configWith(), runId: run.runId, pictures: results.map((result, i) => ({ file: `${LABELS[i]}/real-0001.jpg`, predicted: result.label })) });
+    assert.ok(maps.available, JSON.stringify(maps));
+    assert.deepEqual(maps.face, STUDIO_CROP_FACE_BOX);
+    assert.deepEqual(maps.items.map((item) => item.file), ["Real/real-0001.jpg", "Deepfake/real-0001.jpg"]);
+    for (const [i, item] of maps.items.entries()) {
+      assert.equal(item.map.length, maps.height * maps.width);
+      assert.equal(item.elsewhere, true, JSON.stringify({ ...item, map: undefined }));
+      assert.ok(Math.abs((item.faceShare ?? NaN) - (results[i].cam?.faceShare ?? NaN)) <= 0.002, `cleaner ${item.faceShare} vs predict ${results[i].cam?.faceShare}`);
+    }
   });
 
   it("a difference in the face: the maps' mass lies in the face box and no warning fires", async () => {

@@ -540,6 +540,33 @@ describe("check: videos and images → faces → a fake-probability timeline", f
       assert.equal(await fs.readFile(path.join(out, "notes.jpg", "mine.txt"), "utf8"), "keep");
     });
 
+    it("shows each worst face as the model saw it beside where it looked (the fake label's map, drawn as predict draws it)", async () => {
+      const still = await writeStill(path.join(tmp, "looked", "call.jpg"));
+      const out = path.join(tmp, "looked", "reports");
+      const [result] = await checkMedia({ inputs: [still], modelDir, outDir: out });
+      const check = checked(result);
+      const [moment] = check.summary.worst;
+      assert.ok(moment?.whereItLooked, JSON.stringify(moment));
+      const { image, faceShare } = moment.whereItLooked;
+      assert.equal(path.dirname(image), check.report?.dir);
+      assert.ok(faceShare !== undefined && faceShare >= 0 && faceShare <= 1, `face share ${faceShare}`);
+      const { data, info } = await sharp(image).raw().toBuffer({ resolveWithObject: true });
+      const [height, width] = (JSON.parse(await fs.readFile(path.join(modelDir, "preprocess.json"), "utf8")) as { size: [number, number] }).size;
+      assert.deepEqual([info.width, info.height, info.channels], [width * 2, height, 3], "the face, then the face with its map");
+      // Left: the model's input. Right: the same pixels dimmed under the heat, so every right pixel differs from its left one somewhere.
+      let changed = 0;
+      for (let y = 0; y < height; y++) for (let x = 0; x < width * 3; x++) if (data[(y * width * 2) * 3 + x] !== data[(y * width * 2 + width) * 3 + x]) changed++;
+      assert.ok(changed > 0.5 * width * height * 3, `${changed} values differ between the two halves`);
+      const markdown = await fs.readFile(path.join(check.report!.dir, "report.md"), "utf8");
+      assert.ok(markdown.includes(`](${path.basename(image)})`), "report.md shows it");
+      assert.match(markdown, /where it looked: warm colours mark what pushed it towards "Deepfake"\. \d+% of the map lies inside the face box\./);
+      const written = JSON.parse(await fs.readFile(check.report!.json, "utf8")) as MediaCheck;
+      assert.deepEqual(written.summary.worst[0].whereItLooked, moment.whereItLooked);
+      // Without a report nothing is drawn.
+      const [plain] = await checkMedia({ inputs: [still], modelDir });
+      assert.equal(checked(plain).summary.worst[0].whereItLooked, undefined);
+    });
+
     it("marks a worst moment under the threshold as such in the CLI, report.md and report.json, and report.md states the verdict once", async () => {
       const still = await writeStill(path.join(tmp, "below", "call.jpg"), 1);
       const [first] = await checkMedia({ inputs: [still], modelDir });

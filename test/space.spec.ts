@@ -9,6 +9,8 @@ import { createHash } from "node:crypto";
 import { existsSync, promises as fs, readFileSync } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
+import { drawCamOverlay } from "../src/core/cam/draw-overlay";
+import { classMapAt } from "../src/core/cam/resize-map";
 import { createOnnxSession, runOnnx } from "../src/core/onnx";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
 import { decideLabel } from "../src/core/predict/decide-label";
@@ -26,6 +28,10 @@ import { requireSystem } from "./support/require-system";
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts");
+/** Heat opacity is drawn in 0..255: ONNX Runtime Web and Node differ in float rounding only. */
+const CAM_ALPHA_TOLERANCE = 2;
+/** The browser's decoding differs from sharp's by a level or two per pixel; the drawn map's mean moves less than this. */
+const CAM_ALPHA_MEAN_TOLERANCE_SHARP = 3;
 const HF_COLOURS = ["red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"];
 
 describe("space", function () {
@@ -234,7 +240,7 @@ describe("space", function () {
       await server?.close();
     });
 
-    async function openPage(routes?: (page: import("playwright-core").Page) => Promise<void>) {
+    async function openPage(routes?: (page: import("playwright-core").Page) => Promise<void>, at: StaticServer = server) {
       const context = await browser!.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
       const page = await context.newPage();
       const problems: string[] = [];
@@ -248,7 +254,7 @@ describe("space", function () {
         if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
       });
       if (routes) await routes(page);
-      await page.goto(`${server.url}/index.html`);
+      await page.goto(`${at.url}/index.html`);
       await page.waitForFunction(() => ["ready", "error"].includes(document.getElementById("app")?.dataset.state ?? ""), undefined, { timeout: 60_000 });
       return { context, page, problems, origins };
     }
@@ -263,6 +269,9 @@ describe("space", function () {
         assert.equal(await page.getAttribute("#app", "data-state"), "ready", await page.textContent("#status") ?? "");
         assert.equal(await page.locator("#preview").isVisible(), false, "no empty preview before a picture is chosen");
         assert.equal(await page.locator("#top-label").isVisible(), false);
+        // The fixture's export has no `cam` output (as a fine-tuned network's): the toggle says so and stays off.
+        assert.equal(await page.locator("#cam-toggle").isDisabled(), true);
+        assert.equal(await page.textContent("#cam-note"), "Where it looked: not available for this model.");
         const preprocess = JSON.parse(await fs.readFile(path.join(spaceDir, "preprocess.json"), "utf8")) as Preprocess;
         const manifest = JSON.parse(await fs.readFile(path.join(spaceDir, "space.json"), "utf8")) as { examples: string[] };
         assert.equal(await page.locator("#examples .example").count(), manifest.examples.length);
@@ -386,6 +395,76 @@ describe("space", function () {
         assert.ok(prediction, example);
         return prediction.label;
       }
+    });
+
+    describe("where it looked (an export with maps)", () => {
+      let camProject: FakeProject;
+      let camServer: StaticServer;
+      let camSpace: CreateSpaceResult;
+
+      before(async () => {
+        camProject = await makeFakeProject({ dir: path.join(root, "cam-project"), cam: true });
+        camSpace = await createSpace({ projectDir: camProject.projectDir, git: false });
+        camServer = await startStaticServer(camSpace.spaceDir);
+      });
+      after(async () => {
+        await camServer?.close();
+      });
+
+      it(`draws the decided label's map over the picture, as Node draws it from the same input (alpha within ${CAM_ALPHA_TOLERANCE} of 255 at every pixel)`, async () => {
+        assert.ok(camSpace.files.some((file) => file.path === "cam-overlay.js"), "the drawing code ships with a model that has maps");
+        const { context, page, problems } = await openPage(undefined, camServer);
+        try {
+          assert.equal(await page.getAttribute("#app", "data-state"), "ready", await page.textContent("#status") ?? "");
+          assert.equal(await page.locator("#cam-toggle").isEnabled(), true);
+          assert.match((await page.textContent("#cam-note")) ?? "", /pushed the model towards its answer/);
+          await page.locator("#examples .example").first().click();
+          await page.waitForFunction(() => document.getElementById("app")?.dataset.state === "done", undefined, { timeout: 30_000 });
+          assert.equal(await page.locator("#cam-overlay").isVisible(), false, "off until asked for");
+          await page.locator("#cam-toggle").check();
+          assert.equal(await page.locator("#cam-overlay").isVisible(), true);
+          const box = { overlay: await page.locator("#cam-overlay").boundingBox(), preview: await page.locator("#preview").boundingBox() };
+          assert.deepEqual(box.overlay, box.preview, "the map lies exactly over the picture");
+          const drawn = await page.evaluate(() => {
+            const canvas = document.getElementById("cam-overlay") as HTMLCanvasElement;
+            return Array.from(canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data);
+          });
+          // The same input as the page's (its own decoding), run by onnxruntime-node and drawn by the same code.
+          const manifest = JSON.parse(await fs.readFile(path.join(camSpace.spaceDir, "space.json"), "utf8")) as { examples: string[] };
+          const browserInput = Float32Array.from(await page.evaluate(`(async () => {
+            const module = await import("./preprocess.js");
+            const bitmap = await module.decodePicture(await (await fetch(${JSON.stringify(manifest.examples[0])})).blob());
+            return Array.from(module.bitmapToModelInput(bitmap, ${JSON.stringify(camProject.preprocess)}));
+          })()`) as number[]);
+          const [height, width] = camProject.preprocess.size;
+          const fromNode = async (input: Float32Array) => {
+            const session = await createOnnxSession(path.join(camSpace.spaceDir, "model.onnx"), { threads: 1 });
+            try {
+              const { probabilities, cam, camShape } = await runOnnx(session, input, 1, height, width, { outputs: ["probabilities", "cam"] });
+              const decided = Array.from(probabilities!).indexOf(Math.max(...probabilities!));
+              return drawCamOverlay({ map: classMapAt(cam!, camShape!, 0, decided, height, width), height, width });
+            } finally {
+              await session.release();
+            }
+          };
+          const alpha = (pixels: ArrayLike<number>) => Array.from({ length: height * width }, (_, i) => pixels[i * 4 + 3]);
+          const same = difference(alpha(drawn), alpha(await fromNode(browserInput)));
+          assert.ok(same.max <= CAM_ALPHA_TOLERANCE, `browser vs node on the same input: alpha max ${same.max}, mean ${same.mean.toFixed(3)}`);
+          assert.ok(alpha(drawn).some((value) => value > 100), "the map shows somewhere");
+          // predict's own decoding (sharp) differs by a level or two per pixel: the map stays close.
+          const sharpInput = await loadImageTensor({ source: path.join(camSpace.spaceDir, manifest.examples[0]), preprocess: camProject.preprocess });
+          const close = difference(alpha(drawn), alpha(await fromNode(sharpInput)));
+          assert.ok(close.mean <= CAM_ALPHA_MEAN_TOLERANCE_SHARP, `browser vs node on sharp's decoding: alpha max ${close.max}, mean ${close.mean.toFixed(3)}`);
+          if (process.env.SPACE_TEST_VERBOSE) console.log(`      cam alpha: same input max ${same.max} mean ${same.mean.toFixed(3)}; sharp's decoding max ${close.max} mean ${close.mean.toFixed(3)}`);
+          await fs.mkdir(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: path.join(ARTIFACTS, "space-cam.png"), fullPage: true });
+          await page.locator("#cam-toggle").uncheck();
+          assert.equal(await page.locator("#cam-overlay").isVisible(), false);
+          assert.deepEqual(problems, []);
+        } finally {
+          await context.close();
+        }
+      });
     });
 
     it("says so when the file is not a picture", async () => {

@@ -1,5 +1,5 @@
 // Bundles with esbuild into out/dist/ (gitignored): the webview scripts (webview/*.js, browser IIFE), the extension (*.js, Node CJS)
-// and the static Space's blend-statistics.js (browser ES module).
+// and the static Space's blend-statistics.js and cam-overlay.js (browser ES modules).
 // The extension is three files: extension.js (activation glue), core-light.js and core-api.js (loaded on first use).
 // Native or file-reading packages stay external and ship in node_modules (see .vscodeignore).
 // Usage: node webview/build.mjs [--watch] [--minify]
@@ -37,8 +37,8 @@ const builds = [
   },
   {
     ...common,
-    // The static Space measures blending statistics with the studio's own code (create-space.ts copies this file).
-    entryPoints: { "space/blend-statistics": "src/core/face-features/blend-statistics.ts" },
+    // The static Space measures blending statistics and draws activation maps with the studio's own code (create-space.ts copies these files).
+    entryPoints: { "space/blend-statistics": "src/core/face-features/blend-statistics.ts", "space/cam-overlay": "src/core/cam/overlay-in-browser.ts" },
     outdir: "out/dist",
     platform: "browser",
     format: "esm",

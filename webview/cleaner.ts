@@ -3,6 +3,8 @@
  * by loss (highest first), choose Keep / Delete / another label per image. Choices are kept per file, so they
  * survive switching category or split; Apply sends them all, the extension (core) applies them.
  * Keyboard: arrows move between thumbnails, k keeps, d or Delete deletes, 1–9 picks the n-th category.
+ * "Where it looked" lays the run's activation map over each thumbnail (drawn here with the studio's own
+ * cam/draw-overlay.ts) and marks the cards whose map lies mostly outside the face.
  */
 import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-option/index.js";
@@ -10,11 +12,15 @@ import "@vscode-elements/elements/dist/vscode-single-select/index.js";
 import "@vscode-elements/elements/dist/vscode-radio/index.js";
 import "@vscode-elements/elements/dist/vscode-radio-group/index.js";
 import "@vscode-elements/elements/dist/vscode-badge/index.js";
+import { drawCamOverlay } from "../src/core/cam/draw-overlay";
+import { resizeBilinear } from "../src/core/cam/resize-map";
 import {
   assertNever,
   parseCleanerToWebview,
   type CleanerFromWebview,
   type CleanerItem,
+  type CleanerMap,
+  type CleanerMaps,
   type CleanerState,
   type CleanerToWebview,
   type Choice,
@@ -27,7 +33,11 @@ interface SavedState {
   category?: string;
   split: Split;
   choices: Array<[string, Choice]>;
+  showMaps?: boolean;
 }
+
+/** Side of the drawn map in pixels; the canvas is stretched over the thumbnail. */
+const MAP_SIDE = 112;
 
 const app = document.getElementById("app") as HTMLElement;
 let state: CleanerState | undefined;
@@ -40,9 +50,22 @@ const saved = channel.getState();
 let category = saved?.category;
 let split: Split = saved?.split ?? "train";
 const choices = new Map<string, Choice>(saved?.choices ?? []);
+let showMaps = saved?.showMaps ?? false;
+let maps: CleanerMaps | undefined;
+let mapsByFile = new Map<string, CleanerMap>();
+/** Drawn overlays, per file of the current maps: a re-render (every choice) does not draw them again. */
+let drawn = new Map<string, ImageData>();
+let mapsRequested = false;
 
 function save(): void {
-  channel.setState({ category, split, choices: [...choices] });
+  channel.setState({ category, split, choices: [...choices], showMaps });
+}
+
+/** Asks for the shown run's maps once, when the toggle is on and they are missing. */
+function requestMaps(): void {
+  if (!showMaps || !state?.runId || mapsRequested || maps?.runId === state.runId) return;
+  mapsRequested = true;
+  channel.post({ type: "cleaner/maps" });
 }
 
 function receive(message: CleanerToWebview): void {
@@ -55,7 +78,14 @@ function receive(message: CleanerToWebview): void {
       // Choices for images that are gone (applied, moved) no longer mean anything.
       for (const file of [...choices.keys()]) if (!state.items.some((item) => item.file === file)) choices.delete(file);
       if (!category || !state.labels.includes(category)) category = state.labels[0];
+      if (maps && maps.runId !== state.runId) setMaps(undefined);
       save();
+      render();
+      requestMaps();
+      break;
+    case "cleaner/maps":
+      mapsRequested = false;
+      setMaps(message.maps);
       render();
       break;
     case "cleaner/busy":
@@ -79,6 +109,30 @@ function receive(message: CleanerToWebview): void {
     default:
       assertNever(message);
   }
+}
+
+function setMaps(next: CleanerMaps | undefined): void {
+  maps = next;
+  mapsByFile = new Map((next?.items ?? []).map((item) => [item.file, item]));
+  drawn = new Map();
+}
+
+/** The map of `file` when the toggle is on and the run's maps are here. */
+function mapOf(file: string): CleanerMap | undefined {
+  return showMaps && maps && maps.runId === state?.runId ? mapsByFile.get(file) : undefined;
+}
+
+/** The overlay of one thumbnail: the map resized to MAP_SIDE and drawn as heat (and the face box) on transparency. */
+function overlay(item: CleanerMap): HTMLCanvasElement {
+  let image = drawn.get(item.file);
+  if (!image) {
+    const map = resizeBilinear(item.map, maps!.height, maps!.width, MAP_SIDE, MAP_SIDE);
+    image = new ImageData(drawCamOverlay({ map, height: MAP_SIDE, width: MAP_SIDE, face: maps!.face }), MAP_SIDE, MAP_SIDE);
+    drawn.set(item.file, image);
+  }
+  const canvas = h("canvas", { class: "cam-map", width: MAP_SIDE, height: MAP_SIDE, "aria-hidden": "true" });
+  canvas.getContext("2d")?.putImageData(image, 0, 0);
+  return canvas;
 }
 
 /** The images of the current category and split, highest loss first (the extension sent them sorted). */
@@ -126,7 +180,7 @@ function render(): void {
     app.append(footer());
     return;
   }
-  app.append(toolbar(), summary(), grid(), footer());
+  app.append(toolbar(), summary(), mapsNote(), grid(), footer());
   if (focusWasInGrid) focusTile(focusedFile);
 }
 
@@ -153,7 +207,23 @@ function toolbar(): HTMLElement {
       render();
     }
   });
-  return h("div", { class: "toolbar" }, select, radios);
+  // A native checkbox: it toggles on a click anywhere on its label, as a user expects.
+  const input = h("input", { type: "checkbox", id: "cam-toggle", checked: showMaps, disabled: !state!.runId });
+  input.addEventListener("change", () => {
+    showMaps = input.checked;
+    save();
+    render();
+    requestMaps();
+  });
+  const toggle = h("label", { class: "cam-toggle", for: "cam-toggle", title: "Lay the run's activation map over each picture and mark the cards whose map lies mostly outside the face" }, input, "Where it looked");
+  return h("div", { class: "toolbar" }, select, radios, toggle);
+}
+
+/** What the overlay shows (or why there is none), while the toggle is on. */
+function mapsNote(): HTMLElement | string {
+  if (!showMaps) return "";
+  const text = maps && maps.runId === state?.runId ? maps.note : "Drawing where the model looked…";
+  return h("p", { class: "cam-note", id: "cam-note" }, text);
 }
 
 function summary(): HTMLElement {
@@ -177,14 +247,16 @@ function tile(item: CleanerItem, index: number): HTMLElement {
   const choice = choiceOf(item.file);
   const wrong = item.predicted !== item.label;
   const name = item.file.split("/").pop() ?? item.file;
+  const map = mapOf(item.file);
+  const elsewhere = map?.elsewhere === true;
   const element = h("div", {
-    class: `tile choice-${choice.action}${wrong ? " wrong" : ""}`,
+    class: `tile choice-${choice.action}${wrong ? " wrong" : ""}${elsewhere ? " looks-elsewhere" : ""}`,
     role: "option",
     tabindex: item.file === focusedFile ? 0 : -1,
     "data-file": item.file,
     "data-index": index,
     "aria-selected": item.file === focusedFile,
-    "aria-label": `${index + 1}: ${name}, predicted ${item.predicted} ${percent(item.confidence)}, loss ${item.loss.toFixed(2)}, ${describeChoice(choice)}`,
+    "aria-label": `${index + 1}: ${name}, predicted ${item.predicted} ${percent(item.confidence)}, loss ${item.loss.toFixed(2)}, ${describeChoice(choice)}${elsewhere ? ", the model looked mostly off the face" : ""}`,
   });
   const img = h("img", { src: item.src, alt: `${item.label}: ${name}`, loading: "lazy", draggable: "false" });
   // The label may wrap; the confidence has its own line so a long label never hides it.
@@ -203,7 +275,10 @@ function tile(item: CleanerItem, index: number): HTMLElement {
   }
   select.addEventListener("change", () => setChoice(item, parseChoiceValue((select as unknown as { value: string }).value)));
   const badge = h("span", { class: "badge", "aria-hidden": "true" }, badgeText(choice));
-  element.append(h("div", { class: "thumb" }, img, badge), meta, select);
+  // With its map, the picture is shown squished to a square as the model saw it, so the map lies where it was computed.
+  const thumb = map ? h("div", { class: "thumb with-map" }, img, overlay(map), badge) : h("div", { class: "thumb" }, img, badge);
+  if (elsewhere) thumb.append(h("span", { class: "elsewhere-mark", title: `${Math.round((map?.faceShare ?? 0) * 100)}% of the map lies inside the face` }, "Looks off the face"));
+  element.append(thumb, meta, select);
   element.addEventListener("focus", () => {
     focusedFile = item.file;
   });

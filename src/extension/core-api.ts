@@ -14,6 +14,7 @@ export { OFFLINE_BACKBONE_ID } from "../core/backbone/known-backbones";
 export { listAvailableEngines, readProjectEngine, saveProjectEngine } from "../core/train/engines/project-engine";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";
+export { computeRunMaps, describeRunMaps } from "../core/clean/run-maps";
 export { checkMedia } from "../core/check/check-media";
 export { evaluateFolder } from "../core/evaluate/evaluate-folder";
 export { defaultEvaluationDir, projectProtectedDirs } from "../core/evaluate/default-evaluation-dir";

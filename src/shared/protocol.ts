@@ -61,9 +61,32 @@ export interface RunView {
   message?: string;
 }
 
+/** One thumbnail's activation map (core clean/run-maps.ts): the predicted label's, on the grid of CleanerMaps. */
+export interface CleanerMap {
+  file: string;
+  map: number[];
+  faceShare?: number;
+  /** The map lies mostly outside the face: the card is marked. */
+  elsewhere?: boolean;
+}
+
+/** Where the run's model looked on the cleaner's pictures, or why it cannot say. */
+export interface CleanerMaps {
+  runId: string;
+  /** The maps' grid; each map has height x width values. */
+  height: number;
+  width: number;
+  /** The face box as fractions of the picture, when the pictures are the studio's face crops. */
+  face?: { x: number; y: number; width: number; height: number };
+  items: CleanerMap[];
+  /** In words: what the overlay shows, or why there is none. */
+  note: string;
+}
+
 /** Extension → Cleaner view. */
 export type CleanerToWebview =
   | { type: "cleaner/state"; state: CleanerState }
+  | { type: "cleaner/maps"; maps: CleanerMaps }
   | { type: "cleaner/busy"; message: string }
   | { type: "cleaner/result"; ok: boolean; message: string; clearChoices: boolean }
   /** Switch to this category (opened from the Dataset view's category). */
@@ -74,7 +97,9 @@ export type CleanerFromWebview =
   | { type: "cleaner/ready" }
   | { type: "cleaner/apply"; decisions: Array<{ file: string; choice: Choice }> }
   | { type: "cleaner/undo" }
-  | { type: "cleaner/train" };
+  | { type: "cleaner/train" }
+  /** The "Where it looked" toggle was turned on: send the maps of the run shown. */
+  | { type: "cleaner/maps" };
 
 /** Extension → Training panel. */
 export type TrainingToWebview =
@@ -125,6 +150,7 @@ export function parseCleanerFromWebview(value: unknown): CleanerFromWebview | un
     case "cleaner/ready":
     case "cleaner/undo":
     case "cleaner/train":
+    case "cleaner/maps":
       return { type: value.type };
     case "cleaner/apply":
       return arrayOf(isDecision, MAX_DECISIONS)(value.decisions) ? { type: "cleaner/apply", decisions: value.decisions.map((d) => ({ file: d.file, choice: d.choice })) } : undefined;
@@ -159,12 +185,29 @@ const isCleanerState = (value: unknown): value is CleanerState =>
   typeof value.readOnly === "boolean" &&
   (value.notice === undefined || isString(value.notice));
 
+/** Largest map grid the cleaner draws (the finest tap of a 224-px model is 56 x 56 at most). */
+const MAX_MAP_CELLS = 128 * 128;
+
+const isUnitBox = (value: unknown): value is CleanerMaps["face"] => isObject(value) && [value.x, value.y, value.width, value.height].every(isNumber);
+
+const isCleanerMaps = (value: unknown): value is CleanerMaps =>
+  isObject(value) &&
+  isShortString(value.runId) &&
+  isNumber(value.height) && isNumber(value.width) && value.height * value.width <= MAX_MAP_CELLS &&
+  (value.face === undefined || isUnitBox(value.face)) &&
+  isString(value.note) &&
+  arrayOf((item: unknown): item is CleanerMap =>
+    isObject(item) && isShortString(item.file) && arrayOf(isNumber, MAX_MAP_CELLS)(item.map) && item.map.length === (value.height as number) * (value.width as number) &&
+    (item.faceShare === undefined || isNumber(item.faceShare)) && (item.elsewhere === undefined || typeof item.elsewhere === "boolean"))(value.items);
+
 /** Validates a message to the Cleaner view (the webview checks what it renders, too). */
 export function parseCleanerToWebview(value: unknown): CleanerToWebview | undefined {
   if (!isObject(value)) return undefined;
   switch (value.type) {
     case "cleaner/state":
       return isCleanerState(value.state) ? { type: value.type, state: value.state } : undefined;
+    case "cleaner/maps":
+      return isCleanerMaps(value.maps) ? { type: value.type, maps: value.maps } : undefined;
     case "cleaner/busy":
       return isString(value.message) ? { type: value.type, message: value.message } : undefined;
     case "cleaner/show":

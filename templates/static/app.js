@@ -5,6 +5,8 @@
 // the training pictures were (face-crop.js, imported only for such models); the page shows that face and where it was.
 // An export with a decision threshold (preprocess.json `decision`, set by `deepfake-studio export --threshold` or
 // `--max-fpr`) names its fake label as soon as that probability reaches the threshold, as predict and check do.
+// A model with a `cam` output (the studio's exports) gets the "Where it looked" toggle: the map of the decided label,
+// drawn by the studio's own code (cam-overlay.js) over the picture or the face crop the model saw.
 import * as ort from "./ort/ort.wasm.min.js";
 import { formatPercent } from "./format-percent.js";
 import { bitmapToModelInput, checkPreprocess, decodePicture } from "./preprocess.js";
@@ -27,9 +29,17 @@ const ui = {
   face: element("face"),
   faceCrop: element("face-crop"),
   faceNote: element("face-note"),
+  camToggle: element("cam-toggle"),
+  camNote: element("cam-note"),
+  camOverlay: element("cam-overlay"),
+  faceCam: element("face-cam"),
 };
 
-const state = { session: undefined, labels: [], preprocess: undefined, decision: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined, blend: undefined };
+/** What the toggle means, in one sentence. */
+const CAM_MEANING = "Warm colours mark the parts of the picture that pushed the model towards its answer (its class activation map); if they lie mostly off the face, the model may be reading captions, watermarks or framing instead.";
+const CAM_UNAVAILABLE = "Where it looked: not available for this model.";
+
+const state = { session: undefined, labels: [], preprocess: undefined, decision: undefined, request: 0, queue: Promise.resolve(), previewUrl: undefined, faceCrop: undefined, face: undefined, blend: undefined, cam: undefined, lastMap: undefined };
 
 /**
  * Models trained on pictures that already were face crops find the face in the picture itself, as the studio's
@@ -80,6 +90,7 @@ async function start() {
     showExamples(Array.isArray(space.examples) ? space.examples : []);
     showModelFacts(space);
     state.session = await ort.InferenceSession.create(new URL("./model.onnx", import.meta.url).href, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+    await setUpCam();
     setState("ready", "Ready: choose, drop or paste a picture, or click an example.");
   } catch (error) {
     setState("error", `The model could not be loaded: ${error instanceof Error ? error.message : String(error)}`);
@@ -172,9 +183,10 @@ async function classify(blob) {
     const statistics = face ? state.blend.module.blendStatisticsOfInput({ input, size: [height, width], landmarks: face.landmarks, from: face, version: state.blend.version }) : state.blend.missing;
     feeds.blend_statistics = new ort.Tensor("float32", statistics, [1, statistics.length]);
   }
-  // One run at a time: the WebAssembly session is not re-entrant.
-  // Only the probabilities: the activation maps (model.onnx's `cam` output) are not shown here.
-  const fetches = state.session.outputNames.includes("probabilities") ? ["probabilities"] : undefined;
+  // One run at a time: the WebAssembly session is not re-entrant. ONNX Runtime computes a `cam` output whether it is
+  // fetched or not, so it is fetched (a few kilobytes) and drawn only while the toggle is on.
+  showCam(undefined);
+  const fetches = outputsToFetch();
   const run = state.queue.then(() => (fetches ? state.session.run(feeds, fetches) : state.session.run(feeds)));
   state.queue = run.catch(() => undefined);
   try {
@@ -182,6 +194,7 @@ async function classify(blob) {
     if (request !== state.request) return;
     const probabilities = Array.from((outputs.probabilities ?? outputs[state.session.outputNames[0]]).data);
     showResult(probabilities);
+    if (outputs.cam) showCam({ data: outputs.cam.data, dims: outputs.cam.dims.map(Number), label: state.labels.indexOf(decidedLabel(probabilities)) });
   } catch (error) {
     if (request === state.request) setState("error", `The model failed on this picture: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -241,6 +254,53 @@ function placeFaceBox() {
   ui.faceBox.style.top = `${ui.preview.offsetTop + (face.centre.y - face.side / 2) * scale}px`;
   ui.faceBox.style.width = `${face.side * scale}px`;
   ui.faceBox.style.height = `${face.side * scale}px`;
+}
+
+/** The outputs one run fetches: the probabilities, and the map when the model has one. */
+function outputsToFetch() {
+  if (!state.session.outputNames.includes("probabilities")) return undefined;
+  return state.cam ? ["probabilities", "cam"] : ["probabilities"];
+}
+
+/** The toggle and its sentence; the drawing code is fetched only for a model that has maps. */
+async function setUpCam() {
+  if (!state.session.outputNames.includes("cam")) {
+    ui.camToggle.disabled = true;
+    ui.camNote.textContent = CAM_UNAVAILABLE;
+    return;
+  }
+  state.cam = await import("./cam-overlay.js");
+  ui.camToggle.disabled = false;
+  ui.camNote.textContent = CAM_MEANING;
+}
+
+/**
+ * Draws the decided label's map ({ data, dims: [1, classes, h, w], label }) on the model's input grid, over the
+ * face crop (face-crop models) or the picture, both squish-resized to that grid; undefined clears it.
+ */
+function showCam(cam) {
+  state.lastMap = cam;
+  const canvas = state.faceCrop ? ui.faceCam : ui.camOverlay;
+  ui.camOverlay.hidden = true;
+  ui.faceCam.hidden = true;
+  if (!cam || !state.cam || !ui.camToggle.checked) return;
+  const [height, width] = state.preprocess.size;
+  const map = state.cam.classMapAt(cam.data, cam.dims, 0, cam.label, height, width);
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext("2d").putImageData(new ImageData(state.cam.drawCamOverlay({ map, height, width }), width, height), 0, 0);
+  canvas.hidden = false;
+  placeCamOverlay();
+}
+
+/** Lays the picture's map exactly over the preview (the face crop's map fills its frame by CSS). */
+function placeCamOverlay() {
+  if (ui.camOverlay.hidden || ui.preview.hidden) return;
+  // CSSOM, not a style attribute: allowed by the page's Content-Security-Policy.
+  ui.camOverlay.style.left = `${ui.preview.offsetLeft}px`;
+  ui.camOverlay.style.top = `${ui.preview.offsetTop}px`;
+  ui.camOverlay.style.width = `${ui.preview.offsetWidth}px`;
+  ui.camOverlay.style.height = `${ui.preview.offsetHeight}px`;
 }
 
 function inputName() {
@@ -316,6 +376,7 @@ function reset() {
   ui.topLabel.hidden = true;
   ui.bars.replaceChildren();
   showFace(undefined);
+  showCam(undefined);
   ui.clear.disabled = true;
   ui.fileInput.value = "";
   if (state.session) setState("ready", "Ready: choose, drop or paste a picture, or click an example.");
@@ -326,10 +387,17 @@ function firstImage(files) {
 }
 
 ui.choose.addEventListener("click", () => ui.fileInput.click());
-// The face outline follows the preview as it loads and as the layout changes.
-ui.preview.addEventListener("load", placeFaceBox);
-new ResizeObserver(placeFaceBox).observe(ui.preview);
+// The face outline and the map follow the preview as it loads and as the layout changes.
+ui.preview.addEventListener("load", () => {
+  placeFaceBox();
+  placeCamOverlay();
+});
+new ResizeObserver(() => {
+  placeFaceBox();
+  placeCamOverlay();
+}).observe(ui.preview);
 ui.clear.addEventListener("click", reset);
+ui.camToggle.addEventListener("change", () => showCam(state.lastMap));
 ui.dropZone.addEventListener("click", () => ui.fileInput.click());
 ui.dropZone.addEventListener("keydown", (event) => {
   if (event.key === "Enter" || event.key === " ") {

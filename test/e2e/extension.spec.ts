@@ -204,6 +204,18 @@ describe("VS Code extension (code-server e2e)", function () {
     assert.equal(manifest.find((r) => r.file === relabelled.file)?.label, FAKE);
     await cleaner.locator(".tile").first().waitFor();
     assert.equal(await cleaner.locator(".tile").first().getAttribute("data-file"), deleted.file);
+
+    // Where it looked: the run's map over every thumbnail. Whole pictures: the face's place is not known, so none is marked.
+    await cleaner.locator("#cam-toggle").check();
+    await waitFor("a map on every thumbnail", async () => {
+      const [maps, tiles] = [await cleaner.locator("canvas.cam-map").count(), await cleaner.locator(".tile").count()];
+      return maps > 0 && maps === tiles;
+    }, 180_000);
+    assert.match((await cleaner.locator("#cam-note").textContent()) ?? "", /not known .* no card is marked/);
+    assert.equal(await cleaner.locator(".elsewhere-mark").count(), 0);
+    await screenshot(wb.page, "07b-cleaner-where-it-looked");
+    await cleaner.locator("#cam-toggle").uncheck();
+    await waitFor("maps hidden", async () => (await cleaner.locator("canvas.cam-map").count()) === 0);
   });
 
   it("Deploy without a token says so with a Set token button; the token goes to secret storage only", async () => {

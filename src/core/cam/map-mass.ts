@@ -3,14 +3,9 @@
  * pushed the score towards the class (negative places argued against it and are not "where it looked").
  */
 import type { FacePoint } from "../reference-data/detect-faces";
+import type { UnitBox } from "./unit-box";
 
-/** A box as fractions of the model's input (0..1), so it holds for any map size. */
-export interface UnitBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { UnitBox } from "./unit-box";
 
 /** Below this share of the map inside the face, the model is said to look mostly elsewhere. */
 export const MOSTLY_ELSEWHERE_SHARE = 0.5;
@@ -25,11 +20,13 @@ export function massShareInside(map: ArrayLike<number>, height: number, width: n
   let inside = 0;
   let total = 0;
   for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const inRows = y >= y0 && y < y1;
     for (let x = 0; x < width; x++) {
-      const value = map[y * width + x];
+      const value = map[row + x];
       if (!(value > 0)) continue;
       total += value;
-      if (y >= y0 && y < y1 && x >= x0 && x < x1) inside += value;
+      if (inRows && x >= x0 && x < x1) inside += value;
     }
   }
   return total > 0 ? inside / total : undefined;

@@ -1,21 +1,39 @@
 /** Activation maps from the graph's grid to the picture: the one resize the graph, the runners and the reference share. */
 
+/** Sample positions along one axis: lower and upper source index and the upper one's weight. */
+interface AxisSamples {
+  lo: Int32Array;
+  hi: Int32Array;
+  frac: Float64Array;
+}
+
+function axisSamples(to: number, from: number): AxisSamples {
+  const samples = { lo: new Int32Array(to), hi: new Int32Array(to), frac: new Float64Array(to) };
+  for (let i = 0; i < to; i++) {
+    const at = Math.min(Math.max((i + 0.5) * (from / to) - 0.5, 0), from - 1);
+    const lo = Math.floor(at);
+    samples.lo[i] = lo;
+    samples.hi[i] = Math.min(lo + 1, from - 1);
+    samples.frac[i] = at - lo;
+  }
+  return samples;
+}
+
 /** Bilinear resize with half-pixel centres and clamped edges (ONNX Resize linear/half_pixel, tf.image.resizeBilinear's halfPixelCenters). */
 export function resizeBilinear(src: ArrayLike<number>, h: number, w: number, H: number, W: number): Float64Array {
   const out = new Float64Array(H * W);
-  const axis = (to: number, from: number): Array<[number, number, number]> => Array.from({ length: to }, (_, i) => {
-    const at = Math.min(Math.max((i + 0.5) * (from / to) - 0.5, 0), from - 1);
-    const lo = Math.floor(at);
-    return [lo, Math.min(lo + 1, from - 1), at - lo];
-  });
-  const ys = axis(H, h);
-  const xs = axis(W, w);
+  const ys = axisSamples(H, h);
+  const xs = axisSamples(W, w);
   for (let y = 0; y < H; y++) {
-    const [y0, y1, fy] = ys[y];
+    const row0 = ys.lo[y] * w;
+    const row1 = ys.hi[y] * w;
+    const fy = ys.frac[y];
     for (let x = 0; x < W; x++) {
-      const [x0, x1, fx] = xs[x];
-      const top = src[y0 * w + x0] * (1 - fx) + src[y0 * w + x1] * fx;
-      const bottom = src[y1 * w + x0] * (1 - fx) + src[y1 * w + x1] * fx;
+      const x0 = xs.lo[x];
+      const x1 = xs.hi[x];
+      const fx = xs.frac[x];
+      const top = src[row0 + x0] * (1 - fx) + src[row0 + x1] * fx;
+      const bottom = src[row1 + x0] * (1 - fx) + src[row1 + x1] * fx;
       out[y * W + x] = top * (1 - fy) + bottom * fy;
     }
   }

@@ -15,7 +15,8 @@ import { CancelledError, StudioError, throwIfAborted } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import type { OperationOptions } from "../shared/progress";
 import type { CheckedFace, CheckedFrame, CheckModel, CheckResult, MediaCheck, WorstMoment } from "./check-types";
-import { createFaceScorer, type FaceScorer } from "./create-face-scorer";
+import { createFaceScorer, type FaceScorer, type ScoredCrop } from "./create-face-scorer";
+import { landmarksBox, massShareInside } from "../cam/map-mass";
 import { createWorstMoments, type WorstMoments } from "./create-worst-moments";
 import { cropTrainingFace, TRAINING_MARGIN } from "../face-crop/crop-training-face";
 import { datasetJpegQuality } from "../face-crop/encode-crop-like-dataset";
@@ -94,6 +95,8 @@ interface Shared {
 
 /** What a frame's faces turn into once scored, and what the worst-moment keeper holds. */
 type Pixels = Pick<WorstFramePixels, "data" | "width" | "height">;
+/** A worst-moment candidate: the frame's pixels, its scored faces and the crop each face was scored on (the first view). */
+type WorstPayload = Pixels & { frame: CheckedFrame; crops: ScoredCrop[] };
 
 const DEFAULTS = { fps: 2, threshold: 0.5, detector: "fast" as FaceDetectorKind, minFaceScore: 0.5, margin: TRAINING_MARGIN, maxSide: 640, worstCount: 6, tta: true, smooth: DEFAULT_SMOOTH_SECONDS };
 /** The two TTA views: training drew margins from 1.3-1.8 around 1.55 and mirrored half its crops; 1.4 and 1.7 sit inside that. */
@@ -144,7 +147,7 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
         const kind = await sniffKind(file);
         let check = kind === "image" ? await checkImage(file, shared) : await checkVideo(file, shared);
         check = { ...check, seconds: (performance.now() - started) / 1000 };
-        if (params.outDir !== undefined) check = await report(check, params.outDir, reportNames);
+        if (params.outDir !== undefined) check = await report(await withFaceMaps(check, shared), params.outDir, reportNames);
         results.push(stripPixels(check));
       } catch (error) {
         if (error instanceof CancelledError || error instanceof InvalidExportError || !(error instanceof StudioError)) throw error;
@@ -159,7 +162,7 @@ export async function checkMedia(params: CheckMediaParams): Promise<CheckResult[
 }
 
 /** A checked input plus the pixels of its worst frames (dropped before it is returned). */
-type CheckWithPixels = MediaCheck & { worstPixels?: WorstFramePixels[] };
+type CheckWithPixels = MediaCheck & { worstPixels?: WorstFramePixels[]; worstCrops?: ScoredCrop[] };
 
 /** Streams a video through detection and scoring. */
 async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels> {
@@ -169,7 +172,7 @@ async function checkVideo(file: string, shared: Shared): Promise<CheckWithPixels
   const warnings: string[] = [];
   const frames: CheckedFrame[] = [];
   const pending: Array<Promise<void>> = [];
-  const worst = createWorstMoments<Pixels & { frame: CheckedFrame }>({ count: settings.worstCount, minGapSeconds: Math.max(1, 2 / settings.fps) });
+  const worst = createWorstMoments<WorstPayload>({ count: settings.worstCount, minGapSeconds: Math.max(1, 2 / settings.fps) });
   const total = info.durationSeconds !== undefined ? Math.max(1, Math.ceil(info.durationSeconds * settings.fps)) : undefined;
   let size: [number, number] = [info.width, info.height];
   const paddedTimes: number[] = [];
@@ -220,7 +223,7 @@ async function checkImage(file: string, shared: Shared): Promise<CheckWithPixels
     if (faces.length > 0) break;
   }
   const frames: CheckedFrame[] = [];
-  const worst = createWorstMoments<Pixels & { frame: CheckedFrame }>({ count: shared.settings.worstCount, minGapSeconds: 0 });
+  const worst = createWorstMoments<WorstPayload>({ count: shared.settings.worstCount, minGapSeconds: 0 });
   const done = scoreFrame({ index: 0, time: 0, faces, pixels: decoded, shared, frames, worst });
   done.catch(() => undefined);
   await shared.scorer.flush();
@@ -236,14 +239,17 @@ function scoreFrame(args: {
   pixels: Pixels;
   shared: Shared;
   frames: CheckedFrame[];
-  worst: WorstMoments<Pixels & { frame: CheckedFrame }>;
+  worst: WorstMoments<WorstPayload>;
 }): Promise<void> {
   const { shared, pixels } = args;
   const image = { data: pixels.data, width: pixels.width, height: pixels.height };
   const { margin, tta } = shared.settings;
-  const scored = args.faces.map(async (face): Promise<CheckedFace> => {
+  const crops: ScoredCrop[] = [];
+  const scored = args.faces.map(async (face, index): Promise<CheckedFace> => {
     const plan = tta ? TTA_VIEWS : [{ scale: 1, flip: false }];
     const views = plan.map((view) => cropTrainingFace({ image, landmarks: face.landmarks, margin: margin * view.scale, flip: view.flip, size: shared.exported.preprocess.faceCrop?.size }));
+    // Kept for the report's "where it looked" beside the face (the worst moments keep theirs; the others are dropped).
+    crops[index] = views[0];
     // Every view shares the centre; the recorded square is the one at `margin` itself.
     const crop = { centre: views[0].centre, side: views[0].side / plan[0].scale };
     const outputs = await Promise.all(views.map((view) => shared.scorer.score(view)));
@@ -259,7 +265,7 @@ function scoreFrame(args: {
   return Promise.all(scored).then((faces) => {
     const frame: CheckedFrame = { index: args.index, time: round(args.time, 3), faces };
     args.frames[args.index] = frame;
-    if (faces.length > 0) args.worst.offer({ time: frame.time, score: Math.max(...faces.map((face) => face.probability)), payload: { ...pixels, frame } });
+    if (faces.length > 0) args.worst.offer({ time: frame.time, score: Math.max(...faces.map((face) => face.probability)), payload: { ...pixels, frame, crops } });
   });
 }
 
@@ -269,7 +275,7 @@ function finish(args: {
   kind: "video" | "image";
   shared: Shared;
   frames: CheckedFrame[];
-  worst: WorstMoments<Pixels & { frame: CheckedFrame }>;
+  worst: WorstMoments<WorstPayload>;
   warnings: string[];
   video?: MediaCheck["video"];
 }): CheckWithPixels {
@@ -304,7 +310,26 @@ function finish(args: {
     warnings: args.warnings,
     seconds: 0,
     worstPixels: kept.map(({ payload }) => ({ data: payload.data, width: payload.width, height: payload.height, faces: payload.frame.faces })),
+    worstCrops: kept.map(({ payload }, rank) => payload.crops[worst[rank].faceIndex]),
   };
+}
+
+/**
+ * The report's worst moments get the face as the model saw it and where it looked (the fake label's map, the
+ * landmarks' box as the face): computed only for a written report, one run of one crop each.
+ */
+async function withFaceMaps(check: CheckWithPixels, shared: Shared): Promise<CheckWithPixels> {
+  if (!check.worstPixels || !check.worstCrops) return check;
+  const [height, width] = shared.exported.preprocess.size;
+  const worstPixels = await Promise.all(check.worstPixels.map(async (pixels, rank): Promise<WorstFramePixels> => {
+    const crop = check.worstCrops?.[rank];
+    const drawn = crop ? await shared.scorer.mapOf(crop, shared.fake.index) : undefined;
+    if (!crop || !drawn) return pixels;
+    const face = crop.landmarks ? landmarksBox(crop.landmarks, crop.size, crop.size) : undefined;
+    const faceShare = face ? massShareInside(drawn.map, height, width, face) : undefined;
+    return { ...pixels, faceMap: { input: drawn.input, map: drawn.map, height, width, ...(face ? { face } : {}), ...(faceShare !== undefined ? { faceShare } : {}) } };
+  }));
+  return { ...check, worstPixels };
 }
 
 /** Writes `<outDir>/<name>/`, a distinct safe name per input. */
@@ -318,7 +343,8 @@ async function report(check: CheckWithPixels, outDir: string, used: Set<string>)
   let name = base;
   for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}-${n}`;
   used.add(name.toLowerCase());
-  const { worstPixels, ...plain } = check;
+  const { worstPixels, worstCrops, ...plain } = check;
+  void worstCrops;
   return writeCheckReport({ dir: path.join(outDir, name), check: plain, worstFrames: worstPixels ?? [] });
 }
 
@@ -330,8 +356,9 @@ function thresholdSourceOf(given: number | undefined, exported: LoadedExport, fa
 
 /** The result without the kept pixels. */
 function stripPixels(check: CheckWithPixels): MediaCheck {
-  const { worstPixels, ...plain } = check;
+  const { worstPixels, worstCrops, ...plain } = check;
   void worstPixels;
+  void worstCrops;
   return plain;
 }
 

@@ -69,6 +69,8 @@ export interface WorstMoment {
   box: FaceBox;
   /** The annotated JPEG in the report folder, when a report was written. */
   image?: string;
+  /** The worst face as the model saw it beside its activation map (the fake label's), when a report was written for an export with maps. */
+  whereItLooked?: { image: string; faceShare?: number };
 }
 
 /** The numbers a person reads first. */

@@ -3,6 +3,7 @@
  * flush) go through onnxruntime-node in one call. Only the queued crops are held, so memory stays bounded. check
  * asks for each crop to be JPEG-encoded first, as the training crops were stored.
  */
+import { classMapAt } from "../cam/resize-map";
 import { InvalidExportError } from "../predict/predict-errors";
 import type { LoadedExport } from "../predict/load-export";
 import { loadImageTensor } from "../predict/load-image-tensor";
@@ -19,6 +20,11 @@ export interface FaceScorer {
   score(crop: ScoredCrop): Promise<Float32Array>;
   /** Runs whatever is queued; resolves when every queued crop has its probabilities. */
   flush(): Promise<void>;
+  /**
+   * The crop as the model saw it and the class activation map of `label` over it (height x width of the model's
+   * input), run alone after whatever is queued; undefined when the export has no `cam` output.
+   */
+  mapOf(crop: ScoredCrop, label: number): Promise<{ input: Float32Array; map: Float64Array } | undefined>;
 }
 
 /** Parameters of createFaceScorer. */
@@ -73,6 +79,21 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
     jpegQuality === undefined ? pixelsToInput(crop.pixels, crop.size)
       : encodeCropLikeDataset({ pixels: crop.pixels, width: crop.size, height: crop.size }, jpegQuality).then((stored) => pixelsToInput(stored, crop.size));
 
+  /** What the model reads beside the pixels (blending statistics, face regions), for `jobs` in order. */
+  const extraInputs = (jobs: ReadonlyArray<Pick<Pending, "landmarks" | "size">>, inputs: readonly Float32Array[]): { blendStatistics?: Float32Array; faceRegions?: Float32Array } => {
+    let blendStatistics: Float32Array | undefined;
+    if (statistics) {
+      blendStatistics = new Float32Array(jobs.length * statistics.count);
+      jobs.forEach((job, slot) => blendStatistics!.set(job.landmarks
+        ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size }, version: statistics.version })
+        : statistics.missing, slot * statistics.count));
+    }
+    const faceRegions = exported.preprocess.faceContrast
+      ? concatRows(jobs.map((job) => faceRegionsOfInput({ size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })))
+      : undefined;
+    return { blendStatistics, faceRegions };
+  };
+
   const runQueued = (): Promise<void> => {
     const jobs = queue;
     queue = [];
@@ -81,17 +102,7 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
       try {
         const inputs = await Promise.all(jobs.map((job) => job.input));
         inputs.forEach((input, slot) => batch.set(input, slot * perImage));
-        let blendStatistics: Float32Array | undefined;
-        if (statistics) {
-          blendStatistics = new Float32Array(jobs.length * statistics.count);
-          jobs.forEach((job, slot) => blendStatistics!.set(job.landmarks
-            ? blendStatisticsOfInput({ input: inputs[slot], size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size }, version: statistics.version })
-            : statistics.missing, slot * statistics.count));
-        }
-        const faceRegions = exported.preprocess.faceContrast
-          ? concatRows(jobs.map((job) => faceRegionsOfInput({ size: [height, width], landmarks: job.landmarks, from: { width: job.size, height: job.size } })))
-          : undefined;
-        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { blendStatistics, faceRegions, outputs: ["probabilities"] });
+        const { probabilities } = await runOnnx(session, batch.subarray(0, jobs.length * perImage), jobs.length, height, width, { ...extraInputs(jobs, inputs), outputs: ["probabilities"] });
         if (!probabilities) throw new InvalidExportError(`${exported.modelDir}/model.onnx returned no probabilities output.`);
         jobs.forEach((job, slot) => job.resolve(probabilities.slice(slot * classes, (slot + 1) * classes)));
       } catch (error) {
@@ -112,6 +123,15 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
       });
     },
     flush: runQueued,
+    async mapOf(crop, label) {
+      if (!session.outputNames.includes("cam")) return undefined;
+      const input = await toInput(crop);
+      await runQueued();
+      const run = running.then(() => runOnnx(session, input, 1, height, width, { ...extraInputs([crop], [input]), outputs: ["cam"] }));
+      running = run.then(() => undefined, () => undefined);
+      const { cam, camShape } = await run;
+      return cam && camShape ? { input, map: classMapAt(cam, camShape, 0, label, height, width) } : undefined;
+    },
   };
 }
 

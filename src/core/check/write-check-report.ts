@@ -9,6 +9,8 @@ import sharp from "sharp";
 import { describeFsError, StudioError } from "../shared/errors";
 import type { CheckedFace, CheckReportFiles, MediaCheck, Verdict } from "./check-types";
 import { escapeXml } from "../shared/escape-xml";
+import { drawCamOverlay } from "../cam/draw-overlay";
+import type { UnitBox } from "../cam/unit-box";
 import { removeStaleTemps, tempName } from "../shared/stale-temps";
 import { formatTimestamp } from "./format-timestamp";
 import { renderTimelineSvg } from "./render-timeline-svg";
@@ -19,6 +21,8 @@ export interface WorstFramePixels {
   width: number;
   height: number;
   faces: CheckedFace[];
+  /** The worst face as the model saw it and its map (exports with maps); drawn side by side in the report. */
+  faceMap?: { input: Float32Array; map: ArrayLike<number>; height: number; width: number; face?: UnitBox; faceShare?: number };
 }
 
 /** Parameters of writeCheckReport. */
@@ -46,12 +50,18 @@ export async function writeCheckReport(params: WriteCheckReportParams): Promise<
     await fs.mkdir(staging, { recursive: true });
     const { check } = params;
     const worstNames: string[] = [];
+    const faceNames: Array<string | undefined> = [];
     for (const [rank, moment] of check.summary.worst.entries()) {
       const pixels = params.worstFrames[rank];
       if (!pixels) continue;
       const name = check.kind === "video" ? `worst-${rank + 1}-at-${formatTimestamp(moment.time).replace(/:/g, "m")}s.jpg` : `worst-${rank + 1}.jpg`;
       await fs.writeFile(path.join(staging, name), await annotateFrame(pixels, moment.faceIndex, check.model.fakeLabel));
       worstNames.push(name);
+      if (pixels.faceMap) {
+        const faceName = name.replace(/\.jpg$/, "-where-it-looked.png");
+        await fs.writeFile(path.join(staging, faceName), await faceBesideMap(pixels.faceMap));
+        faceNames[rank] = faceName;
+      }
     }
     let timeline: { svg: string; png: string } | undefined;
     if (check.kind === "video" && check.video) {
@@ -79,10 +89,20 @@ export async function writeCheckReport(params: WriteCheckReportParams): Promise<
     };
     const finished: MediaCheck = {
       ...check,
-      summary: { ...check.summary, worst: check.summary.worst.map((moment, rank) => (worstNames[rank] ? { ...moment, image: path.join(dir, worstNames[rank]) } : moment)) },
+      summary: {
+        ...check.summary,
+        worst: check.summary.worst.map((moment, rank) => {
+          const faceMap = params.worstFrames[rank]?.faceMap;
+          return {
+            ...moment,
+            ...(worstNames[rank] ? { image: path.join(dir, worstNames[rank]) } : {}),
+            ...(faceNames[rank] ? { whereItLooked: { image: path.join(dir, faceNames[rank] as string), ...(faceMap?.faceShare !== undefined ? { faceShare: Math.round(faceMap.faceShare * 1000) / 1000 } : {}) } } : {}),
+          };
+        }),
+      },
       report: files,
     };
-    await fs.writeFile(path.join(staging, "report.md"), renderMarkdown(finished, worstNames, timeline?.png));
+    await fs.writeFile(path.join(staging, "report.md"), renderMarkdown(finished, worstNames, timeline?.png, faceNames));
     await fs.writeFile(path.join(staging, REPORT_JSON), `${JSON.stringify(finished, null, 2)}\n`);
     await fs.rm(dir, { recursive: true, force: true });
     await fs.rename(staging, dir);
@@ -102,6 +122,20 @@ async function refuseForeignFolder(dir: string): Promise<void> {
   if (entries.length > 0 && !entries.includes(REPORT_JSON)) {
     throw new StudioError(`${dir} already exists and is not a check report, so it was left alone.`, "report-folder-taken", ["Move that folder away", { cliOnly: ", or choose another folder with --out" }, "."]);
   }
+}
+
+/** The face as the model saw it, and beside it the same face with its map (and the landmarks' box), as one PNG. */
+async function faceBesideMap(faceMap: NonNullable<WorstFramePixels["faceMap"]>): Promise<Buffer> {
+  const { input, height, width } = faceMap;
+  const overlay = drawCamOverlay({ picture: input, map: faceMap.map, height, width, face: faceMap.face });
+  const both = Buffer.alloc(height * width * 2 * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width * 3; x++) {
+      both[(y * width * 2) * 3 + x] = Math.round(input[y * width * 3 + x]);
+      both[(y * width * 2 + width) * 3 + x] = overlay[y * width * 3 + x];
+    }
+  }
+  return sharp(both, { raw: { width: width * 2, height, channels: 3 } }).png({ compressionLevel: 6 }).toBuffer();
 }
 
 /** The frame as JPEG with every face boxed and labelled; the worst face in red and thicker. */
@@ -157,7 +191,7 @@ function verdictLine(verdict: Verdict): string {
 }
 
 /** report.md: the verdict, the chart, the flagged segments, the worst frames, the gaps and the settings. */
-function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timelinePng: string | undefined): string {
+function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timelinePng: string | undefined, faceNames: ReadonlyArray<string | undefined>): string {
   const { summary } = check;
   const percent = (value: number | null): string => (value === null ? "–" : `${(value * 100).toFixed(1)}%`);
   const lines = [`# Deepfake check: ${path.basename(check.file)}`, "", verdictLine(check.verdict), ""];
@@ -185,6 +219,11 @@ function renderMarkdown(check: MediaCheck, worstNames: readonly string[], timeli
       const below = moment.belowThreshold ? ` (below the ${Math.round(check.threshold * 100)}% threshold: the highest there is, not flagged)` : "";
       lines.push(`${rank + 1}. ${when} — face ${moment.faceIndex + 1}: ${percent(moment.probability)} "${check.model.fakeLabel}"${below}`, "");
       if (worstNames[rank]) lines.push(`   ![worst ${rank + 1}](${worstNames[rank]})`, "");
+      const looked = moment.whereItLooked;
+      if (faceNames[rank] && looked) {
+        const share = looked.faceShare !== undefined ? ` ${Math.round(looked.faceShare * 100)}% of the map lies inside the face box.` : "";
+        lines.push(`   ![worst ${rank + 1}: the face as the model saw it, and where it looked](${faceNames[rank]})`, "", `   The face as the model saw it, and beside it where it looked: warm colours mark what pushed it towards "${check.model.fakeLabel}".${share}`, "");
+      }
     });
   }
   if (summary.noFaceRanges.length > 0) {

@@ -2,7 +2,7 @@
  * The `cam` output of an exported model: class activation maps for every class, [batch, classes, h, w] on the finest
  * tap's grid (see cam/cam-parts.ts for the arithmetic; the runner resizes it to the picture, cam/resize-map.ts).
  * Built from the same tap values the features are pooled from, so the map costs a few 1x1 convolutions and small
- * resizes on top of the backbone: ONNX Runtime computes it on every run, asked for or not.
+ * resizes on top of the backbone. ONNX Runtime computes it on every run, asked for or not, so the nodes are kept few.
  */
 import { camGrid, camParts, type CamPart } from "../cam/cam-parts";
 import { innerFaceWindow } from "../shared/inner-face-window";
@@ -47,40 +47,50 @@ export function emitCamGraph(params: CamGraphParams): [number, number] | undefin
   return [input.height, input.width];
 }
 
-/** One part's map at its tap's grid: [batch, classes, h, w]. */
+/**
+ * One part's map at its tap's grid: [batch, classes, h, w]. The standardisation's mean is folded into the
+ * convolution's bias (avg) or into a per-channel factor (max), so no node walks the whole tap twice: these nodes run
+ * on every prediction, whether `cam` is asked for or not.
+ */
 function partMap(builder: OnnxGraphBuilder, part: CamPart, value: OnnxValue, head: CamGraphParams["head"]): string {
   const [h, w] = value.shape;
   const { offset, channels } = part;
   const base = `cam/${value.name}/${part.pooling}`;
-  const mean = builder.addFloat(`${base}/mean`, head.mean.slice(offset, offset + channels), [1, channels, 1, 1]).name;
-  const centred = builder.addNode("Sub", [value.name, mean], `${base}/centred`);
+  // Conv weights [classes, C, 1, 1]: w_fk / std_f.
+  const kernel = new Float32Array(head.classes * channels);
+  for (let k = 0; k < head.classes; k++) {
+    for (let c = 0; c < channels; c++) kernel[k * channels + c] = head.weights[(offset + c) * head.classes + k] / head.std[offset + c];
+  }
+  const weights = builder.addFloat(`${base}/weights`, kernel, [head.classes, channels, 1, 1]).name;
   const window = part.pooling === "face-avg" || part.pooling === "face-max" ? innerFaceWindow(h, w) : { y0: 0, y1: h, x0: 0, x1: w };
   const area = (window.y1 - window.y0) * (window.x1 - window.x0);
   const inWindow = (scale: number): Float32Array => Float32Array.from({ length: h * w }, (_, i) => {
     const [y, x] = [Math.floor(i / w), i % w];
     return y >= window.y0 && y < window.y1 && x >= window.x0 && x < window.x1 ? scale : 0;
   });
-  let spread: string;
-  if (part.pooling === "avg") spread = centred;
-  else if (part.pooling === "face-avg") {
-    spread = builder.addNode("Mul", [centred, builder.addFloat(`${base}/window`, inWindow((h * w) / area), [1, 1, h, w]).name], `${base}/spread`);
-  } else {
-    // The maximum's cell(s): equal to the pooled maximum (of the window, for face-max); ties share the term.
-    let source = value.name;
-    if (part.pooling === "face-max") {
-      source = builder.addNode("Slice", [value.name, builder.addInt64(`${base}/starts`, [window.y0, window.x0]), builder.addInt64(`${base}/ends`, [window.y1, window.x1]), builder.addInt64(`${base}/axes`, [2, 3])], `${base}/window`);
+  if (part.pooling === "avg" || part.pooling === "face-avg") {
+    // Σ_c w'_kc (a_c − mean_c) = conv(a) − Σ_c w'_kc mean_c: the mean becomes the bias.
+    const bias = new Float32Array(head.classes);
+    for (let k = 0; k < head.classes; k++) {
+      for (let c = 0; c < channels; c++) bias[k] -= kernel[k * channels + c] * head.mean[offset + c];
     }
-    const top = builder.addNode("GlobalMaxPool", [source], `${base}/max`);
-    let hits = builder.addNode("Cast", [builder.addNode("Equal", [value.name, top], `${base}/is-max`)], `${base}/hits`, { to: { i: 1 } });
-    if (part.pooling === "face-max") hits = builder.addNode("Mul", [hits, builder.addFloat(`${base}/mask`, inWindow(1), [1, 1, h, w]).name], `${base}/hits-in-window`);
-    const count = builder.addNode("ReduceSum", [hits, builder.addInt64(`${base}/axes-hw`, [2, 3])], `${base}/count`, { keepdims: { i: 1 } });
-    const share = builder.addNode("Div", [builder.addNode("Mul", [hits, builder.floatScalar(h * w)], `${base}/scaled`), count], `${base}/share`);
-    spread = builder.addNode("Mul", [centred, share], `${base}/spread`);
+    const map = builder.addNode("Conv", [value.name, weights, builder.addFloat(`${base}/bias`, bias, [head.classes]).name], `${base}/map`);
+    if (part.pooling === "avg") return map;
+    return builder.addNode("Mul", [map, builder.addFloat(`${base}/window`, inWindow((h * w) / area), [1, 1, h, w]).name], `${base}/map-in-window`);
   }
-  // Conv weights [classes, C, 1, 1]: w_fk / std_f.
-  const kernel = new Float32Array(head.classes * channels);
-  for (let k = 0; k < head.classes; k++) {
-    for (let c = 0; c < channels; c++) kernel[k * channels + c] = head.weights[(offset + c) * head.classes + k] / head.std[offset + c];
+  // The maximum's cell(s) hold the pooled maximum (of the window, for face-max), so there (a − mean) is (max − mean),
+  // one number per channel: the hits times (max − mean) · cells / ties carry the term, shared among ties.
+  let source = value.name;
+  if (part.pooling === "face-max") {
+    source = builder.addNode("Slice", [value.name, builder.addInt64(`${base}/starts`, [window.y0, window.x0]), builder.addInt64(`${base}/ends`, [window.y1, window.x1]), builder.addInt64(`${base}/axes`, [2, 3])], `${base}/window`);
   }
-  return builder.addNode("Conv", [spread, builder.addFloat(`${base}/weights`, kernel, [head.classes, channels, 1, 1]).name], `${base}/map`);
+  const top = builder.addNode("GlobalMaxPool", [source], `${base}/max`);
+  let hits = builder.addNode("Cast", [builder.addNode("Equal", [value.name, top], `${base}/is-max`)], `${base}/hits`, { to: { i: 1 } });
+  if (part.pooling === "face-max") hits = builder.addNode("Mul", [hits, builder.addFloat(`${base}/mask`, inWindow(1), [1, 1, h, w]).name], `${base}/hits-in-window`);
+  const count = builder.addNode("ReduceSum", [hits, builder.addInt64(`${base}/axes-hw`, [2, 3])], `${base}/count`, { keepdims: { i: 1 } });
+  const mean = builder.addFloat(`${base}/mean`, head.mean.slice(offset, offset + channels), [1, channels, 1, 1]).name;
+  const centredTop = builder.addNode("Sub", [top, mean], `${base}/max-centred`);
+  const perHit = builder.addNode("Div", [builder.addNode("Mul", [centredTop, builder.floatScalar(h * w)], `${base}/max-scaled`), count], `${base}/per-hit`);
+  const spread = builder.addNode("Mul", [hits, perHit], `${base}/spread`);
+  return builder.addNode("Conv", [spread, weights], `${base}/map`);
 }

@@ -26,6 +26,8 @@ export interface LoadedExport {
   decision?: DecisionThreshold;
   /** model.onnx metadata_props (labels, backbone id and sha256, run id, …). */
   metadata: Record<string, string>;
+  /** The graph's output names ("probabilities", "features", and "cam" when it draws activation maps). */
+  outputNames: string[];
 }
 
 /** JSON side files are a few hundred bytes; anything huge is not ours. */
@@ -51,7 +53,8 @@ export async function loadExport(params: { modelDir: string }): Promise<LoadedEx
   checkSignature(model, labels, preprocess, modelDir);
   checkMetadata(metadata, labels, preprocess, modelDir);
   checkDecision(metadata, labels, decision, modelDir);
-  return { modelDir, modelBytes, labels, preprocess, ...(decision ? { decision } : {}), metadata };
+  const outputNames = (model.graph?.output ?? []).map((output) => output.name ?? "");
+  return { modelDir, modelBytes, labels, preprocess, ...(decision ? { decision } : {}), metadata, outputNames };
 }
 
 /** The folder must exist and be a folder; the common mistake is not having exported yet. */

@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { summariseDataSources } from "../dataset/summarise-data-sources";
 import sharp from "sharp";
 import { EXPORT_FILES } from "../export/export-format";
+import { ONNX_NAMES } from "../onnx/convert-layers-model";
 import { loadExport } from "../predict/load-export";
 import { loadProjectConfig, resolveDataDir } from "../project/project-config";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
@@ -147,6 +148,8 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
       for (const file of faceApiRuntimeFiles(detector)) files.set(file.target, { copyFrom: file.source });
     }
     if (statistics) files.set("blend-statistics.js", { copyFrom: builtSpaceScript(templates, "blend-statistics.js") });
+    // The page's "where it looked" toggle draws the model's own `cam` output with the studio's code; other models say it is not available.
+    if (exported.outputNames.includes(ONNX_NAMES.cam)) files.set("cam-overlay.js", { copyFrom: builtSpaceScript(templates, "cam-overlay.js") });
   } else {
     if (exported.preprocess.blendStatistics) {
       throw new SpaceError("This model also reads the blending statistics of each face, which the Gradio app does not measure.", "space-sdk-mismatch",

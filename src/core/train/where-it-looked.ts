@@ -8,6 +8,7 @@ import { isFacePooling } from "../backbone/known-backbones";
 import { classMapAt } from "../cam/resize-map";
 import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, STUDIO_CROP_FACE_BOX } from "../cam/map-mass";
 import { CAM_COVERAGE_NOTE } from "../cam/cam-parts";
+import type { LoadedBackbone } from "../backbone/load-backbone";
 import { loadRunBackbone } from "../export/load-run-backbone";
 import { convertLayersModel } from "../onnx/convert-layers-model";
 import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
@@ -42,25 +43,9 @@ export async function measureWhereItLooked(params: WhereItLookedParams): Promise
   params.onProgress?.({ event: "phase", phase: "where-it-looked", message: `Measuring where the model looks on ${pictures.length} validation picture(s)` });
   const backbone = await loadRunBackbone({ head, env: params.env, signal });
   const [height, width] = head.preprocess.size;
-  const classes = head.labels.length;
   const shares: number[] = [];
   try {
-    // The face contrasts and blending statistics have no single place in the picture, so the map's graph reads the backbone's columns only.
-    const backboneFeatures = head.featureLength - (head.preprocess.blendStatistics?.count ?? 0) - (head.preprocess.faceContrast?.count ?? 0);
-    const bytes = await convertLayersModel({
-      model: backbone.model,
-      outputs: head.backbone.taps.map((tap) => ({ layerName: tap.layer, pooling: [...tap.pooling] })),
-      input: { height, width, ...head.preprocess.scaling },
-      head: {
-        mean: Float32Array.from(head.mean.slice(0, backboneFeatures)),
-        std: Float32Array.from(head.std.slice(0, backboneFeatures)),
-        weights: Float32Array.from(head.weights.slice(0, backboneFeatures * classes)),
-        bias: Float32Array.from(head.bias),
-        labels: head.labels,
-      },
-      cam: true,
-    });
-    const session = await createOnnxSession(bytes);
+    const session = await createOnnxSession(await convertRunCamGraph(head, backbone));
     try {
       for (let start = 0; start < pictures.length; start += BATCH) {
         throwIfAborted(signal, "training");
@@ -83,6 +68,29 @@ export async function measureWhereItLooked(params: WhereItLookedParams): Promise
   }
   if (shares.length === 0) return undefined;
   return summariseShares(shares, head);
+}
+
+/**
+ * The run's backbone and head as an ONNX graph with the `cam` output, as `export` converts them. The face contrasts
+ * and blending statistics have no single place in the picture, so the map's graph reads the backbone's columns only.
+ */
+export async function convertRunCamGraph(head: RunHead, backbone: LoadedBackbone): Promise<Uint8Array> {
+  const [height, width] = head.preprocess.size;
+  const classes = head.labels.length;
+  const backboneFeatures = head.featureLength - (head.preprocess.blendStatistics?.count ?? 0) - (head.preprocess.faceContrast?.count ?? 0);
+  return convertLayersModel({
+    model: backbone.model,
+    outputs: head.backbone.taps.map((tap) => ({ layerName: tap.layer, pooling: [...tap.pooling] })),
+    input: { height, width, ...head.preprocess.scaling },
+    head: {
+      mean: Float32Array.from(head.mean.slice(0, backboneFeatures)),
+      std: Float32Array.from(head.std.slice(0, backboneFeatures)),
+      weights: Float32Array.from(head.weights.slice(0, backboneFeatures * classes)),
+      bias: Float32Array.from(head.bias),
+      labels: head.labels,
+    },
+    cam: true,
+  });
 }
 
 /** The report from per-picture shares. */

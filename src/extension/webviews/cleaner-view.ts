@@ -6,8 +6,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CleaningDecision } from "../../core/clean/cleaning-decision";
-import { assertNever, parseCleanerFromWebview, type CleanerItem, type CleanerState, type CleanerToWebview, type Choice } from "../../shared/protocol";
-import { loadCore } from "../core";
+import { assertNever, parseCleanerFromWebview, type CleanerItem, type CleanerMaps, type CleanerState, type CleanerToWebview, type Choice } from "../../shared/protocol";
+import { loadCore, loadHeavyCore } from "../core";
 import { asStudioError, requireTrust } from "../errors";
 import type { StudioLog } from "../log";
 import { findProjectDirs, loadProject, pickProjectDir, type Project } from "../project";
@@ -26,6 +26,10 @@ class CleanerController {
   private ready = false;
   /** The category to show once the webview is ready (Dataset view → a category, before the panel loaded). */
   private pendingCategory: string | undefined;
+  /** The last state sent (its run and pictures are what the maps are drawn for). */
+  private state: CleanerState | undefined;
+  /** Maps already drawn, per run: toggling again, or a refresh of the same run, costs nothing. */
+  private maps: CleanerMaps | undefined;
 
   constructor(
     private readonly webview: vscode.Webview,
@@ -56,6 +60,7 @@ class CleanerController {
   /** Rebuilds the state from disk and sends it. */
   async refresh(): Promise<void> {
     const state = await this.buildState().catch((error: unknown): CleanerState => ({ labels: [], items: [], canUndo: false, readOnly: true, notice: (error as Error).message }));
+    this.state = state;
     this.post({ type: "cleaner/state", state });
   }
 
@@ -91,6 +96,9 @@ class CleanerController {
         break;
       case "cleaner/train":
         await vscode.commands.executeCommand("deepfakeStudio.train");
+        break;
+      case "cleaner/maps":
+        await this.sendMaps();
         break;
       default:
         assertNever(message);
@@ -129,6 +137,37 @@ class CleanerController {
         confidence: prediction.probabilities[prediction.predicted] ?? 0,
         loss: prediction.loss,
       }));
+  }
+
+  /** The run's maps of every picture the cleaner lists (computed once per run, on the first toggle). */
+  private async sendMaps(): Promise<void> {
+    const state = this.state;
+    const runId = state?.runId;
+    if (!state || !runId) return;
+    const pictures = state.items.map((item) => ({ file: item.file, predicted: item.predicted }));
+    const cached = this.maps;
+    if (cached?.runId === runId && pictures.every((picture) => cached.items.some((item) => item.file === picture.file))) {
+      this.post({ type: "cleaner/maps", maps: cached });
+      return;
+    }
+    this.post({ type: "cleaner/busy", message: `Drawing where the model looked on ${pictures.length} picture(s)…` });
+    const maps = await runTask(this.log, "Drawing where the model looked", async ({ signal, onProgress }) => {
+      const project = await loadProject(await pickProjectDir({ quiet: true }));
+      const { computeRunMaps, describeRunMaps } = await loadHeavyCore();
+      const computed = await computeRunMaps({ projectDir: project.projectDir, config: project.config, runId, pictures, signal, onProgress });
+      const note = describeRunMaps(computed);
+      return computed.available
+        ? { runId, height: computed.height, width: computed.width, ...(computed.face ? { face: computed.face } : {}), items: computed.items, note }
+        : { runId, height: 0, width: 0, items: [], note };
+    });
+    if (maps) {
+      this.maps = maps;
+      // The webview shows the maps' note above the grid; the status line only reports a failure.
+      this.post({ type: "cleaner/maps", maps });
+      this.post({ type: "cleaner/result", ok: true, message: "", clearChoices: false });
+    } else {
+      this.post({ type: "cleaner/result", ok: false, message: "Where the model looked could not be drawn; see the log.", clearChoices: false });
+    }
   }
 
   private async apply(choices: Array<{ file: string; choice: Choice }>): Promise<void> {
