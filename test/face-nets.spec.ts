@@ -12,6 +12,7 @@ import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { decodeSsd } from "../src/core/face-nets/decode-detections";
 import { detectFacesOnnx, withLandmarks } from "../src/core/face-nets/detect-faces-onnx";
+import { detectFacesPooled, runningFaceNetWorkers, setFaceNetWorkers } from "../src/core/face-nets/face-net-pool";
 import { faceNetWeights, runFaceNet } from "../src/core/face-nets/face-net-sessions";
 import { prepareNetInput } from "../src/core/face-nets/prepare-net-input";
 import { ssdWindow, ssdWindowAnchors } from "../src/core/face-nets/ssd-window";
@@ -77,6 +78,22 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
       faces += full.length;
     }
     assert.ok(faces >= 50, `the pictures have faces to compare (${faces})`);
+  });
+
+  it("gives the same faces on its worker threads as on the calling thread", async () => {
+    const pictures = set.resized.slice(0, 8).map((pixels) => ({ ...pixels, channels: 3 as const }));
+    try {
+      setFaceNetWorkers(0);
+      const here = await Promise.all(pictures.map((image) => detectFacesPooled({ image, detector: "accurate" })));
+      assert.equal(runningFaceNetWorkers(), 0);
+      setFaceNetWorkers(2);
+      const pooled = await Promise.all(pictures.map((image) => detectFacesPooled({ image, detector: "accurate" })));
+      assert.equal(runningFaceNetWorkers(), 2, "two pictures in flight start two workers");
+      assert.deepEqual(pooled, here);
+      assert.ok(here.flat().length >= 6, `the pictures have faces (${here.flat().length})`);
+    } finally {
+      setFaceNetWorkers();
+    }
   });
 
   it("on the reference set, finds at least the 54 faces the tfjs recipe found, framed the same (crop IoU ≥ 0.9 on ≥ 95 %)", async () => {
