@@ -4,7 +4,7 @@
  * - "fast" (default): the Tiny Face Detector (256 px input for video frames: ≈ 2 ms of CPU, 416 for stills ≈ 10 ms);
  *   landmarks come from the same 68-point net as the training crops.
  * - "accurate": SSD MobileNet v1 at 512 px, the detector the reference dataset's crops were framed with and face-crop
- *   projects crop with (≈ 60 ms of CPU a picture).
+ *   projects crop with (≈ 50 ms of CPU on a square picture, ≈ 35 on a 3:2 one: ssd-window.ts).
  * The crop is framed from the landmarks, not the box. The nets run on worker threads (face-net-pool.ts).
  */
 import type { DetectedFace, PixelImage } from "../reference-data/detect-faces";
