@@ -10,6 +10,12 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { checkMedia } from "../src/core/check/check-media";
+import { findFfmpeg } from "../src/core/check/find-ffmpeg";
+import { probeVideo } from "../src/core/check/probe-video";
+import { readVideoFrames, type VideoFrame } from "../src/core/check/read-video-frames";
+import { FRAME_INPUT_SIZE } from "../src/core/face-crop/detect-frame-faces";
+import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
+import { setFaceNetWorkers } from "../src/core/face-nets/face-net-pool";
 import type { MediaCheck } from "../src/core/check/check-types";
 import { runDemo } from "../src/core/demo/run-demo";
 import { makeFaceSwapClip } from "../test/fixtures/make-clip";
@@ -33,6 +39,20 @@ export interface CheckBenchResult {
   warm: CheckBenchRun;
   /** Warm, one centre crop per face instead of two views. */
   warmNoTta: CheckBenchRun;
+  /** Warm, two views, with the face nets on the calling thread (no worker threads), as before. */
+  warmOneThread: CheckBenchRun;
+  /** The check's face work alone on the same sampled frames (decoded beforehand): Tiny 256 + landmarks + face check + close-up retry. */
+  faceWork: FaceWorkRun[];
+}
+
+/** The face work on every sampled frame: frames/s, CPU per frame (all threads), frames with a face. */
+export interface FaceWorkRun {
+  workers: number;
+  /** Frames whose detection is in flight at once (check itself does one at a time). */
+  inFlight: number;
+  framesPerSecond: number;
+  cpuMsPerFrame: number;
+  framesWithFace: number;
 }
 
 /** Builds (or reuses) an export, generates the video, checks it three times; temp files are deleted afterwards. */
@@ -57,10 +77,37 @@ export async function benchCheck(videoSeconds = 60, fps = 2): Promise<CheckBench
     const cold = await once(true);
     const warm = await once(true);
     const warmNoTta = await once(false);
-    return { videoSeconds: half * 2, frames: warm.check.summary.frames, faces: warm.check.summary.faces, fps, tta: true, cold: cold.run, warm: warm.run, warmNoTta: warmNoTta.run };
+    setFaceNetWorkers(0);
+    const warmOneThread = await once(true).finally(() => setFaceNetWorkers());
+    const faceWork = await benchFaceWork(file, fps);
+    return { videoSeconds: half * 2, frames: warm.check.summary.frames, faces: warm.check.summary.faces, fps, tta: true, cold: cold.run, warm: warm.run, warmNoTta: warmNoTta.run, warmOneThread: warmOneThread.run, faceWork };
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
+}
+
+/** The check's face call on each sampled frame, on the calling thread and on the worker threads, one or two frames in flight. */
+async function benchFaceWork(file: string, fps: number): Promise<FaceWorkRun[]> {
+  const tools = await findFfmpeg();
+  const info = await probeVideo({ file, tools });
+  const frames: VideoFrame[] = [];
+  for await (const frame of readVideoFrames({ file, tools, info, fps, maxSide: 640 })) frames.push(frame);
+  const detect = (frame: VideoFrame) => detectStillFaces({ image: frame, detector: "fast", minScore: 0.5, inputSize: FRAME_INPUT_SIZE, plausibleOnly: true });
+  const runs: FaceWorkRun[] = [];
+  for (const [workers, inFlight] of [[0, 1], [2, 1], [2, 2]] as const) {
+    setFaceNetWorkers(workers);
+    await Promise.all(frames.slice(0, 2).map(detect));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    let framesWithFace = 0;
+    for (let i = 0; i < frames.length; i += inFlight) {
+      for (const found of await Promise.all(frames.slice(i, i + inFlight).map(detect))) if (found.faces.length > 0) framesWithFace += 1;
+    }
+    const used = process.cpuUsage(cpu);
+    runs.push({ workers, inFlight, framesPerSecond: frames.length / ((performance.now() - started) / 1000), cpuMsPerFrame: (used.user + used.system) / 1000 / frames.length, framesWithFace });
+  }
+  setFaceNetWorkers();
+  return runs;
 }
 
 const PREPARE_FLAG = "--prepare";

@@ -8,7 +8,11 @@
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cropLargestFace } from "../src/core/face-crop/crop-largest-face";
+import { cropFaceFromBytes, cropLargestFace } from "../src/core/face-crop/crop-largest-face";
+import { setFaceNetWorkers } from "../src/core/face-nets/face-net-pool";
+import { faceNetWeights, runFaceNet } from "../src/core/face-nets/face-net-sessions";
+import { ssdWindow } from "../src/core/face-nets/ssd-window";
+import { runBounded } from "../src/core/shared/run-bounded";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { importFolder } from "../src/core/gather/import-folder";
 import { parseProjectConfig } from "../src/core/project/project-config";
@@ -23,6 +27,13 @@ export interface FaceCropBenchResult {
   plain: { seconds: number; imagesPerSecond: number; kept: number };
   faceCrop: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
   ratio: number;
+  /** The same face-crop import with the face nets on the calling thread (no worker threads), as before. */
+  faceCropOneThread: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
+  ratioOneThread: number;
+  /** The whole face pipeline on the files (decode, resize, detect, landmarks, framing, crop, JPEG, hashes), 4 in flight as import does. */
+  pipeline: Array<{ workers: number; picturesPerSecond: number; cpuMsPerPicture: number; found: number }>;
+  /** The SSD net alone (one intra-op thread) per 400×262 picture: the full 512 square vs the window the picture fills. */
+  ssdNet: { fullCpuMs: number; windowCpuMs: number; window: string };
   /** cropLargestFace (the project recipe) vs face-api's SSD on tfjs + the close-up retry, on the same 400 px pictures. */
   reference: { found: number; tfjsFound: number; iouAtLeast09: number; compared: number; lowestIou: number; msPerPicture: number; tfjsMsPerPicture: number };
   /** cropLargestFace alone with each detector: wall and CPU time per picture, faces found. */
@@ -48,8 +59,8 @@ export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<Face
       const used = process.cpuUsage(cpu);
       detectors[detector] = { msPerPicture: (performance.now() - started) / count, cpuMsPerPicture: (used.user + used.system) / 1000 / count, found };
     }
-    const timeImport = async (faceCrop: boolean) => {
-      const projectDir = path.join(work, faceCrop ? "face-crop" : "plain");
+    const timeImport = async (faceCrop: boolean, name = faceCrop ? "face-crop" : "plain") => {
+      const projectDir = path.join(work, name);
       await fs.mkdir(projectDir);
       const config = parseProjectConfig({ categories: [{ label: "Real" }, { label: "Fake" }], faceCrop });
       const started = performance.now();
@@ -57,8 +68,26 @@ export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<Face
       const seconds = (performance.now() - started) / 1000;
       return { seconds, imagesPerSecond: count / seconds, kept: row.kept, noFace: row.failed["no-face"] ?? 0 };
     };
+    const ssdNet = await timeSsdWindow(set.resized[0].width, set.resized[0].height);
+    const pipeline: FaceCropBenchResult["pipeline"] = [];
+    const files = await Promise.all(set.files.map((file) => fs.readFile(file)));
+    for (const workers of [0, 2]) {
+      setFaceNetWorkers(workers);
+      const settings = faceCropSettings({ resizeMax: 400 });
+      await Promise.all(files.slice(0, 4).map((bytes) => cropFaceFromBytes({ bytes, settings })));
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      let found = 0;
+      await runBounded(files, 4, async (bytes) => void ((await cropFaceFromBytes({ bytes, settings })).crop && (found += 1)));
+      const used = process.cpuUsage(cpu);
+      pipeline.push({ workers, picturesPerSecond: count / ((performance.now() - started) / 1000), cpuMsPerPicture: (used.user + used.system) / 1000 / count, found });
+    }
+    setFaceNetWorkers();
     const plain = await timeImport(false);
     const faceCrop = await timeImport(true);
+    setFaceNetWorkers(0);
+    const faceCropOneThread = await timeImport(true, "face-crop-one-thread");
+    setFaceNetWorkers();
     const compared = await compareWithTfjsRecipe(set.resized, faceCropSettings({ resizeMax: 400 }));
     const reference = {
       found: compared.found,
@@ -70,10 +99,28 @@ export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<Face
       tfjsMsPerPicture: compared.referenceMsPerPicture,
     };
     const check = videoSeconds > 0 ? await benchCheck(videoSeconds) : undefined;
-    return { pictures: count, cores: os.availableParallelism(), load: { before, after: os.loadavg()[0] }, plain, faceCrop, ratio: faceCrop.imagesPerSecond / plain.imagesPerSecond, reference, detectors, check };
+    return { pictures: count, cores: os.availableParallelism(), load: { before, after: os.loadavg()[0] }, plain, faceCrop, ratio: faceCrop.imagesPerSecond / plain.imagesPerSecond, faceCropOneThread, ratioOneThread: faceCropOneThread.imagesPerSecond / plain.imagesPerSecond, pipeline, ssdNet, reference, detectors, check };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
+}
+
+/** CPU ms of one SSD run on the full 512 square and on the window a width×height picture fills, alternated 10 times. */
+async function timeSsdWindow(width: number, height: number): Promise<FaceCropBenchResult["ssdNet"]> {
+  await faceNetWeights("ssd");
+  const { rows, cols } = ssdWindow(width, height);
+  const shapes: Array<[number, number, number, number]> = [[1, 3, 512, 512], [1, 3, rows, cols]];
+  const totals = [0, 0];
+  for (let round = 0; round < 11; round++) {
+    for (const [i, dims] of shapes.entries()) {
+      const input = new Float32Array(dims[1] * dims[2] * dims[3]).fill(0.1);
+      const cpu = process.cpuUsage();
+      await runFaceNet("ssd", input, dims);
+      const used = process.cpuUsage(cpu);
+      if (round > 0) totals[i] += (used.user + used.system) / 1000 / 10;
+    }
+  }
+  return { fullCpuMs: totals[0], windowCpuMs: totals[1], window: `${cols}×${rows}` };
 }
 
 if (require.main === module) {

@@ -10,7 +10,12 @@ import sharp from "sharp";
 import { cropLargestFace } from "../src/core/face-crop/crop-largest-face";
 import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
-import { detectFacesOnnx } from "../src/core/face-nets/detect-faces-onnx";
+import { decodeSsd } from "../src/core/face-nets/decode-detections";
+import { detectFacesOnnx, withLandmarks } from "../src/core/face-nets/detect-faces-onnx";
+import { detectFacesPooled, runningFaceNetWorkers, setFaceNetWorkers } from "../src/core/face-nets/face-net-pool";
+import { faceNetWeights, runFaceNet } from "../src/core/face-nets/face-net-sessions";
+import { prepareNetInput } from "../src/core/face-nets/prepare-net-input";
+import { ssdWindow, ssdWindowAnchors } from "../src/core/face-nets/ssd-window";
 import type { RawPixels } from "../src/core/gather/perceptual-hash";
 import type { DetectedFace } from "../src/core/reference-data/detect-faces";
 import { composeFacePicture } from "./fixtures/compose-face-picture";
@@ -48,6 +53,48 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
       assert.ok(faces >= 10, `the pictures have faces to compare (${faces})`);
     });
   }
+
+  it("runs the SSD on the part of the 512 square the picture fills, each output decoded against the square's own anchor", async () => {
+    assert.deepEqual(ssdWindow(400, 262), { rows: 384, cols: 512 }, "a 3:2 landscape picture fills 335 rows, rounded up to 384");
+    assert.deepEqual(ssdWindow(262, 400), { rows: 512, cols: 384 });
+    assert.deepEqual(ssdWindow(300, 300), { rows: 512, cols: 512 });
+    const at512 = (await faceNetWeights("ssd")).get("Output/extra_dim")!.data;
+    assert.equal(ssdWindowAnchors(at512, 512, 512), at512);
+    const window = ssdWindowAnchors(at512, 384, 512);
+    // Maps of 24×32, 12×16, 6×8, 3×4, 2×2 and 1×1 cells instead of 32², 16², 8², 4², 2², 1².
+    assert.equal(window.length / 4, 24 * 32 * 3 + (12 * 16 + 6 * 8 + 3 * 4 + 2 * 2 + 1) * 6);
+    const lastOfFirstMap = (23 * 32 + 31) * 3 + 2;
+    assert.deepEqual([...window.subarray((24 * 32 * 3 - 1) * 4, 24 * 32 * 3 * 4)], [...at512.subarray(lastOfFirstMap * 4, lastOfFirstMap * 4 + 4)]);
+    // The window gives the full square's faces on every reference picture (to the 1/100 px results are rounded to).
+    const spec = { side: 512, centre: false, mean: [127.5, 127.5, 127.5] as const, divisor: 127.5 };
+    let faces = 0;
+    for (const pixels of set.resized) {
+      const image = { ...pixels, channels: 3 as const };
+      const input = new Float32Array(3 * 512 * 512);
+      prepareNetInput(image, { x: 0, y: 0, width: pixels.width, height: pixels.height }, spec, input);
+      const { boxes, classes } = await runFaceNet("ssd", input, [1, 3, 512, 512]);
+      const full = await withLandmarks(image, decodeSsd({ boxes, classes, anchors: at512, width: pixels.width, height: pixels.height, minScore: 0.5, maxResults: 20 }));
+      assert.deepEqual(await detectFacesOnnx({ image, detector: "accurate" }), full);
+      faces += full.length;
+    }
+    assert.ok(faces >= 50, `the pictures have faces to compare (${faces})`);
+  });
+
+  it("gives the same faces on its worker threads as on the calling thread", async () => {
+    const pictures = set.resized.slice(0, 8).map((pixels) => ({ ...pixels, channels: 3 as const }));
+    try {
+      setFaceNetWorkers(0);
+      const here = await Promise.all(pictures.map((image) => detectFacesPooled({ image, detector: "accurate" })));
+      assert.equal(runningFaceNetWorkers(), 0);
+      setFaceNetWorkers(2);
+      const pooled = await Promise.all(pictures.map((image) => detectFacesPooled({ image, detector: "accurate" })));
+      assert.equal(runningFaceNetWorkers(), 2, "two pictures in flight start two workers");
+      assert.deepEqual(pooled, here);
+      assert.ok(here.flat().length >= 6, `the pictures have faces (${here.flat().length})`);
+    } finally {
+      setFaceNetWorkers();
+    }
+  });
 
   it("on the reference set, finds at least the 54 faces the tfjs recipe found, framed the same (crop IoU ≥ 0.9 on ≥ 95 %)", async () => {
     const { found, referenceFound, ious } = await compareWithTfjsRecipe(set.resized, faceCropSettings({ resizeMax: 400 }));

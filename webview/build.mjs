@@ -1,6 +1,7 @@
 // Bundles with esbuild into out/dist/ (gitignored): the webview scripts (webview/*.js, browser IIFE), the extension (*.js, Node CJS)
 // and the static Space's blend-statistics.js and cam-overlay.js (browser ES modules).
-// The extension is three files: extension.js (activation glue), core-light.js and core-api.js (loaded on first use).
+// The extension is three files: extension.js (activation glue), core-light.js and core-api.js (loaded on first use),
+// plus face-net-worker.js, the face nets' worker thread.
 // Native or file-reading packages stay external and ship in node_modules (see .vscodeignore).
 // Usage: node webview/build.mjs [--watch] [--minify]
 import * as esbuild from "esbuild";
@@ -27,7 +28,8 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { extension: "src/extension/extension.ts", "core-light": "src/extension/core-light.ts", "core-api": "src/extension/core-api.ts" },
+    // face-net-worker: the face nets' worker thread (face-net-pool.ts starts it from beside core-api.js).
+    entryPoints: { extension: "src/extension/extension.ts", "core-light": "src/extension/core-light.ts", "core-api": "src/extension/core-api.ts", "face-net-worker": "src/core/face-nets/face-net-worker.ts" },
     outdir: "out/dist",
     platform: "node",
     format: "cjs",

@@ -15,7 +15,7 @@ export const TRAINING_CROP_SIZE = 224;
 
 /** The face-crop recipe; preprocess.json's `faceCrop` has this shape. */
 export interface FaceCropSettings {
-  /** "accurate" (SSD MobileNet v1, ≈ 60 ms of CPU per still on ONNX Runtime) or "fast" (Tiny Face Detector, ≈ 10 ms). */
+  /** "accurate" (SSD MobileNet v1, ≈ 35–50 ms of CPU per still on ONNX Runtime) or "fast" (Tiny Face Detector, ≈ 10 ms). */
   detector: FaceDetectorKind;
   /** Detections scoring below this are ignored (0-1). */
   minScore: number;

@@ -11,7 +11,11 @@ import type { FaceApiWeight } from "./read-face-api-weights";
 /** mobileNetV1.ts's batch-norm epsilon. */
 const SSD_EPSILON = 0.0010000000474974513;
 
-/** SSD MobileNet v1 at 512×512: outputs `boxes` [N, 5118, 4] (encodings) and `classes` [N, 5118, 3] (logits). */
+/**
+ * SSD MobileNet v1 (face-api runs it at 512×512): outputs `boxes` [N, anchors, 4] (encodings) and `classes`
+ * [N, anchors, 3] (logits), 5118 anchors at 512. The input may be the top-left part of the 512 square only
+ * (ssd-window.ts), so height and width are free.
+ */
 export function buildSsdGraph(weights: Map<string, FaceApiWeight>): Uint8Array {
   const net = new FaceNetLayers(weights);
   const pointwise = (x: string, prefix: string, stride = 1) =>
@@ -35,7 +39,7 @@ export function buildSsdGraph(weights: Map<string, FaceApiWeight>): Uint8Array {
     net.flattenNhwc(net.conv(source, net.weight(`Prediction/BoxPredictor_${i}/${kind}/weights`), { bias: net.weight(`Prediction/BoxPredictor_${i}/${kind}/biases`).data }), last));
   net.builder.addNamedNode("Concat", predict("BoxEncodingPredictor", 4), net.builder.uniqueName("boxes"), { axis: { i: 1 } });
   net.builder.addNamedNode("Concat", predict("ClassPredictor", 3), net.builder.uniqueName("classes"), { axis: { i: 1 } });
-  return encode(net, "ssd_mobilenetv1", 512, [{ name: "boxes", dims: ["batch", 5118, 4] }, { name: "classes", dims: ["batch", 5118, 3] }]);
+  return encode(net, "ssd_mobilenetv1", ["height", "width"], [{ name: "boxes", dims: ["batch", "anchors", 4] }, { name: "classes", dims: ["batch", "anchors", 3] }]);
 }
 
 /** Tiny Face Detector (a separable-convolution Tiny YOLO v2) at any input side divisible by 32: `grid` [N, 25, S/32, S/32]. */
@@ -75,11 +79,11 @@ export function buildLandmarkGraph(weights: Map<string, FaceApiWeight>): Uint8Ar
   return encode(net, "face_landmark_68", 112, [{ name: "landmarks", dims: ["batch", 136] }]);
 }
 
-function encode(net: FaceNetLayers, graphName: string, side: number | string, outputs: Array<{ name: string; dims: (number | string)[] }>): Uint8Array {
+function encode(net: FaceNetLayers, graphName: string, side: number | string | [string, string], outputs: Array<{ name: string; dims: (number | string)[] }>): Uint8Array {
   return encodeOnnxModel({
     builder: net.builder,
     graphName,
-    inputs: [{ name: "image", dims: ["batch", 3, side, side] }],
+    inputs: [{ name: "image", dims: ["batch", 3, ...(Array.isArray(side) ? side : [side, side])] }],
     outputs,
     metadata: { source: `@vladmandic/face-api ${graphName}` },
   });

@@ -7,11 +7,12 @@ import type { DetectedFace, FacePoint, PixelImage } from "../reference-data/dete
 import { decodeSsd, decodeTiny, type RawDetection } from "./decode-detections";
 import { faceNetWeights, runFaceNet } from "./face-net-sessions";
 import { prepareNetInput, type NetInputSpec, type NetPixels } from "./prepare-net-input";
+import { SSD_SIDE, ssdWindow, ssdWindowAnchors } from "./ssd-window";
 
 /** Parameters of detectFacesOnnx. */
 export interface DetectFacesOnnxParams {
   image: PixelImage;
-  /** "accurate": SSD MobileNet v1 at 512; "fast": Tiny Face Detector at `inputSize`. */
+  /** "accurate": SSD MobileNet v1 at 512 (on the part of the square the picture fills); "fast": Tiny Face Detector at `inputSize`. */
   detector: "accurate" | "fast";
   /** Detections scoring at or below this are dropped (default 0.5). */
   minScore?: number;
@@ -22,7 +23,7 @@ export interface DetectFacesOnnxParams {
 }
 
 // Each net's input recipe (face-api: SsdMobilenetv1.forwardInput, TinyFaceDetector's MEAN_RGB, FaceFeatureExtractor).
-const SSD_INPUT: NetInputSpec = { side: 512, centre: false, mean: [127.5, 127.5, 127.5], divisor: 127.5 };
+const SSD_INPUT: NetInputSpec = { side: SSD_SIDE, centre: false, mean: [127.5, 127.5, 127.5], divisor: 127.5 };
 const TINY_MEAN = [117.001, 114.697, 97.404] as const;
 const LANDMARK_INPUT: NetInputSpec = { side: 112, centre: true, mean: [122.782, 117.001, 104.298], divisor: 255 };
 
@@ -33,10 +34,12 @@ export async function detectFacesOnnx(params: DetectFacesOnnxParams): Promise<De
   const minScore = params.minScore ?? 0.5;
   let detections: RawDetection[];
   if (params.detector === "accurate") {
-    const input = new Float32Array(3 * 512 * 512);
-    prepareNetInput(pixels, whole, SSD_INPUT, input);
-    const { boxes, classes } = await runFaceNet("ssd", input, [1, 3, 512, 512]);
-    const anchors = (await faceNetWeights("ssd")).get("Output/extra_dim")!.data;
+    // Only the part of the square that holds the picture (ssd-window.ts): the padding is most of a wide picture's waste.
+    const { rows, cols } = ssdWindow(pixels.width, pixels.height);
+    const input = new Float32Array(3 * rows * cols);
+    prepareNetInput(pixels, whole, { ...SSD_INPUT, rows, cols }, input);
+    const { boxes, classes } = await runFaceNet("ssd", input, [1, 3, rows, cols]);
+    const anchors = ssdWindowAnchors((await faceNetWeights("ssd")).get("Output/extra_dim")!.data, rows, cols);
     detections = decodeSsd({ boxes, classes, anchors, width: pixels.width, height: pixels.height, minScore, maxResults: params.maxFaces ?? 20 });
   } else {
     const side = params.inputSize ?? 416;

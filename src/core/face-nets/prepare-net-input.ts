@@ -23,13 +23,16 @@ export interface PixelRegion {
 /** How one net wants its input. */
 export interface NetInputSpec {
   side: number;
+  /** Write only the square's first `rows` rows and `cols` columns, as a rows×cols image (default: all of it). */
+  rows?: number;
+  cols?: number;
   /** Pad both sides of the short dimension (landmarks) instead of only after it (detectors). */
   centre: boolean;
   mean: readonly [number, number, number];
   divisor: number;
 }
 
-/** Writes the region as one `side`×`side` NCHW image at `batchIndex` of `out`. */
+/** Writes the region as one `side`×`side` NCHW image (or its top-left rows×cols) at `batchIndex` of `out`. */
 export function prepareNetInput(pixels: NetPixels, region: PixelRegion, spec: NetInputSpec, out: Float32Array, batchIndex = 0): void {
   const { side, mean, divisor } = spec;
   const size = Math.max(region.width, region.height);
@@ -40,17 +43,19 @@ export function prepareNetInput(pixels: NetPixels, region: PixelRegion, spec: Ne
   // Byte offsets of the sampled columns (within a row) and rows of the picture; −1 where the square is padding.
   const columns = axis(side, size, region.width < region.height ? before : 0, region.width, region.x, channels);
   const rows = axis(side, size, region.height < region.width ? before : 0, region.height, region.y, width * channels);
-  const plane = side * side;
+  const rowCount = spec.rows ?? side;
+  const colCount = spec.cols ?? side;
+  const plane = rowCount * colCount;
   const base = batchIndex * 3 * plane;
-  for (let v = 0; v < side; v++) {
+  for (let v = 0; v < rowCount; v++) {
     const top = rows.first[v];
     const bottom = rows.second[v];
     const fy = rows.weight[v];
-    for (let u = 0; u < side; u++) {
+    for (let u = 0; u < colCount; u++) {
       const left = columns.first[u];
       const right = columns.second[u];
       const fx = columns.weight[u];
-      const at = base + v * side + u;
+      const at = base + v * colCount + u;
       for (let k = 0; k < 3; k++) {
         const a = top < 0 || left < 0 ? 0 : data[top + left + k];
         const b = top < 0 || right < 0 ? 0 : data[top + right + k];
