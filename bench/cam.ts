@@ -99,8 +99,8 @@ async function benchGraph(bytes: Uint8Array, withoutCam: Uint8Array): Promise<{ 
   }
 }
 
-/** Export folders as `export` writes them (model.onnx with the cam output, labels.json, preprocess.json), and one converted without maps; returns the model bytes. */
-async function writeExport(modelDir: string, withoutMapsDir: string): Promise<{ bytes: Uint8Array; withoutCam: Uint8Array }> {
+/** Export folders as `export` writes them (model.onnx with the cam output, labels.json, preprocess.json), and one converted without maps; returns the model bytes. Also bench/space-cam.ts's. */
+export async function writeExport(modelDir: string, withoutMapsDir: string): Promise<{ bytes: Uint8Array; withoutCam: Uint8Array }> {
   const tf = await loadTensorflow();
   const model = await loadNsfwMobileNet(tf);
   const preprocess: Preprocess = { size: [SIZE, SIZE], resize: "squish", kernel: "linear", channels: "RGB", range: [0, 255], layout: "NHWC", scaling: { scale: 1 / 255, offset: 0 } };
@@ -130,7 +130,7 @@ async function writeExport(modelDir: string, withoutMapsDir: string): Promise<{ 
 }
 
 /** Photo-sized JPEGs (640x480) of gradients and blocks. */
-async function writePictures(dir: string, count: number): Promise<string[]> {
+export async function writePictures(dir: string, count: number): Promise<string[]> {
   await fs.mkdir(dir, { recursive: true });
   const [width, height] = [640, 480];
   return Promise.all(Array.from({ length: count }, async (_, n) => {
@@ -166,7 +166,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark, side by side in one process, printed as Markdown rows for BENCHMARKS.md.
- * Usage: node out/bench/run.js [gather] [features] [train] [check] [cam] [faces] [faceCrop]   (default: all)
+ * Usage: node out/bench/run.js [gather] [features] [train] [check] [cam] [spaceCam] [faces] [faceCrop]   (default: all)
  */
 import * as os from "node:os";
 import { benchCam, camBenchRows } from "./cam";
@@ -11,6 +11,7 @@ import { benchFeaturesOnnx } from "./features-onnx";
 import { benchFeaturesTfjs } from "./features-tfjs";
 import { benchGather } from "./gather";
 import { benchResizeVerify } from "./resize-verify";
+import { benchSpaceCam, spaceCamBenchRows } from "./space-cam";
 import { benchTrain } from "./train";
 
 type Bench = () => Promise<string[]>;
@@ -46,6 +47,9 @@ const benches: Record<string, Bench> = {
   },
   async cam() {
     return camBenchRows(await benchCam(64));
+  },
+  async spaceCam() {
+    return spaceCamBenchRows(await benchSpaceCam(24));
   },
   async faces() {
     const faces = await benchFaceDataset(60);

@@ -2,6 +2,7 @@
  * The static Space of a faceCrop model crops the face itself: it ships face-crop.js and face-api (a plain Space does
  * not), and in headless Chromium a whole picture is cropped to its largest face like cropFaceFromBytes crops it
  * (compared pixel by pixel) and scored like `predict` scores it; a picture without a face gets a message, not a score.
+ * "Where it looked" draws the map over the face crop (the model's input), as Node draws it from the same crop.
  * The project is a real one (test/fixtures/face-crop-project.ts): reference faces pasted on larger canvases, imported
  * with faceCrop, trained on the offline backbone and exported.
  */
@@ -9,14 +10,20 @@ import assert from "node:assert/strict";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
+import { drawCamOverlay } from "../src/core/cam/draw-overlay";
+import { classMapAt } from "../src/core/cam/resize-map";
 import { cropFaceFromBytes } from "../src/core/face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../src/core/face-crop/face-crop-settings";
+import { createOnnxSession, runOnnx } from "../src/core/onnx";
+import { loadImageTensor } from "../src/core/predict/load-image-tensor";
 import { predict, type Prediction, type PredictionError } from "../src/core/predict/predict";
 import { createSpace, FACE_CROP_NOTICE, type CreateSpaceResult } from "../src/core/space/create-space";
 import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";
 import { makeFaceCropProject, gradientPicture, type FaceCropProject } from "./fixtures/face-crop-project";
 import { makeFakeProject } from "./fixtures/fake-export";
 import { BLEND_STATISTICS_COUNT } from "../src/core/face-features/blend-statistics";
+import type { Preprocess } from "../src/core/train/run-files";
+import { CAM_ALPHA_MEAN_TOLERANCE_SHARP, CAM_ALPHA_TOLERANCE } from "./support/cam-tolerance";
 import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
@@ -275,6 +282,65 @@ describe("static Space of a faceCrop model", function () {
       console.log(`      two faces: browser vs predict max probability difference ${difference.toFixed(5)}`);
       // Nothing to shrink, so the crop is the studio's to the pixel: only ONNX Runtime Web vs Node float noise is left.
       assert.ok(difference < 1e-3, `${difference}`);
+    });
+
+    it(`draws where it looked over the face crop, as Node draws the map of that crop (alpha within ${CAM_ALPHA_TOLERANCE} of 255 at every pixel)`, async () => {
+      // The studio's exports carry the `cam` output (export-model.ts), so this Space ships the drawing code.
+      assert.ok(space.files.some((file) => file.path === "cam-overlay.js"), "the face-crop export has maps and the Space draws them");
+      assert.equal(await page.locator("#cam-toggle").isEnabled(), true);
+      // The two-face picture needs no shrink: the page's crop is the studio's to the pixel (the test above).
+      assert.equal((await upload(pictures.two)).state, "done");
+      assert.equal(await page.locator("#face-cam").isVisible(), false, "off until asked for");
+      await page.locator("#cam-toggle").check();
+      assert.equal(await page.locator("#face-cam").isVisible(), true);
+      assert.equal(await page.locator("#cam-overlay").isVisible(), false, "not over the whole picture: the model saw the crop");
+      const [camBox, cropBox] = await Promise.all([page.locator("#face-cam").boundingBox(), page.locator("#face-crop").boundingBox()]);
+      assert.deepEqual(camBox, cropBox, "the map lies exactly over the face crop");
+      const preprocess = JSON.parse(await fs.readFile(path.join(space.spaceDir, "preprocess.json"), "utf8")) as Preprocess;
+      const [height, width] = preprocess.size;
+      // The drawn map, and the model input the page made from its crop (the crop canvas holds the crop's pixels).
+      const shown = await page.evaluate(`(async () => {
+        const canvas = document.getElementById("face-cam");
+        const drawn = Array.from(canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data);
+        const module = await import("./preprocess.js");
+        const bitmap = await createImageBitmap(document.getElementById("face-crop"));
+        return { drawn, size: [canvas.height, canvas.width], input: Array.from(module.bitmapToModelInput(bitmap, ${JSON.stringify(preprocess)})) };
+      })()`) as { drawn: number[]; size: number[]; input: number[] };
+      assert.deepEqual(shown.size, [height, width], "drawn on the model's input grid");
+      const label = (await page.textContent("#top-label")) ?? "";
+      const [expected] = await predict({ modelDir: project.exportDir, inputs: [pictures.two] });
+      assert.ok(!isError(expected), JSON.stringify(expected));
+      assert.equal(label, expected.label, "the map of the label predict decides");
+      const labels = JSON.parse(await fs.readFile(path.join(space.spaceDir, "labels.json"), "utf8")) as string[];
+      const fromNode = async (input: Float32Array) => {
+        const session = await createOnnxSession(path.join(space.spaceDir, "model.onnx"), { threads: 1 });
+        try {
+          // The map comes from the backbone's taps alone (cam/cam-parts.ts): the blending statistics move the
+          // probabilities, not the map, so the training average stands in for them here.
+          const blendStatistics = preprocess.blendStatistics ? Float32Array.from(preprocess.blendStatistics.missing) : undefined;
+          const { cam, camShape } = await runOnnx(session, input, 1, height, width, { blendStatistics, outputs: ["probabilities", "cam"] });
+          assert.ok(cam && camShape, "model.onnx has the cam output");
+          return drawCamOverlay({ map: classMapAt(cam, camShape, 0, labels.indexOf(label), height, width), height, width });
+        } finally {
+          await session.release();
+        }
+      };
+      const alpha = (pixels: ArrayLike<number>) => Array.from({ length: height * width }, (_, i) => pixels[i * 4 + 3]);
+      const same = compare(alpha(shown.drawn), alpha(await fromNode(Float32Array.from(shown.input))));
+      console.log(`      cam over the crop: browser vs node on the same input: alpha max ${same.max}, mean ${same.mean.toFixed(3)}`);
+      assert.ok(same.max <= CAM_ALPHA_TOLERANCE, `browser vs node on the same input: alpha max ${same.max}, mean ${same.mean.toFixed(3)}`);
+      assert.ok(alpha(shown.drawn).some((value) => value > 100), "the map shows somewhere");
+      // predict's own crop (cropFaceFromBytes' JPEG) decoded and resized by sharp: a level or two apart, the map stays close.
+      const { crop } = await cropFaceFromBytes({ bytes: await fs.readFile(pictures.two), settings });
+      assert.ok(crop);
+      const close = compare(alpha(shown.drawn), alpha(await fromNode(await loadImageTensor({ source: crop.image.jpeg, preprocess }))));
+      console.log(`      cam over the crop: browser vs node on the studio's crop: alpha max ${close.max}, mean ${close.mean.toFixed(3)}`);
+      assert.ok(close.mean <= CAM_ALPHA_MEAN_TOLERANCE_SHARP, `browser vs node on the studio's crop: alpha max ${close.max}, mean ${close.mean.toFixed(3)}`);
+      await fs.mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, "space-face-crop-cam.png"), fullPage: true });
+      await page.locator("#cam-toggle").uncheck();
+      assert.equal(await page.locator("#face-cam").isVisible(), false);
+      assert.deepEqual(problems, []);
     });
 
     it("shows whole pictures as examples and scores each like predict", async () => {

@@ -21,6 +21,7 @@ import { parseFrontMatter, type FrontMatterValue } from "../src/core/space/parse
 import { SpaceError } from "../src/core/space/space-error";
 import type { Preprocess } from "../src/core/train/run-files";
 import { FAKE_RUN_ID, makeFakeProject, type FakeProject } from "./fixtures/fake-export";
+import { CAM_ALPHA_MEAN_TOLERANCE_SHARP, CAM_ALPHA_TOLERANCE } from "./support/cam-tolerance";
 import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
@@ -28,10 +29,6 @@ import { requireSystem } from "./support/require-system";
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts");
-/** Heat opacity is drawn in 0..255: ONNX Runtime Web and Node differ in float rounding only. */
-const CAM_ALPHA_TOLERANCE = 2;
-/** The browser's decoding differs from sharp's by a level or two per pixel; the drawn map's mean moves less than this. */
-const CAM_ALPHA_MEAN_TOLERANCE_SHARP = 3;
 const HF_COLOURS = ["red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"];
 
 describe("space", function () {
