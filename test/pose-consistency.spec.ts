@@ -75,7 +75,7 @@ describe("pose consistency", function () {
 
   it("joins the blending statistics from version 2; version 1 models still get their 22 numbers", () => {
     const sample = renderFaceSample({ photos: faces.photos, face: faces.faces[1], variation: { margin: 1.5, offsetX: 0, offsetY: 0, rotation: 0, flip: false, brightness: 1 }, size: 224 });
-    const v2 = blendStatistics({ pixels: sample.pixels, width: 224, height: 224, landmarks: sample.landmarks });
+    const v2 = blendStatistics({ pixels: sample.pixels, width: 224, height: 224, landmarks: sample.landmarks, version: 2 });
     const v1 = blendStatistics({ pixels: sample.pixels, width: 224, height: 224, landmarks: sample.landmarks, version: 1 });
     assert.equal(v1.length, BLEND_STATISTICS_COUNTS[1]);
     assert.equal(v2.length, BLEND_STATISTICS_COUNTS[2]);

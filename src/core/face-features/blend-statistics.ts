@@ -4,21 +4,28 @@
  * pastes a region with its own resampling, blur and colour through a feathered mask there; a real face has no such
  * border. Measured on held-out same-person swaps (BENCHMARKS.md), these 22 numbers beside the backbone's features
  * lift a linear head from about 0.6 to about 0.85 balanced accuracy, where the backbone's own features see little;
- * version 2 adds the head-pose consistency of the landmarks (pose-consistency.ts).
+ * version 2 adds the head-pose consistency of the landmarks (pose-consistency.ts), version 3 the lighting consistency
+ * of the inner face with the skin around it (lighting-consistency.ts).
  * Plain arithmetic on pixels, without Node imports: the static Space bundles this file and computes the same numbers.
  */
 import type { FacePoint } from "../reference-data/detect-faces";
 import { convexHull } from "../reference-data/face-frame";
 import { insideConvex } from "./face-regions";
+import { LIGHTING_CONSISTENCY_COUNT, lightingConsistency, type RegionOf } from "./lighting-consistency";
 import { POSE_CONSISTENCY_COUNT, poseConsistency } from "./pose-consistency";
 
 /** What a model trained with these statistics records (preprocess.json), so every runner computes the same ones. */
-export const BLEND_STATISTICS_VERSION = 2;
+export const BLEND_STATISTICS_VERSION = 3;
 /**
- * Numbers per version. Version 2 appends the head-pose consistency of the landmarks (pose-consistency.ts) to
- * version 1's 22 pixel statistics, so a model trained on version 1 is still served: its runners stop after 22.
+ * Numbers per version. Each version appends to the one before, so a model trained on an older version is still
+ * served (its runners stop at its count): 1, 22 pixel statistics; 2, + the head-pose consistency of the landmarks
+ * (pose-consistency.ts); 3, + the lighting consistency of the inner face and the skin around it (lighting-consistency.ts).
  */
-export const BLEND_STATISTICS_COUNTS: Readonly<Record<number, number>> = { 1: 22, 2: 22 + POSE_CONSISTENCY_COUNT };
+export const BLEND_STATISTICS_COUNTS: Readonly<Record<number, number>> = {
+  1: 22,
+  2: 22 + POSE_CONSISTENCY_COUNT,
+  3: 22 + POSE_CONSISTENCY_COUNT + LIGHTING_CONSISTENCY_COUNT,
+};
 export const BLEND_STATISTICS_COUNT = BLEND_STATISTICS_COUNTS[BLEND_STATISTICS_VERSION];
 
 /** Hull growth (fraction of the hull's radius) of the three regions: inner face, band edge, outer edge. */
@@ -79,7 +86,9 @@ export function blendStatistics(params: BlendStatisticsParams): Float32Array {
   }
   // Resampling leaves the fine scale weaker than the coarse one inside the pasted region only.
   out.push(Math.log(means[0][0] / means[1][0]) - Math.log(means[0][2] / means[1][2]));
-  if ((params.version ?? BLEND_STATISTICS_VERSION) >= 2) out.push(...poseConsistency(params.landmarks));
+  const version = params.version ?? BLEND_STATISTICS_VERSION;
+  if (version >= 2) out.push(...poseConsistency(params.landmarks));
+  if (version >= 3) out.push(...lightingConsistency({ luma, width: w, height: h, landmarks: params.landmarks, regionOf: regions }));
   return Float32Array.from(out);
 }
 
@@ -91,8 +100,6 @@ export function blendStatisticsOfInput(params: { input: ArrayLike<number>; size:
   return blendStatistics({ pixels: params.input, width, height, landmarks: params.landmarks.map((p) => ({ x: p.x * sx, y: p.y * sy })), version: params.version });
 }
 
-/** Which region a pixel is in: 0 inner face, 1 band around its edge, 2 outer ring, -1 elsewhere. */
-type RegionOf = (x: number, y: number) => number;
 
 /** The three regions from the hull of landmarks 17-67, grown about the landmarks' mean point; tested at pixel centres. */
 function faceRegions(landmarks: readonly FacePoint[], w: number, h: number): RegionOf {

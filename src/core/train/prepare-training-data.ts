@@ -315,13 +315,23 @@ interface ExtraColumns {
   /** Per source: its numbers (a picture without them already has a stand-in here), or undefined when it has no source. */
   values: Array<Float32Array | undefined>;
   count: number;
+  /** How many times the backbone's weight the block gets together (1 when absent). */
+  weight?: number;
 }
+
+/**
+ * The blending statistics count this many times as much as the backbone's features together. Chosen by 4-fold
+ * cross-validation over the *training* faces of the self-blend bench (held-out faces never looked at): balanced
+ * accuracy on unseen faces 0.73 at 1, 0.74 at 2, 0.77 at 3 and 4, 0.75–0.78 from 6 to 12 (BENCHMARKS.md). A few
+ * dozen numbers about the face's borders, pose and light say more about a paste than thousands of general features.
+ */
+export const BLEND_STATISTICS_WEIGHT = 4;
 
 /**
  * The backbone's features widened by each block of per-picture numbers (each view of a picture gets the plain
  * picture's numbers: the augmented views vary the backbone's input, the face's blending stays the same). Each block
- * is weighted, after standardisation, to count as much as the backbone's features together: a few hundred or 22
- * numbers would otherwise drown among thousands.
+ * is weighted, after standardisation, to count as much as the backbone's features together (times its own weight):
+ * a few hundred or a hundred numbers would otherwise drown among thousands.
  */
 function widenRows(params: { features: Float32Array; f: number; rowStart: readonly number[]; rowCount: number; isTrain: ArrayLike<number>; augmentViews: number; sources: readonly unknown[]; blocks: readonly ExtraColumns[] }): { features: Float32Array; width: number; emphasis: Array<{ from: number; to: number; factor: number }> } {
   const { f, rowStart, isTrain, blocks } = params;
@@ -344,7 +354,7 @@ function widenRows(params: { features: Float32Array; f: number; rowStart: readon
   const emphasis: Array<{ from: number; to: number; factor: number }> = [];
   let from = f;
   for (const block of blocks) {
-    emphasis.push({ from, to: from + block.count, factor: Math.sqrt(f / block.count) });
+    emphasis.push({ from, to: from + block.count, factor: (block.weight ?? 1) * Math.sqrt(f / block.count) });
     from += block.count;
   }
   return { features, width, emphasis };
@@ -366,6 +376,7 @@ async function blendStatisticsColumns(params: OperationOptions & { projectDir: s
   return {
     values: params.sources.map((source, index) => (source ? statistics[index] ?? Float32Array.from(fill) : undefined)),
     count: k,
+    weight: BLEND_STATISTICS_WEIGHT,
     record: { version: BLEND_STATISTICS_VERSION, count: k, missing: Array.from(fill, (value) => Math.fround(value)) },
     warning: missing > 0 ? `No face was found in ${missing} picture(s) for the blending statistics; they were given the training average.` : undefined,
   };
