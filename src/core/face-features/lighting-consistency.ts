@@ -8,6 +8,7 @@
  */
 import type { FacePoint } from "../reference-data/detect-faces";
 import { convexHull } from "../reference-data/face-frame";
+import { eyeLineFrame } from "./eye-line-frame";
 import { insideConvex } from "./face-regions";
 
 /** How many numbers lightingConsistency returns. */
@@ -29,21 +30,7 @@ export type RegionOf = (x: number, y: number) => number;
  */
 export function lightingConsistency(params: { luma: Float32Array; width: number; height: number; landmarks: readonly FacePoint[]; regionOf: RegionOf }): number[] {
   const { luma, width: w, height: h, landmarks } = params;
-  const mean = (from: number, to: number) => {
-    let x = 0;
-    let y = 0;
-    for (let i = from; i < to; i++) {
-      x += landmarks[i].x;
-      y += landmarks[i].y;
-    }
-    return { x: x / (to - from), y: y / (to - from) };
-  };
-  const leftEye = mean(36, 42);
-  const rightEye = mean(42, 48);
-  const mid = { x: (leftEye.x + rightEye.x) / 2, y: (leftEye.y + rightEye.y) / 2 };
-  const eyeDistance = Math.max(Math.hypot(rightEye.x - leftEye.x, rightEye.y - leftEye.y), 1e-6);
-  const cos = (rightEye.x - leftEye.x) / eyeDistance;
-  const sin = (rightEye.y - leftEye.y) / eyeDistance;
+  const toFace = eyeLineFrame(landmarks);
   // The cheeks and jaw: inside the outline (jaw line and brows) but beyond the band around the inner face.
   const outline = convexHull([...landmarks.slice(0, 17), ...landmarks.slice(17, 27)]);
   const fits = [new PlaneFit(), new PlaneFit(), new PlaneFit()]; // inner face, cheeks, outer ring
@@ -53,11 +40,11 @@ export function lightingConsistency(params: { luma: Float32Array; width: number;
       const point = { x: x + 0.5, y: y + 0.5 };
       const which = region === 0 ? 0 : region !== 1 && insideConvex(outline, point) ? 1 : region === 2 ? 2 : -1;
       if (which < 0) continue;
-      const dx = point.x - mid.x;
-      const dy = point.y - mid.y;
-      fits[which].add((dx * cos + dy * sin) / eyeDistance, (-dx * sin + dy * cos) / eyeDistance, Math.log(luma[y * w + x] + DARK_OFFSET));
+      const at = toFace(point);
+      const value = Math.log(luma[y * w + x] + DARK_OFFSET);
+      fits[which].add(at.x, at.y, value);
       // The cheeks also count in the outer ring where the two overlap, as the Python probe measured them.
-      if (which === 1 && region === 2) fits[2].add((dx * cos + dy * sin) / eyeDistance, (-dx * sin + dy * cos) / eyeDistance, Math.log(luma[y * w + x] + DARK_OFFSET));
+      if (which === 1 && region === 2) fits[2].add(at.x, at.y, value);
     }
   }
   const [inner, cheeks, ring] = fits.map((fit) => fit.slopes());

@@ -9,6 +9,7 @@
  * Landmark arithmetic only, no Node imports: the static Space bundles it with the blending statistics.
  */
 import type { FacePoint } from "../reference-data/detect-faces";
+import { eyeLineFrame } from "./eye-line-frame";
 
 const INNER = 5;
 const OUTER = 5;
@@ -17,27 +18,9 @@ export const POSE_CONSISTENCY_COUNT = INNER + OUTER + 2 * INNER * OUTER;
 
 /** The numbers for 68 landmarks (any pixel scale: everything is measured in eye distances along the eye line). */
 export function poseConsistency(landmarks: readonly FacePoint[]): number[] {
-  const mean = (from: number, to: number) => {
-    let x = 0;
-    let y = 0;
-    for (let i = from; i < to; i++) {
-      x += landmarks[i].x;
-      y += landmarks[i].y;
-    }
-    return { x: x / (to - from), y: y / (to - from) };
-  };
-  const leftEye = mean(36, 42);
-  const rightEye = mean(42, 48);
-  const mid = { x: (leftEye.x + rightEye.x) / 2, y: (leftEye.y + rightEye.y) / 2 };
-  const eyeDistance = Math.max(Math.hypot(rightEye.x - leftEye.x, rightEye.y - leftEye.y), 1e-6);
-  const cos = (rightEye.x - leftEye.x) / eyeDistance;
-  const sin = (rightEye.y - leftEye.y) / eyeDistance;
+  const toFace = eyeLineFrame(landmarks);
   // Each landmark in the face's own frame: x along the eye line, y down the face, 1 = the eye distance.
-  const at = (i: number) => {
-    const dx = landmarks[i].x - mid.x;
-    const dy = landmarks[i].y - mid.y;
-    return { x: (dx * cos + dy * sin) / eyeDistance, y: (-dx * sin + dy * cos) / eyeDistance };
-  };
+  const at = (i: number) => toFace(landmarks[i]);
   const spread = (from: number, to: number) => {
     const bridge = at(27);
     let sum = 0;
