@@ -11,7 +11,8 @@ import { runTask } from "../run-task";
 import { listRuns, readMetrics } from "../runs";
 import type { Studio } from "../studio";
 import { CleanerPanel } from "../webviews/cleaner-view";
-import { runViewOf, TrainingPanel } from "../webviews/training-panel";
+import { runViewOf } from "../webviews/run-view";
+import { TrainingPanel } from "../webviews/training-panel";
 import { formatPercent } from "../views/runs-tree";
 
 /** Engines offered when the user is asked, in words. */
