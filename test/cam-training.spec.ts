@@ -8,6 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { CAM_MAX_POOLING_NOTE } from "../src/core/cam/cam-parts";
 import { classMapAt } from "../src/core/cam/resize-map";
 import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, STUDIO_CROP_FACE_BOX, type UnitBox } from "../src/core/cam/map-mass";
 import { computeRunMaps } from "../src/core/clean/run-maps";
@@ -16,7 +17,7 @@ import { exportModel } from "../src/core/export/export-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
 import { loadImageTensor } from "../src/core/predict/load-image-tensor";
-import { predict, type Prediction } from "../src/core/predict/predict";
+import type { Prediction } from "../src/core/predict/predict";
 import { CONFIG_FILE_NAME, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import type { RunMetrics } from "../src/core/train/run-files";
 import { train } from "../src/core/train/train";
@@ -161,8 +162,15 @@ describe("where the model looked (class activation maps after training and in pr
     const corner = await shareInside(exportDir, files, CAPTION);
     assert.ok(mean(corner) >= 0.4, `corner shares ${corner}`);
 
+    // predict --cam as a script calls it (--json), then as a person reads it.
     const camDir = path.join(tmp, "overlays");
-    const results = (await predict({ modelDir: exportDir, inputs: files, camDir })) as Prediction[];
+    const json = await runCli(["predict", ...files, "--model", exportDir, "--cam", camDir, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const results = JSON.parse(json.stdout) as Prediction[];
+    const human = await runCli(["predict", ...files, "--model", exportDir, "--cam", path.join(tmp, "overlays-again")]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.ok(human.stdout.includes(`Where it looked: overlays in ${path.join(tmp, "overlays-again")}; on average`), human.stdout);
+    assert.ok(human.stdout.includes(CAM_MAX_POOLING_NOTE), human.stdout);
     for (const result of results) {
       assert.ok(result.cam?.overlay, JSON.stringify(result));
       assert.ok(result.cam.faceShare !== undefined && result.cam.faceShare < MOSTLY_ELSEWHERE_SHARE, JSON.stringify(result.cam));
