@@ -8,27 +8,34 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { CAM_MAX_POOLING_NOTE } from "../src/core/cam/cam-parts";
 import { classMapAt } from "../src/core/cam/resize-map";
 import { LOOKS_ELSEWHERE_WARNING, massShareInside, MOSTLY_ELSEWHERE_SHARE, STUDIO_CROP_FACE_BOX, type UnitBox } from "../src/core/cam/map-mass";
 import { computeRunMaps } from "../src/core/clean/run-maps";
+import { EXPORT_FILES } from "../src/core/export/export-format";
 import { exportModel } from "../src/core/export/export-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
 import { loadImageTensor } from "../src/core/predict/load-image-tensor";
-import { predict, type Prediction } from "../src/core/predict/predict";
-import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
+import type { Prediction } from "../src/core/predict/predict";
+import { CONFIG_FILE_NAME, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import type { RunMetrics } from "../src/core/train/run-files";
 import { train } from "../src/core/train/train";
+import { runViewOf } from "../src/extension/webviews/run-view";
 import { buildFaceDatasetInChild } from "./support/build-face-dataset-in-child";
+import { runCli } from "./support/run-cli";
 import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { openWebviewBundle } from "./support/webview-harness";
 
 const PER_CLASS = 60;
 const LABELS = ["Real", "Deepfake"];
 /** The caption block, as fractions of the 224 px crop: the top-left corner, above the face box (which starts at 0.27). */
 const CAPTION: UnitBox = { x: 0, y: 0, width: 0.5, height: 0.2 };
 
+const PROJECT_FILE = { categories: LABELS.map((label) => ({ label })), train: { facePooling: true, augmentViews: 0, epochs: 8 } };
+
 function configWith(): ProjectConfig {
-  return parseProjectConfig({ categories: LABELS.map((label) => ({ label })), train: { facePooling: true, augmentViews: 0, epochs: 8 } });
+  return parseProjectConfig(PROJECT_FILE);
 }
 
 
@@ -114,31 +121,68 @@ describe("where the model looked (class activation maps after training and in pr
     await removeDir(tmp);
   });
 
-  it("a caption in a corner gives the class away: the maps' mass lies in the corner, the report warns in words, predict --cam writes overlays", async () => {
-    const run = await train({ projectDir: captioned, config: configWith(), backbone });
+  it("a caption in a corner gives the class away: the maps' mass lies in the corner, the report warns in words (CLI summary, Training panel, model card), predict --cam writes overlays", async () => {
+    // Trained by the CLI, so its summary is checked as a person reads it.
+    await fs.writeFile(path.join(captioned, CONFIG_FILE_NAME), JSON.stringify(PROJECT_FILE));
+    const cli = await runCli(["--project", captioned, "train", "--backbone", backbone]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const [runId] = await fs.readdir(path.join(captioned, "runs"));
+    const metrics = JSON.parse(await fs.readFile(path.join(captioned, "runs", runId, "metrics.json"), "utf8")) as RunMetrics;
+    const run = { runId, metrics };
     assert.ok(run.metrics.errorRate <= 0.1, `error rate ${run.metrics.errorRate}`);
     const looked = run.metrics.whereItLooked;
     assert.ok(looked, "no whereItLooked in metrics");
     assert.equal(looked.pictures, run.metrics.counts.valid.Real + run.metrics.counts.valid.Deepfake);
     assert.ok(looked.faceShare < MOSTLY_ELSEWHERE_SHARE, `face share ${looked.faceShare}`);
     assert.equal(looked.warning, LOOKS_ELSEWHERE_WARNING);
-    const written = JSON.parse(await fs.readFile(path.join(run.runDir, "metrics.json"), "utf8")) as RunMetrics;
-    assert.deepEqual(written.whereItLooked, looked);
+    const finding = `Where the model looked: on average ${Math.round(looked.faceShare * 100)}% of each validation picture's activation map lies inside the face`;
+    assert.ok(cli.stdout.includes(finding), cli.stdout);
+    assert.ok(cli.stdout.includes(`Warning: ${LOOKS_ELSEWHERE_WARNING}`), cli.stdout);
+
+    // The Training panel (its webview bundle, fed the view the extension builds from this run's metrics.json).
+    const violations: string[] = [];
+    const webview = await openWebviewBundle({ dir: await fs.mkdtemp(path.join(tmp, "panel-")), bundle: "training.js", style: "training.css", violations });
+    try {
+      await webview.page.evaluate((message) => window.postMessage(message, "*"), { type: "training/run", run: runViewOf(run.metrics) });
+      const section = webview.page.locator("#where-it-looked");
+      await section.waitFor({ timeout: 10_000 });
+      assert.ok(((await section.textContent()) ?? "").includes(finding), await section.textContent() ?? "");
+      assert.equal(await section.locator("p.error").textContent(), `Warning: ${LOOKS_ELSEWHERE_WARNING}`);
+      assert.deepEqual(violations, []);
+    } finally {
+      await webview.browser.close();
+    }
 
     const exportDir = path.join(tmp, "captioned-export");
     await exportModel({ projectDir: captioned, config: configWith(), outDir: exportDir });
+    const card = await fs.readFile(path.join(exportDir, EXPORT_FILES.readme), "utf8");
+    assert.ok(card.includes(LOOKS_ELSEWHERE_WARNING) && card.includes("Where the model looked:"), card);
     const files = LABELS.map((label) => path.join(captioned, "data", label, "real-0001.jpg"));
     // The caption covers 10 % of the picture; its share of the map is several times that.
     const corner = await shareInside(exportDir, files, CAPTION);
     assert.ok(mean(corner) >= 0.4, `corner shares ${corner}`);
 
+    // predict --cam as a script calls it (--json), then as a person reads it.
     const camDir = path.join(tmp, "overlays");
-    const results = (await predict({ modelDir: exportDir, inputs: files, camDir })) as Prediction[];
+    const json = await runCli(["predict", ...files, "--model", exportDir, "--cam", camDir, "--json"]);
+    assert.equal(json.code, 0, json.stderr);
+    const results = JSON.parse(json.stdout) as Prediction[];
+    const human = await runCli(["predict", ...files, "--model", exportDir, "--cam", path.join(tmp, "overlays-again")]);
+    assert.equal(human.code, 0, human.stderr);
+    assert.ok(human.stdout.includes(`Where it looked: overlays in ${path.join(tmp, "overlays-again")}; on average`), human.stdout);
+    assert.ok(human.stdout.includes(CAM_MAX_POOLING_NOTE), human.stdout);
     for (const result of results) {
       assert.ok(result.cam?.overlay, JSON.stringify(result));
       assert.ok(result.cam.faceShare !== undefined && result.cam.faceShare < MOSTLY_ELSEWHERE_SHARE, JSON.stringify(result.cam));
       const png = await sharp(result.cam.overlay).metadata();
       assert.deepEqual([png.format, png.width, png.height], ["png", 224, 224]);
+      // The face box (these models' faces sit in the studio crop's box) is outlined in cyan, one pixel wide.
+      const { data } = await sharp(result.cam.overlay).raw().toBuffer({ resolveWithObject: true });
+      const box = STUDIO_CROP_FACE_BOX;
+      const [x0, y0, x1, y1] = [Math.round(box.x * 224), Math.round(box.y * 224), Math.round((box.x + box.width) * 224) - 1, Math.round((box.y + box.height) * 224) - 1];
+      const at = (x: number, y: number) => Array.from(data.subarray((y * 224 + x) * 3, (y * 224 + x) * 3 + 3));
+      for (const [x, y] of [[x0, y0], [x1, y0], [x0, y1], [x1, y1], [(x0 + x1) >> 1, y0], [x0, (y0 + y1) >> 1]]) assert.deepEqual(at(x, y), [0, 229, 255], `face box at ${x},${y}`);
+      assert.notDeepEqual(at(x0 + 3, y0 + 3), [0, 229, 255], "only the outline");
     }
     assert.notEqual(results[0].cam?.overlay, results[1].cam?.overlay, "two pictures named alike get two overlays");
 

@@ -15,8 +15,8 @@ import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbon
 import { exportModel } from "../src/core/export/export-model";
 import { initProject, loadProjectConfig, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { CancelledError } from "../src/core/shared/errors";
-import type { TorchRunRecord } from "../src/core/train/engines/fine-tune-with-script";
-import { listAvailableEngines, readProjectEngine, saveProjectEngine } from "../src/core/train/engines/project-engine";
+import { chooseTorchBackbone, type TorchRunRecord } from "../src/core/train/engines/fine-tune-with-script";
+import { listAvailableEngines, listTorchBackbones, readProjectEngine, saveProjectEngine, saveProjectTorchBackbone } from "../src/core/train/engines/project-engine";
 import type { EpochRecord, RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train, type TrainParams, type TrainResult } from "../src/core/train/train";
 import { startFakeHub, type FakeHub } from "./fixtures/fake-hub";
@@ -271,6 +271,27 @@ describe("train --engine hf-jobs", function () {
     const saved = JSON.parse(await fs.readFile(path.join(dir, "deepfake-studio.json"), "utf8")) as { train: Record<string, unknown> };
     assert.deepEqual(saved, { ...raw, train: { ...raw.train, engine: "hf-jobs" } });
     assert.equal((await loadProjectConfig(dir)).train.engine, "hf-jobs");
+  });
+
+  it("offers the networks a fine-tune can start from, the offline default first, and writes the one chosen into the project file alone", async () => {
+    const dir = path.join(tmp, "network-choice");
+    await initProject({ projectDir: dir, config: configWith() });
+    const before = JSON.parse(await fs.readFile(path.join(dir, "deepfake-studio.json"), "utf8")) as { train: Record<string, unknown> };
+    assert.equal(before.train.torchBackbone, undefined);
+    const choices = listTorchBackbones();
+    assert.deepEqual(choices.map((choice) => choice.name), ["mobilenet_v2", "resnet18", "resnet34", "efficientnet_b0"]);
+    assert.deepEqual(choices.filter((choice) => choice.isDefault).map((choice) => choice.name), ["mobilenet_v2"]);
+    assert.match(choices[0].detail, /offline/);
+    // Every name offered is one train accepts (chooseTorchBackbone: the torch engines' own check).
+    for (const choice of choices) assert.equal(chooseTorchBackbone({ torchBackbone: choice.name, config: configWith() }), choice.name);
+    await saveProjectTorchBackbone({ projectDir: dir, torchBackbone: "resnet34" });
+    const saved = JSON.parse(await fs.readFile(path.join(dir, "deepfake-studio.json"), "utf8")) as { train: Record<string, unknown> };
+    assert.deepEqual(saved, { ...before, train: { ...before.train, torchBackbone: "resnet34" } });
+    const config = await loadProjectConfig(dir);
+    assert.equal(config.train.torchBackbone, "resnet34");
+    assert.equal(chooseTorchBackbone({ config }), "resnet34");
+    await assert.rejects(saveProjectTorchBackbone({ projectDir: dir, torchBackbone: "vgg16" as never }), /Unknown network vgg16/);
+    assert.deepEqual(JSON.parse(await fs.readFile(path.join(dir, "deepfake-studio.json"), "utf8")), saved);
   });
 
   it("never lets the token out: not in a run folder, the dataset, the model repository or any message", async () => {

@@ -14,8 +14,9 @@ import { extractFeaturesTfjs } from "../src/core/backbone/extract-features-tfjs"
 import { loadBackbone } from "../src/core/backbone/load-backbone";
 import { resolveBackbone } from "../src/core/backbone/resolve-backbone";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
-import { exportModel } from "../src/core/export/export-model";
-import { predict, type Prediction } from "../src/core/predict/predict";
+import { computeRunMaps, describeRunMaps } from "../src/core/clean/run-maps";
+import { DEFAULT_EXPORT_FOLDER, exportModel } from "../src/core/export/export-model";
+import { CAM_UNAVAILABLE, predict, type Prediction } from "../src/core/predict/predict";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { CancelledError, ConfigError, StudioError } from "../src/core/shared/errors";
 import { findTemplateFile } from "../src/core/shared/find-template";
@@ -163,6 +164,21 @@ describe("train --engine torch", function () {
     assert.match(card, /--engine torch/);
     assert.match(card, /fine_tune\(1\)/);
     await assertPredictGivesRunNumbers(exported.outDir, result.runDir, project);
+  });
+
+  it("where it looked: a fine-tuned network says plainly it has no maps (run report, predict --cam, the cleaner)", async () => {
+    const metrics = await readJson<RunMetrics>(path.join(result.runDir, "metrics.json"));
+    assert.equal(metrics.whereItLooked, undefined);
+    const exportDir = path.join(project, DEFAULT_EXPORT_FOLDER);
+    const camDir = path.join(tmp, "torch-overlays");
+    const predictions = await readJson<RunPrediction[]>(path.join(result.runDir, "predictions.json"));
+    const files = predictions.slice(0, 2).map((prediction) => path.join(project, "data", prediction.file));
+    const predicted = (await predict({ modelDir: exportDir, inputs: files, camDir })) as Prediction[];
+    for (const prediction of predicted) assert.deepEqual(prediction.cam, { unavailable: CAM_UNAVAILABLE }, JSON.stringify(prediction));
+    assert.deepEqual(await fs.readdir(camDir), []);
+    const maps = await computeRunMaps({ projectDir: project, config: configWith({}), runId: result.runId, pictures: predictions.slice(0, 2).map((prediction) => ({ file: prediction.file, predicted: prediction.predicted })) });
+    assert.equal(maps.available, false);
+    assert.match(describeRunMaps(maps), /not available for this model/);
   });
 
   it("Cancel mid-epoch ends the Python process and leaves no run folder", async () => {

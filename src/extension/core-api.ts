@@ -11,7 +11,7 @@ export { lrFind } from "../core/train/lr-find";
 export { writeOfflineBackbone } from "../core/backbone/write-offline-backbone";
 export { cacheDir } from "../core/backbone/cache-dir";
 export { OFFLINE_BACKBONE_ID } from "../core/backbone/known-backbones";
-export { listAvailableEngines, readProjectEngine, saveProjectEngine } from "../core/train/engines/project-engine";
+export { listAvailableEngines, listTorchBackbones, readProjectEngine, saveProjectEngine, saveProjectTorchBackbone } from "../core/train/engines/project-engine";
 export { exportModel, DEFAULT_EXPORT_FOLDER } from "../core/export/export-model";
 export { predict } from "../core/predict/predict";
 export { computeRunMaps, describeRunMaps } from "../core/clean/run-maps";

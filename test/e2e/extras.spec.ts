@@ -3,7 +3,8 @@
  * the walkthrough (steps, their media, a step's button running its command), then cancelling a running Gather (a
  * download that never answers keeps it running) and a running Train (240 images, 16 augmented views each) from the
  * progress notification: the notification goes, the extension says so, nothing half-written stays, and running the
- * command again completes. Screenshots land in test-artifacts/e2e/extras-*.png.
+ * command again completes; then Train's one-time questions (engine, then the network a PyTorch fine-tune starts from).
+ * Screenshots land in test-artifacts/e2e/extras-*.png.
  */
 import { strict as assert } from "node:assert";
 import { promises as fs, existsSync, readFileSync } from "node:fs";
@@ -247,6 +248,67 @@ describe("VS Code extension extras: walkthrough and cancelling (code-server e2e)
     assert.ok(existsSync(path.join(runsDir(), runs[0], "metrics.json")));
     const done = await webviewFrame(page, "#error-rate", 30_000);
     assert.equal(await done.locator(".epoch-row").count(), 2);
+  });
+
+  it("Train asks once which engine and, for PyTorch, which network to fine-tune; both go into the project file and are not asked again", async () => {
+    const page = wb.page;
+    await clearNotifications(page);
+    await editProject((config) => {
+      delete config.dataDir;
+      delete config.train.engine;
+      delete config.train.torchBackbone;
+      config.train = { ...config.train, epochs: 1, augmentViews: 0 };
+    });
+    // The suites run with the question off (harness settings); this workspace turns it on.
+    const settings = path.join(project(), ".vscode", "settings.json");
+    await fs.mkdir(path.dirname(settings), { recursive: true });
+    await fs.writeFile(settings, `${JSON.stringify({ "deepfakeStudio.train.askEngine": true })}\n`);
+    const runsBefore = existsSync(runsDir()) ? await fs.readdir(runsDir()) : [];
+    const logBefore = (await outputChannelText(wb.userData)).length;
+    const rows = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+    /** Train starts (its progress notification) and is cancelled, or fails by itself first (no weights offline). */
+    const trainThenStop = async () => {
+      const progress = progressToast(page, "Training");
+      await progress.waitFor({ timeout: 60_000 });
+      await progress.locator(".monaco-button", { hasText: /^Cancel$/ }).click({ timeout: 5_000 }).catch(() => undefined);
+      await progress.waitFor({ state: "hidden", timeout: 60_000 });
+    };
+    try {
+      await runCommand(page, "Deepfake Studio: Train");
+      // The engine question waits for the look for PyTorch (python3 with torch, as CI installs it).
+      await rows.filter({ hasText: "PyTorch on this machine" }).first().click({ timeout: 60_000 });
+      const resnet = rows.filter({ hasText: "ResNet-18" }).first();
+      await resnet.waitFor({ timeout: 30_000 });
+      const offered = await rows.allTextContents();
+      assert.match(offered[0], /MobileNetV2.*offline/, offered.join(" | "));
+      assert.ok(["ResNet-34", "EfficientNet-B0"].every((title) => offered.some((row) => row.includes(title))), offered.join(" | "));
+      await screenshot(page, "extras-06-network-question");
+      await resnet.click();
+      const train = await waitFor("train.torchBackbone in the project file", async () => {
+        const config = JSON.parse(await fs.readFile(path.join(project(), "deepfake-studio.json"), "utf8")) as { train: Record<string, unknown> };
+        return config.train.torchBackbone === "resnet18" && config.train;
+      });
+      assert.equal(train.engine, "torch");
+      await trainThenStop();
+      const log = await waitFor("the choices in the log", async () => {
+        const text = (await outputChannelText(wb.userData)).slice(logBefore);
+        return /Network to fine-tune for .*: resnet18/.test(text) && text;
+      });
+      assert.match(log, /Training engine for .*: torch/);
+
+      // Again: neither question comes back; Train goes straight to training.
+      await clearNotifications(page);
+      await runCommand(page, "Deepfake Studio: Train");
+      await trainThenStop();
+      assert.equal(await rows.filter({ hasText: "ResNet-18" }).count(), 0, "the network is not asked again");
+      assert.deepEqual(existsSync(runsDir()) ? await fs.readdir(runsDir()) : [], runsBefore, "a stopped fine-tune leaves no run folder");
+    } finally {
+      await fs.rm(path.dirname(settings), { recursive: true, force: true });
+      await editProject((config) => {
+        delete config.train.engine;
+        delete config.train.torchBackbone;
+      });
+    }
   });
 
   /** The manifest, line by line: every line must be whole JSON (a torn line fails the test here). */

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import * as path from "node:path";
 import { DEFAULT_EXPORT_FOLDER, exportModel, type ExportResult } from "../../core/export/export-model";
+import { CAM_MAX_POOLING_NOTE } from "../../core/cam/cam-parts";
 import { predict, type Prediction, type PredictResult } from "../../core/predict/predict";
 import { StudioError } from "../../core/shared/errors";
 import { cliContext } from "../cli-context";
@@ -98,7 +99,7 @@ function camNote(results: PredictResult[]): string {
   const shares = cams.flatMap((cam) => (cam.faceShare !== undefined ? [cam.faceShare] : []));
   const folder = path.dirname(cams.find((cam) => cam.overlay)?.overlay ?? "");
   const inFace = shares.length > 0 ? `; on average ${Math.round((100 * shares.reduce((a, b) => a + b, 0)) / shares.length)}% of each map lies inside the face box` : "";
-  return `\nWhere it looked: overlays in ${folder}${inFace}.`;
+  return `\nWhere it looked: overlays in ${folder}${inFace}. Warm colours mark what pushed the model towards its label. ${CAM_MAX_POOLING_NOTE}`;
 }
 
 function isError(result: PredictResult): result is Extract<PredictResult, { error: string }> {

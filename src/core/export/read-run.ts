@@ -50,6 +50,8 @@ const metricsSchema = z.object({
   }).optional(),
   synthesized: z.object({ mode: z.enum(["off", "add", "only"]), train: z.record(finite), valid: z.record(finite) }).optional(),
   sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
+  // zod drops what the schema does not name: without this the model card lost the run's "where it looked".
+  whereItLooked: z.object({ pictures: finite, faceShare: finite, mostlyElsewhere: finite, warning: z.string().optional(), note: z.string() }).optional(),
 });
 
 /** runs/<id>/run.json of a PyTorch run (local or a Hugging Face Job): the parts export reads (fine-tune-with-script.ts writes more). */

@@ -11,7 +11,8 @@ import { runTask } from "../run-task";
 import { listRuns, readMetrics } from "../runs";
 import type { Studio } from "../studio";
 import { CleanerPanel } from "../webviews/cleaner-view";
-import { runViewOf, TrainingPanel } from "../webviews/training-panel";
+import { runViewOf } from "../webviews/run-view";
+import { TrainingPanel } from "../webviews/training-panel";
 import { formatPercent } from "../views/runs-tree";
 
 /** Engines offered when the user is asked, in words. */
@@ -42,23 +43,46 @@ async function chooseTrainEngine(studio: Studio, projectDir: string, config: Pro
   return picked.engine;
 }
 
+/**
+ * The network a torch or hf-jobs fine-tune starts from. A project file that names one (train.torchBackbone) uses it;
+ * otherwise the user picks one, asked once like the engine, and it is written into the project file.
+ * Undefined: the user dismissed the choice.
+ */
+async function chooseTorchBackbone(studio: Studio, projectDir: string, config: ProjectConfig): Promise<string | undefined> {
+  const core = await loadHeavyCore();
+  const choices = core.listTorchBackbones();
+  const current = config.train.torchBackbone ?? choices.find((choice) => choice.isDefault)?.name;
+  const ask = vscode.workspace.getConfiguration(SECTION).get<boolean>("train.askEngine", true);
+  if (!ask || config.train.torchBackbone) return current;
+  const picked = await vscode.window.showQuickPick(
+    choices.map((choice) => ({ label: choice.title, description: choice.name, detail: choice.detail, name: choice.name })),
+    { placeHolder: "Which network should the fine-tune start from? (remembered as train.torchBackbone in deepfake-studio.json)", ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  await core.saveProjectTorchBackbone({ projectDir, torchBackbone: picked.name });
+  studio.log.info(`Network to fine-tune for ${projectDir}: ${picked.name} (train.torchBackbone in the project file).`);
+  return picked.name;
+}
+
 /** Trains on the project's images with its engine; the Training panel shows each epoch as it ends. */
 export async function trainModel(studio: Studio): Promise<void> {
   let panel: TrainingPanel | undefined;
   let live: RunView | undefined;
-  let project: { projectDir: string; config: ProjectConfig; engine: string };
+  let project: { projectDir: string; config: ProjectConfig; engine: string; torchBackbone?: string };
   try {
     requireTrust("Train");
     const { projectDir, config } = await openProject();
     const engine = await chooseTrainEngine(studio, projectDir, config);
     if (!engine) return;
-    project = { projectDir, config, engine };
+    const torchBackbone = engine === "studio" ? undefined : await chooseTorchBackbone(studio, projectDir, config);
+    if (engine !== "studio" && !torchBackbone) return;
+    project = { projectDir, config, engine, torchBackbone };
   } catch (error) {
     await reportError(error, studio.log, "Training");
     return;
   }
   const result = await runTask(studio.log, "Training", async ({ signal, onProgress, report }) => {
-    const { projectDir, config, engine } = project;
+    const { projectDir, config, engine, torchBackbone } = project;
     // A fine-tune reports its one frozen epoch too.
     const totalEpochs = engine === "studio" ? config.train.epochs : config.train.fineTuneEpochs + 1;
     live = { runId: "new run", status: "running", totalEpochs, epochs: [] };
@@ -69,6 +93,7 @@ export async function trainModel(studio: Studio): Promise<void> {
       projectDir,
       config,
       engine,
+      torchBackbone,
       ...(accessToken ? { hfJobs: { accessToken } } : {}),
       signal,
       onProgress: (event) => {

@@ -4,7 +4,8 @@ import type * as vscode from "vscode";
 import { pickProjectDir } from "../project";
 import { readMetrics } from "../runs";
 import type { Studio } from "../studio";
-import { runViewOf, TrainingPanel } from "./training-panel";
+import { runViewOf } from "./run-view";
+import { TrainingPanel } from "./training-panel";
 
 /** deserializeWebviewPanel: shows the saved run again, or closes the panel when it is gone. */
 export async function restoreTrainingPanel(studio: Studio, panel: vscode.WebviewPanel, state: unknown): Promise<void> {

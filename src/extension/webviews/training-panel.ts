@@ -1,28 +1,9 @@
 /** The Training panel: loss curves, error rate per epoch and the confusion matrix of one run; live during Train. */
 import * as vscode from "vscode";
-import { describeAudit } from "../../core/audit/describe-audit";
-import { describeWhereItLooked } from "../../core/cam/describe-where-it-looked";
-import type { RunMetrics } from "../../core/train/run-files";
 import type { ProgressEvent } from "../../core/shared/progress";
 import { assertNever, parseTrainingFromWebview, type EpochView, type RunView, type TrainingProgress, type TrainingToWebview } from "../../shared/protocol";
 import type { StudioLog } from "../log";
 import { localRoots, renderWebviewHtml } from "./webview-html";
-
-/** The run view of a finished run's metrics.json. */
-export function runViewOf(metrics: RunMetrics): RunView {
-  return {
-    runId: metrics.runId,
-    status: "done",
-    totalEpochs: metrics.epochs.length,
-    epochs: metrics.epochs.map(({ epoch, trainLoss, validLoss, errorRate, seconds }) => ({ epoch, trainLoss, validLoss, errorRate, seconds })),
-    errorRate: metrics.errorRate,
-    ...(metrics.keptEpoch !== undefined ? { keptEpoch: metrics.keptEpoch } : {}),
-    ...(metrics.audit ? { audit: describeAudit(metrics.audit) } : {}),
-    ...(metrics.whereItLooked ? { whereItLooked: describeWhereItLooked(metrics.whereItLooked) } : {}),
-    confusion: metrics.confusion,
-    counts: metrics.counts,
-  };
-}
 
 /** One panel, reused for whichever run is shown (webview-sample's currentPanel pattern). */
 export class TrainingPanel implements vscode.Disposable {

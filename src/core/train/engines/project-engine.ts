@@ -1,6 +1,7 @@
 /**
  * The engine choice of a project, for front ends that ask once (VS Code's Train): which engines can train here
- * now, and train.engine read from and written into deepfake-studio.json (nothing else in the file changes).
+ * now and which networks they can fine-tune, and train.engine / train.torchBackbone read from and written into
+ * deepfake-studio.json (nothing else in the file changes).
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -8,6 +9,7 @@ import { CONFIG_FILE_NAME, parseProjectConfig, type ProjectConfig } from "../../
 import { CancelledError, describeFsError } from "../../shared/errors";
 import { findTorchPython } from "./torch/find-torch-python";
 import { configuredPython } from "./torch/train-torch";
+import { DEFAULT_TORCH_BACKBONE, TORCH_BACKBONE_TITLES, TORCH_BACKBONES, type TorchBackboneName } from "./torch-backbone-names";
 import { TRAIN_ENGINES, type TrainEngineName } from "./train-engine";
 
 /** An engine that can train here, with what the user should know about it. */
@@ -39,10 +41,42 @@ export async function readProjectEngine(projectDir: string): Promise<string | un
 /** Writes train.engine into the project file (checked like any project file), replacing it in one rename. */
 export async function saveProjectEngine(params: { projectDir: string; engine: TrainEngineName }): Promise<void> {
   if (!TRAIN_ENGINES.includes(params.engine)) throw new TypeError(`Unknown engine ${String(params.engine)}`);
-  const raw = await readRaw(params.projectDir);
-  const next = { ...raw, train: { ...((raw.train as Record<string, unknown> | undefined) ?? {}), engine: params.engine } };
+  await saveTrainSetting(params.projectDir, { engine: params.engine });
+}
+
+/** A network the torch engines can fine-tune, with what the user should know about it. */
+export interface TorchBackboneChoice {
+  name: TorchBackboneName;
+  title: string;
+  detail: string;
+  isDefault: boolean;
+}
+
+/** The networks train.torchBackbone accepts, the default (the studio's own weights, offline) first. */
+export function listTorchBackbones(): TorchBackboneChoice[] {
+  const names = [DEFAULT_TORCH_BACKBONE, ...TORCH_BACKBONES.filter((name) => name !== DEFAULT_TORCH_BACKBONE)];
+  return names.map((name) => ({
+    name,
+    title: TORCH_BACKBONE_TITLES[name],
+    detail: name === DEFAULT_TORCH_BACKBONE
+      ? "the default: starts from the studio's own backbone weights, works offline"
+      : "ImageNet weights from torchvision; needs the internet the first time",
+    isDefault: name === DEFAULT_TORCH_BACKBONE,
+  }));
+}
+
+/** Writes train.torchBackbone into the project file, as saveProjectEngine writes train.engine. */
+export async function saveProjectTorchBackbone(params: { projectDir: string; torchBackbone: TorchBackboneName }): Promise<void> {
+  if (!TORCH_BACKBONES.includes(params.torchBackbone)) throw new TypeError(`Unknown network ${String(params.torchBackbone)}`);
+  await saveTrainSetting(params.projectDir, { torchBackbone: params.torchBackbone });
+}
+
+/** Merges `settings` into the file's train section, checked like any project file, and replaces the file in one rename. */
+async function saveTrainSetting(projectDir: string, settings: Record<string, string>): Promise<void> {
+  const raw = await readRaw(projectDir);
+  const next = { ...raw, train: { ...((raw.train as Record<string, unknown> | undefined) ?? {}), ...settings } };
   parseProjectConfig(next, CONFIG_FILE_NAME);
-  const file = path.join(params.projectDir, CONFIG_FILE_NAME);
+  const file = path.join(projectDir, CONFIG_FILE_NAME);
   const temp = `${file}.tmp-${process.pid}`;
   try {
     await fs.writeFile(temp, `${JSON.stringify(next, null, 2)}\n`);
