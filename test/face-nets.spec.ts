@@ -23,6 +23,7 @@ import { gradientPicture } from "./fixtures/face-crop-project";
 import { compareWithTfjsRecipe, makeFaceReferenceSet } from "./fixtures/face-reference-set";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { detectFacesTfjs } from "./support/face-api-tfjs";
+import { netInputReference } from "./support/net-input-reference";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 /** ONNX vs tfjs: float rounding only (results are rounded to 1/100 px, as toDetectedFace rounds face-api's). */
@@ -78,6 +79,35 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
       faces += full.length;
     }
     assert.ok(faces >= 50, `the pictures have faces to compare (${faces})`);
+  });
+
+  it("prepares each net's input as face-api's padding, bilinear resize and normalisation give it, bit for bit", async () => {
+    const ssd = { side: 512, centre: false, mean: [127.5, 127.5, 127.5] as const, divisor: 127.5 };
+    const tiny = { side: 416, centre: false, mean: [117.001, 114.697, 97.404] as const, divisor: 255 };
+    const landmarks = { side: 112, centre: true, mean: [122.782, 117.001, 104.298] as const, divisor: 255 };
+    let compared = 0;
+    for (const pixels of set.resized.slice(0, 6)) {
+      const image = { ...pixels, channels: 3 };
+      const whole = { x: 0, y: 0, width: pixels.width, height: pixels.height };
+      // Landscape and portrait regions, padded after (detectors) and on both sides (landmarks), the SSD's window and the full square.
+      const portrait = { x: 40, y: 0, width: Math.round(pixels.height * 0.7), height: pixels.height };
+      const face = { x: 31, y: 17, width: 151, height: 122 };
+      const cases = [
+        { region: whole, spec: { ...ssd, ...ssdWindow(pixels.width, pixels.height) } },
+        { region: whole, spec: ssd }, { region: portrait, spec: ssd }, { region: whole, spec: tiny },
+        { region: face, spec: landmarks }, { region: portrait, spec: landmarks },
+      ];
+      for (const { region, spec } of cases) {
+        const expected = netInputReference(image, region, spec);
+        const actual = new Float32Array(expected.length + 7).fill(Number.NaN);
+        prepareNetInput(image, region, spec, actual);
+        const differing = expected.findIndex((value, i) => !Object.is(value, actual[i]));
+        assert.equal(differing, -1, `${spec.side} px input of ${JSON.stringify(region)}: value ${differing} is ${actual[differing]}, not ${expected[differing]}`);
+        assert.ok(actual.subarray(expected.length).every(Number.isNaN), "nothing written past the image");
+        compared += expected.length;
+      }
+    }
+    assert.ok(compared > 10_000_000, `${compared} values compared`);
   });
 
   it("gives the same faces on its worker threads as on the calling thread", async () => {
