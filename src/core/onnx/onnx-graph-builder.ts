@@ -83,6 +83,13 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** Appends a node writing several new values (DynamicQuantizeLinear's value, scale and zero point); returns their names. */
+  addMultiOutputNode(opType: string, inputs: string[], outputs: string[], attributes: Record<string, OnnxAttributeValue> = {}): string[] {
+    const names = outputs.map((output) => this.uniqueName(output));
+    this.nodes.push({ opType, name: names[0], input: inputs, output: names, attribute: Object.entries(attributes).map(([key, value]) => toAttribute(key, value)) });
+    return names;
+  }
+
   /** Appends a node writing exactly `output`, a name reserved earlier with uniqueName (graph outputs such as `features`). */
   addNamedNode(opType: string, inputs: string[], output: string, attributes: Record<string, OnnxAttributeValue> = {}): string {
     this.nodes.push({ opType, name: output, input: inputs, output: [output], attribute: Object.entries(attributes).map(([key, value]) => toAttribute(key, value)) });
