@@ -11,7 +11,7 @@ import { buildSsdGraph, emitSsdLayers, encodeFaceNet, SSD_OUTPUTS } from "../src
 import { FaceNetLayers } from "../src/core/face-nets/face-net-layers";
 import { faceNetWeights } from "../src/core/face-nets/face-net-sessions";
 import type { FaceApiWeight } from "../src/core/face-nets/read-face-api-weights";
-import { buildSsdInt8Graph } from "../src/core/face-nets/ssd-int8";
+import { buildSsdInt8Graph, quantiseWeights } from "../src/core/face-nets/ssd-int8";
 import { createOnnxSession } from "../src/core/onnx/onnx-session";
 
 /** The SSD with its pointwise convolutions as DynamicQuantizeLinear → ConvInteger → float32 scale, bias and ReLU6. */
@@ -26,14 +26,9 @@ function buildSsdConvIntegerGraph(weights: Map<string, FaceApiWeight>): Uint8Arr
     }
     const [value, scale, zero] = builder.addMultiOutputNode("DynamicQuantizeLinear", [x], ["x_q", "x_scale", "x_zero_point"]);
     const channels = conv.dims[0];
-    const perChannel = conv.weights.length / channels;
-    const q = new Uint8Array(conv.weights.length);
-    const scales = new Float32Array(channels);
-    for (let o = 0; o < channels; o++) {
-      const slice = conv.weights.subarray(o * perChannel, (o + 1) * perChannel);
-      scales[o] = slice.reduce((m, w) => Math.max(m, Math.abs(w)), 0) / 127 || 1;
-      slice.forEach((w, i) => (q[o * perChannel + i] = Math.round(w / scales[o]) + 128));
-    }
+    // The same per-channel weights as the QLinearConv graph's 8-bit ones, moved to uint8 around 128.
+    const { data, scales } = quantiseWeights(conv, 127);
+    const q = Uint8Array.from(data, (w) => w + 128);
     const sums = builder.addNode("ConvInteger", [value, builder.addInteger("w", q, conv.dims), zero, weightZero], "conv_integer", {
       kernel_shape: { ints: conv.dims.slice(2) }, strides: { ints: [conv.stride, conv.stride] }, auto_pad: { s: "SAME_UPPER" },
     });

@@ -92,7 +92,7 @@ export function buildSsdInt8Graph(weights: Map<string, FaceApiWeight>, options: 
 }
 
 /** Symmetric int8 weights per output channel: w ≈ q × scale[o], |q| ≤ levels. */
-function quantiseWeights(conv: SsdConv, levels: number): { data: Int8Array; scales: Float32Array } {
+export function quantiseWeights(conv: SsdConv, levels: number): { data: Int8Array; scales: Float32Array } {
   const channels = conv.dims[0];
   const perChannel = conv.weights.length / channels;
   const data = new Int8Array(conv.weights.length);
