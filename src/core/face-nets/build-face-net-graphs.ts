@@ -13,7 +13,7 @@ const SSD_EPSILON = 0.0010000000474974513;
 
 /** One of the SSD's convolutions in ONNX layout ([out, in / group, kh, kw]), its batch norm folded in. */
 export interface SsdConv {
-  /** A stable name ("conv3_depthwise", "extra2", "box_1" …), the key of the activation ranges (ssd-activation-ranges.ts). */
+  /** A stable name ("conv0", "conv3_depthwise", "extra2", "box_1" …): ssd-int8.ts names the layers it keeps float32 by it. */
   name: string;
   weights: Float32Array;
   dims: number[];
