@@ -3,21 +3,42 @@
  * face-crop project (ratio), the face-crop pipeline against the tfjs recipe it replaced on the reference set (faces
  * found, crop square IoU, time per picture), each detector's cost on ONNX Runtime (wall and CPU time), and the video
  * check's sampled frames/s and peak memory (bench/check.ts); the load average before and after is noted, since the
- * 2 cores are shared. Usage: node out/bench/face-crop.js [pictures=60] [video seconds=60, 0 skips the check]
+ * 2 cores are shared. The SSD with int8 convolutions (ssd-int8.ts) is measured beside face-api's float32 SSD: its
+ * cost, and its crops against the tfjs recipe. Usage: node out/bench/face-crop.js [pictures=60] [video seconds=60, 0 skips the check]
  */
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cropFaceFromBytes, cropLargestFace } from "../src/core/face-crop/crop-largest-face";
 import { setFaceNetWorkers } from "../src/core/face-nets/face-net-pool";
-import { faceNetWeights, runFaceNet } from "../src/core/face-nets/face-net-sessions";
+import { setSsdInt8Default } from "../src/core/face-nets/detect-faces-onnx";
+import { faceNetWeights, runFaceNet, type FaceNetChoice } from "../src/core/face-nets/face-net-sessions";
+import { SSD_LAYER_NAMES, type SsdInt8Options } from "../src/core/face-nets/ssd-int8";
 import { ssdWindow } from "../src/core/face-nets/ssd-window";
 import { runBounded } from "../src/core/shared/run-bounded";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { importFolder } from "../src/core/gather/import-folder";
 import { parseProjectConfig } from "../src/core/project/project-config";
-import { compareWithTfjsRecipe, makeFaceReferenceSet } from "../test/fixtures/face-reference-set";
+import { compareWithTfjsRecipe, makeFaceReferenceSet, tfjsRecipeSquares } from "../test/fixtures/face-reference-set";
 import { benchCheck, type CheckBenchResult } from "./check";
+
+export interface RecipeFigures {
+  found: number;
+  tfjsFound: number;
+  iouAtLeast09: number;
+  compared: number;
+  lowestIou: number;
+  medianIou: number;
+  msPerPicture: number;
+  tfjsMsPerPicture: number;
+}
+
+/** The int8 SSD variants measured against the recipe: 7-bit weights (safe without VNNI), 8-bit, and 7-bit on the five widest layers only. */
+const INT8_VARIANTS: Record<string, SsdInt8Options> = {
+  int8: {},
+  int8Bits8: { weightLevels: 127 },
+  int8Conv7to11: { floatLayers: SSD_LAYER_NAMES.filter((name) => !/^conv(7|8|9|10|11)_pointwise$/.test(name)) },
+};
 
 export interface FaceCropBenchResult {
   pictures: number;
@@ -30,12 +51,16 @@ export interface FaceCropBenchResult {
   /** The same face-crop import with the face nets on the calling thread (no worker threads), as before. */
   faceCropOneThread: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
   ratioOneThread: number;
-  /** The whole face pipeline on the files (decode, resize, detect, landmarks, framing, crop, JPEG, hashes), 4 in flight as import does. */
-  pipeline: Array<{ workers: number; picturesPerSecond: number; cpuMsPerPicture: number; found: number }>;
-  /** The SSD net alone (one intra-op thread) per 400×262 picture: the full 512 square vs the window the picture fills. */
-  ssdNet: { fullCpuMs: number; windowCpuMs: number; window: string };
+  /** The whole face pipeline on the files (decode, resize, detect, landmarks, framing, crop, JPEG, hashes), 4 in flight as import does; `ssd`: the SSD's arithmetic. */
+  pipeline: Array<{ workers: number; ssd: string; picturesPerSecond: number; cpuMsPerPicture: number; found: number }>;
+  /** The SSD net alone (one intra-op thread) per 400×262 picture: the full 512 square vs the window the picture fills, float32 and int8 (7- and 8-bit weights). */
+  ssdNet: { fullCpuMs: number; windowCpuMs: number; window: string; int8WindowCpuMs: number; int8Bits8WindowCpuMs: number };
+  /** The face-crop import with the int8 SSD (measured, not the recipe). */
+  faceCropInt8: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
   /** cropLargestFace (the project recipe) vs face-api's SSD on tfjs + the close-up retry, on the same 400 px pictures. */
-  reference: { found: number; tfjsFound: number; iouAtLeast09: number; compared: number; lowestIou: number; msPerPicture: number; tfjsMsPerPicture: number };
+  reference: RecipeFigures;
+  /** The same with the SSD's int8 variants in place of float32 (ssd-int8.ts), by name. */
+  referenceInt8: Record<string, RecipeFigures>;
   /** cropLargestFace alone with each detector: wall and CPU time per picture, faces found. */
   detectors: Record<"accurate" | "fast", { msPerPicture: number; cpuMsPerPicture: number; found: number }>;
   check?: CheckBenchResult;
@@ -71,56 +96,81 @@ export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<Face
     const ssdNet = await timeSsdWindow(set.resized[0].width, set.resized[0].height);
     const pipeline: FaceCropBenchResult["pipeline"] = [];
     const files = await Promise.all(set.files.map((file) => fs.readFile(file)));
-    for (const workers of [0, 2]) {
-      setFaceNetWorkers(workers);
-      const settings = faceCropSettings({ resizeMax: 400 });
-      await Promise.all(files.slice(0, 4).map((bytes) => cropFaceFromBytes({ bytes, settings })));
-      const cpu = process.cpuUsage();
-      const started = performance.now();
-      let found = 0;
-      await runBounded(files, 4, async (bytes) => void ((await cropFaceFromBytes({ bytes, settings })).crop && (found += 1)));
-      const used = process.cpuUsage(cpu);
-      pipeline.push({ workers, picturesPerSecond: count / ((performance.now() - started) / 1000), cpuMsPerPicture: (used.user + used.system) / 1000 / count, found });
+    // Interleaved, twice each, so a change in the machine's load falls on every configuration alike.
+    for (let round = 0; round < 2; round++) {
+      for (const [workers, ssd] of [[0, "float32"], [2, "float32"], [2, "int8"]] as const) {
+        setFaceNetWorkers(workers);
+        setSsdInt8Default(ssd === "int8" ? INT8_VARIANTS.int8 : undefined);
+        const settings = faceCropSettings({ resizeMax: 400 });
+        await Promise.all(files.slice(0, 4).map((bytes) => cropFaceFromBytes({ bytes, settings })));
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        let found = 0;
+        await runBounded(files, 4, async (bytes) => void ((await cropFaceFromBytes({ bytes, settings })).crop && (found += 1)));
+        const used = process.cpuUsage(cpu);
+        pipeline.push({ workers, ssd, picturesPerSecond: count / ((performance.now() - started) / 1000), cpuMsPerPicture: (used.user + used.system) / 1000 / count, found });
+      }
     }
     setFaceNetWorkers();
+    setSsdInt8Default(undefined);
     const plain = await timeImport(false);
     const faceCrop = await timeImport(true);
+    setSsdInt8Default(INT8_VARIANTS.int8);
+    const faceCropInt8 = await timeImport(true, "face-crop-int8");
+    setSsdInt8Default(undefined);
     setFaceNetWorkers(0);
     const faceCropOneThread = await timeImport(true, "face-crop-one-thread");
     setFaceNetWorkers();
-    const compared = await compareWithTfjsRecipe(set.resized, faceCropSettings({ resizeMax: 400 }));
-    const reference = {
-      found: compared.found,
-      tfjsFound: compared.referenceFound,
-      iouAtLeast09: compared.ious.filter((iou) => iou >= 0.9).length,
-      compared: compared.ious.length,
-      lowestIou: Math.min(...compared.ious),
-      msPerPicture: compared.msPerPicture,
-      tfjsMsPerPicture: compared.referenceMsPerPicture,
+    const recipe = await tfjsRecipeSquares(set.resized);
+    const figures = async (): Promise<RecipeFigures> => {
+      const compared = await compareWithTfjsRecipe(set.resized, faceCropSettings({ resizeMax: 400 }), recipe);
+      const sorted = [...compared.ious].sort((a, b) => a - b);
+      return {
+        found: compared.found,
+        tfjsFound: compared.referenceFound,
+        iouAtLeast09: compared.ious.filter((iou) => iou >= 0.9).length,
+        compared: compared.ious.length,
+        lowestIou: sorted[0],
+        medianIou: sorted[sorted.length >> 1],
+        msPerPicture: compared.msPerPicture,
+        tfjsMsPerPicture: compared.referenceMsPerPicture,
+      };
     };
+    const reference = await figures();
+    const referenceInt8: FaceCropBenchResult["referenceInt8"] = {};
+    for (const [name, options] of Object.entries(INT8_VARIANTS)) {
+      setSsdInt8Default(options);
+      referenceInt8[name] = await figures();
+    }
+    setSsdInt8Default(undefined);
     const check = videoSeconds > 0 ? await benchCheck(videoSeconds) : undefined;
-    return { pictures: count, cores: os.availableParallelism(), load: { before, after: os.loadavg()[0] }, plain, faceCrop, ratio: faceCrop.imagesPerSecond / plain.imagesPerSecond, faceCropOneThread, ratioOneThread: faceCropOneThread.imagesPerSecond / plain.imagesPerSecond, pipeline, ssdNet, reference, detectors, check };
+    return { pictures: count, cores: os.availableParallelism(), load: { before, after: os.loadavg()[0] }, plain, faceCrop, ratio: faceCrop.imagesPerSecond / plain.imagesPerSecond, faceCropInt8, faceCropOneThread, ratioOneThread: faceCropOneThread.imagesPerSecond / plain.imagesPerSecond, pipeline, ssdNet, reference, referenceInt8, detectors, check };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
 }
 
-/** CPU ms of one SSD run on the full 512 square and on the window a width×height picture fills, alternated 10 times. */
+/** CPU ms of one SSD run on the full 512 square and on the window a width×height picture fills (float32, int8 7- and 8-bit), alternated 10 times. */
 async function timeSsdWindow(width: number, height: number): Promise<FaceCropBenchResult["ssdNet"]> {
   await faceNetWeights("ssd");
   const { rows, cols } = ssdWindow(width, height);
-  const shapes: Array<[number, number, number, number]> = [[1, 3, 512, 512], [1, 3, rows, cols]];
-  const totals = [0, 0];
+  const runs: Array<{ net: FaceNetChoice; dims: [number, number, number, number] }> = [
+    { net: "ssd", dims: [1, 3, 512, 512] },
+    { net: "ssd", dims: [1, 3, rows, cols] },
+    { net: { ssdInt8: INT8_VARIANTS.int8 }, dims: [1, 3, rows, cols] },
+    { net: { ssdInt8: INT8_VARIANTS.int8Bits8 }, dims: [1, 3, rows, cols] },
+  ];
+  const totals = runs.map(() => 0);
   for (let round = 0; round < 11; round++) {
-    for (const [i, dims] of shapes.entries()) {
+    for (const [i, { net, dims }] of runs.entries()) {
       const input = new Float32Array(dims[1] * dims[2] * dims[3]).fill(0.1);
       const cpu = process.cpuUsage();
-      await runFaceNet("ssd", input, dims);
+      await runFaceNet(net, input, dims);
       const used = process.cpuUsage(cpu);
       if (round > 0) totals[i] += (used.user + used.system) / 1000 / 10;
     }
   }
-  return { fullCpuMs: totals[0], windowCpuMs: totals[1], window: `${cols}×${rows}` };
+  return { fullCpuMs: totals[0], windowCpuMs: totals[1], window: `${cols}×${rows}`, int8WindowCpuMs: totals[2], int8Bits8WindowCpuMs: totals[3] };
 }
 
 if (require.main === module) {

@@ -11,11 +11,13 @@ import { cropLargestFace } from "../src/core/face-crop/crop-largest-face";
 import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { faceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { decodeSsd } from "../src/core/face-nets/decode-detections";
-import { detectFacesOnnx, withLandmarks } from "../src/core/face-nets/detect-faces-onnx";
+import { detectFacesOnnx, setSsdInt8Default, withLandmarks } from "../src/core/face-nets/detect-faces-onnx";
 import { detectFacesPooled, runningFaceNetWorkers, setFaceNetWorkers } from "../src/core/face-nets/face-net-pool";
 import { faceNetWeights, runFaceNet } from "../src/core/face-nets/face-net-sessions";
 import { prepareNetInput } from "../src/core/face-nets/prepare-net-input";
+import { buildSsdInt8Graph, SSD_LAYER_NAMES } from "../src/core/face-nets/ssd-int8";
 import { ssdWindow, ssdWindowAnchors } from "../src/core/face-nets/ssd-window";
+import { decodeOnnxModel } from "../src/core/onnx/decode-onnx-model";
 import type { RawPixels } from "../src/core/gather/perceptual-hash";
 import type { DetectedFace } from "../src/core/reference-data/detect-faces";
 import { composeFacePicture } from "./fixtures/compose-face-picture";
@@ -23,7 +25,13 @@ import { gradientPicture } from "./fixtures/face-crop-project";
 import { compareWithTfjsRecipe, makeFaceReferenceSet } from "./fixtures/face-reference-set";
 import { ffmpeg, hasFfmpeg } from "./fixtures/make-clip";
 import { detectFacesTfjs } from "./support/face-api-tfjs";
+import { netInputReference } from "./support/net-input-reference";
 import { makeTempDir, removeDir } from "./support/temp-dir";
+
+/** A float32 SSD face scoring at least this must be found by the int8 SSD … */
+const INT8_CONFIDENT = 0.7;
+/** … with a box overlapping it at least this much (measured on the reference set: lowest 0.884, median 0.951). */
+const INT8_BOX_IOU = 0.85;
 
 /** ONNX vs tfjs: float rounding only (results are rounded to 1/100 px, as toDetectedFace rounds face-api's). */
 const PARITY_PX = 0.05;
@@ -80,6 +88,65 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
     assert.ok(faces >= 50, `the pictures have faces to compare (${faces})`);
   });
 
+  it("prepares each net's input as face-api's padding, bilinear resize and normalisation give it, bit for bit", async () => {
+    const ssd = { side: 512, centre: false, mean: [127.5, 127.5, 127.5] as const, divisor: 127.5 };
+    const tiny = { side: 416, centre: false, mean: [117.001, 114.697, 97.404] as const, divisor: 255 };
+    const landmarks = { side: 112, centre: true, mean: [122.782, 117.001, 104.298] as const, divisor: 255 };
+    let compared = 0;
+    for (const pixels of set.resized.slice(0, 6)) {
+      const image = { ...pixels, channels: 3 };
+      const whole = { x: 0, y: 0, width: pixels.width, height: pixels.height };
+      // Landscape and portrait regions, padded after (detectors) and on both sides (landmarks), the SSD's window and the full square.
+      const portrait = { x: 40, y: 0, width: Math.round(pixels.height * 0.7), height: pixels.height };
+      const face = { x: 31, y: 17, width: 151, height: 122 };
+      const cases = [
+        { region: whole, spec: { ...ssd, ...ssdWindow(pixels.width, pixels.height) } },
+        { region: whole, spec: ssd }, { region: portrait, spec: ssd }, { region: whole, spec: tiny },
+        { region: face, spec: landmarks }, { region: portrait, spec: landmarks },
+      ];
+      for (const { region, spec } of cases) {
+        const expected = netInputReference(image, region, spec);
+        const actual = new Float32Array(expected.length + 7).fill(Number.NaN);
+        prepareNetInput(image, region, spec, actual);
+        const differing = expected.findIndex((value, i) => !Object.is(value, actual[i]));
+        assert.equal(differing, -1, `${spec.side} px input of ${JSON.stringify(region)}: value ${differing} is ${actual[differing]}, not ${expected[differing]}`);
+        assert.ok(actual.subarray(expected.length).every(Number.isNaN), "nothing written past the image");
+        compared += expected.length;
+      }
+    }
+    assert.ok(compared > 10_000_000, `${compared} values compared`);
+  });
+
+  it(`the int8 SSD (measured, not the recipe) keeps its boxes within IoU ${INT8_BOX_IOU} of float32's on the reference pictures`, async () => {
+    const graph = decodeOnnxModel(buildSsdInt8Graph(await faceNetWeights("ssd")));
+    const ops = (type: string) => graph.graph!.node!.filter((node) => node.opType === type).length;
+    assert.deepEqual([ops("QLinearConv"), ops("Conv"), ops("Clip")], [35, 12, 0], "every ReLU6 convolution is a QLinearConv; the 12 predictors stay float32");
+    const allFloat = decodeOnnxModel(buildSsdInt8Graph(await faceNetWeights("ssd"), { floatLayers: SSD_LAYER_NAMES })).graph!.node!;
+    assert.deepEqual([allFloat.filter((node) => node.opType === "QLinearConv").length, allFloat.filter((node) => node.opType === "Conv").length], [0, 47], "SSD_LAYER_NAMES names every layer");
+    const anchors512 = (await faceNetWeights("ssd")).get("Output/extra_dim")!.data;
+    let matched = 0;
+    let faces = 0;
+    const ious: number[] = [];
+    for (const pixels of set.resized) {
+      const { rows, cols } = ssdWindow(pixels.width, pixels.height);
+      const input = new Float32Array(3 * rows * cols);
+      prepareNetInput({ ...pixels, channels: 3 }, { x: 0, y: 0, width: pixels.width, height: pixels.height }, { side: 512, rows, cols, centre: false, mean: [127.5, 127.5, 127.5], divisor: 127.5 }, input);
+      const decode = (out: Record<string, Float32Array>) => decodeSsd({ ...(out as { boxes: Float32Array; classes: Float32Array }), anchors: ssdWindowAnchors(anchors512, rows, cols), width: pixels.width, height: pixels.height, minScore: 0.5, maxResults: 20 });
+      const float = decode(await runFaceNet("ssd", input, [1, 3, rows, cols]));
+      const int8 = decode(await runFaceNet({ ssdInt8: {} }, input, [1, 3, rows, cols]));
+      for (const face of float.filter(({ score }) => score >= INT8_CONFIDENT)) {
+        faces += 1;
+        const best = Math.max(0, ...int8.map((other) => boxIou(face.box, other.box)));
+        ious.push(best);
+        if (best >= INT8_BOX_IOU) matched += 1;
+      }
+    }
+    ious.sort((a, b) => a - b);
+    console.log(`      int8 vs float32 SSD: ${matched} of ${faces} confident faces within IoU ${INT8_BOX_IOU}; lowest ${ious.slice(0, 3).map((iou) => iou.toFixed(3)).join(", ")}, median ${ious[ious.length >> 1].toFixed(3)}`);
+    assert.ok(faces >= 40, `the pictures have confident faces (${faces})`);
+    assert.equal(matched, faces, `lowest box IoU ${ious[0].toFixed(3)}`);
+  });
+
   it("gives the same faces on its worker threads as on the calling thread", async () => {
     const pictures = set.resized.slice(0, 8).map((pixels) => ({ ...pixels, channels: 3 as const }));
     try {
@@ -91,8 +158,16 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
       assert.equal(runningFaceNetWorkers(), 2, "two pictures in flight start two workers");
       assert.deepEqual(pooled, here);
       assert.ok(here.flat().length >= 6, `the pictures have faces (${here.flat().length})`);
+      // The int8 SSD chosen on this thread reaches the workers (each request carries it).
+      setSsdInt8Default({});
+      const pooledInt8 = await Promise.all(pictures.map((image) => detectFacesPooled({ image, detector: "accurate" })));
+      setFaceNetWorkers(0);
+      const hereInt8 = await Promise.all(pictures.map((image) => detectFacesPooled({ image, detector: "accurate" })));
+      assert.deepEqual(pooledInt8, hereInt8);
+      assert.notDeepEqual(hereInt8, here, "the int8 SSD's boxes are not float32's");
     } finally {
       setFaceNetWorkers();
+      setSsdInt8Default(undefined);
     }
   });
 
@@ -124,6 +199,12 @@ describe("face nets on ONNX Runtime (issue 15)", function () {
     }
   });
 });
+
+function boxIou(a: DetectedFace["box"], b: DetectedFace["box"]): number {
+  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (w * h) / (a.width * a.height + b.width * b.height - w * h);
+}
 
 function assertSameFace(actual: DetectedFace, expected: DetectedFace): void {
   assert.ok(Math.abs(actual.score - expected.score) <= PARITY_SCORE, `score ${actual.score} vs ${expected.score}`);

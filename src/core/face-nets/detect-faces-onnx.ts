@@ -7,6 +7,7 @@ import type { DetectedFace, FacePoint, PixelImage } from "../reference-data/dete
 import { decodeSsd, decodeTiny, type RawDetection } from "./decode-detections";
 import { faceNetWeights, runFaceNet } from "./face-net-sessions";
 import { prepareNetInput, type NetInputSpec, type NetPixels } from "./prepare-net-input";
+import type { SsdInt8Options } from "./ssd-int8";
 import { SSD_SIDE, ssdWindow, ssdWindowAnchors } from "./ssd-window";
 
 /** Parameters of detectFacesOnnx. */
@@ -20,6 +21,20 @@ export interface DetectFacesOnnxParams {
   maxFaces?: number;
   /** The Tiny detector's input side, a multiple of 32 (default 416, face-api's default). */
   inputSize?: number;
+  /** Run the SSD with int8 convolutions (ssd-int8.ts) instead of face-api's float32: for benchmarks, the crops move. */
+  ssdInt8?: SsdInt8Options;
+}
+
+let defaultSsdInt8: SsdInt8Options | undefined;
+
+/** The int8 SSD options calls that name none use (undefined: face-api's float32 SSD, the studio's recipe). */
+export function ssdInt8Default(): SsdInt8Options | undefined {
+  return defaultSsdInt8;
+}
+
+/** Makes calls that name no SSD arithmetic use the int8 SSD with these options, or float32 again (undefined); for benchmarks. */
+export function setSsdInt8Default(options: SsdInt8Options | undefined): void {
+  defaultSsdInt8 = options;
 }
 
 // Each net's input recipe (face-api: SsdMobilenetv1.forwardInput, TinyFaceDetector's MEAN_RGB, FaceFeatureExtractor).
@@ -38,7 +53,8 @@ export async function detectFacesOnnx(params: DetectFacesOnnxParams): Promise<De
     const { rows, cols } = ssdWindow(pixels.width, pixels.height);
     const input = new Float32Array(3 * rows * cols);
     prepareNetInput(pixels, whole, { ...SSD_INPUT, rows, cols }, input);
-    const { boxes, classes } = await runFaceNet("ssd", input, [1, 3, rows, cols]);
+    const int8 = params.ssdInt8 ?? defaultSsdInt8;
+    const { boxes, classes } = await runFaceNet(int8 ? { ssdInt8: int8 } : "ssd", input, [1, 3, rows, cols]);
     const anchors = ssdWindowAnchors((await faceNetWeights("ssd")).get("Output/extra_dim")!.data, rows, cols);
     detections = decodeSsd({ boxes, classes, anchors, width: pixels.width, height: pixels.height, minScore, maxResults: params.maxFaces ?? 20 });
   } else {

@@ -20,22 +20,14 @@ export class FaceNetLayers {
 
   /** Conv2D with a [kh, kw, in, out] filter, optional per-channel scale (folded batch norm) and bias. */
   conv(x: string, filter: FaceApiWeight, options: { stride?: number; padding?: Padding; bias?: Float32Array; scale?: Float32Array } = {}): string {
-    const [kh, kw, cin, cout] = filter.shape;
-    const w = new Float32Array(cout * cin * kh * kw);
-    for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) {
-      w[((o * cin + i) * kh + y) * kw + z] = filter.data[((y * kw + z) * cin + i) * cout + o] * (options.scale?.[o] ?? 1);
-    }
-    return this.convNode(x, w, [cout, cin, kh, kw], 1, options);
+    const { data, dims } = convWeights(filter, options.scale);
+    return this.convNode(x, data, dims, 1, options);
   }
 
   /** Depthwise Conv2D with a [kh, kw, channels, 1] filter. */
   depthwise(x: string, filter: FaceApiWeight, options: { stride?: number; padding?: Padding; bias?: Float32Array; scale?: Float32Array } = {}): string {
-    const [kh, kw, channels] = filter.shape;
-    const w = new Float32Array(channels * kh * kw);
-    for (let c = 0; c < channels; c++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) {
-      w[(c * kh + y) * kw + z] = filter.data[(y * kw + z) * channels + c] * (options.scale?.[c] ?? 1);
-    }
-    return this.convNode(x, w, [channels, 1, kh, kw], channels, options);
+    const { data, dims } = depthwiseWeights(filter, options.scale);
+    return this.convNode(x, data, dims, dims[0], options);
   }
 
   /** tf.separableConv2d + bias: depthwise, then a 1×1 pointwise convolution carrying the bias. */
@@ -60,12 +52,38 @@ export class FaceNetLayers {
     return this.op("Reshape", [nhwc, this.builder.addInt64("shape", [0, -1, last])]);
   }
 
-  private convNode(x: string, w: Float32Array, dims: number[], group: number, options: { stride?: number; padding?: Padding; bias?: Float32Array }): string {
+  /** A Conv node from ONNX-layout weights ([out, in / group, kh, kw]). */
+  convNode(x: string, w: Float32Array, dims: number[], group: number, options: { stride?: number; padding?: Padding; bias?: Float32Array }): string {
     const inputs = [x, this.builder.addFloat("w", w, dims).name];
     if (options.bias) inputs.push(this.builder.addFloat("b", Float32Array.from(options.bias), [dims[0]]).name);
-    const stride = options.stride ?? 1;
-    const padding = options.padding ?? "same";
-    const pad: Record<string, OnnxAttributeValue> = typeof padding === "string" ? { auto_pad: { s: padding === "same" ? "SAME_UPPER" : "VALID" } } : { pads: { ints: padding } };
-    return this.builder.addNode("Conv", inputs, "conv", { kernel_shape: { ints: dims.slice(2) }, strides: { ints: [stride, stride] }, group: { i: group }, ...pad });
+    return this.builder.addNode("Conv", inputs, "conv", convAttributes(dims, group, options));
   }
+}
+
+/** Conv/QLinearConv attributes: kernel, stride, group and tfjs's padding. */
+export function convAttributes(dims: number[], group: number, options: { stride?: number; padding?: Padding }): Record<string, OnnxAttributeValue> {
+  const stride = options.stride ?? 1;
+  const padding = options.padding ?? "same";
+  const pad: Record<string, OnnxAttributeValue> = typeof padding === "string" ? { auto_pad: { s: padding === "same" ? "SAME_UPPER" : "VALID" } } : { pads: { ints: padding } };
+  return { kernel_shape: { ints: dims.slice(2) }, strides: { ints: [stride, stride] }, group: { i: group }, ...pad };
+}
+
+/** A [kh, kw, in, out] tfjs filter in ONNX's [out, in, kh, kw] layout, each output channel times scale[o]. */
+export function convWeights(filter: FaceApiWeight, scale?: Float32Array): { data: Float32Array; dims: number[] } {
+  const [kh, kw, cin, cout] = filter.shape;
+  const w = new Float32Array(cout * cin * kh * kw);
+  for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) {
+    w[((o * cin + i) * kh + y) * kw + z] = filter.data[((y * kw + z) * cin + i) * cout + o] * (scale?.[o] ?? 1);
+  }
+  return { data: w, dims: [cout, cin, kh, kw] };
+}
+
+/** A [kh, kw, channels, 1] tfjs depthwise filter in ONNX's [channels, 1, kh, kw] layout. */
+export function depthwiseWeights(filter: FaceApiWeight, scale?: Float32Array): { data: Float32Array; dims: number[] } {
+  const [kh, kw, channels] = filter.shape;
+  const w = new Float32Array(channels * kh * kw);
+  for (let c = 0; c < channels; c++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) {
+    w[(c * kh + y) * kw + z] = filter.data[(y * kw + z) * channels + c] * (scale?.[c] ?? 1);
+  }
+  return { data: w, dims: [channels, 1, kh, kw] };
 }

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { DetectedFace } from "../reference-data/detect-faces";
 import { StudioError } from "../shared/errors";
-import { detectFacesOnnx, type DetectFacesOnnxParams } from "./detect-faces-onnx";
+import { detectFacesOnnx, ssdInt8Default, type DetectFacesOnnxParams } from "./detect-faces-onnx";
 import type { FaceNetRequest } from "./face-net-worker";
 
 interface Pending {
@@ -56,7 +56,8 @@ export async function detectFacesPooled(params: DetectFacesOnnxParams): Promise<
   return new Promise<DetectedFace[]>((resolve, reject) => {
     chosen.pending.set(id, { resolve, reject });
     if (chosen.pending.size === 1) chosen.worker.ref();
-    const request: FaceNetRequest = { id, params };
+    // A worker's module state does not follow setSsdInt8Default on this thread: the request carries the choice.
+    const request: FaceNetRequest = { id, params: { ...params, ssdInt8: params.ssdInt8 ?? ssdInt8Default() } };
     chosen.worker.postMessage(request);
   });
 }

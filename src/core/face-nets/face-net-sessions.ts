@@ -2,10 +2,14 @@
 import { createOnnxSession, type OnnxSession } from "../onnx/onnx-session";
 import { StudioError } from "../shared/errors";
 import { buildLandmarkGraph, buildSsdGraph, buildTinyGraph } from "./build-face-net-graphs";
+import { buildSsdInt8Graph, type SsdInt8Options } from "./ssd-int8";
 import { readFaceApiWeights, type FaceApiModelName, type FaceApiWeight } from "./read-face-api-weights";
 
 /** The nets, by what they do. */
 export type FaceNet = "ssd" | "tiny" | "landmarks";
+
+/** A net to run: one of face-api's as it computes it, or the SSD with int8 convolutions (ssd-int8.ts, measured by the benchmarks). */
+export type FaceNetChoice = FaceNet | { ssdInt8: SsdInt8Options };
 
 const MODELS: Record<FaceNet, { model: FaceApiModelName; build: (weights: Map<string, FaceApiWeight>) => Uint8Array }> = {
   ssd: { model: "ssd_mobilenetv1_model", build: buildSsdGraph },
@@ -19,7 +23,7 @@ const MODELS: Record<FaceNet, { model: FaceApiModelName; build: (weights: Map<st
  */
 const FACE_NET_THREADS = 1;
 
-const sessions = new Map<FaceNet, Promise<OnnxSession>>();
+const sessions = new Map<string, Promise<OnnxSession>>();
 const weightsLoading = new Map<FaceApiModelName, Promise<Map<string, FaceApiWeight>>>();
 
 /** The net's weights as face-api ships them (read once). */
@@ -35,19 +39,23 @@ export function faceNetWeights(net: FaceNet): Promise<Map<string, FaceApiWeight>
 }
 
 /** The net's session; a failed build is retried on the next call. */
-export function faceNetSession(net: FaceNet): Promise<OnnxSession> {
-  let session = sessions.get(net);
+export function faceNetSession(choice: FaceNetChoice): Promise<OnnxSession> {
+  const key = typeof choice === "string" ? choice : `ssd-int8 ${JSON.stringify(choice.ssdInt8)}`;
+  let session = sessions.get(key);
   if (!session) {
-    session = faceNetWeights(net).then((weights) => createOnnxSession(MODELS[net].build(weights), { threads: FACE_NET_THREADS }));
-    sessions.set(net, session);
-    session.catch(() => sessions.delete(net));
+    session = typeof choice === "string"
+      ? faceNetWeights(choice).then((weights) => createOnnxSession(MODELS[choice].build(weights), { threads: FACE_NET_THREADS }))
+      : faceNetWeights("ssd").then((weights) => createOnnxSession(buildSsdInt8Graph(weights, choice.ssdInt8), { threads: FACE_NET_THREADS }));
+    sessions.set(key, session);
+    session.catch(() => sessions.delete(key));
   }
   return session;
 }
 
 /** Runs a net on an NCHW batch and returns its outputs by name. */
-export async function runFaceNet(net: FaceNet, input: Float32Array, dims: [number, number, number, number]): Promise<Record<string, Float32Array>> {
-  const { session } = await faceNetSession(net);
+export async function runFaceNet(choice: FaceNetChoice, input: Float32Array, dims: [number, number, number, number]): Promise<Record<string, Float32Array>> {
+  const net = typeof choice === "string" ? choice : "ssd-int8";
+  const { session } = await faceNetSession(choice);
   const ort = await import("onnxruntime-node");
   let results: Awaited<ReturnType<typeof session.run>>;
   try {

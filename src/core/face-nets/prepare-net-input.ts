@@ -47,24 +47,46 @@ export function prepareNetInput(pixels: NetPixels, region: PixelRegion, spec: Ne
   const colCount = spec.cols ?? side;
   const plane = rowCount * colCount;
   const base = batchIndex * 3 * plane;
+  const [mean0, mean1, mean2] = mean;
   for (let v = 0; v < rowCount; v++) {
     const top = rows.first[v];
     const bottom = rows.second[v];
     const fy = rows.weight[v];
+    const rowAt = base + v * colCount;
     for (let u = 0; u < colCount; u++) {
       const left = columns.first[u];
       const right = columns.second[u];
       const fx = columns.weight[u];
-      const at = base + v * colCount + u;
-      for (let k = 0; k < 3; k++) {
-        const a = top < 0 || left < 0 ? 0 : data[top + left + k];
-        const b = top < 0 || right < 0 ? 0 : data[top + right + k];
-        const c = bottom < 0 || left < 0 ? 0 : data[bottom + left + k];
-        const d = bottom < 0 || right < 0 ? 0 : data[bottom + right + k];
-        const t = a + (b - a) * fx;
-        out[at + k * plane] = (t + (c + (d - c) * fx - t) * fy - mean[k]) / divisor;
+      const at = rowAt + u;
+      if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+        writePaddedPixel(data, top, bottom, left, right, fx, fy, spec, out, at, plane);
+        continue;
       }
+      // Inside the picture (nearly every sample): no padding tests, channels unrolled; the arithmetic is
+      // writePaddedPixel's, operation for operation, so both give the same float32 bit for bit.
+      const tl = top + left;
+      const tr = top + right;
+      const bl = bottom + left;
+      const br = bottom + right;
+      let t = data[tl] + (data[tr] - data[tl]) * fx;
+      out[at] = (t + (data[bl] + (data[br] - data[bl]) * fx - t) * fy - mean0) / divisor;
+      t = data[tl + 1] + (data[tr + 1] - data[tl + 1]) * fx;
+      out[at + plane] = (t + (data[bl + 1] + (data[br + 1] - data[bl + 1]) * fx - t) * fy - mean1) / divisor;
+      t = data[tl + 2] + (data[tr + 2] - data[tl + 2]) * fx;
+      out[at + 2 * plane] = (t + (data[bl + 2] + (data[br + 2] - data[bl + 2]) * fx - t) * fy - mean2) / divisor;
     }
+  }
+}
+
+/** One sample of the square whose 2×2 neighbourhood reaches into the zero padding (a zero stands for each padded pixel). */
+function writePaddedPixel(data: NetPixels["data"], top: number, bottom: number, left: number, right: number, fx: number, fy: number, spec: NetInputSpec, out: Float32Array, at: number, plane: number): void {
+  for (let k = 0; k < 3; k++) {
+    const a = top < 0 || left < 0 ? 0 : data[top + left + k];
+    const b = top < 0 || right < 0 ? 0 : data[top + right + k];
+    const c = bottom < 0 || left < 0 ? 0 : data[bottom + left + k];
+    const d = bottom < 0 || right < 0 ? 0 : data[bottom + right + k];
+    const t = a + (b - a) * fx;
+    out[at + k * plane] = (t + (c + (d - c) * fx - t) * fy - spec.mean[k]) / spec.divisor;
   }
 }
 

@@ -17,11 +17,21 @@ interface Int64Initializer {
   data: BigInt64Array;
 }
 
+/** Integer initializers of quantised graphs: int8/uint8 weights and zero points, int32 biases. */
+type IntegerData = Int8Array | Uint8Array | Int32Array;
+
+interface IntegerInitializer {
+  name: string;
+  dims: number[];
+  data: IntegerData;
+}
+
 /** Builds one ONNX GraphProto's nodes and initializers. */
 export class OnnxGraphBuilder {
   private readonly nodes: OnnxNode[] = [];
   private readonly floats: FloatInitializer[] = [];
   private readonly int64s: Int64Initializer[] = [];
+  private readonly integers: IntegerInitializer[] = [];
   private readonly names = new Set<string>();
   private readonly scalarCache = new Map<number, string>();
 
@@ -58,11 +68,26 @@ export class OnnxGraphBuilder {
     return initializer.name;
   }
 
+  /** Adds an int8, uint8 or int32 initializer (quantised weights, zero points, biases) and returns its name. */
+  addInteger(base: string, data: IntegerData, dims: number[]): string {
+    checkElementCount(base, data.length, dims);
+    const initializer = { name: this.uniqueName(base), dims, data };
+    this.integers.push(initializer);
+    return initializer.name;
+  }
+
   /** Appends a node writing one new value named after `output`; returns that value's name. */
   addNode(opType: string, inputs: string[], output: string, attributes: Record<string, OnnxAttributeValue> = {}): string {
     const name = this.uniqueName(output);
     this.nodes.push({ opType, name, input: inputs, output: [name], attribute: Object.entries(attributes).map(([key, value]) => toAttribute(key, value)) });
     return name;
+  }
+
+  /** Appends a node writing several new values (DynamicQuantizeLinear's value, scale and zero point); returns their names. */
+  addMultiOutputNode(opType: string, inputs: string[], outputs: string[], attributes: Record<string, OnnxAttributeValue> = {}): string[] {
+    const names = outputs.map((output) => this.uniqueName(output));
+    this.nodes.push({ opType, name: names[0], input: inputs, output: names, attribute: Object.entries(attributes).map(([key, value]) => toAttribute(key, value)) });
+    return names;
   }
 
   /** Appends a node writing exactly `output`, a name reserved earlier with uniqueName (graph outputs such as `features`). */
@@ -76,6 +101,7 @@ export class OnnxGraphBuilder {
     const initializer: OnnxTensor[] = [
       ...this.floats.map((t) => ({ name: t.name, dims: t.dims, dataType: OnnxDataType.FLOAT, rawData: littleEndianBytes(t.data) })),
       ...this.int64s.map((t) => ({ name: t.name, dims: t.dims, dataType: OnnxDataType.INT64, rawData: littleEndianBytes(t.data) })),
+      ...this.integers.map((t) => ({ name: t.name, dims: t.dims, dataType: integerType(t.data), rawData: littleEndianBytes(t.data) })),
     ];
     return { node: this.nodes, initializer };
   }
@@ -90,6 +116,12 @@ function toAttribute(name: string, value: OnnxAttributeValue): OnnxAttribute {
   return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(value.s) };
 }
 
+function integerType(data: IntegerData): number {
+  if (data instanceof Int8Array) return OnnxDataType.INT8;
+  if (data instanceof Uint8Array) return OnnxDataType.UINT8;
+  return OnnxDataType.INT32;
+}
+
 /** Guards against a shape/data mismatch, which ONNX Runtime would only report as an opaque load failure. */
 function checkElementCount(name: string, length: number, dims: number[]): void {
   const expected = dims.reduce((a, b) => a * b, 1);
@@ -99,7 +131,7 @@ function checkElementCount(name: string, length: number, dims: number[]): void {
 const hostIsLittleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** TensorProto.raw_data must be little-endian; copy byte-swapped only on a big-endian host. */
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(data: Float32Array | BigInt64Array | IntegerData): Uint8Array {
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (hostIsLittleEndian) return bytes;
   const width = data.BYTES_PER_ELEMENT;
