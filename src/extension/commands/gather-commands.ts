@@ -68,7 +68,9 @@ export async function importImages(studio: Studio, folderArg?: vscode.Uri, label
   // A video gives one frame per second (`import <video>`'s default), through the same pipeline.
   const videos = sources.every((source) => isVideo(source.fsPath));
   const what = sources.length === 1 ? sources[0].fsPath : `these ${sources.length} videos`;
-  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category ${videos ? "shows the person in" : "are the photos in"} ${what}?` });
+  // Asked right after the file dialog closes, when focus may still be moving: a pick that closed on focus-out would
+  // drop the chosen files without a word, so only Escape cancels it.
+  const label = await vscode.window.showQuickPick(ordered, { placeHolder: `Which category ${videos ? "shows the person in" : "are the photos in"} ${what}?`, ignoreFocusOut: true });
   if (!label) return;
   const reports = await runTask(studio.log, `Importing ${videos ? "video frames" : "images"} as ${label}`, async ({ signal, onProgress }) => {
     const { importFolder, importVideo } = await loadHeavyCore();
