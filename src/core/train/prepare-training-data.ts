@@ -321,8 +321,8 @@ interface ExtraColumns {
 
 /**
  * The blending statistics count this many times as much as the backbone's features together. Chosen by 4-fold
- * cross-validation over the *training* faces of the self-blend bench (held-out faces never looked at): balanced
- * accuracy on unseen faces 0.73 at 1, 0.74 at 2, 0.77 at 3 and 4, 0.75–0.78 from 6 to 12 (BENCHMARKS.md). A few
+ * cross-validation over the *training* faces of the self-blend bench (held-out faces never looked at; bench/blend-weight-cv.ts):
+ * balanced accuracy on unseen faces 0.750 at 1, 0.775 at 2, 0.78–0.79 from 3 to 12 (BENCHMARKS.md). A few
  * dozen numbers about the face's borders, pose and light say more about a paste than thousands of general features.
  */
 export const BLEND_STATISTICS_WEIGHT = 4;
