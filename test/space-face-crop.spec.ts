@@ -13,6 +13,8 @@ import sharp from "sharp";
 import { drawCamOverlay } from "../src/core/cam/draw-overlay";
 import { classMapAt } from "../src/core/cam/resize-map";
 import { cropFaceFromBytes } from "../src/core/face-crop/crop-largest-face";
+import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
+import { decodePicture, detectLargestFace } from "../src/core/face-features/face-landmarks";
 import type { FaceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { createOnnxSession, runOnnx } from "../src/core/onnx";
 import { loadImageTensor } from "../src/core/predict/load-image-tensor";
@@ -37,6 +39,8 @@ const FACE_API_FILES = [
   "face-api/ssd_mobilenetv1_model-weights_manifest.json", "face-api/ssd_mobilenetv1_model.bin",
   "face-api/tfjs-backend-wasm-simd.wasm", "face-api/tfjs-backend-wasm.wasm",
 ];
+/** The fast detector ships too: the page tries it when the recipe's finds no face, as the studio does. */
+const OTHER_DETECTOR_FILES = ["face-api/tiny_face_detector_model-weights_manifest.json", "face-api/tiny_face_detector_model.bin"];
 /**
  * Largest allowed |browser - predict| per class probability. The page and predict crop the same face from pixels
  * that differ only by the shrink to resizeMax (Pillow's lanczos3 in the page, sharp's in the studio: a level or
@@ -55,6 +59,26 @@ const PROBABILITY_TOLERANCE = 0.1;
  * that measured 3.7 (one face, 800x520) and 5.5 (two faces, 640x420) levels on average; 0 with nothing to shrink.
  */
 const CROP_MEAN_TOLERANCE = 8;
+
+/**
+ * Largest allowed mean distance between the page's and the studio's 68 landmarks for the same pixels. Upright, both
+ * run face-api's nets (TensorFlow.js in the page, the same weights on ONNX Runtime in the studio: 0.01 px apart,
+ * face-nets.spec.ts). A tilted head is searched on a turned copy, which the studio turns with libvips and the page in
+ * JavaScript (tilt-geometry.ts): their pixels differ by about a grey level on average, which moved the landmarks by
+ * 0.6–0.9 px on average when this was written. A face found only at the edge of the detectors' reach (on the turned
+ * copy's border-extended copy, or turned the wrong way) can move much further: such a picture cannot be held to a
+ * tolerance, so the test's head is one the fast detector finds plainly on the copy turned back towards upright.
+ */
+const UPRIGHT_LANDMARK_TOLERANCE = 0.05;
+const TILTED_LANDMARK_TOLERANCE = 2;
+
+/** A reference crop turned by `degrees` and cut to its middle, so the head is rolled in a tight close-up (JPEG). */
+async function tiltedCloseUp(crop: string, degrees: number): Promise<Buffer> {
+  const turned = await sharp(crop).rotate(degrees, { background: "#777" }).toBuffer();
+  const { width = 0, height = 0 } = await sharp(turned).metadata();
+  const side = Math.round(Math.min(width, height) * 0.72);
+  return sharp(turned).extract({ left: Math.round((width - side) / 2), top: Math.round((height - side) / 2), width: side, height: side }).jpeg({ quality: 92 }).toBuffer();
+}
 
 function isError(result: Prediction | PredictionError): result is PredictionError {
   return "error" in result;
@@ -106,13 +130,13 @@ describe("static Space of a faceCrop model", function () {
     await removeDir(work);
   });
 
-  it("ships face-crop.js, face-api, its two nets and the wasm backend, with credits, LFS tracking and the new notice", async () => {
+  it("ships face-crop.js, face-search.js, face-api, both detectors, the landmark net and the wasm backend, with credits, LFS tracking and the new notice", async () => {
     const files = await listTree(space.spaceDir);
-    for (const file of ["face-crop.js", "blend-statistics.js", ...FACE_API_FILES]) assert.ok(files.includes(file), file);
+    for (const file of ["face-crop.js", "face-search.js", "blend-statistics.js", ...FACE_API_FILES, ...OTHER_DETECTOR_FILES]) assert.ok(files.includes(file), file);
     // A faceCrop project trains with blending statistics unless told otherwise: the page measures them like predict.
     const preprocess = JSON.parse(await fs.readFile(path.join(space.spaceDir, "preprocess.json"), "utf8")) as { blendStatistics?: { count: number } };
     assert.equal(preprocess.blendStatistics?.count, BLEND_STATISTICS_COUNT);
-    assert.deepEqual(files.filter((file) => file.startsWith("face-api/")), FACE_API_FILES, "only the detector and landmark nets the recipe needs");
+    assert.deepEqual(files.filter((file) => file.startsWith("face-api/")), [...FACE_API_FILES, ...OTHER_DETECTOR_FILES].sort(), "face-api, its two detectors and the landmark net, nothing else");
     assert.deepEqual(await fs.readFile(path.join(space.spaceDir, "face-api", "face-api.esm.js")), await fs.readFile(require.resolve("@vladmandic/face-api/dist/face-api.esm.js")));
     assert.match(await fs.readFile(path.join(space.spaceDir, ".gitattributes"), "utf8"), /^\*\.bin filter=lfs diff=lfs merge=lfs -text$/m);
     const readme = await fs.readFile(path.join(space.spaceDir, "README.md"), "utf8");
@@ -129,7 +153,7 @@ describe("static Space of a faceCrop model", function () {
     const result = await createSpace({ projectDir: plain.projectDir, git: false });
     const files = await listTree(result.spaceDir);
     assert.ok(files.includes("app.js"));
-    assert.ok(!files.some((file) => file === "face-crop.js" || file === "blend-statistics.js" || file.startsWith("face-api/")), files.join(", "));
+    assert.ok(!files.some((file) => file === "face-crop.js" || file === "face-search.js" || file === "blend-statistics.js" || file.startsWith("face-api/")), files.join(", "));
     assert.doesNotMatch(await fs.readFile(path.join(result.spaceDir, "README.md"), "utf8"), /face-api|Faces only/);
     assert.doesNotMatch(await fs.readFile(path.join(result.spaceDir, ".gitattributes"), "utf8"), /face/);
   });
@@ -362,6 +386,32 @@ describe("static Space of a faceCrop model", function () {
         assert.ok(difference < PROBABILITY_TOLERANCE, `${example}: ${difference}`);
       }
       assert.deepEqual(problems, []);
+    });
+
+    it(`finds a whole picture's face as predict does (both detectors, face-like landmarks, a tilted head turned upright): landmarks within ${TILTED_LANDMARK_TOLERANCE} px`, async () => {
+      // Models that read blending statistics but do not crop search the visitor's whole picture (largestFaceLandmarks);
+      // the studio's pixels go in, so only the search is compared with detectLargestFace (predict's).
+      const tilted = await tiltedCloseUp(project.crops.Real[5], -30);
+      const upright = await decodePicture(tilted);
+      const uprightFaces = await Promise.all((["fast", "accurate"] as const).map(async (detector) => (await detectStillFaces({ image: upright, detector, plausibleOnly: true })).faces.length));
+      assert.deepEqual(uprightFaces, [0, 0], "neither detector finds the tilted face upright: the page must turn it as the studio does");
+      for (const [name, bytes, tolerance] of [["whole", await fs.readFile(pictures.whole), UPRIGHT_LANDMARK_TOLERANCE], ["tilted", tilted, TILTED_LANDMARK_TOLERANCE], ["no face", await fs.readFile(pictures.noFace), 0]] as const) {
+        const picture = await decodePicture(bytes);
+        const node = await detectLargestFace(picture);
+        const found = await page.evaluate(`(async () => {
+          const faceCrop = await import("./face-crop.js");
+          const picture = { data: Uint8Array.from(${JSON.stringify(Array.from(picture.data))}), width: ${picture.width}, height: ${picture.height} };
+          return (await faceCrop.largestFaceLandmarksOfPixels(picture)) ?? null;
+        })()`) as { landmarks: Array<{ x: number; y: number }> } | null;
+        if (!node) {
+          assert.equal(found, null, `${name}: the studio finds no face, nor must the page`);
+          continue;
+        }
+        assert.ok(found, `${name}: the studio finds a face, so must the page`);
+        const distance = node.landmarks.reduce((sum, p, i) => sum + Math.hypot(p.x - found.landmarks[i].x, p.y - found.landmarks[i].y), 0) / node.landmarks.length;
+        console.log(`      ${name}: page vs studio landmarks, mean distance ${distance.toFixed(3)} px`);
+        assert.ok(distance <= tolerance, `${name}: ${distance} px`);
+      }
     });
 
     it("says so when the picture has no face, and shows no score", async () => {

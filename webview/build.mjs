@@ -39,8 +39,8 @@ const builds = [
   },
   {
     ...common,
-    // The static Space measures blending statistics and draws activation maps with the studio's own code (create-space.ts copies these files).
-    entryPoints: { "space/blend-statistics": "src/core/face-features/blend-statistics.ts", "space/cam-overlay": "src/core/cam/overlay-in-browser.ts" },
+    // The static Space measures blending statistics, searches faces and draws activation maps with the studio's own code (create-space.ts copies these files).
+    entryPoints: { "space/blend-statistics": "src/core/face-features/blend-statistics.ts", "space/face-search": "src/core/face-features/face-search-in-browser.ts", "space/cam-overlay": "src/core/cam/overlay-in-browser.ts" },
     outdir: "out/dist",
     platform: "browser",
     format: "esm",

@@ -43,9 +43,10 @@ const state = { session: undefined, labels: [], preprocess: undefined, decision:
 
 /**
  * Models trained on pictures that already were face crops find the face in the picture itself, as the studio's
- * predict does (its fast detector, with the close-up retry); only for models that read blending statistics.
+ * predict does (face-crop.js's largestFaceLandmarks: both detectors, the close-up and tilted-head retries, face-like
+ * landmarks only); only for models that read blending statistics. Larger pictures are shrunk first, to spare memory.
  */
-const WHOLE_PICTURE_FACES = { detector: "fast", minScore: 0.5, resizeMax: 1024 };
+const WHOLE_PICTURE_FACES = { resizeMax: 1024 };
 
 async function loadJson(name) {
   const response = await fetch(new URL(name, import.meta.url), { cache: "no-cache" });
@@ -78,14 +79,14 @@ async function start() {
       const faceCrop = await import("./face-crop.js");
       state.faceCrop = { module: faceCrop, settings: faceCrop.checkFaceCrop(preprocess.faceCrop) };
       // Start fetching the detector now, so the first picture waits less; a failure is reported on that picture.
-      faceCrop.loadFaceDetector(state.faceCrop.settings).catch(() => undefined);
+      faceCrop.loadFaceDetector().catch(() => undefined);
     }
     if (preprocess.blendStatistics) {
       // The model also reads the face's blending statistics: the studio's own code, bundled (src/core/face-features).
       const module = await import("./blend-statistics.js");
       if (module.BLEND_STATISTICS_COUNTS[preprocess.blendStatistics.version] !== preprocess.blendStatistics.count) throw new Error("preprocess.json asks for blending statistics this page does not measure.");
       state.blend = { module, version: preprocess.blendStatistics.version, missing: Float32Array.from(preprocess.blendStatistics.missing), faces: state.faceCrop ? undefined : await import("./face-crop.js") };
-      state.blend.faces?.loadFaceDetector(WHOLE_PICTURE_FACES).catch(() => undefined);
+      state.blend.faces?.loadFaceDetector().catch(() => undefined);
     }
     showExamples(Array.isArray(space.examples) ? space.examples : []);
     showModelFacts(space);

@@ -7,14 +7,20 @@
 // 1. shrink the picture so its longest side is at most `resizeMax`, never enlarging (gather/process-image.ts, sharp's
 //    lanczos3: here Pillow's lanczos3 from preprocess.js, within a level or two of sharp's);
 // 2. find faces with face-api's detector and 68 landmarks on TensorFlow.js's WebAssembly backend, the backend the
-//    studio runs face-api on in Node (reference-data/detect-faces.ts), at the recorded `minScore`;
+//    studio runs face-api on in Node (reference-data/detect-faces.ts), at the recorded `minScore`, keeping only
+//    detections whose landmarks are laid out like a face (face-crop/is-plausible-face.ts, bundled in face-search.js),
+//    with the other detector when the recipe's finds none (face-crop/crop-largest-face.ts);
 // 3. keep the face whose landmarks' bounding box is largest (face-crop/crop-largest-face.ts);
 // 4. cut an upright square, `margin` × that box's longest side, centred on the box moved up across the eye line by
 //    0.15 box sides, with 2×2 supersampled bilinear sampling and clamped edges, into `size`×`size` pixels
 //    (face-crop/crop-training-face.ts and reference-data/face-frame.ts, ported line for line);
 // 5. round-trip the crop through JPEG at `jpegQuality`, as the dataset stores crops, so the model sees the same kind
 //    of compression artefacts it was trained on.
+// Models that read blending statistics but were trained on pictures that already were face crops get the landmarks of
+// the whole picture's largest face as predict finds them (face-features/face-landmarks.ts's detectLargestFace): the
+// fast detector, then the accurate one, then both on copies turned ±25° for a tilted head (largestFaceLandmarks).
 import { bitmapToRgb, resizeRgb } from "./preprocess.js";
+import { isPlausibleFace, TILT_DEGREES, turnFaceBack, turnPixels } from "./face-search.js";
 
 /** Where face-api and its nets live in the Space (written by the studio's face-api-runtime-files.ts). */
 const FACE_API_DIR = new URL("./face-api/", import.meta.url).href;
@@ -56,7 +62,7 @@ let loading;
  * slower, same float32 arithmetic) only if WebAssembly cannot start. WebGL is not used: where it exists at all it
  * computes in the GPU's precision, and a face found differently would be cropped differently.
  */
-export function loadFaceDetector(settings) {
+export function loadFaceDetector() {
   loading ??= (async () => {
     const faceapi = await import("./face-api/face-api.esm.js");
     const { tf } = faceapi;
@@ -68,9 +74,9 @@ export function loadFaceDetector(settings) {
       await tf.setBackend("cpu");
     }
     await tf.ready();
-    const detector = DETECTORS[settings.detector];
-    await Promise.all([faceapi.nets[detector.net].loadFromUri(FACE_API_DIR), faceapi.nets.faceLandmark68Net.loadFromUri(FACE_API_DIR)]);
-    return { faceapi, backend, detector };
+    // Both detectors: the search tries the other one when the first finds no face, as the studio's does.
+    await Promise.all([...Object.values(DETECTORS).map((detector) => faceapi.nets[detector.net].loadFromUri(FACE_API_DIR)), faceapi.nets.faceLandmark68Net.loadFromUri(FACE_API_DIR)]);
+    return { faceapi, backend };
   })();
   loading.catch(() => (loading = undefined));
   return loading;
@@ -95,25 +101,57 @@ export async function cropLargestFaceOfPixels(picture, settings) {
   return { image, landmarks: crop.landmarks, size: crop.size, centre: crop.centre, side: crop.side, box: chosen.box, score: chosen.score, facesFound, width: picture.width, height: picture.height };
 }
 
-/** The largest face of RGB pixels (with the close-up retry) and how many were found, or undefined when none is. */
+/**
+ * The largest face of RGB pixels and how many were found, or undefined when none is: crop-largest-face.ts's search
+ * (the recipe's detector, then the other; each with the close-up retry; face-like landmarks only).
+ */
 async function findLargestFace(picture, settings) {
-  const { faceapi, detector } = await loadFaceDetector(settings);
-  let faces = await detectFaces(faceapi, detector, picture, settings.minScore);
-  if (faces.length === 0) faces = await detectFacesPadded(faceapi, detector, picture, settings.minScore);
+  const other = settings.detector === "accurate" ? "fast" : "accurate";
+  const faces = await searchFaces(picture, [settings.detector, other], settings.minScore);
   if (faces.length === 0) return undefined;
   // Largest by landmark extent (what the crop is framed from); the detector's left-to-right order breaks ties.
   const chosen = faces.map((face) => ({ face, size: faceFrame(face.landmarks).size })).reduce((best, next) => (next.size > best.size ? next : best)).face;
   return { chosen, facesFound: faces.length };
 }
 
+/** The first of `detectors` (in order) that finds a face-like face, each with the close-up retry; [] when none does. */
+async function searchFaces(picture, detectors, minScore) {
+  const { faceapi } = await loadFaceDetector();
+  for (const name of detectors) {
+    let faces = await detectFaces(faceapi, DETECTORS[name], picture, minScore);
+    if (faces.length === 0) faces = await detectFacesPadded(faceapi, DETECTORS[name], picture, minScore);
+    if (faces.length > 0) return faces;
+  }
+  return [];
+}
+
+/** predict's face search for whole pictures (detectLargestFace): at minScore 0.5, the fast detector then the accurate one. */
+const WHOLE_PICTURE_DETECTORS = ["fast", "accurate"];
+const WHOLE_PICTURE_MIN_SCORE = 0.5;
+
 /**
  * Models trained on pictures that already were face crops and read blending statistics: the largest face's 68
  * landmarks in the decoded picture's pixels (shrunk to at most `resizeMax`), as predict finds them, or undefined.
  */
 export async function largestFaceLandmarks(bitmap, settings) {
-  const picture = shrinkToFit(bitmapToRgb(bitmap), settings.resizeMax);
-  const found = await findLargestFace(picture, settings);
-  return found && { landmarks: found.chosen.landmarks, width: picture.width, height: picture.height };
+  return largestFaceLandmarksOfPixels(shrinkToFit(bitmapToRgb(bitmap), settings.resizeMax));
+}
+
+/**
+ * largestFaceLandmarks from the search on: face-landmarks.ts's detectLargestFace, step for step. Upright first; when
+ * no face is found, copies turned by -25° then +25° (face-features/tilt-geometry.ts), the faces turned back; the
+ * largest by box area.
+ */
+export async function largestFaceLandmarksOfPixels(picture) {
+  let faces = await searchFaces(picture, WHOLE_PICTURE_DETECTORS, WHOLE_PICTURE_MIN_SCORE);
+  for (const degrees of [-TILT_DEGREES, TILT_DEGREES]) {
+    if (faces.length > 0) break;
+    const turned = turnPixels(picture, degrees);
+    faces = (await searchFaces(turned.image, WHOLE_PICTURE_DETECTORS, WHOLE_PICTURE_MIN_SCORE)).map((face) => turnFaceBack(face, turned.toPicture));
+  }
+  if (faces.length === 0) return undefined;
+  const largest = faces.reduce((best, next) => (next.box.width * next.box.height > best.box.width * best.box.height ? next : best));
+  return { landmarks: largest.landmarks, box: largest.box, width: picture.width, height: picture.height };
 }
 
 /**
@@ -149,6 +187,8 @@ async function detectFaces(faceapi, detector, picture, minScore) {
           score: round(score),
         };
       })
+      // Only faces laid out like one (detect-frame-faces.ts's plausibleOnly): detectors box textures that are no face.
+      .filter((face) => isPlausibleFace(face))
       .sort((a, b) => b.score - a.score)
       .slice(0, MAX_FACES)
       .sort((a, b) => a.box.x - b.box.x || a.box.y - b.box.y);
@@ -165,11 +205,18 @@ async function detectFaces(faceapi, detector, picture, minScore) {
 async function detectFacesPadded(faceapi, detector, picture, minScore) {
   const pad = Math.max(8, Math.round(Math.max(picture.width, picture.height) * STILL_PADDING));
   const faces = await detectFaces(faceapi, detector, extendBorder(picture, pad), minScore);
-  return faces.map((face) => ({
-    ...face,
-    box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
-    landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
-  }));
+  return faces
+    .map((face) => ({
+      ...face,
+      box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
+      landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
+    }))
+    // A "face" centred in the added border is made of repeated edge pixels, never the close-up looked for.
+    .filter(({ box }) => isInside(box.x + box.width / 2, picture.width) && isInside(box.y + box.height / 2, picture.height));
+}
+
+function isInside(value, extent) {
+  return value >= 0 && value <= extent;
 }
 
 /** A copy with `pad` pixels added on every side, each repeating the nearest edge pixel. */

@@ -3,8 +3,9 @@
  *
  * - static (default): index.html + app.js + preprocess.js + style.css, onnxruntime-web copied into ort/; the model
  *   runs in the visitor's browser, so the Space is free and the picture never leaves the device. A face-crop model's
- *   Space also gets face-crop.js and face-api/ (detector, landmarks, TensorFlow.js): the page crops the largest face
- *   as the training pictures were cropped.
+ *   Space also gets face-crop.js, face-search.js and face-api/ (detectors, landmarks, TensorFlow.js): the page crops
+ *   the largest face as the training pictures were cropped; a model reading blending statistics gets them too, to
+ *   find the face's landmarks as predict does.
  * - gradio: app.py (gr.Interface, image → gr.Label) + preprocess.py + requirements.txt, as the fast.ai lesson does.
  *
  * Both get model.onnx, labels.json, preprocess.json, example pictures, space.json (what the page reads: title,
@@ -141,11 +142,13 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
     const statistics = exported.preprocess.blendStatistics;
     // Face-crop models crop the face; other models that read blending statistics still need its landmarks.
-    const detector = exported.preprocess.faceCrop?.detector ?? (statistics ? "fast" : undefined);
-    if (detector) {
-      // Only then: a plain Space stays as small as it was. app.js imports face-crop.js on demand.
+    if (exported.preprocess.faceCrop || statistics) {
+      // Only then: a plain Space stays as small as it was. app.js imports face-crop.js on demand, which imports
+      // face-search.js (the studio's face-likeness check and tilted-head retry). Both detectors ship: like the studio,
+      // the page tries the other one when the first finds no face.
       files.set("face-crop.js", { copyFrom: path.join(templates, "static", "face-crop.js") });
-      for (const file of faceApiRuntimeFiles(detector)) files.set(file.target, { copyFrom: file.source });
+      files.set("face-search.js", { copyFrom: builtSpaceScript(templates, "face-search.js") });
+      for (const file of faceApiRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
     }
     if (statistics) files.set("blend-statistics.js", { copyFrom: builtSpaceScript(templates, "blend-statistics.js") });
     // The page's "where it looked" toggle draws the model's own `cam` output with the studio's code; other models say it is not available.

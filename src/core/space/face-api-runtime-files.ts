@@ -4,9 +4,10 @@
  * - face-api's browser ES module (face-api.esm.js), which bundles TensorFlow.js (core, cpu, webgl and wasm backends);
  * - the WebAssembly binaries of that bundled wasm backend (tfjs-backend-wasm*.wasm, the very backend the studio's
  *   Node side runs face-api on, so both see the same detections), with and without SIMD;
- * - the detector the export's recipe names and the 68-landmark net (weights manifest + .bin each);
+ * - both detectors and the 68-landmark net (weights manifest + .bin each): the page searches as the studio does,
+ *   the recipe's detector first and the other when it finds no face (faces of whole pictures: the fast one first);
  * - face-api's licence. TensorFlow.js (Apache-2.0) is credited in the README.
- * face-crop.js (templates/static) loads them lazily, only when preprocess.json has `faceCrop`.
+ * face-crop.js (templates/static) loads them lazily, only for models that crop faces or read their blending statistics.
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -25,8 +26,8 @@ const LANDMARK_MODEL = "face_landmark_68_model";
 /** The bundled wasm backend's binaries; the threaded one is left out (Spaces are not cross-origin isolated). */
 const TFJS_WASM_FILES = ["tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm.wasm"] as const;
 
-/** Absolute source path and Space-relative target of each face-api file a `detector` recipe needs. */
-export function faceApiRuntimeFiles(detector: FaceDetectorKind): Array<{ source: string; target: string }> {
+/** Absolute source path and Space-relative target of each face-api file the page's face search needs. */
+export function faceApiRuntimeFiles(): Array<{ source: string; target: string }> {
   const faceApiDir = packageDir("@vladmandic/face-api");
   const wasmDir = path.join(packageDir("@tensorflow/tfjs-backend-wasm"), "dist");
   const bundled = bundledTfjsVersion(faceApiDir);
@@ -37,7 +38,7 @@ export function faceApiRuntimeFiles(detector: FaceDetectorKind): Array<{ source:
   const sources = [
     path.join(faceApiDir, "dist", "face-api.esm.js"),
     path.join(faceApiDir, "LICENSE"),
-    ...[DETECTOR_MODELS[detector], LANDMARK_MODEL].flatMap((model) => [path.join(faceApiDir, "model", `${model}-weights_manifest.json`), path.join(faceApiDir, "model", `${model}.bin`)]),
+    ...[DETECTOR_MODELS.fast, DETECTOR_MODELS.accurate, LANDMARK_MODEL].flatMap((model) => [path.join(faceApiDir, "model", `${model}-weights_manifest.json`), path.join(faceApiDir, "model", `${model}.bin`)]),
     ...TFJS_WASM_FILES.map((name) => path.join(wasmDir, name)),
   ];
   return sources.map((source) => {
