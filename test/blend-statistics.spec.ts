@@ -17,7 +17,8 @@ import { selfBlend, type SelfBlendRecipe } from "../src/core/synthesize/self-ble
 import { readRun } from "../src/core/export/read-run";
 import { train } from "../src/core/train/train";
 import { assertCheckScoresLikePredict, writeRealFaceProject } from "./support/real-face-project";
-import { makeTempDir, removeDir, setEnv } from "./support/temp-dir";
+import { createSpace } from "../src/core/space/create-space";
+import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 
 const SIZE = 224;
 /** A blurred, otherwise unchanged copy pasted over the inner face: the trace of a resampled swap, nothing else. */
@@ -97,5 +98,15 @@ describe("blend statistics", function () {
     // (A picture whose face predict does not find gets the training average; so does a crop without landmarks.)
     const withFace = await assertCheckScoresLikePredict(loaded, held, results);
     assert.ok(withFace >= 2, `faces found in ${withFace} of ${held.length} held-out crops`);
+
+    // Its static Space finds each picture's face itself (face-crop.js with the studio's search in face-search.js, on
+    // face-api, which the README credits with the TensorFlow.js it bundles); it does not crop.
+    const space = await createSpace({ projectDir, git: false });
+    const files = await listTree(space.spaceDir);
+    for (const file of ["blend-statistics.js", "face-crop.js", "face-search.js", "face-api/face-api.esm.js", "face-api/tiny_face_detector_model.bin", "face-api/ssd_mobilenetv1_model.bin", "face-api/face_landmark_68_model.bin"]) assert.ok(files.includes(file), file);
+    const readme = await fs.readFile(path.join(space.spaceDir, "README.md"), "utf8");
+    assert.match(readme, /\[face-api\]\(https:\/\/github\.com\/vladmandic\/face-api\) \d+\.\d+\.\d+ \(MIT License/);
+    assert.match(readme, /\[TensorFlow\.js\]\(https:\/\/www\.tensorflow\.org\/js\) \d+\.\d+\.\d+ \(Apache License 2\.0/);
+    assert.doesNotMatch(readme, /Faces only/, "the model does not crop");
   });
 });

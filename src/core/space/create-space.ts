@@ -167,7 +167,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
   files.set("README.md", {
-    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && faceCrop ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseDataSources(dataDir) }),
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && (faceCrop || exported.preprocess.blendStatistics) ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseDataSources(dataDir) }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
 

@@ -20,7 +20,7 @@ export interface SpaceReadmeParams {
   ortVersion?: string;
   /** The model was trained on face crops (preprocess.json `faceCrop`): the static page crops, the Gradio app does not. */
   faceCrop?: boolean;
-  /** For a static face-crop Space: the versions of face-api and the TensorFlow.js it bundles (credits). */
+  /** For a static Space that finds faces (a face-crop model, or one reading blending statistics): the versions of face-api and the TensorFlow.js it bundles (credits). */
   faceApi?: { faceApi: string; tfjs: string };
   /** Each example with what the manifest knows of it (credited by name, licence and page when known). */
   exampleCredits?: Array<{ path: string; title?: string; author?: string; license?: string; licenseUrl?: string; pageUrl?: string }>;
@@ -66,7 +66,7 @@ function intro(params: SpaceReadmeParams): string {
     ? "The model runs **in your browser** (ONNX Runtime Web, WebAssembly): the picture you choose never leaves your device."
     : "The picture is sent to this Space, classified on its CPU with ONNX Runtime, and not stored (flagging is off).";
   const files = params.sdk === "static"
-    ? `\`index.html\`, \`app.js\`, \`preprocess.js\`${params.faceCrop ? ", `face-crop.js`" : ""} and \`style.css\` (the page), \`ort/\` (ONNX Runtime Web${params.faceCrop ? ") and `face-api/` (face detection" : ""}, served from this Space)`
+    ? `\`index.html\`, \`app.js\`, \`preprocess.js\`${params.faceApi ? ", `face-crop.js`, `face-search.js`" : ""} and \`style.css\` (the page), \`ort/\` (ONNX Runtime Web${params.faceApi ? ") and `face-api/` (face detection" : ""}, served from this Space)`
     : "`app.py` (Gradio), `preprocess.py` (the same preprocessing as training), `requirements.txt`";
   return [
     `Drop, paste or choose a photo (or click an example) to get a probability for each class: ${classes}.`,
@@ -89,7 +89,7 @@ function credits(params: SpaceReadmeParams): string {
   if (params.sdk === "static") lines.push(`- [ONNX Runtime Web](https://onnxruntime.ai)${params.ortVersion ? ` ${params.ortVersion}` : ""} (MIT License, © Microsoft Corporation), copied into \`ort/\`.`);
   if (params.sdk === "static" && params.faceApi) {
     lines.push(
-      `- [face-api](https://github.com/vladmandic/face-api) ${params.faceApi.faceApi} (MIT License, © Vladimir Mandic; \`face-api/LICENSE\`), with its face detector and 68-landmark models, copied into \`face-api/\`.`,
+      `- [face-api](https://github.com/vladmandic/face-api) ${params.faceApi.faceApi} (MIT License, © Vladimir Mandic; \`face-api/LICENSE\`), with its two face detectors and 68-landmark model, copied into \`face-api/\`.`,
       `- [TensorFlow.js](https://www.tensorflow.org/js) ${params.faceApi.tfjs} (Apache License 2.0, © Google LLC), bundled inside \`face-api/face-api.esm.js\`, and its WebAssembly backend (\`face-api/tfjs-backend-wasm*.wasm\`).`,
     );
   }
