@@ -8,8 +8,6 @@ import sharp from "sharp";
 import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
 import { TILT_DEGREES, turnedToPicture, turnFaceBack, type RgbPicture } from "./tilt-geometry";
 
-export { TILT_DEGREES, type RgbPicture };
-
 /** Runs `detect` on the picture turned by -TILT_DEGREES and then +TILT_DEGREES; the first faces found, in the picture's own pixels. */
 export async function detectTiltedFaces(image: RgbPicture, detect: (image: RgbPicture) => Promise<DetectedFace[]>): Promise<DetectedFace[]> {
   for (const degrees of [-TILT_DEGREES, TILT_DEGREES]) {

@@ -34,7 +34,7 @@ export function turnedToPicture(picture: { width: number; height: number }, turn
 /**
  * The picture turned clockwise by `degrees` about its centre, bilinear, on a canvas just large enough for its corners
  * (grey outside), in plain JavaScript for the browser; the studio turns with libvips (sharp), whose canvas and
- * interpolation differ from this by up to a pixel and a few grey levels (test/space-face-search.spec.ts).
+ * interpolation differ from this by up to a pixel and about a grey level on average (test/tilt-geometry.spec.ts).
  */
 export function turnPixels(picture: RgbPicture, degrees: number): { image: RgbPicture; toPicture: (p: FacePoint) => FacePoint } {
   const radians = (degrees * Math.PI) / 180;

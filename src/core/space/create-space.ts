@@ -113,6 +113,8 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
 
   // A face-crop model's static page crops the face itself; the Gradio app does not, and says so up front.
   const faceCrop = exported.preprocess.faceCrop !== undefined;
+  // The static page finds faces itself (face-crop.js, face-search.js, face-api/) to crop them or to measure blending statistics.
+  const findsFaces = sdk === "static" && (faceCrop || exported.preprocess.blendStatistics !== undefined);
   const description = describeSpace(sdk, labels, faceCrop);
   const manifest: SpaceManifest = {
     generator: "deepfake-studio",
@@ -142,7 +144,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
     for (const file of ortRuntimeFiles()) files.set(file.target, { copyFrom: file.source });
     const statistics = exported.preprocess.blendStatistics;
     // Face-crop models crop the face; other models that read blending statistics still need its landmarks.
-    if (exported.preprocess.faceCrop || statistics) {
+    if (findsFaces) {
       // Only then: a plain Space stays as small as it was. app.js imports face-crop.js on demand, which imports
       // face-search.js (the studio's face-likeness check and tilted-head retry). Both detectors ship: like the studio,
       // the page tries the other one when the first finds no face.
@@ -167,7 +169,7 @@ export async function createSpace(params: CreateSpaceParams): Promise<CreateSpac
   files.set(".gitattributes", { data: gitAttributes() });
   const gradio = sdk === "gradio" ? await gradioVersions(path.join(templates, "gradio", "requirements.txt")) : undefined;
   files.set("README.md", {
-    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: sdk === "static" && (faceCrop || exported.preprocess.blendStatistics) ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseDataSources(dataDir) }),
+    data: renderSpaceReadme({ sdk, title, shortDescription: shortDescription(sdk, labels), labels, modelCard, faceCrop, gradioVersion: gradio?.gradio, pythonVersion: gradio?.python, license: params.license, ortVersion: sdk === "static" ? ortVersion() : undefined, faceApi: findsFaces ? faceApiVersions() : undefined, exampleCredits: examples.map((example) => ({ path: example.path, ...example.credit })), data: await summariseDataSources(dataDir) }),
   });
   manifest.files = [...files.keys(), SPACE_MANIFEST].sort();
 
