@@ -33,11 +33,18 @@ export interface RecipeFigures {
   tfjsMsPerPicture: number;
 }
 
-/** The int8 SSD variants measured against the recipe: 7-bit weights (safe without VNNI), 8-bit, and 7-bit on the five widest layers only. */
+/** Every layer but the 13 pointwise ones (MobileNet's depthwise layers are the ones quantisation is known to hurt). */
+const ALL_BUT_POINTWISE = SSD_LAYER_NAMES.filter((name) => !name.endsWith("_pointwise"));
+/**
+ * The int8 SSD variants measured against the recipe: 7-bit weights (safe without VNNI), 8-bit, 7-bit on the five
+ * widest layers only, and the pointwise layers alone with 7-bit and with 8-bit weights (depthwise, conv0 and extras float32).
+ */
 const INT8_VARIANTS: Record<string, SsdInt8Options> = {
   int8: {},
   int8Bits8: { weightLevels: 127 },
   int8Conv7to11: { floatLayers: SSD_LAYER_NAMES.filter((name) => !/^conv(7|8|9|10|11)_pointwise$/.test(name)) },
+  int8Pointwise: { floatLayers: ALL_BUT_POINTWISE },
+  int8PointwiseBits8: { floatLayers: ALL_BUT_POINTWISE, weightLevels: 127 },
 };
 
 export interface FaceCropBenchResult {
@@ -54,7 +61,7 @@ export interface FaceCropBenchResult {
   /** The whole face pipeline on the files (decode, resize, detect, landmarks, framing, crop, JPEG, hashes), 4 in flight as import does; `ssd`: the SSD's arithmetic. */
   pipeline: Array<{ workers: number; ssd: string; picturesPerSecond: number; cpuMsPerPicture: number; found: number }>;
   /** The SSD net alone (one intra-op thread) per 400×262 picture: the full 512 square vs the window the picture fills, float32 and int8 (7- and 8-bit weights). */
-  ssdNet: { fullCpuMs: number; windowCpuMs: number; window: string; int8WindowCpuMs: number; int8Bits8WindowCpuMs: number };
+  ssdNet: { fullCpuMs: number; windowCpuMs: number; window: string; int8WindowCpuMs: number; int8Bits8WindowCpuMs: number; int8PointwiseWindowCpuMs: number; int8PointwiseBits8WindowCpuMs: number };
   /** The face-crop import with the int8 SSD (measured, not the recipe). */
   faceCropInt8: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
   /** cropLargestFace (the project recipe) vs face-api's SSD on tfjs + the close-up retry, on the same 400 px pictures. */
@@ -150,7 +157,7 @@ export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<Face
   }
 }
 
-/** CPU ms of one SSD run on the full 512 square and on the window a width×height picture fills (float32, int8 7- and 8-bit), alternated 10 times. */
+/** CPU ms of one SSD run on the full 512 square and on the window a width×height picture fills (float32, int8 7- and 8-bit, pointwise-only 7- and 8-bit), alternated 10 times. */
 async function timeSsdWindow(width: number, height: number): Promise<FaceCropBenchResult["ssdNet"]> {
   await faceNetWeights("ssd");
   const { rows, cols } = ssdWindow(width, height);
@@ -159,6 +166,8 @@ async function timeSsdWindow(width: number, height: number): Promise<FaceCropBen
     { net: "ssd", dims: [1, 3, rows, cols] },
     { net: { ssdInt8: INT8_VARIANTS.int8 }, dims: [1, 3, rows, cols] },
     { net: { ssdInt8: INT8_VARIANTS.int8Bits8 }, dims: [1, 3, rows, cols] },
+    { net: { ssdInt8: INT8_VARIANTS.int8Pointwise }, dims: [1, 3, rows, cols] },
+    { net: { ssdInt8: INT8_VARIANTS.int8PointwiseBits8 }, dims: [1, 3, rows, cols] },
   ];
   const totals = runs.map(() => 0);
   for (let round = 0; round < 11; round++) {
@@ -170,7 +179,7 @@ async function timeSsdWindow(width: number, height: number): Promise<FaceCropBen
       if (round > 0) totals[i] += (used.user + used.system) / 1000 / 10;
     }
   }
-  return { fullCpuMs: totals[0], windowCpuMs: totals[1], window: `${cols}×${rows}`, int8WindowCpuMs: totals[2], int8Bits8WindowCpuMs: totals[3] };
+  return { fullCpuMs: totals[0], windowCpuMs: totals[1], window: `${cols}×${rows}`, int8WindowCpuMs: totals[2], int8Bits8WindowCpuMs: totals[3], int8PointwiseWindowCpuMs: totals[4], int8PointwiseBits8WindowCpuMs: totals[5] };
 }
 
 if (require.main === module) {
