@@ -428,5 +428,23 @@ describe("static Space of a faceCrop model", function () {
       assert.ok(server.requested.has("/face-api/tfjs-backend-wasm-simd.wasm"), "the WebAssembly backend ran");
       assert.deepEqual(problems, [], "no console errors (CSP violations show up here)");
     });
+
+    it("repeats the run's warning when every fake it trained on was synthesized (train.selfBlend \"only\")", async () => {
+      const file = path.join(space.spaceDir, "space.json");
+      const original = await fs.readFile(file, "utf8");
+      const manifest = JSON.parse(original) as { sameIdentityBlends: { share: number; scored: number; synthesizedOnly?: true } };
+      assert.match((await page.textContent("#model-facts")) ?? "", /Flags/);
+      assert.doesNotMatch((await page.textContent("#model-facts")) ?? "", /synthesized/, "a run with fakes of its own gets no warning");
+      try {
+        await fs.writeFile(file, JSON.stringify({ ...manifest, sameIdentityBlends: { ...manifest.sameIdentityBlends, synthesizedOnly: true } }));
+        await page.reload();
+        await page.waitForFunction(() => ["ready", "error"].includes(document.getElementById("app")?.dataset.state ?? ""), undefined, { timeout: 60_000 });
+        assert.match((await page.textContent("#model-facts")) ?? "", /Every fake it trained on was synthesized from real photos, .* reached only 53–58% in the studio's benchmark/);
+      } finally {
+        await fs.writeFile(file, original);
+        await page.reload();
+        await page.waitForFunction(() => ["ready", "error"].includes(document.getElementById("app")?.dataset.state ?? ""), undefined, { timeout: 60_000 });
+      }
+    });
   });
 });

@@ -19,6 +19,11 @@ import { loadTensorflow } from "../src/core/shared/tensorflow";
 import { drawSelfBlendRecipe, selfBlend } from "../src/core/synthesize/self-blend";
 import { detectLargestFace } from "../src/core/face-features/face-landmarks";
 import { synthesizeFakes } from "../src/core/synthesize/synthesize-fakes";
+import { describeBlendSensitivity, synthesizedOnlyWarning } from "../src/core/synthesize/blend-sensitivity";
+import { exportModel } from "../src/core/export/export-model";
+import { createSpace } from "../src/core/space/create-space";
+import { runViewOf } from "../src/extension/webviews/run-view";
+import { openWebviewBundle } from "./support/webview-harness";
 import { prepareTrainingData } from "../src/core/train/prepare-training-data";
 import type { RunMetrics, RunPrediction } from "../src/core/train/run-files";
 import { train } from "../src/core/train/train";
@@ -181,9 +186,32 @@ describe("synthesize: same-person fakes", function () {
     const card = renderModelCard({ runId: result.runId, head, metrics: read, verification: { images: 1, maxProbabilityDifference: 0, maxFeatureDifference: 0 }, exportedAt: "now" });
     assert.match(card, new RegExp(`the model calls \\*\\*${(metrics.sameIdentityBlends.share! * 100).toFixed(1)}%\\*\\* of same-person blends fake \\(${metrics.sameIdentityBlends.flagged} of ${metrics.sameIdentityBlends.scored} self-blends`));
     assert.match(card, /Training added \d+ same-person fakes synthesized from the real training pictures \(train\.selfBlend "only"/);
-    // The second run reads every synthesized picture and feature back from the caches.
-    const again = await train({ projectDir, config, backbone });
-    assert.equal(again.featureCache.computed, 0);
+    // The share is measured on the kind of fake the run learned: every place that shows it says what it does not show.
+    const warning = synthesizedOnlyWarning(metrics)!;
+    assert.match(warning, /^Warning: every fake this model trained on was synthesized .* reached only 53–58 % balanced accuracy/);
+    assert.ok(card.includes(`**Warning:** ${warning.slice("Warning: ".length)}`), card);
+    const violations: string[] = [];
+    const webview = await openWebviewBundle({ dir: await fs.mkdtemp(path.join(root, "panel-")), bundle: "training.js", style: "training.css", violations });
+    try {
+      await webview.page.evaluate((message) => window.postMessage(message, "*"), { type: "training/run", run: runViewOf(metrics) });
+      const section = webview.page.locator("#same-person-blends");
+      await section.waitFor({ timeout: 10_000 });
+      assert.equal(await section.locator("p").first().textContent(), describeBlendSensitivity(metrics.sameIdentityBlends));
+      assert.equal(await section.locator("p.error").textContent(), warning);
+      assert.match((await webview.page.textContent("#blend-share")) ?? "", /^catches \d+\.\d% of same-person blends$/);
+      assert.deepEqual(violations, []);
+    } finally {
+      await webview.browser.close();
+    }
+    const exportDir = path.join(projectDir, "export");
+    await exportModel({ projectDir, config, runId: result.runId, outDir: exportDir });
+    const space = await createSpace({ projectDir, exportDir, git: false });
+    const manifest = JSON.parse(await fs.readFile(path.join(space.spaceDir, "space.json"), "utf8")) as { sameIdentityBlends?: { synthesizedOnly?: boolean } };
+    assert.equal(manifest.sameIdentityBlends?.synthesizedOnly, true, "the Space page repeats the warning (test/space-face-crop.spec.ts)");
+    // The second run, from the command line, reads every synthesized picture and feature back from the caches, and warns in its summary.
+    const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "train", "--backbone", backbone], { env: process.env });
+    assert.match(stdout, /features \d+ cached, 0 computed/);
+    assert.ok(stdout.includes(`\n${warning}\n`), stdout);
   });
 
   it("prunes the same-person fakes, face records and blending statistics of pictures that left the dataset a week ago, keeping recent ones and those in use", async () => {
@@ -239,6 +267,7 @@ describe("synthesize: same-person fakes", function () {
     await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
     const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "train", "-e", "1", "--backbone", backbone], { env: process.env });
     assert.match(stdout, /catches \d+ % of same-person blends \(\d+ of \d+ self-blends of validation real pictures called "Deepfake"\)/);
+    assert.doesNotMatch(stdout, /Warning: every fake this model trained on was synthesized/, "a run with fakes of its own gets no such warning");
     assert.throws(() => parseProjectConfig({ categories: [{ label: "Real" }] }), /needs at least two categories to tell apart \(or one category of real pictures with train\.selfBlend "only"\)/);
   });
 

@@ -80,6 +80,7 @@ function render(): void {
   } else if (run.status === "running") {
     app.append(preparing(progress));
   }
+  if (run.sameIdentityBlends && run.status === "done") app.append(findingsSection(run.sameIdentityBlends, "same-person-blends", "Same-person manipulations"));
   if (run.audit && run.status === "done") app.append(auditSection(run.audit));
   if (run.whereItLooked && run.status === "done") app.append(findingsSection(run.whereItLooked, "where-it-looked", "Where the model looked"));
   if (run.confusion && run.status === "done") app.append(figure("Confusion matrix (validation)", confusionMatrix(run.confusion)));
@@ -111,6 +112,8 @@ function header(view: RunView): HTMLElement {
   if (view.errorRate !== undefined && view.status === "done") {
     const kept = view.keptEpoch !== undefined ? ` (epoch ${view.keptEpoch}, the lowest validation loss, kept)` : "";
     parts.push(h("span", { class: "error-rate", id: "error-rate" }, `error rate ${percent(view.errorRate)}${kept}`));
+    // The error rate says how well it tells the folders apart; this says whether it sees a manipulated face at all.
+    if (view.sameIdentityBlendShare !== undefined) parts.push(h("span", { class: "error-rate", id: "blend-share" }, `catches ${percent(view.sameIdentityBlendShare)} of same-person blends`));
   }
   const bar = h("div", { class: "header" }, ...parts);
   if (view.status === "done") {

@@ -56,6 +56,10 @@ export interface RunView {
   audit?: string[];
   /** Where the model looked on the validation pictures (describeWhereItLooked): the finding, then a warning line. */
   whereItLooked?: string[];
+  /** The same-person check (describeSameIdentityCheck): the share of held-out self-blends called fake, in words, then a warning line for a synthesized-only run. */
+  sameIdentityBlends?: string[];
+  /** That share (0-1), shown beside the error rate; absent when nothing was scored. */
+  sameIdentityBlendShare?: number;
   confusion?: { labels: string[]; matrix: number[][] };
   counts?: { train: Record<string, number>; valid: Record<string, number> };
   message?: string;
@@ -244,6 +248,8 @@ const isRunView = (value: unknown): value is RunView =>
   (value.keptEpoch === undefined || isNumber(value.keptEpoch)) &&
   (value.audit === undefined || arrayOf(isString)(value.audit)) &&
   (value.whereItLooked === undefined || arrayOf(isString)(value.whereItLooked)) &&
+  (value.sameIdentityBlends === undefined || arrayOf(isString)(value.sameIdentityBlends)) &&
+  (value.sameIdentityBlendShare === undefined || isNumber(value.sameIdentityBlendShare)) &&
   (value.confusion === undefined || isConfusion(value.confusion)) &&
   (value.counts === undefined || (isObject(value.counts) && recordOf(isNumber)(value.counts.train) && recordOf(isNumber)(value.counts.valid))) &&
   (value.message === undefined || isString(value.message));

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import { describeAudit } from "../../core/audit/describe-audit";
 import { runDemo } from "../../core/demo/run-demo";
-import { describeBlendSensitivity } from "../../core/synthesize/blend-sensitivity";
+import { describeSameIdentityCheck } from "../../core/synthesize/blend-sensitivity";
 import { cliContext } from "../cli-context";
 import { formatTable, printProgress } from "../output";
 import { formatEpoch } from "./train";
@@ -36,7 +36,7 @@ export function registerDemoCommand(program: Command): void {
       out(`\nDataset: ${Object.entries(result.counts).map(([label, count]) => `${count} ${label}`).join(", ")} in ${rel(path.join(projectDir, "data"))} (provenance: data/manifest.jsonl)`);
       out(`Run: ${rel(result.train.runDir)} — error_rate ${result.train.metrics.errorRate.toFixed(4)} (metrics.json, predictions.json)`);
       out(`Model: ${rel(path.join(result.exported.outDir, "model.onnx"))} (+ labels.json, preprocess.json, README.md model card)`);
-      out(`Same-person check: ${describeBlendSensitivity(result.train.metrics.sameIdentityBlends)}`);
+      out(`Same-person check: ${describeSameIdentityCheck(result.train.metrics).join("\n")}`);
       if (result.train.metrics.audit) out(describeAudit(result.train.metrics.audit).join("\n"));
       out("\nPredictions on held-out images the model never saw: real face crops, and same-person fakes of the same faces (the");
       out("person's own face blended with an altered copy of itself, or swapped with its mirror image), so who is pictured gives nothing away:");

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import * as path from "node:path";
 import { describeAudit } from "../../core/audit/describe-audit";
 import { describeWhereItLooked } from "../../core/cam/describe-where-it-looked";
-import { describeBlendSensitivity, describeSynthesized } from "../../core/synthesize/blend-sensitivity";
+import { describeSameIdentityCheck, describeSynthesized } from "../../core/synthesize/blend-sensitivity";
 import { listRuns } from "../../core/train/list-runs";
 import { lrFind } from "../../core/train/lr-find";
 import type { EpochRecord } from "../../core/train/run-files";
@@ -77,7 +77,8 @@ export function registerTrainCommand(program: Command): void {
       const { hits, computed } = result.featureCache;
       process.stdout.write(`${hits + computed > 0 ? `; features ${hits} cached, ${computed} computed` : ""}; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
-      process.stdout.write(`${describeSynthesized(metrics)}${describeBlendSensitivity(metrics.sameIdentityBlends)}\n`);
+      const [blends, ...blendWarnings] = describeSameIdentityCheck(metrics);
+      process.stdout.write(`${describeSynthesized(metrics)}${blends}\n${blendWarnings.map((line) => `${line}\n`).join("")}`);
       if (metrics.whereItLooked) process.stdout.write(`${describeWhereItLooked(metrics.whereItLooked).join("\n")}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);
       const relative = path.relative(process.cwd(), result.runDir);

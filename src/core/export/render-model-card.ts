@@ -12,6 +12,7 @@ import type { RunHead, RunMetrics } from "../train/run-files";
 import { EXPORT_FILES, type DecisionThreshold } from "./export-format";
 import { LIGHTING_CONSISTENCY_COUNT } from "../face-features/lighting-consistency";
 import { POSE_CONSISTENCY_COUNT } from "../face-features/pose-consistency";
+import { synthesizedOnlyWarning } from "../synthesize/blend-sensitivity";
 
 /** Everything the card states; nothing is looked up while rendering. */
 export interface ModelCardInput {
@@ -176,7 +177,8 @@ function manipulationSensitivity(metrics: RunMetrics): string {
   if (!blends || blends.share === null) {
     return `**Same-person manipulations:** not measured${blends?.note ? ` (${blends.note})` : ""}. A detector trained on fakes that show another person's face may learn who is in the picture rather than whether it was manipulated.${synthesized}`;
   }
-  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}`;
+  const warning = synthesizedOnlyWarning(metrics);
+  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}${warning ? `\n\n**${warning.replace(": ", ":** ")}` : ""}`;
 }
 
 function backboneSection(head: RunHead): string {

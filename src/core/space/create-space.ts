@@ -36,6 +36,7 @@ import { readManifest } from "../dataset/manifest";
 import { CHOOSE_EXAMPLES, pickExamples, type PickedExample } from "./pick-examples";
 import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
 import { readSpaceManifest, SPACE_MANIFEST, type SpaceManifest } from "./read-space-manifest";
+import { synthesizedOnlyWarning } from "../synthesize/blend-sensitivity";
 import { SpaceError } from "./space-error";
 import type { SpaceSdk } from "./space-sdk";
 
@@ -258,17 +259,19 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 /** The few numbers the page shows from export/metrics.json; a missing or odd file just leaves them out. */
-function parseMetrics(text: string | undefined): { runId?: string; errorRate?: number; validImages?: number; sameIdentityBlends?: { share: number; scored: number } } {
+function parseMetrics(text: string | undefined): { runId?: string; errorRate?: number; validImages?: number; sameIdentityBlends?: SpaceManifest["sameIdentityBlends"] } {
   if (!text) return {};
   try {
-    const raw = JSON.parse(text) as { runId?: unknown; errorRate?: unknown; counts?: { valid?: Record<string, unknown> }; sameIdentityBlends?: { share?: unknown; scored?: unknown } };
+    const raw = JSON.parse(text) as { runId?: unknown; errorRate?: unknown; counts?: { valid?: Record<string, unknown> }; sameIdentityBlends?: { share?: unknown; scored?: unknown }; synthesized?: { mode?: unknown } };
     const blends = raw.sameIdentityBlends;
+    // The page repeats the run's warning: a share measured on synthesized fakes only says nothing of real swaps.
+    const synthesizedOnly = synthesizedOnlyWarning({ synthesized: { mode: String(raw.synthesized?.mode) } }) ? { synthesizedOnly: true as const } : {};
     const valid = raw.counts?.valid ? Object.values(raw.counts.valid).filter((n): n is number => typeof n === "number") : [];
     return {
       runId: typeof raw.runId === "string" ? raw.runId : undefined,
       errorRate: typeof raw.errorRate === "number" && Number.isFinite(raw.errorRate) ? raw.errorRate : undefined,
       validImages: valid.length > 0 ? valid.reduce((a, b) => a + b, 0) : undefined,
-      sameIdentityBlends: typeof blends?.share === "number" && blends.share >= 0 && blends.share <= 1 && typeof blends.scored === "number" && blends.scored > 0 ? { share: blends.share, scored: blends.scored } : undefined,
+      sameIdentityBlends: typeof blends?.share === "number" && blends.share >= 0 && blends.share <= 1 && typeof blends.scored === "number" && blends.scored > 0 ? { share: blends.share, scored: blends.scored, ...synthesizedOnly } : undefined,
     };
   } catch {
     return {};

@@ -1,6 +1,7 @@
 /** The Training panel's view of a finished run, kept free of `vscode` so tests can build it from a real run's metrics. */
 import { describeAudit } from "../../core/audit/describe-audit";
 import { describeWhereItLooked } from "../../core/cam/describe-where-it-looked";
+import { describeSameIdentityCheck } from "../../core/synthesize/blend-sensitivity";
 import type { RunMetrics } from "../../core/train/run-files";
 import type { RunView } from "../../shared/protocol";
 
@@ -15,6 +16,8 @@ export function runViewOf(metrics: RunMetrics): RunView {
     ...(metrics.keptEpoch !== undefined ? { keptEpoch: metrics.keptEpoch } : {}),
     ...(metrics.audit ? { audit: describeAudit(metrics.audit) } : {}),
     ...(metrics.whereItLooked ? { whereItLooked: describeWhereItLooked(metrics.whereItLooked) } : {}),
+    ...(metrics.sameIdentityBlends ? { sameIdentityBlends: describeSameIdentityCheck(metrics) } : {}),
+    ...(typeof metrics.sameIdentityBlends?.share === "number" ? { sameIdentityBlendShare: metrics.sameIdentityBlends.share } : {}),
     confusion: metrics.confusion,
     counts: metrics.counts,
   };
