@@ -264,7 +264,7 @@ describe("static Space of a faceCrop model", function () {
       assert.deepEqual(problems, [], "no console errors (CSP violations show up here)");
     });
 
-    it("cuts exactly the studio's crop from the same pixels (the port of the framing and resampling)", async () => {
+    it("cuts exactly the studio's crop from the same pixels (the studio's framing, resampling and close-up retry, bundled)", async () => {
       // The studio's own shrunk pixels go in, so only the code after the shrink is compared: detection, choice,
       // framing, resampling and the JPEG round trip (the browser's JPEG codec is the one difference left).
       for (const file of [pictures.whole, pictures.two, pictures.closeUp]) {

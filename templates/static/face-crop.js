@@ -9,18 +9,19 @@
 // 2. find faces with face-api's detector and 68 landmarks on TensorFlow.js's WebAssembly backend, the backend the
 //    studio runs face-api on in Node (reference-data/detect-faces.ts), at the recorded `minScore`, keeping only
 //    detections whose landmarks are laid out like a face (face-crop/is-plausible-face.ts, bundled in face-search.js),
-//    with the other detector when the recipe's finds none (face-crop/crop-largest-face.ts);
+//    with the other detector when the recipe's finds none (face-crop/crop-largest-face.ts), each retried on a copy with
+//    a border when it finds nothing (face-crop/close-up-retry.ts, bundled too);
 // 3. keep the face whose landmarks' bounding box is largest (face-crop/crop-largest-face.ts);
 // 4. cut an upright square, `margin` × that box's longest side, centred on the box moved up across the eye line by
 //    0.15 box sides, with 2×2 supersampled bilinear sampling and clamped edges, into `size`×`size` pixels
-//    (face-crop/crop-training-face.ts and reference-data/face-frame.ts, ported line for line);
+//    (face-crop/crop-training-face.ts and reference-data/face-frame.ts themselves, bundled in face-search.js);
 // 5. round-trip the crop through JPEG at `jpegQuality`, as the dataset stores crops, so the model sees the same kind
 //    of compression artefacts it was trained on.
 // Models that read blending statistics but were trained on pictures that already were face crops get the landmarks of
 // the whole picture's largest face as predict finds them (face-features/face-landmarks.ts's detectLargestFace): the
 // fast detector, then the accurate one, then both on copies turned ±25° for a tilted head (largestFaceLandmarks).
 import { bitmapToRgb, resizeRgb } from "./preprocess.js";
-import { isPlausibleFace, TILT_DEGREES, turnFaceBack, turnPixels } from "./face-search.js";
+import { cropTrainingFace, faceFrame, isPlausibleFace, TILT_DEGREES, turnFaceBack, turnPixels, withCloseUpRetry } from "./face-search.js";
 
 /** Where face-api and its nets live in the Space (written by the studio's face-api-runtime-files.ts). */
 const FACE_API_DIR = new URL("./face-api/", import.meta.url).href;
@@ -33,12 +34,6 @@ const DETECTORS = {
 
 /** detectFaces' default cap on faces per picture. */
 const MAX_FACES = 20;
-/** detect-still-faces.ts's STILL_PADDING: the border of the second try, as a share of the longest side. */
-const STILL_PADDING = 0.25;
-/** crop-training-face.ts's FOREHEAD_SHIFT: the crop centre moves this many box sides up across the eye line. */
-const FOREHEAD_SHIFT = 0.15;
-/** renderCrop's 2×2 samples per output pixel, at these offsets in output pixels. */
-const SUBSAMPLES = [-0.25, 0.25];
 
 /** Checks preprocess.json's `faceCrop` before anything runs on it; throws with a readable message. */
 export function checkFaceCrop(settings) {
@@ -96,7 +91,7 @@ export async function cropLargestFaceOfPixels(picture, settings) {
   const found = await findLargestFace(picture, settings);
   if (!found) return undefined;
   const { chosen, facesFound } = found;
-  const crop = cropTrainingFace(picture, chosen.landmarks, settings.margin, settings.size);
+  const crop = cropTrainingFace({ image: picture, landmarks: chosen.landmarks, margin: settings.margin, size: settings.size });
   const image = await jpegRoundTrip(crop.pixels, crop.size, settings.jpegQuality);
   return { image, landmarks: crop.landmarks, size: crop.size, centre: crop.centre, side: crop.side, box: chosen.box, score: chosen.score, facesFound, width: picture.width, height: picture.height };
 }
@@ -118,8 +113,7 @@ async function findLargestFace(picture, settings) {
 async function searchFaces(picture, detectors, minScore) {
   const { faceapi } = await loadFaceDetector();
   for (const name of detectors) {
-    let faces = await detectFaces(faceapi, DETECTORS[name], picture, minScore);
-    if (faces.length === 0) faces = await detectFacesPadded(faceapi, DETECTORS[name], picture, minScore);
+    const { faces } = await withCloseUpRetry(picture, (image) => detectFaces(faceapi, DETECTORS[name], image, minScore));
     if (faces.length > 0) return faces;
   }
   return [];
@@ -195,142 +189,6 @@ async function detectFaces(faceapi, detector, picture, minScore) {
   } finally {
     input.dispose();
   }
-}
-
-/**
- * detect-still-faces.ts's second try: a face that fills the picture (a tight close-up) is missed by the detector
- * but found on a copy whose border, STILL_PADDING of the longest side on every side, repeats the edge pixels;
- * the coordinates are mapped back to the picture.
- */
-async function detectFacesPadded(faceapi, detector, picture, minScore) {
-  const pad = Math.max(8, Math.round(Math.max(picture.width, picture.height) * STILL_PADDING));
-  const faces = await detectFaces(faceapi, detector, extendBorder(picture, pad), minScore);
-  return faces
-    .map((face) => ({
-      ...face,
-      box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
-      landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
-    }))
-    // A "face" centred in the added border is made of repeated edge pixels, never the close-up looked for.
-    .filter(({ box }) => isInside(box.x + box.width / 2, picture.width) && isInside(box.y + box.height / 2, picture.height));
-}
-
-function isInside(value, extent) {
-  return value >= 0 && value <= extent;
-}
-
-/** A copy with `pad` pixels added on every side, each repeating the nearest edge pixel. */
-function extendBorder(image, pad) {
-  const width = image.width + 2 * pad;
-  const height = image.height + 2 * pad;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(image.height - 1, Math.max(0, y - pad));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(image.width - 1, Math.max(0, x - pad));
-      const from = (sy * image.width + sx) * 3;
-      const to = (y * width + x) * 3;
-      data[to] = image.data[from];
-      data[to + 1] = image.data[from + 1];
-      data[to + 2] = image.data[from + 2];
-    }
-  }
-  return { data, width, height };
-}
-
-/** face-frame.ts's faceFrame, the parts the crop needs: eye centres, the landmarks' box centre and longest side. */
-export function faceFrame(landmarks) {
-  const leftEye = mean(landmarks.slice(36, 42));
-  const rightEye = mean(landmarks.slice(42, 48));
-  const eyeDistance = Math.hypot(rightEye.x - leftEye.x, rightEye.y - leftEye.y);
-  const xs = landmarks.map((p) => p.x);
-  const ys = landmarks.map((p) => p.y);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  return { leftEye, rightEye, eyeDistance, centre: { x: (minX + maxX) / 2, y: (minY + maxY) / 2 }, size: Math.max(maxX - minX, maxY - minY) };
-}
-
-function mean(points) {
-  return { x: points.reduce((s, p) => s + p.x, 0) / points.length, y: points.reduce((s, p) => s + p.y, 0) / points.length };
-}
-
-/** crop-training-face.ts's cropTrainingFace (upright, not mirrored): the square and its size×size RGB pixels. */
-export function cropTrainingFace(image, landmarks, margin, size) {
-  const frame = faceFrame(landmarks);
-  const side = frame.size * margin;
-  // Coincident eye centres (a degenerate detection) leave "up" as the image's up.
-  const eyeDistance = frame.eyeDistance || 1;
-  const eyeX = frame.eyeDistance ? (frame.rightEye.x - frame.leftEye.x) / eyeDistance : 1;
-  const eyeY = (frame.rightEye.y - frame.leftEye.y) / eyeDistance;
-  const centre = { x: frame.centre.x + eyeY * FOREHEAD_SHIFT * frame.size, y: frame.centre.y - eyeX * FOREHEAD_SHIFT * frame.size };
-  // The landmarks in the crop's pixels (crop-training-face.ts's toCrop), where blending statistics are measured.
-  const landmarksInCrop = landmarks.map((p) => ({ x: ((p.x - centre.x) * size) / side + size / 2, y: ((p.y - centre.y) * size) / side + size / 2 }));
-  return { pixels: resampleUpright(image, centre, side, size), size, centre, side, landmarks: landmarksInCrop };
-}
-
-/**
- * Each output pixel averages 4 bilinear samples of the source, edges clamped, pixel centres at +0.5: the studio's
- * resampleUpright, same arithmetic in the same order (JavaScript numbers are the same doubles in both places).
- */
-function resampleUpright(image, centre, side, size) {
-  const { data, width, height } = image;
-  const scale = side / size;
-  const columns = axisSamples(size, scale, centre.x, width);
-  const rows = axisSamples(size, scale, centre.y, height);
-  const pixels = new Uint8Array(size * size * 3);
-  const rowStride = width * 3;
-  for (let v = 0; v < size; v++) {
-    let out = v * size * 3;
-    for (let u = 0; u < size; u++, out += 3) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let sv = 0; sv < 2; sv++) {
-        const ri = v * 2 + sv;
-        const top = rows.first[ri] * rowStride;
-        const bottom = rows.second[ri] * rowStride;
-        const ay = rows.weight[ri];
-        for (let su = 0; su < 2; su++) {
-          const ci = u * 2 + su;
-          const left = columns.first[ci] * 3;
-          const right = columns.second[ci] * 3;
-          const ax = columns.weight[ci];
-          const i00 = top + left;
-          const i10 = top + right;
-          const i01 = bottom + left;
-          const i11 = bottom + right;
-          let t = data[i00] + (data[i10] - data[i00]) * ax;
-          r += t + (data[i01] + (data[i11] - data[i01]) * ax - t) * ay;
-          t = data[i00 + 1] + (data[i10 + 1] - data[i00 + 1]) * ax;
-          g += t + (data[i01 + 1] + (data[i11 + 1] - data[i01 + 1]) * ax - t) * ay;
-          t = data[i00 + 2] + (data[i10 + 2] - data[i00 + 2]) * ax;
-          b += t + (data[i01 + 2] + (data[i11 + 2] - data[i01 + 2]) * ax - t) * ay;
-        }
-      }
-      pixels[out] = Math.min(255, Math.max(0, Math.round(r / 4)));
-      pixels[out + 1] = Math.min(255, Math.max(0, Math.round(g / 4)));
-      pixels[out + 2] = Math.min(255, Math.max(0, Math.round(b / 4)));
-    }
-  }
-  return pixels;
-}
-
-/** For each output index and subsample along one axis: the two source pixel indices and the weight of the second. */
-function axisSamples(size, scale, centre, extent) {
-  const count = size * 2;
-  const first = new Int32Array(count);
-  const second = new Int32Array(count);
-  const weight = new Float64Array(count);
-  for (let i = 0; i < size; i++) {
-    for (let s = 0; s < 2; s++) {
-      const offset = (i + 0.5 + SUBSAMPLES[s] - size / 2) * scale;
-      const f = Math.min(Math.max(centre + offset - 0.5, 0), extent - 1);
-      const at = i * 2 + s;
-      first[at] = Math.floor(f);
-      second[at] = Math.min(first[at] + 1, extent - 1);
-      weight[at] = f - first[at];
-    }
-  }
-  return { first, second, weight };
 }
 
 /** Encodes the crop as JPEG at `quality` (1-100) and decodes it again, as the dataset's crops were stored and read. */

@@ -4,7 +4,7 @@
  * nets, plus "today's recipe" for a still: SSD, and a second try on a border-extended copy when it finds nothing.
  */
 import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
-import { withCloseUpRetry } from "../../src/core/face-crop/detect-still-faces";
+import { withCloseUpRetry } from "../../src/core/face-crop/close-up-retry";
 import { detectFaces, type DetectedFace } from "../../src/core/reference-data/detect-faces";
 import { loadFaceApi, toDetectedFace } from "../../src/core/reference-data/load-face-api";
 import { loadTensorflow } from "../../src/core/shared/tensorflow";

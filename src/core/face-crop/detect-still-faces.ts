@@ -2,25 +2,15 @@
  * Faces in a still picture, with a second try when the first finds none: detectors miss a face that fills the
  * whole picture (a tight close-up, common among web photos), and find it on a copy whose border repeats the edge
  * pixels. Used by face-crop projects (gather/import, train, predict) and by `check` on stills and video frames
- * (a video call is often a close-up too; frames keep the smaller, faster input size).
+ * (a video call is often a close-up too; frames keep the smaller, faster input size). The retry itself is
+ * close-up-retry.ts, which the static Space runs too.
  */
-import type { DetectedFace } from "../reference-data/detect-faces";
+import { withCloseUpRetry, type RgbPixels, type StillFaces } from "./close-up-retry";
 import { detectFrameFaces } from "./detect-frame-faces";
 import type { FaceDetectorKind } from "./face-crop-settings";
 
-/** The border added on each side for the second try, as a share of the picture's longest side. */
-export const STILL_PADDING = 0.25;
 /** The fast detector's input side for stills: larger than for video frames, since a still has time to spare. */
 export const STILL_INPUT_SIZE = 416;
-
-/** Packed RGB pixels. */
-type RgbPixels = { data: Uint8Array; width: number; height: number };
-
-/** What detectStillFaces found, and whether it took the padded copy. */
-export interface StillFaces {
-  faces: DetectedFace[];
-  padded: boolean;
-}
 
 /** Detects faces in packed RGB pixels; when none are found, tries again on a border-extended copy (coordinates mapped back). */
 export async function detectStillFaces(params: {
@@ -35,43 +25,4 @@ export async function detectStillFaces(params: {
   const { image, detector, minScore, plausibleOnly } = params;
   const inputSize = params.inputSize ?? STILL_INPUT_SIZE;
   return withCloseUpRetry(image, (picture) => detectFrameFaces({ image: { ...picture, channels: 3 }, detector, minScore, inputSize, plausibleOnly }));
-}
-
-/** Runs `detect`, and when it finds nothing, runs it again on a border-extended copy and maps the faces back. */
-export async function withCloseUpRetry(image: RgbPixels, detect: (image: RgbPixels) => Promise<DetectedFace[]>): Promise<StillFaces> {
-  const faces = await detect(image);
-  if (faces.length > 0) return { faces, padded: false };
-  const pad = Math.max(8, Math.round(Math.max(image.width, image.height) * STILL_PADDING));
-  const mapped = (await detect(extendBorder(image, pad)))
-    .map((face) => ({
-      ...face,
-      box: { ...face.box, x: face.box.x - pad, y: face.box.y - pad },
-      landmarks: face.landmarks.map((p) => ({ x: p.x - pad, y: p.y - pad })),
-    }))
-    // A "face" centred in the added border is made of repeated edge pixels (seen on a test pattern), never the close-up looked for.
-    .filter(({ box }) => isInside(box.x + box.width / 2, image.width) && isInside(box.y + box.height / 2, image.height));
-  return { faces: mapped, padded: mapped.length > 0 };
-}
-
-function isInside(value: number, extent: number): boolean {
-  return value >= 0 && value <= extent;
-}
-
-/** A copy with `pad` pixels added on every side, each repeating the nearest edge pixel. */
-function extendBorder(image: RgbPixels, pad: number): RgbPixels {
-  const width = image.width + 2 * pad;
-  const height = image.height + 2 * pad;
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(image.height - 1, Math.max(0, y - pad));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(image.width - 1, Math.max(0, x - pad));
-      const from = (sy * image.width + sx) * 3;
-      const to = (y * width + x) * 3;
-      data[to] = image.data[from];
-      data[to + 1] = image.data[from + 1];
-      data[to + 2] = image.data[from + 2];
-    }
-  }
-  return { data, width, height };
 }
