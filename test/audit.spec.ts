@@ -12,6 +12,12 @@ import { auditShortcuts } from "../src/core/audit/audit-shortcuts";
 import { crossValidatedAccuracy } from "../src/core/audit/cross-validated-accuracy";
 import { describeAudit } from "../src/core/audit/describe-audit";
 import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
+import { parseProjectConfig } from "../src/core/project/project-config";
+import { describeSameIdentityCheck } from "../src/core/synthesize/blend-sensitivity";
+import { resolveSelfBlend } from "../src/core/synthesize/training-fakes";
+import { chooseDefaultSelfBlend } from "../src/core/train/choose-self-blend";
+import { train } from "../src/core/train/train";
 import { makeTempDir, removeDir } from "./support/temp-dir";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -88,6 +94,42 @@ describe("shortcut audit", function () {
     const identity = audit.checks.find((check) => check.cue === "identity");
     assert.ok(identity && identity.balancedAccuracy !== null && identity.balancedAccuracy < 0.8, JSON.stringify(audit.checks));
     assert.deepEqual(audit.warnings.filter((warning) => /identity/i.test(warning)), []);
+  });
+
+  it("lets training add self-blends by default only where the fakes show other people (train.selfBlend unset, face crops)", async () => {
+    const config = parseProjectConfig({ categories: [{ label: "Real" }, { label: "Deepfake" }], faceCrop: true, train: { epochs: 1, augmentViews: 0 } });
+    const plan = resolveSelfBlend(config);
+    assert.equal(plan.mode, "add", "the project file's default for face crops");
+    const people = [...new Set(reals.map((item) => item.person))].sort();
+    const others = new Set(people.slice(11));
+    const otherPeople = reals.map(({ file, person }) => ({ file, label: others.has(person) ? "Deepfake" : "Real" }));
+    const seen = new Map<string, number>();
+    const samePeople = reals.map(({ file, person }) => {
+      const k = seen.get(person) ?? 0;
+      seen.set(person, k + 1);
+      return { file, label: k === 1 ? "Deepfake" : "Real" };
+    });
+    const projectDir = path.join(tmp, "choose");
+    const kept = await chooseDefaultSelfBlend({ projectDir, plan, pictures: otherPeople, seed: 42 });
+    assert.equal(kept.plan.mode, "add");
+    assert.equal(kept.note, undefined);
+    const chosen = await chooseDefaultSelfBlend({ projectDir, plan, pictures: samePeople, seed: 42 });
+    assert.equal(chosen.plan.mode, "off");
+    assert.match(chosen.note ?? "", /^train\.selfBlend is not set, and face identity alone tells "Deepfake" from the other pictures in only \d+ % of cases .* no self-blends were added\. .* from 87 % to 68 % .* Set train\.selfBlend to "add" to add them anyway\.$/);
+    assert.equal((await chooseDefaultSelfBlend({ projectDir, plan: { ...plan, mode: "only" }, pictures: samePeople, seed: 42 })).plan.mode, "only", "a mode the project file sets is never changed");
+
+    // Training follows it, and says so in its log, metrics.json and the same-person check's words.
+    for (const { file, label } of samePeople) {
+      await fs.mkdir(path.join(projectDir, "data", label), { recursive: true });
+      await fs.copyFile(file, path.join(projectDir, "data", label, path.basename(file)));
+    }
+    const logged: string[] = [];
+    const result = await train({ projectDir, config, backbone: await writeOfflineBackbone({ cacheDir: path.join(tmp, "cache") }), onProgress: (event) => event.event === "log" && logged.push(event.message) });
+    assert.equal(result.metrics.synthesized?.mode, "off");
+    assert.equal(result.metrics.synthesized?.choice, chosen.note);
+    assert.ok(logged.includes(chosen.note!), logged.join("\n"));
+    assert.equal(Object.values(result.metrics.synthesized!.train).reduce((a, b) => a + b, 0), 0, "no self-blend joined the training data");
+    assert.deepEqual(describeSameIdentityCheck(result.metrics).slice(1), [chosen.note]);
   });
 
   it("catches picture size without any face, and says identity could not be measured", async () => {

@@ -33,10 +33,12 @@ export interface AuditShortcutsParams extends OperationOptions {
   labels: readonly string[];
   /** The project file's fakeLabel (default: the label containing "fake", else the second). */
   fakeLabel?: string;
-  /** The training pictures: absolute path, label and sha256 of the file. */
-  pictures: ReadonlyArray<{ file: string; label: string; sha256: string }>;
+  /** The training pictures: absolute path, label and sha256 of the file (read from the file when not given). */
+  pictures: ReadonlyArray<{ file: string; label: string; sha256?: string }>;
   perClass?: number;
   seed?: number;
+  /** Measure face identity alone (training asks it before choosing self-blends); default: every cue. */
+  identityOnly?: boolean;
 }
 
 /** Audits a sample of each class; throws only on cancellation (a picture that cannot be measured is left out). */
@@ -46,11 +48,11 @@ export async function auditShortcuts(params: AuditShortcutsParams): Promise<Shor
   const perClass = params.perClass ?? AUDIT_PER_CLASS;
   const sample = params.labels.flatMap((label) => random.shuffle(params.pictures.filter((picture) => picture.label === label)).slice(0, perClass));
   const sampled = Object.fromEntries(params.labels.map((label) => [label, sample.filter((picture) => picture.label === label).length]));
-  params.onProgress?.({ event: "phase", phase: "audit", message: `Checking for shortcuts (face identity, picture size, border, JPEG bytes) on ${sample.length} pictures` });
+  params.onProgress?.({ event: "phase", phase: "audit", message: params.identityOnly ? `Comparing who is pictured in each category (face identity) on ${sample.length} pictures` : `Checking for shortcuts (face identity, picture size, border, JPEG bytes) on ${sample.length} pictures` });
   const measured: Array<{ positive: boolean; cues?: PictureCues; descriptor?: Float32Array }> = [];
   for (const [done, picture] of sample.entries()) {
     throwIfAborted(params.signal, "training");
-    const cues = await pictureCues(picture.file).catch(() => undefined);
+    const cues = params.identityOnly ? undefined : await pictureCues(picture.file).catch(() => undefined);
     const descriptor = await cachedDescriptor(params.cacheDir, picture).catch(() => undefined);
     measured.push({ positive: picture.label === fake.label, cues, descriptor });
     params.onProgress?.({ event: "progress", phase: "audit", done: done + 1, total: sample.length });
@@ -66,9 +68,11 @@ export async function auditShortcuts(params: AuditShortcutsParams): Promise<Shor
   };
   const checks = [
     score("identity", (entry) => entry.descriptor),
-    score("picture-size", (entry) => entry.cues?.size),
-    score("border", (entry) => entry.cues?.border),
-    score("jpeg-bytes-per-pixel", (entry) => entry.cues?.bytesPerPixel),
+    ...(params.identityOnly ? [] : [
+      score("picture-size", (entry) => entry.cues?.size),
+      score("border", (entry) => entry.cues?.border),
+      score("jpeg-bytes-per-pixel", (entry) => entry.cues?.bytesPerPixel),
+    ]),
   ];
   const noFace = measured.filter((entry) => !entry.descriptor).length;
   return { fakeLabel: fake.label, sampled, noFace, checks, warnings: checks.filter((check) => check.separates).map((check) => warningOf(check, fake.label)) };
@@ -90,8 +94,9 @@ function warningOf(check: ShortcutCheck, fakeLabel: string): string {
 }
 
 /** The picture's face descriptor, from the cache when it has been computed before (null = no face). */
-async function cachedDescriptor(cacheDir: string, picture: { file: string; sha256: string }): Promise<Float32Array | undefined> {
-  const key = createHash("sha256").update(`${DESCRIPTOR_VERSION}:${picture.sha256}`).digest("hex");
+async function cachedDescriptor(cacheDir: string, picture: { file: string; sha256?: string }): Promise<Float32Array | undefined> {
+  const sha256 = picture.sha256 ?? createHash("sha256").update(await fs.readFile(picture.file)).digest("hex");
+  const key = createHash("sha256").update(`${DESCRIPTOR_VERSION}:${sha256}`).digest("hex");
   const file = path.join(cacheDir, `${key}.json`);
   try {
     const cached = JSON.parse(await fs.readFile(file, "utf8")) as { descriptor: number[] | null };

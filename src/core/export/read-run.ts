@@ -48,7 +48,7 @@ const metricsSchema = z.object({
     checks: z.array(z.object({ cue: z.enum(["identity", "picture-size", "border", "jpeg-bytes-per-pixel"]), balancedAccuracy: finite.nullable(), pictures: finite, separates: z.boolean() })),
     warnings: z.array(z.string()),
   }).optional(),
-  synthesized: z.object({ mode: z.enum(["off", "add", "only"]), train: z.record(finite), valid: z.record(finite) }).optional(),
+  synthesized: z.object({ mode: z.enum(["off", "add", "only"]), choice: z.string().optional(), train: z.record(finite), valid: z.record(finite) }).optional(),
   sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
   // zod drops what the schema does not name: without this the model card lost the run's "where it looked".
   whereItLooked: z.object({ pictures: finite, faceShare: finite, mostlyElsewhere: finite, warning: z.string().optional(), note: z.string() }).optional(),

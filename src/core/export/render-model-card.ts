@@ -178,7 +178,8 @@ function manipulationSensitivity(metrics: RunMetrics): string {
     return `**Same-person manipulations:** not measured${blends?.note ? ` (${blends.note})` : ""}. A detector trained on fakes that show another person's face may learn who is in the picture rather than whether it was manipulated.${synthesized}`;
   }
   const warning = synthesizedOnlyWarning(metrics);
-  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}${warning ? `\n\n**${warning.replace(": ", ":** ")}` : ""}`;
+  const choice = metrics.synthesized?.choice ? ` ${metrics.synthesized.choice}` : "";
+  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}${choice}${warning ? `\n\n**${warning.replace(": ", ":** ")}` : ""}`;
 }
 
 function backboneSection(head: RunHead): string {

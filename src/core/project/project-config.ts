@@ -104,7 +104,8 @@ const trainSchema = z
      * Same-person fakes synthesized from the real pictures (self-blends, and swaps between two real pictures):
      * "add" puts them in the fake category beside its pictures, "only" makes the fake category of them alone (a project
      * with real pictures only can train), "off" trains on the folders as they are. Unset: "add" for faceCrop projects
-     * (the blend is visible on a face crop), "off" otherwise (on a whole picture the face is too small a part to learn it).
+     * whose fakes show other people (the blend is visible on a face crop; training checks identity first,
+     * train/choose-self-blend.ts), "off" otherwise (on a whole picture the face is too small a part to learn it).
      */
     selfBlend: z.enum(["off", "add", "only"]).optional(),
     /** Self-blends per real picture (plus one same-person swap, see selfBlendSwaps, when the split holds another real picture with a face). */

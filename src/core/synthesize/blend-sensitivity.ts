@@ -47,21 +47,21 @@ export function synthesizedOnlyWarning(metrics: { synthesized?: { mode: string }
   return "Warning: every fake this model trained on was synthesized from the real pictures (train.selfBlend \"only\"), so the share above is measured on fakes like those it learned. On real same-person face swaps of faces it never saw, models trained this way reached only 53–58 % balanced accuracy in the studio's benchmark (50 % is chance; BENCHMARKS.md). Add real same-person fakes to the fake category before relying on it.";
 }
 
-/** The same-person check in words: the share line, then the warning of a synthesized-only run (if any). */
-export function describeSameIdentityCheck(metrics: { sameIdentityBlends?: SameIdentityBlends; synthesized?: { mode: string } }): string[] {
+/** The same-person check in words: the share line, why no self-blends were added (if training chose so), then the warning of a synthesized-only run (if any). */
+export function describeSameIdentityCheck(metrics: { sameIdentityBlends?: SameIdentityBlends; synthesized?: { mode: string; choice?: string } }): string[] {
   const warning = synthesizedOnlyWarning(metrics);
-  return [describeBlendSensitivity(metrics.sameIdentityBlends), ...(warning ? [warning] : [])];
+  return [describeBlendSensitivity(metrics.sameIdentityBlends), ...(metrics.synthesized?.choice ? [metrics.synthesized.choice] : []), ...(warning ? [warning] : [])];
 }
 
 /** What a run records about synthesis: the synthesized counts and the same-person blend check. */
 export function synthesisMetrics(data: {
   labels: string[];
   synthesized: { train: Record<string, number>; valid: Record<string, number> };
-  selfBlend: { mode: "off" | "add" | "only"; fakeLabel?: string };
+  selfBlend: { mode: "off" | "add" | "only"; fakeLabel?: string; choice?: string };
   probes: MeasureBlendSensitivityParams["probes"];
-}, logProbabilities: (row: number) => ArrayLike<number>): { synthesized: { mode: "off" | "add" | "only"; train: Record<string, number>; valid: Record<string, number> }; sameIdentityBlends: SameIdentityBlends } {
+}, logProbabilities: (row: number) => ArrayLike<number>): { synthesized: { mode: "off" | "add" | "only"; choice?: string; train: Record<string, number>; valid: Record<string, number> }; sameIdentityBlends: SameIdentityBlends } {
   return {
-    synthesized: { mode: data.selfBlend.mode, ...data.synthesized },
+    synthesized: { mode: data.selfBlend.mode, ...(data.selfBlend.choice ? { choice: data.selfBlend.choice } : {}), ...data.synthesized },
     sameIdentityBlends: measureBlendSensitivity({ probes: data.probes, labels: data.labels, fakeLabel: data.selfBlend.fakeLabel, logProbabilities }),
   };
 }

@@ -33,7 +33,7 @@ export interface SelfBlendPlan {
 /** Label of the synthesized class when the project has a single (real) category. */
 export const SYNTHESIZED_FAKE_LABEL = "Deepfake";
 
-/** Resolves train.selfBlend (unset: "add" for faceCrop projects, else "off") and the real/fake labels. */
+/** Resolves train.selfBlend (unset: "add" for faceCrop projects, else "off"; training then may choose "off", train/choose-self-blend.ts) and the real/fake labels. */
 export function resolveSelfBlend(config: ProjectConfig): SelfBlendPlan {
   const mode: SelfBlendMode = config.train.selfBlend ?? (config.faceCrop ? "add" : "off");
   const categories = config.categories.map((category) => category.label);

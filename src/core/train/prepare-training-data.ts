@@ -11,6 +11,7 @@ import type { FetchLike } from "../backbone/download-model";
 import { readManifest } from "../dataset/manifest";
 import { MIN_IMAGES_PER_CATEGORY } from "../dataset/train-readiness";
 import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
+import { chooseDefaultSelfBlend } from "./choose-self-blend";
 import { FACE_CROP_VERSION, faceCropSettings, type FaceCropSettings } from "../face-crop/face-crop-settings";
 import { ImageRejectedError } from "../gather/process-image";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
@@ -67,8 +68,8 @@ export interface PreparedData {
   counts: { train: Record<string, number>; valid: Record<string, number> };
   /** Same-person fakes synthesized from the real pictures, per split and label. */
   synthesized: { train: Record<string, number>; valid: Record<string, number> };
-  /** train.selfBlend as resolved. */
-  selfBlend: { mode: SelfBlendMode; perImage: number; fakeLabel?: string };
+  /** train.selfBlend as resolved, and why it is not the project file's default when it is not (chooseDefaultSelfBlend). */
+  selfBlend: { mode: SelfBlendMode; perImage: number; fakeLabel?: string; choice?: string };
   /** Feature rows of self-blends of the validation real pictures (scored after training), or why there are none. */
   probes: { rows: number[]; problem?: string };
   /** Vectors read from the cache vs computed by the backbone in this call, and stale ones removed. */
@@ -112,12 +113,18 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   const settings = config.train;
   const augmentViews = params.augmentViews ?? settings.augmentViews;
   const kernel = params.kernel ?? DEFAULT_KERNEL;
-  const selfBlend = resolveSelfBlend(config);
+  let selfBlend = resolveSelfBlend(config);
   const labels = selfBlend.labels;
   const dataDir = resolveDataDir(params.projectDir, config);
   const decodeStarted = performance.now();
   onProgress?.({ event: "phase", phase: "list", message: `Listing images in ${dataDir}` });
   const { own, ignored } = ownImages(await listTrainingImages({ dataDir, labels }), selfBlend);
+  // Unset, the face-crop default adds self-blends only where the fakes show other people.
+  let selfBlendChoice: string | undefined;
+  if (settings.selfBlend === undefined) {
+    ({ plan: selfBlend, note: selfBlendChoice } = await chooseDefaultSelfBlend({ projectDir: params.projectDir, plan: selfBlend, pictures: own, seed: settings.seed, onProgress, signal }));
+    if (selfBlendChoice) onProgress?.({ event: "log", message: selfBlendChoice });
+  }
   const synthesizedLabel = selfBlend.mode === "only" ? selfBlend.fakeLabel : undefined;
   checkCategories(labels, own, dataDir, [], synthesizedLabel);
   const split = randomSplitter({ count: own.length, validPct: settings.validPct, seed: settings.seed });
@@ -304,7 +311,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
     const extraPreprocess = { ...(contrast ? { faceContrast: contrast.record } : {}), ...(blend ? { blendStatistics: blend.record } : {}) };
-    return { labels, dataDir, items, features: widened.features, featureLength: widened.width, ...(widened.emphasis.length > 0 ? { emphasis: widened.emphasis } : {}), info, preprocess: { ...preprocess, ...extraPreprocess }, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
+    return { labels, dataDir, items, features: widened.features, featureLength: widened.width, ...(widened.emphasis.length > 0 ? { emphasis: widened.emphasis } : {}), info, preprocess: { ...preprocess, ...extraPreprocess }, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel, ...(selfBlendChoice ? { choice: selfBlendChoice } : {}) }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
   } finally {
     await backbone.release();
   }

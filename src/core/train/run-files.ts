@@ -81,7 +81,7 @@ export interface RunMetrics {
   /** Can face identity, picture size, border or JPEG bytes alone tell the classes apart? Absent with one category or in older runs. */
   audit?: ShortcutAudit;
   /** Same-person fakes synthesized from the real pictures (train.selfBlend), per split and label; not in `counts`. */
-  synthesized?: { mode: "off" | "add" | "only"; train: Record<string, number>; valid: Record<string, number> };
+  synthesized?: { mode: "off" | "add" | "only"; /** Why the mode is not the project file's default (chooseDefaultSelfBlend). */ choice?: string; train: Record<string, number>; valid: Record<string, number> };
   /** Manipulation sensitivity: how many self-blends of the validation real pictures the head calls fake. */
   sameIdentityBlends?: SameIdentityBlends;
   /** Where the model looked on the validation pictures (class activation maps); absent when the faces' place is not known. */
