@@ -56,7 +56,7 @@ export interface RunView {
   audit?: string[];
   /** Where the model looked on the validation pictures (describeWhereItLooked): the finding, then a warning line. */
   whereItLooked?: string[];
-  /** The same-person check (describeSameIdentityCheck): the share of held-out self-blends called fake, in words, then a warning line for a synthesized-only run. */
+  /** The same-person check (describeSameIdentityCheck): the share of held-out self-blends called fake, in words, then why no self-blends were added and a synthesized-only run's warning, when they apply. */
   sameIdentityBlends?: string[];
   /** That share (0-1), shown beside the error rate; absent when nothing was scored. */
   sameIdentityBlendShare?: number;

@@ -77,8 +77,8 @@ export function registerTrainCommand(program: Command): void {
       const { hits, computed } = result.featureCache;
       process.stdout.write(`${hits + computed > 0 ? `; features ${hits} cached, ${computed} computed` : ""}; ${metrics.phases.total.toFixed(1)} s\n`);
       if (metrics.audit) process.stdout.write(`\n${describeAudit(metrics.audit).join("\n")}\n`);
-      const [blends, ...blendWarnings] = describeSameIdentityCheck(metrics);
-      process.stdout.write(`${describeSynthesized(metrics)}${blends}\n${blendWarnings.map((line) => `${line}\n`).join("")}`);
+      const [blends, ...blendNotes] = describeSameIdentityCheck(metrics);
+      process.stdout.write(`${describeSynthesized(metrics)}${blends}\n${blendNotes.map((line) => `${line}\n`).join("")}`);
       if (metrics.whereItLooked) process.stdout.write(`${describeWhereItLooked(metrics.whereItLooked).join("\n")}\n`);
       if (metrics.unreadable.length > 0) process.stdout.write(`Skipped ${metrics.unreadable.length} unreadable file(s): ${metrics.unreadable.join(", ")}\n`);
       const relative = path.relative(process.cwd(), result.runDir);

@@ -5,12 +5,17 @@ import { CancelledError } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { STUDIO_STATE_FOLDER } from "./feature-cache";
 
+/** Where a project's face descriptors are cached: the audit after training and the self-blend choice before it share them. */
+export function identityCacheDir(projectDir: string): string {
+  return path.join(projectDir, STUDIO_STATE_FOLDER, "identity");
+}
+
 /** Audits the pictures; warnings go to onProgress; undefined when there is nothing to compare or it could not run. */
 export async function auditTrainingPictures(params: OperationOptions & { projectDir: string; labels: string[]; fakeLabel?: string; pictures: Array<{ file: string; label: string; sha256: string }>; seed: number }): Promise<ShortcutAudit | undefined> {
   if (params.labels.length < 2) return undefined;
   try {
     const audit = await auditShortcuts({
-      cacheDir: path.join(params.projectDir, STUDIO_STATE_FOLDER, "identity"),
+      cacheDir: identityCacheDir(params.projectDir),
       labels: params.labels,
       fakeLabel: params.fakeLabel,
       pictures: params.pictures,

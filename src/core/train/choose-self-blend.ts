@@ -2,16 +2,15 @@
  * train.selfBlend left unset on a face-crop project: self-blends are added where they help. They are there for fakes
  * that show other people (face identity alone then tells the classes apart, and a model learns who is pictured); where
  * the fakes already keep the person's identity, adding them lowered balanced accuracy on same-person swaps of unseen
- * faces from 87 % to 68 % on the self-blend bench (BENCHMARKS.md). So face identity is compared first, as the shortcut audit compares it
- * after training (the descriptors are cached, and that audit reuses them).
+ * faces from 87 % to 68 % on the self-blend bench (BENCHMARKS.md). So face identity is compared first, as the shortcut
+ * audit compares it after training (the descriptors are cached, and that audit reuses them).
  */
-import * as path from "node:path";
 import { auditShortcuts } from "../audit/audit-shortcuts";
 import { SEPARATES } from "../audit/describe-audit";
 import { CancelledError } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import type { SelfBlendPlan } from "../synthesize/training-fakes";
-import { STUDIO_STATE_FOLDER } from "./feature-cache";
+import { identityCacheDir } from "./audit-training-pictures";
 
 /** Parameters of chooseDefaultSelfBlend. */
 export interface ChooseDefaultSelfBlendParams extends OperationOptions {
@@ -26,11 +25,11 @@ export interface ChooseDefaultSelfBlendParams extends OperationOptions {
 /** The plan training follows, and why it differs from the project file's default (undefined when it does not). */
 export async function chooseDefaultSelfBlend(params: ChooseDefaultSelfBlendParams): Promise<{ plan: SelfBlendPlan; note?: string }> {
   const { plan } = params;
-  if (plan.mode !== "add" || plan.fakeLabel === undefined || plan.labels.length < 2) return { plan };
+  if (plan.mode !== "add" || plan.fakeLabel === undefined) return { plan };
   let identity: number | null;
   try {
     const audit = await auditShortcuts({
-      cacheDir: path.join(params.projectDir, STUDIO_STATE_FOLDER, "identity"),
+      cacheDir: identityCacheDir(params.projectDir),
       labels: plan.labels,
       fakeLabel: plan.fakeLabel,
       pictures: params.pictures,
