@@ -58,8 +58,8 @@ export interface FaceCropBenchResult {
   /** The same face-crop import with the face nets on the calling thread (no worker threads), as before. */
   faceCropOneThread: { seconds: number; imagesPerSecond: number; kept: number; noFace: number };
   ratioOneThread: number;
-  /** The whole face pipeline on the files (decode, resize, detect, landmarks, framing, crop, JPEG, hashes), 4 in flight as import does; `ssd`: the SSD's arithmetic. */
-  pipeline: Array<{ workers: number; ssd: string; picturesPerSecond: number; cpuMsPerPicture: number; found: number }>;
+  /** The face pipeline (detect, landmarks, framing, crop, the crop's JPEG and hashes) on decoded pictures ("pixels") and from the files ("file": + decode, resize, the picture's JPEG and hashes), 4 in flight as import does; `ssd`: the SSD's arithmetic. */
+  pipeline: Array<{ workers: number; ssd: string; source: "file" | "pixels"; picturesPerSecond: number; cpuMsPerPicture: number; found: number }>;
   /** The SSD net alone (one intra-op thread) per 400×262 picture: the full 512 square vs the window the picture fills, float32 and int8 (7- and 8-bit weights). */
   ssdNet: { fullCpuMs: number; windowCpuMs: number; window: string; int8WindowCpuMs: number; int8Bits8WindowCpuMs: number; int8PointwiseWindowCpuMs: number; int8PointwiseBits8WindowCpuMs: number };
   /** The face-crop import with the int8 SSD (measured, not the recipe). */
@@ -103,19 +103,24 @@ export async function benchFaceCrop(count = 60, videoSeconds = 60): Promise<Face
     const ssdNet = await timeSsdWindow(set.resized[0].width, set.resized[0].height);
     const pipeline: FaceCropBenchResult["pipeline"] = [];
     const files = await Promise.all(set.files.map((file) => fs.readFile(file)));
-    // Interleaved, twice each, so a change in the machine's load falls on every configuration alike.
+    // Interleaved, twice each, so a change in the machine's load falls on every configuration alike. "pixels": the face
+    // work alone on pictures decoded beforehand (detect, landmarks, framing, crop, the crop's JPEG and hashes), as the
+    // video figure is taken on decoded frames; "file" adds the picture's decoding, resizing, JPEG and hashes.
     for (let round = 0; round < 2; round++) {
-      for (const [workers, ssd] of [[0, "float32"], [2, "float32"], [2, "int8"]] as const) {
+      for (const [workers, ssd, source] of [[0, "float32", "file"], [2, "float32", "file"], [2, "float32", "pixels"], [2, "int8", "file"]] as const) {
         setFaceNetWorkers(workers);
         setSsdInt8Default(ssd === "int8" ? INT8_VARIANTS.int8 : undefined);
         const settings = faceCropSettings({ resizeMax: 400 });
-        await Promise.all(files.slice(0, 4).map((bytes) => cropFaceFromBytes({ bytes, settings })));
+        const cropOne = source === "file"
+          ? async (i: number) => Boolean((await cropFaceFromBytes({ bytes: files[i], settings })).crop)
+          : async (i: number) => Boolean(await cropLargestFace({ pixels: set.resized[i], settings }));
+        await Promise.all([0, 1, 2, 3].map(cropOne));
         const cpu = process.cpuUsage();
         const started = performance.now();
         let found = 0;
-        await runBounded(files, 4, async (bytes) => void ((await cropFaceFromBytes({ bytes, settings })).crop && (found += 1)));
+        await runBounded(files.map((_, i) => i), 4, async (i) => void ((await cropOne(i)) && (found += 1)));
         const used = process.cpuUsage(cpu);
-        pipeline.push({ workers, ssd, picturesPerSecond: count / ((performance.now() - started) / 1000), cpuMsPerPicture: (used.user + used.system) / 1000 / count, found });
+        pipeline.push({ workers, ssd, source, picturesPerSecond: count / ((performance.now() - started) / 1000), cpuMsPerPicture: (used.user + used.system) / 1000 / count, found });
       }
     }
     setFaceNetWorkers();

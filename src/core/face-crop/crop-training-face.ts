@@ -73,48 +73,63 @@ const SUBSAMPLES = [-0.25, 0.25];
 function resampleUpright(image: RgbImage, centre: FacePoint, side: number, size: number, flip: boolean): Uint8Array {
   const { data, width, height } = image;
   const scale = side / size;
-  const columns = axisSamples(size, scale, centre.x, width, flip);
-  const rows = axisSamples(size, scale, centre.y, height, false);
+  const columns = axisSamples(size, scale, centre.x, width, flip, 3);
+  const rows = axisSamples(size, scale, centre.y, height, false, 1);
+  // Bilinear sampling is separable: each source row a sample reads is interpolated across once, at every column
+  // sample (the `t` of one sample, the bottom row's value of another), then rows are mixed. The operations and their
+  // order are those of one bilinear sample after another, so the bytes are renderCrop's; the page runs this code too.
+  const across = size * 2 * 3;
+  const slotOfRow = new Int32Array(height).fill(-1);
+  let slots = 0;
+  for (const offsets of [rows.first, rows.second]) for (const row of offsets) if (slotOfRow[row] < 0) slotOfRow[row] = slots++;
+  if (scratch.length < slots * across) scratch = new Float64Array(slots * across);
+  const interpolated = scratch;
+  for (let row = 0; row < height; row++) {
+    const slot = slotOfRow[row];
+    if (slot < 0) continue;
+    const source = row * width * 3;
+    for (let column = 0, at = slot * across; column < size * 2; column++, at += 3) {
+      const left = source + columns.first[column];
+      const right = source + columns.second[column];
+      const ax = columns.weight[column];
+      interpolated[at] = data[left] + (data[right] - data[left]) * ax;
+      interpolated[at + 1] = data[left + 1] + (data[right + 1] - data[left + 1]) * ax;
+      interpolated[at + 2] = data[left + 2] + (data[right + 2] - data[left + 2]) * ax;
+    }
+  }
   const pixels = new Uint8Array(size * size * 3);
-  const rowStride = width * 3;
-  for (let v = 0; v < size; v++) {
-    let out = v * size * 3;
-    for (let u = 0; u < size; u++, out += 3) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let sv = 0; sv < 2; sv++) {
-        const ri = v * 2 + sv;
-        const top = rows.first[ri] * rowStride;
-        const bottom = rows.second[ri] * rowStride;
-        const ay = rows.weight[ri];
-        for (let su = 0; su < 2; su++) {
-          const ci = u * 2 + su;
-          const left = columns.first[ci] * 3;
-          const right = columns.second[ci] * 3;
-          const ax = columns.weight[ci];
-          const i00 = top + left;
-          const i10 = top + right;
-          const i01 = bottom + left;
-          const i11 = bottom + right;
-          let t = data[i00] + (data[i10] - data[i00]) * ax;
-          r += t + (data[i01] + (data[i11] - data[i01]) * ax - t) * ay;
-          t = data[i00 + 1] + (data[i10 + 1] - data[i00 + 1]) * ax;
-          g += t + (data[i01 + 1] + (data[i11 + 1] - data[i01 + 1]) * ax - t) * ay;
-          t = data[i00 + 2] + (data[i10 + 2] - data[i00 + 2]) * ax;
-          b += t + (data[i01 + 2] + (data[i11 + 2] - data[i01 + 2]) * ax - t) * ay;
-        }
+  for (let v = 0, out = 0; v < size; v++) {
+    const top0 = slotOfRow[rows.first[v * 2]] * across;
+    const bottom0 = slotOfRow[rows.second[v * 2]] * across;
+    const ay0 = rows.weight[v * 2];
+    const top1 = slotOfRow[rows.first[v * 2 + 1]] * across;
+    const bottom1 = slotOfRow[rows.second[v * 2 + 1]] * across;
+    const ay1 = rows.weight[v * 2 + 1];
+    for (let u = 0, column = 0; u < size; u++, out += 3, column += 6) {
+      for (let c = 0; c < 3; c++) {
+        const first = column + c;
+        const second = column + 3 + c;
+        let t = interpolated[top0 + first];
+        let sum = t + (interpolated[bottom0 + first] - t) * ay0;
+        t = interpolated[top0 + second];
+        sum += t + (interpolated[bottom0 + second] - t) * ay0;
+        t = interpolated[top1 + first];
+        sum += t + (interpolated[bottom1 + first] - t) * ay1;
+        t = interpolated[top1 + second];
+        sum += t + (interpolated[bottom1 + second] - t) * ay1;
+        // A mean of bilinear samples of bytes lies in [0, 255]: the store truncates, so + 0.5 rounds as Math.round does.
+        pixels[out + c] = sum / 4 + 0.5;
       }
-      pixels[out] = Math.min(255, Math.max(0, Math.round(r / 4)));
-      pixels[out + 1] = Math.min(255, Math.max(0, Math.round(g / 4)));
-      pixels[out + 2] = Math.min(255, Math.max(0, Math.round(b / 4)));
     }
   }
   return pixels;
 }
 
-/** For each output index and subsample along one axis: the two source pixel indices and the weight of the second. */
-function axisSamples(size: number, scale: number, centre: number, extent: number, flip: boolean): { first: Int32Array; second: Int32Array; weight: Float64Array } {
+/** resampleUpright's rows interpolated across, reused from call to call (the function is synchronous). */
+let scratch = new Float64Array(0);
+
+/** For each output index and subsample along one axis: the two source pixels' byte offsets (index × stride) and the weight of the second. */
+function axisSamples(size: number, scale: number, centre: number, extent: number, flip: boolean, stride: number): { first: Int32Array; second: Int32Array; weight: Float64Array } {
   const count = size * 2;
   const first = new Int32Array(count);
   const second = new Int32Array(count);
@@ -124,9 +139,10 @@ function axisSamples(size: number, scale: number, centre: number, extent: number
       const offset = (i + 0.5 + SUBSAMPLES[s] - size / 2) * scale * (flip ? -1 : 1);
       const f = Math.min(Math.max(centre + offset - 0.5, 0), extent - 1);
       const at = i * 2 + s;
-      first[at] = Math.floor(f);
-      second[at] = Math.min(first[at] + 1, extent - 1);
-      weight[at] = f - first[at];
+      const low = Math.floor(f);
+      first[at] = low * stride;
+      second[at] = Math.min(low + 1, extent - 1) * stride;
+      weight[at] = f - low;
     }
   }
   return { first, second, weight };

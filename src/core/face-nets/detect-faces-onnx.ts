@@ -51,20 +51,38 @@ export async function detectFacesOnnx(params: DetectFacesOnnxParams): Promise<De
   if (params.detector === "accurate") {
     // Only the part of the square that holds the picture (ssd-window.ts): the padding is most of a wide picture's waste.
     const { rows, cols } = ssdWindow(pixels.width, pixels.height);
-    const input = new Float32Array(3 * rows * cols);
-    prepareNetInput(pixels, whole, { ...SSD_INPUT, rows, cols }, input);
     const int8 = params.ssdInt8 ?? defaultSsdInt8;
-    const { boxes, classes } = await runFaceNet(int8 ? { ssdInt8: int8 } : "ssd", input, [1, 3, rows, cols]);
+    const { boxes, classes } = await withInputBuffer(3 * rows * cols, (input) => {
+      prepareNetInput(pixels, whole, { ...SSD_INPUT, rows, cols }, input);
+      return runFaceNet(int8 ? { ssdInt8: int8 } : "ssd", input, [1, 3, rows, cols]);
+    });
     const anchors = ssdWindowAnchors((await faceNetWeights("ssd")).get("Output/extra_dim")!.data, rows, cols);
     detections = decodeSsd({ boxes, classes, anchors, width: pixels.width, height: pixels.height, minScore, maxResults: params.maxFaces ?? 20 });
   } else {
     const side = params.inputSize ?? 416;
-    const input = new Float32Array(3 * side * side);
-    prepareNetInput(pixels, whole, { side, centre: false, mean: TINY_MEAN, divisor: 255 }, input);
-    const { grid } = await runFaceNet("tiny", input, [1, 3, side, side]);
+    const { grid } = await withInputBuffer(3 * side * side, (input) => {
+      prepareNetInput(pixels, whole, { side, centre: false, mean: TINY_MEAN, divisor: 255 }, input);
+      return runFaceNet("tiny", input, [1, 3, side, side]);
+    });
     detections = decodeTiny({ grid, inputSize: side, width: pixels.width, height: pixels.height, minScore });
   }
   return withLandmarks(pixels, detections);
+}
+
+/** Detector inputs (1.5-2.4 MB each) by length, reused: a new one per picture kept the garbage collector busy. */
+const freeInputs = new Map<number, Float32Array[]>();
+
+/** Runs `use` with a float32 buffer of `length` (every value is written before it is read) that no other call holds meanwhile. */
+async function withInputBuffer<T>(length: number, use: (input: Float32Array) => Promise<T>): Promise<T> {
+  const input = freeInputs.get(length)?.pop() ?? new Float32Array(length);
+  try {
+    return await use(input);
+  } finally {
+    // One spare per size is enough for a picture or frame at a time per thread; more would only hold memory.
+    const free = freeInputs.get(length) ?? [];
+    if (free.length < 2) free.push(input);
+    freeInputs.set(length, free);
+  }
 }
 
 /** DetectAllFaceLandmarksTask: each box clipped and floored, its crop through the landmark net, points shifted by the unclipped box. */

@@ -47,46 +47,63 @@ export function prepareNetInput(pixels: NetPixels, region: PixelRegion, spec: Ne
   const colCount = spec.cols ?? side;
   const plane = rowCount * colCount;
   const base = batchIndex * 3 * plane;
+  // Bilinear sampling is separable: each picture row the samples read is first interpolated across, at every
+  // sampled column (a zero stands for each padded pixel, a zero row for a padded row), then rows are mixed. Each value
+  // comes from the operations of a sample-by-sample bilinear resize, in its order, so the float32 is the same bit for bit.
+  const across = colCount * 3;
+  const needed = Math.min(rowCount, rows.first.length);
+  if (scratch.length < 2 * needed * across) scratch = new Float64Array(2 * needed * across);
+  const interpolated = scratch;
+  // Rows are interpolated in sample order; a row read again (by the next sample, or as the next one's top) is reused.
+  const slotOf = new Map<number, number>();
+  const slotFor = (offset: number): number => {
+    let slot = slotOf.get(offset);
+    if (slot !== undefined) return slot;
+    slot = slotOf.size * across;
+    slotOf.set(offset, slot);
+    if (offset < 0) interpolated.fill(0, slot, slot + across);
+    else interpolateRow(data, offset, columns, colCount, interpolated, slot);
+    return slot;
+  };
   const [mean0, mean1, mean2] = mean;
   for (let v = 0; v < rowCount; v++) {
-    const top = rows.first[v];
-    const bottom = rows.second[v];
+    const top = slotFor(rows.first[v]);
+    const bottom = slotFor(rows.second[v]);
     const fy = rows.weight[v];
     const rowAt = base + v * colCount;
-    for (let u = 0; u < colCount; u++) {
-      const left = columns.first[u];
-      const right = columns.second[u];
-      const fx = columns.weight[u];
-      const at = rowAt + u;
-      if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-        writePaddedPixel(data, top, bottom, left, right, fx, fy, spec, out, at, plane);
-        continue;
-      }
-      // Inside the picture (nearly every sample): no padding tests, channels unrolled; the arithmetic is
-      // writePaddedPixel's, operation for operation, so both give the same float32 bit for bit.
-      const tl = top + left;
-      const tr = top + right;
-      const bl = bottom + left;
-      const br = bottom + right;
-      let t = data[tl] + (data[tr] - data[tl]) * fx;
-      out[at] = (t + (data[bl] + (data[br] - data[bl]) * fx - t) * fy - mean0) / divisor;
-      t = data[tl + 1] + (data[tr + 1] - data[tl + 1]) * fx;
-      out[at + plane] = (t + (data[bl + 1] + (data[br + 1] - data[bl + 1]) * fx - t) * fy - mean1) / divisor;
-      t = data[tl + 2] + (data[tr + 2] - data[tl + 2]) * fx;
-      out[at + 2 * plane] = (t + (data[bl + 2] + (data[br + 2] - data[bl + 2]) * fx - t) * fy - mean2) / divisor;
+    for (let u = 0, at = rowAt, k = 0; u < colCount; u++, at++, k += 3) {
+      let t = interpolated[top + k];
+      out[at] = (t + (interpolated[bottom + k] - t) * fy - mean0) / divisor;
+      t = interpolated[top + k + 1];
+      out[at + plane] = (t + (interpolated[bottom + k + 1] - t) * fy - mean1) / divisor;
+      t = interpolated[top + k + 2];
+      out[at + 2 * plane] = (t + (interpolated[bottom + k + 2] - t) * fy - mean2) / divisor;
     }
   }
 }
 
-/** One sample of the square whose 2×2 neighbourhood reaches into the zero padding (a zero stands for each padded pixel). */
-function writePaddedPixel(data: NetPixels["data"], top: number, bottom: number, left: number, right: number, fx: number, fy: number, spec: NetInputSpec, out: Float32Array, at: number, plane: number): void {
-  for (let k = 0; k < 3; k++) {
-    const a = top < 0 || left < 0 ? 0 : data[top + left + k];
-    const b = top < 0 || right < 0 ? 0 : data[top + right + k];
-    const c = bottom < 0 || left < 0 ? 0 : data[bottom + left + k];
-    const d = bottom < 0 || right < 0 ? 0 : data[bottom + right + k];
-    const t = a + (b - a) * fx;
-    out[at + k * plane] = (t + (c + (d - c) * fx - t) * fy - spec.mean[k]) / spec.divisor;
+/** prepareNetInput's rows interpolated across, reused from call to call (the function is synchronous). */
+let scratch = new Float64Array(0);
+
+/** One picture row (at byte offset `row`) interpolated at every sampled column, 3 channels, into `into` from `at`. */
+function interpolateRow(data: NetPixels["data"], row: number, columns: ReturnType<typeof axis>, count: number, into: Float64Array, at: number): void {
+  for (let u = 0; u < count; u++, at += 3) {
+    const left = columns.first[u];
+    const right = columns.second[u];
+    const fx = columns.weight[u];
+    if (left < 0 || right < 0) {
+      for (let k = 0; k < 3; k++) {
+        const a = left < 0 ? 0 : data[row + left + k];
+        const b = right < 0 ? 0 : data[row + right + k];
+        into[at + k] = a + (b - a) * fx;
+      }
+      continue;
+    }
+    const l = row + left;
+    const r = row + right;
+    into[at] = data[l] + (data[r] - data[l]) * fx;
+    into[at + 1] = data[l + 1] + (data[r + 1] - data[l + 1]) * fx;
+    into[at + 2] = data[l + 2] + (data[r + 2] - data[l + 2]) * fx;
   }
 }
 
