@@ -47,8 +47,11 @@ export interface ScoredCrop {
   landmarks?: readonly FacePoint[];
 }
 
+/** A crop as the model reads it: its bytes when they are already the model's size (set into the batch as they are), else resized values. */
+type ModelInput = Uint8Array | Float32Array;
+
 interface Pending {
-  input: Float32Array | Promise<Float32Array>;
+  input: ModelInput | Promise<ModelInput>;
   landmarks?: readonly FacePoint[];
   size: number;
   resolve(probabilities: Float32Array): void;
@@ -68,19 +71,20 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
   let running: Promise<void> = Promise.resolve();
 
   const statistics = exported.preprocess.blendStatistics;
-  const pixelsToInput = (pixels: Uint8Array, size: number): Float32Array | Promise<Float32Array> => {
-    if (size === width && size === height) return Float32Array.from(pixels);
+  const pixelsToInput = (pixels: Uint8Array, size: number): ModelInput | Promise<ModelInput> => {
+    // The batch's Float32Array.set converts the bytes: no float copy of each crop to allocate and collect.
+    if (size === width && size === height) return pixels;
     // Training resized its 224 px crops to the model's size with the recorded kernel (loadImageTensor): do the same.
     return loadImageTensor({ source: { data: Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), width: size, height: size }, preprocess: exported.preprocess });
   };
   // Encoding happens inside the queued input, so a crop is queued at once and a flush right after still runs it.
   const { jpegQuality } = params;
-  const toInput = (crop: ScoredCrop): Float32Array | Promise<Float32Array> =>
+  const toInput = (crop: ScoredCrop): ModelInput | Promise<ModelInput> =>
     jpegQuality === undefined ? pixelsToInput(crop.pixels, crop.size)
       : encodeCropLikeDataset({ pixels: crop.pixels, width: crop.size, height: crop.size }, jpegQuality).then((stored) => pixelsToInput(stored, crop.size));
 
   /** What the model reads beside the pixels (blending statistics, face regions), for `jobs` in order. */
-  const extraInputs = (jobs: ReadonlyArray<Pick<Pending, "landmarks" | "size">>, inputs: readonly Float32Array[]): { blendStatistics?: Float32Array; faceRegions?: Float32Array } => {
+  const extraInputs = (jobs: ReadonlyArray<Pick<Pending, "landmarks" | "size">>, inputs: readonly ModelInput[]): { blendStatistics?: Float32Array; faceRegions?: Float32Array } => {
     let blendStatistics: Float32Array | undefined;
     if (statistics) {
       blendStatistics = new Float32Array(jobs.length * statistics.count);
@@ -125,7 +129,8 @@ export function createFaceScorer(params: CreateFaceScorerParams): FaceScorer {
     flush: runQueued,
     async mapOf(crop, label) {
       if (!session.outputNames.includes("cam")) return undefined;
-      const input = await toInput(crop);
+      const read = await toInput(crop);
+      const input = read instanceof Float32Array ? read : Float32Array.from(read);
       await runQueued();
       const run = running.then(() => runOnnx(session, input, 1, height, width, { ...extraInputs([crop], [input]), outputs: ["cam"] }));
       running = run.then(() => undefined, () => undefined);
