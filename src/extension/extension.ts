@@ -25,15 +25,18 @@ import { restoreEvaluationPanel } from "./webviews/restore-evaluation-panel";
 import { restoreTrainingPanel } from "./webviews/restore-training-panel";
 import { TrainingPanel } from "./webviews/training-panel";
 
-const moduleLoaded = performance.now();
-
 /** What activate returns (for tests and other extensions). */
 export interface DeepfakeStudioApi {
-  /** Milliseconds from this module's first line to the end of activate. */
+  /**
+   * Milliseconds activate itself took (≈ 3 ms). Counted from this module's load instead, it also held VS Code's own
+   * work before calling activate (it prepares the extension's context first): 13.5 ms on a quiet machine, 406 ms once
+   * while the whole test suite ran.
+   */
   activationMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
+  const started = performance.now();
   const log = new StudioLog();
   const dataset = new DatasetTreeProvider();
   const runs = new RunsTreeProvider();
@@ -85,7 +88,7 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     vscode.window.registerWebviewPanelSerializer(EvaluationPanel.viewType, { deserializeWebviewPanel: (panel, state) => restoreEvaluationPanel(studio, panel, state) }),
   );
   void updateProjectContext();
-  const activationMs = performance.now() - moduleLoaded;
+  const activationMs = performance.now() - started;
   log.info(`Deepfake Studio ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? "" : " (Restricted Mode: read-only)"}.`);
   return { activationMs };
 }
