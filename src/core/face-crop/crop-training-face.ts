@@ -77,7 +77,7 @@ function resampleUpright(image: RgbImage, centre: FacePoint, side: number, size:
   const rows = axisSamples(size, scale, centre.y, height, false, 1);
   // Bilinear sampling is separable: each source row a sample reads is interpolated across once, at every column
   // sample (the `t` of one sample, the bottom row's value of another), then rows are mixed. The operations and their
-  // order are those of one bilinear sample after another, so the bytes are renderCrop's; the page runs this code too.
+  // order are those of one bilinear sample after another, so the bytes are too (test/crop-resampling.spec.ts); the page runs this code.
   const across = size * 2 * 3;
   const slotOfRow = new Int32Array(height).fill(-1);
   let slots = 0;

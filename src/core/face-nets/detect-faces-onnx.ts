@@ -78,7 +78,7 @@ async function withInputBuffer<T>(length: number, use: (input: Float32Array) => 
   try {
     return await use(input);
   } finally {
-    // One spare per size is enough for a picture or frame at a time per thread; more would only hold memory.
+    // Two spares per size cover the pictures a thread has in flight at once; more would only hold memory.
     const free = freeInputs.get(length) ?? [];
     if (free.length < 2) free.push(input);
     freeInputs.set(length, free);

@@ -51,8 +51,8 @@ export function prepareNetInput(pixels: NetPixels, region: PixelRegion, spec: Ne
   // sampled column (a zero stands for each padded pixel, a zero row for a padded row), then rows are mixed. Each value
   // comes from the operations of a sample-by-sample bilinear resize, in its order, so the float32 is the same bit for bit.
   const across = colCount * 3;
-  const needed = Math.min(rowCount, rows.first.length);
-  if (scratch.length < 2 * needed * across) scratch = new Float64Array(2 * needed * across);
+  // At most two picture rows per output row.
+  if (scratch.length < 2 * rowCount * across) scratch = new Float64Array(2 * rowCount * across);
   const interpolated = scratch;
   // Rows are interpolated in sample order; a row read again (by the next sample, or as the next one's top) is reused.
   const slotOf = new Map<number, number>();
