@@ -4,11 +4,14 @@
  * training faces only, train.selfBlend "only" (with and without the same-person swaps between two real pictures, which
  * share code with the test fakes). Test: crops of the held-out faces, real vs swapped with their own mirror image
  * (swapFace: aligned, colour-matched, feathered). Also, for contrast, the old recipe: real vs another person's face.
- * Also an in-distribution variant: the Deepfake folder holds mirror swaps of the training faces (other faces than the test's).
+ * Also in-distribution variants: the Deepfake folder holds mirror swaps of the training faces (other faces than the test's),
+ * pasted by swapFace ("mirror swaps") or through a swap tool's 128-px square ("tool-made mirror swaps").
  * Each variant is trained with whole-picture pooling, inner-face pooling (train.facePooling) and inner-face pooling plus
  * the face's blending statistics (train.blendStatistics), side by side.
  * Usage: node out/bench/self-blend.js [seeds...]   (default 1 2 3); BENCH_VARIANTS and BENCH_FEATURES ("whole,face,face+blend,face+blend+contrast") narrow it;
- * BENCH_KNOWN_LANDMARKS=1 trains on the renderer's landmarks instead of the detector's; BENCH_TRAIN (JSON) overrides train settings.
+ * BENCH_KNOWN_LANDMARKS=1 trains on the renderer's landmarks instead of the detector's; BENCH_TRAIN (JSON) overrides train settings;
+ * BENCH_TEST_GENERATOR=128 makes the held-out swaps as swap tools paste a generator's output (swapFaceThroughGenerator:
+ * a 128-px aligned square, an ellipse mask, no colour matching), so they share no blending code with the training fakes.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -32,10 +35,14 @@ export const TEST_FACES = 6;
 const detectedLandmarks = process.env.BENCH_KNOWN_LANDMARKS !== "1";
 /** BENCH_TRAIN='{"weightDecay": 1}': train settings to try on every project. */
 const trainOverrides = JSON.parse(process.env.BENCH_TRAIN ?? "{}") as Record<string, unknown>;
+/** BENCH_TEST_GENERATOR=128: the held-out swaps pass through a face generator's aligned square of that side (inswapper's 128 px) instead of swapFace's paste at the photo's resolution. */
+const testGeneratorSide = process.env.BENCH_TEST_GENERATOR === undefined ? undefined : Number(process.env.BENCH_TEST_GENERATOR);
+/** The "tool-made mirror swaps" variant trains on swaps pasted through a generator square of this side (inswapper's). */
+const TOOL_GENERATOR_SIDE = 128;
 const CROPS_PER_TRAIN_FACE = 8;
 const CROPS_PER_TEST_FACE = 5;
 
-export type Variant = "self-blends only" | "self-blends + swaps" | "mirror swaps" | "mirror swaps + self-blends" | "other-person swaps (old demo)";
+export type Variant = "self-blends only" | "self-blends + swaps" | "mirror swaps" | "mirror swaps + self-blends" | "tool-made mirror swaps" | "other-person swaps (old demo)";
 /** What the head sees: whole-picture pooling, + inner-face pooling, + the face's blending statistics. */
 type Features = "whole" | "face" | "face+blend" | "face+blend+contrast";
 
@@ -75,9 +82,10 @@ export async function writeTrainingData(params: { projectDir: string; seed: numb
       // With known landmarks training skips the detector (measures the classifier alone); by default it detects,
       // as predict does at test time: landmarks from one source in training and another in testing cost 3 points (BENCHMARKS.md).
       if (!detectedLandmarks) await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: sample.landmarks });
-      const mirrorSwaps = params.variant === "mirror swaps" || params.variant === "mirror swaps + self-blends";
+      const mirrorSwaps = params.variant === "mirror swaps" || params.variant === "mirror swaps + self-blends" || params.variant === "tool-made mirror swaps";
       if (mirrorSwaps) {
-        const fake = renderFaceSample({ photos: params.photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(3, f, k)), size: 224 });
+        const generatorSide = params.variant === "tool-made mirror swaps" ? TOOL_GENERATOR_SIDE : undefined;
+        const fake = renderFaceSample({ photos: params.photos, face, donor: { face, mirror: true, generatorSide }, variation: drawCropVariation(random.derive(3, f, k)), size: 224 });
         const fakeJpeg = await writeCrop(path.join(projectDir, "data", "Deepfake", `face${f}-${k}.jpg`), fake.pixels);
         // Known for the fakes too, so neither class's landmarks come from the detector in training.
         if (!detectedLandmarks) await rememberFace({ projectDir, sha256: createHash("sha256").update(fakeJpeg).digest("hex"), landmarks: fake.landmarks });
@@ -104,7 +112,7 @@ export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): P
 }
 
 /** The seed's split by face (test faces never seen in training) and the held-out crops: real vs swapped with its own mirror image. */
-export async function splitByFace(params: { root: string; seed: number; photos: SourcePhoto[]; faces: SourceFace[] }): Promise<{ trainFaces: SourceFace[]; testFaces: SourceFace[]; tests: HeldOutPicture[] }> {
+export async function splitByFace(params: { root: string; seed: number; photos: SourcePhoto[]; faces: SourceFace[]; generatorSide?: number }): Promise<{ trainFaces: SourceFace[]; testFaces: SourceFace[]; tests: HeldOutPicture[] }> {
   const { root, seed, photos } = params;
   const order = createSeededRandom(seed).shuffle(params.faces);
   const testFaces = order.slice(0, TEST_FACES);
@@ -114,7 +122,7 @@ export async function splitByFace(params: { root: string; seed: number; photos: 
   for (const [f, face] of testFaces.entries()) {
     for (let k = 0; k < CROPS_PER_TEST_FACE; k++) {
       const real = renderFaceSample({ photos, face, variation: drawCropVariation(random.derive(1, f, k)), size: 224 });
-      const swap = renderFaceSample({ photos, face, donor: { face, mirror: true }, variation: drawCropVariation(random.derive(2, f, k)), size: 224 });
+      const swap = renderFaceSample({ photos, face, donor: { face, mirror: true, generatorSide: params.generatorSide }, variation: drawCropVariation(random.derive(2, f, k)), size: 224 });
       const [realFile, swapFile] = [path.join(root, `test-${seed}`, "real", `face${f}-${k}.jpg`), path.join(root, `test-${seed}`, "swap", `face${f}-${k}.jpg`)];
       await writeCrop(realFile, real.pixels);
       await writeCrop(swapFile, swap.pixels);
@@ -130,9 +138,9 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
   const oldRecipe = params.variant === "other-person swaps (old demo)";
   await writeTrainingData({ projectDir, seed: params.seed, variant: params.variant, photos: params.photos, trainFaces: params.trainFaces });
   const config = parseProjectConfig({
-    categories: oldRecipe || params.variant.startsWith("mirror swaps") ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
+    categories: oldRecipe || params.variant.includes("mirror swaps") ? [{ label: "Real" }, { label: "Deepfake" }] : [{ label: "Real" }],
     train: {
-      seed: params.seed, selfBlend: oldRecipe || params.variant === "mirror swaps" ? "off" : params.variant === "mirror swaps + self-blends" ? "add" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2,
+      seed: params.seed, selfBlend: oldRecipe || params.variant === "mirror swaps" || params.variant === "tool-made mirror swaps" ? "off" : params.variant === "mirror swaps + self-blends" ? "add" : "only", selfBlendSwaps: params.variant === "self-blends + swaps", augmentViews: 2,
       facePooling: params.features !== "whole", blendStatistics: params.features.includes("blend"), faceContrast: params.features.endsWith("contrast"),
       ...trainOverrides,
     },
@@ -154,7 +162,7 @@ async function main(): Promise<void> {
   const featureSets = (process.env.BENCH_FEATURES ?? "whole,face,face+blend").split(",").map((value) => value.trim() as Features);
   const variants: Variant[] = (process.env.BENCH_VARIANTS?.split(",") as Variant[] | undefined) ?? ["self-blends only", "self-blends + swaps", "mirror swaps", "mirror swaps + self-blends", "other-person swaps (old demo)"];
   for (const seed of seeds.length > 0 ? seeds : [1, 2, 3]) {
-    const { trainFaces, tests } = await splitByFace({ root, seed, photos, faces });
+    const { trainFaces, tests } = await splitByFace({ root, seed, photos, faces, generatorSide: testGeneratorSide });
     for (const variant of variants) {
       for (const features of featureSets) {
         const outcome = await runOne({ root, seed, variant, features, photos, trainFaces, allFaces: faces, tests, backbone });

@@ -5,12 +5,16 @@ import { faceFrame } from "./face-frame";
 import type { SourceFace, SourcePhoto } from "./load-source-faces";
 import { renderCrop } from "./render-crop";
 import { swapFace } from "./swap-face";
+import { swapFaceThroughGenerator } from "./swap-face-through-generator";
 
 export interface RenderFaceSampleParams {
   photos: readonly SourcePhoto[];
   face: SourceFace;
-  /** Present for a deepfake: whose inner face replaces the target's, and whether it is mirrored first. */
-  donor?: { face: SourceFace; mirror: boolean };
+  /**
+   * Present for a deepfake: whose inner face replaces the target's, and whether it is mirrored first; with
+   * generatorSide, pasted as a swap tool pastes its generator's output (swapFaceThroughGenerator) instead of swapFace's way.
+   */
+  donor?: { face: SourceFace; mirror: boolean; generatorSide?: number };
   variation: CropVariation;
   /** Output side in pixels. */
   size: number;
@@ -52,7 +56,9 @@ export function renderFaceSample(params: RenderFaceSampleParams): RenderedFaceSa
   const landmarks = face.landmarks.map((p) => ({ x: p.x - x0, y: p.y - y0 }));
   if (params.donor !== undefined) {
     const donor = params.donor.face;
-    swapFace({ target: region, targetLandmarks: landmarks, donor: params.photos[donor.photo].image, donorLandmarks: donor.landmarks, mirror: params.donor.mirror });
+    const swap = { target: region, targetLandmarks: landmarks, donor: params.photos[donor.photo].image, donorLandmarks: donor.landmarks, mirror: params.donor.mirror };
+    if (params.donor.generatorSide === undefined) swapFace(swap);
+    else swapFaceThroughGenerator({ ...swap, side: params.donor.generatorSide });
   }
   const crop = renderCrop(region, { centre: { x: centre.x - x0, y: centre.y - y0 }, side, rotation: variation.rotation, flip: variation.flip, brightness: variation.brightness, size });
   return { pixels: crop.pixels, landmarks: landmarks.map(crop.toCrop) };

@@ -46,7 +46,7 @@ export function swapFace(params: SwapFaceParams): void {
 }
 
 /** Maps a target point to the donor photo: a similarity (or mirrored similarity) fixed by the two eye centres. */
-function donorMapping(target: FaceFrame, donor: FaceFrame, mirror: boolean): (p: FacePoint) => FacePoint {
+export function donorMapping(target: FaceFrame, donor: FaceFrame, mirror: boolean): (p: FacePoint) => FacePoint {
   // Mirroring swaps which donor eye the target's left eye lands on.
   const [dLeft, dRight] = mirror ? [donor.rightEye, donor.leftEye] : [donor.leftEye, donor.rightEye];
   const tMid = { x: (target.leftEye.x + target.rightEye.x) / 2, y: (target.leftEye.y + target.rightEye.y) / 2 };
