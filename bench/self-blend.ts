@@ -82,7 +82,7 @@ export async function writeTrainingData(params: { projectDir: string; seed: numb
       // With known landmarks training skips the detector (measures the classifier alone); by default it detects,
       // as predict does at test time: landmarks from one source in training and another in testing cost 3 points (BENCHMARKS.md).
       if (!detectedLandmarks) await rememberFace({ projectDir, sha256: createHash("sha256").update(jpeg).digest("hex"), landmarks: sample.landmarks });
-      const mirrorSwaps = params.variant === "mirror swaps" || params.variant === "mirror swaps + self-blends" || params.variant === "tool-made mirror swaps";
+      const mirrorSwaps = params.variant.includes("mirror swaps");
       if (mirrorSwaps) {
         const generatorSide = params.variant === "tool-made mirror swaps" ? TOOL_GENERATOR_SIDE : undefined;
         const fake = renderFaceSample({ photos: params.photos, face, donor: { face, mirror: true, generatorSide }, variation: drawCropVariation(random.derive(3, f, k)), size: 224 });

@@ -8,17 +8,26 @@ import { createSeededRandom } from "../src/core/shared/seeded-random";
 
 const SIZE = 224;
 
-/** Mean absolute Laplacian of the grey picture over the box between the eyes and the mouth: how much fine detail is there. */
-function innerDetail(pixels: Uint8Array, landmarks: readonly { x: number; y: number }[]): number {
+/** The box between the eyes and the mouth, in whole pixels one pixel clear of the crop's edge: where a swap's inner face is. */
+function innerBox(landmarks: readonly { x: number; y: number }[]): { x0: number; x1: number; y0: number; y1: number } {
   const frame = faceFrame(landmarks);
   const mouthY = landmarks.slice(48, 60).reduce((s, p) => s + p.y, 0) / 12;
-  const [x0, x1] = [Math.ceil(frame.leftEye.x), Math.floor(frame.rightEye.x)];
-  const [y0, y1] = [Math.ceil(Math.min(frame.leftEye.y, frame.rightEye.y)), Math.floor(mouthY)];
+  return {
+    x0: Math.max(1, Math.ceil(frame.leftEye.x)),
+    x1: Math.min(SIZE - 1, Math.floor(frame.rightEye.x)),
+    y0: Math.max(1, Math.ceil(Math.min(frame.leftEye.y, frame.rightEye.y))),
+    y1: Math.min(SIZE - 1, Math.floor(mouthY)),
+  };
+}
+
+/** Mean absolute Laplacian of the grey picture over the inner box: how much fine detail is there. */
+function innerDetail(pixels: Uint8Array, landmarks: readonly { x: number; y: number }[]): number {
+  const { x0, x1, y0, y1 } = innerBox(landmarks);
   const grey = (x: number, y: number) => { const i = (y * SIZE + x) * 3; return 0.299 * pixels[i] + 0.587 * pixels[i + 1] + 0.114 * pixels[i + 2]; };
   let sum = 0;
   let n = 0;
-  for (let y = Math.max(1, y0); y < Math.min(SIZE - 1, y1); y++) {
-    for (let x = Math.max(1, x0); x < Math.min(SIZE - 1, x1); x++) {
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
       sum += Math.abs(4 * grey(x, y) - grey(x - 1, y) - grey(x + 1, y) - grey(x, y - 1) - grey(x, y + 1));
       n++;
     }
@@ -26,14 +35,13 @@ function innerDetail(pixels: Uint8Array, landmarks: readonly { x: number; y: num
   return sum / n;
 }
 
-/** Mean absolute difference of two crops over the box between the eyes and the mouth. */
+/** Mean absolute difference of two crops over the inner box. */
 function innerDifference(a: Uint8Array, b: Uint8Array, landmarks: readonly { x: number; y: number }[]): number {
-  const frame = faceFrame(landmarks);
-  const mouthY = landmarks.slice(48, 60).reduce((s, p) => s + p.y, 0) / 12;
+  const { x0, x1, y0, y1 } = innerBox(landmarks);
   let sum = 0;
   let n = 0;
-  for (let y = Math.ceil(Math.min(frame.leftEye.y, frame.rightEye.y)); y < Math.floor(mouthY); y++) {
-    for (let x = Math.ceil(frame.leftEye.x); x < Math.floor(frame.rightEye.x); x++) {
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
       for (let c = 0; c < 3; c++) sum += Math.abs(a[(y * SIZE + x) * 3 + c] - b[(y * SIZE + x) * 3 + c]);
       n += 3;
     }

@@ -3,8 +3,9 @@
  * warped into a small aligned square (the generator's output size), then warped back onto the target through a
  * blurred ellipse fixed in that square, bilinearly and without prefiltering (cv2.warpAffine's defaults), and without
  * colour matching. (FaceFusion's default box mask would also paste the mirrored donor's hair and background here,
- * where a real generator renders the target's pose; an ellipse over brows, cheeks and mouth keeps to the face.) Held-out test fakes only: it shares neither mask nor colour code with swapFace or the self-blends, so a
- * detector trained on those meets a blend it never saw.
+ * where a real generator renders the target's pose; an ellipse over brows, cheeks and mouth keeps to the face.)
+ * Held-out test fakes only: it shares neither mask nor colour code with swapFace or the self-blends, so a detector
+ * trained on those meets a blend it never saw.
  */
 import type { FacePoint } from "./detect-faces";
 import { faceFrame } from "./face-frame";
@@ -44,6 +45,11 @@ export function swapFaceThroughGenerator(params: SwapFaceThroughGeneratorParams)
     const v = (gy - EYE_MIDPOINT.y * side) * targetPixelsPerSquarePixel;
     return { x: mid.x + u * along.x - v * along.y, y: mid.y + u * along.y + v * along.x };
   };
+  const targetToSquare = (x: number, y: number): FacePoint => {
+    const dx = x - mid.x;
+    const dy = y - mid.y;
+    return { x: EYE_MIDPOINT.x * side + (dx * along.x + dy * along.y) / targetPixelsPerSquarePixel, y: EYE_MIDPOINT.y * side + (-dx * along.y + dy * along.x) / targetPixelsPerSquarePixel };
+  };
   const square = { data: new Float32Array(side * side * 3), width: side, height: side };
   for (let gy = 0; gy < side; gy++) {
     for (let gx = 0; gx < side; gx++) {
@@ -62,10 +68,7 @@ export function swapFaceThroughGenerator(params: SwapFaceThroughGeneratorParams)
   const weight = new Float32Array(3);
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const dx = x + 0.5 - mid.x;
-      const dy = y + 0.5 - mid.y;
-      const gx = EYE_MIDPOINT.x * side + (dx * along.x + dy * along.y) / targetPixelsPerSquarePixel;
-      const gy = EYE_MIDPOINT.y * side + (-dx * along.y + dy * along.x) / targetPixelsPerSquarePixel;
+      const { x: gx, y: gy } = targetToSquare(x + 0.5, y + 0.5);
       if (gx < 0 || gy < 0 || gx > side || gy > side) continue;
       sampleBilinear(mask, gx, gy, weight, 0);
       if (weight[0] <= 0) continue;
