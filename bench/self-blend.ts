@@ -12,6 +12,8 @@
  * BENCH_KNOWN_LANDMARKS=1 trains on the renderer's landmarks instead of the detector's; BENCH_TRAIN (JSON) overrides train settings;
  * BENCH_TEST_GENERATOR=128 makes the held-out swaps as swap tools paste a generator's output (swapFaceThroughGenerator:
  * a 128-px aligned square, an ellipse mask, no colour matching), so they share no blending code with the training fakes.
+ * Trains with 2 augmented views (a project's default is 4: BENCH_TRAIN='{"augmentViews":4}'); reports balanced accuracy
+ * at the export's threshold and the ROC AUC of P(Deepfake), which does not move with where unseen faces fall against it.
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -20,6 +22,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { exportModel } from "../src/core/export/export-model";
+import { rocAuc } from "../src/core/evaluate/roc-auc";
 import { predict } from "../src/core/predict/predict";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
@@ -53,6 +56,8 @@ interface Outcome {
   realAccuracy: number;
   swapAccuracy: number;
   accuracy: number;
+  /** ROC AUC of P(Deepfake): how well the model ranks the held-out crops, whatever the threshold. */
+  auc: number;
   blendsCaught: number | null;
   seconds: number;
 }
@@ -100,15 +105,18 @@ export async function writeTrainingData(params: { projectDir: string; seed: numb
   }
 }
 
-/** Balanced accuracy of an export on the held-out pictures, through predict (as a user runs it). */
-export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): Promise<{ realAccuracy: number; swapAccuracy: number; accuracy: number }> {
+/** Balanced accuracy (at the export's threshold) and ROC AUC of an export on the held-out pictures, through predict (as a user runs it). */
+export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): Promise<{ realAccuracy: number; swapAccuracy: number; accuracy: number; auc: number }> {
   const results = await predict({ modelDir, inputs: tests.map((test) => test.file) });
   const right = (expected: string) => {
     const of = results.filter((_, i) => tests[i].expected === expected);
     return of.filter((result) => !("error" in result) && result.label === expected).length / of.length;
   };
   const [realAccuracy, swapAccuracy] = [right("Real"), right("Deepfake")];
-  return { realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2 };
+  // A picture predict could not score ranks lowest, as it can never be flagged.
+  const scores = results.map((result) => ("error" in result ? -1 : result.probabilities.Deepfake ?? 0));
+  const auc = rocAuc({ scores, positives: tests.map((test) => test.expected === "Deepfake") });
+  return { realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, auc };
 }
 
 /** The seed's split by face (test faces never seen in training) and the held-out crops: real vs swapped with its own mirror image. */
@@ -148,8 +156,8 @@ async function runOne(params: { root: string; seed: number; variant: Variant; fe
   await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
   const trained = await train({ projectDir, config, backbone: params.backbone });
   const exported = await exportModel({ projectDir, config, runId: trained.runId });
-  const { realAccuracy, swapAccuracy } = await scoreHeldOut(exported.outDir, params.tests);
-  return { seed: params.seed, variant: params.variant, features: params.features, realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
+  const { realAccuracy, swapAccuracy, accuracy, auc } = await scoreHeldOut(exported.outDir, params.tests);
+  return { seed: params.seed, variant: params.variant, features: params.features, realAccuracy, swapAccuracy, accuracy, auc, blendsCaught: trained.metrics.sameIdentityBlends?.share ?? null, seconds: (performance.now() - started) / 1000 };
 }
 
 async function main(): Promise<void> {
@@ -174,13 +182,13 @@ async function main(): Promise<void> {
   const pct = (value: number | null) => (value === null ? "n/a" : `${(value * 100).toFixed(1)} %`);
   const describe: Record<Features, string> = { whole: "whole-picture pooling", face: "inner-face pooling", "face+blend": "inner-face pooling + blending statistics", "face+blend+contrast": "inner-face pooling + blending statistics + face contrasts" };
   const name = (o: { variant: Variant; features: Features }) => `${o.variant}, ${describe[o.features]}`;
-  console.log("\n| training data | seed | accuracy (balanced) | real crops kept | same-person swaps caught | self-blends of valid reals caught | time |");
-  console.log("|---|---|---|---|---|---|---|");
-  for (const o of outcomes) console.log(`| ${name(o)} | ${o.seed} | ${pct(o.accuracy)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
+  console.log("\n| training data | seed | accuracy (balanced) | AUC | real crops kept | same-person swaps caught | self-blends of valid reals caught | time |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const o of outcomes) console.log(`| ${name(o)} | ${o.seed} | ${pct(o.accuracy)} | ${o.auc.toFixed(3)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
   for (const variant of variants) for (const features of featureSets) {
     const of = outcomes.filter((o) => o.variant === variant && o.features === features);
     const mean = of.reduce((s, o) => s + o.accuracy, 0) / of.length;
-    console.log(`| **${name({ variant, features })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
+    console.log(`| **${name({ variant, features })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${(of.reduce((s, o) => s + o.auc, 0) / of.length).toFixed(3)} | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
   }
   await fs.rm(root, { recursive: true, force: true });
 }
