@@ -40,13 +40,13 @@ export function describeBlendSensitivity(blends: SameIdentityBlends | undefined)
 /**
  * A run whose fake class is all synthesized (train.selfBlend "only") is checked on the same kind of fakes it learned,
  * so its blend share says nothing of real swaps. Measured on the self-blend bench (BENCHMARKS.md, "Self-blends alone,
- * tested on swaps made as swap tools make them"), on same-person swaps of faces such models never saw: 67–76 % balanced
- * accuracy on swaps pasted from a 128-px generator's output (76 % with same-person swaps between the real pictures,
- * the default), 53–66 % on crude swaps pasted at the photo's resolution.
+ * tested on swaps made as swap tools make them", and "With the studio's default of 4 augmented views"), on same-person
+ * swaps of faces such models never saw: 66–76 % balanced accuracy on swaps pasted from a 128-px generator's output
+ * (where in that range moved with the number of augmented views), 53–66 % on crude swaps pasted at the photo's resolution.
  */
 export function synthesizedOnlyWarning(metrics: { synthesized?: { mode: string } }): string | undefined {
   if (metrics.synthesized?.mode !== "only") return undefined;
-  return "Warning: every fake this model trained on was synthesized from the real pictures (train.selfBlend \"only\"), so the share above is measured on fakes like those it learned. On same-person face swaps of faces it never saw, models trained this way reached 67–76 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output (the higher figure when the real pictures also gave same-person swaps between them, the default) and only 53–66 % on crude swaps pasted at full resolution, in the studio's benchmark (50 % is chance; BENCHMARKS.md). Add real same-person fakes to the fake category before relying on it.";
+  return "Warning: every fake this model trained on was synthesized from the real pictures (train.selfBlend \"only\"), so the share above is measured on fakes like those it learned. On same-person face swaps of faces it never saw, models trained this way reached 66–76 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output (moving within that range with small changes to training) and only 53–66 % on crude swaps pasted at full resolution, in the studio's benchmark (50 % is chance; BENCHMARKS.md). Add real same-person fakes to the fake category before relying on it.";
 }
 
 /** The same-person check in words: the share line, why no self-blends were added (if training chose so), then the warning of a synthesized-only run (if any). */
