@@ -187,8 +187,8 @@ async function main(): Promise<void> {
   for (const o of outcomes) console.log(`| ${name(o)} | ${o.seed} | ${pct(o.accuracy)} | ${o.auc.toFixed(3)} | ${pct(o.realAccuracy)} | ${pct(o.swapAccuracy)} | ${pct(o.blendsCaught)} | ${o.seconds.toFixed(0)} s |`);
   for (const variant of variants) for (const features of featureSets) {
     const of = outcomes.filter((o) => o.variant === variant && o.features === features);
-    const mean = of.reduce((s, o) => s + o.accuracy, 0) / of.length;
-    console.log(`| **${name({ variant, features })}: mean over ${of.length} seeds** | | **${pct(mean)}** | ${(of.reduce((s, o) => s + o.auc, 0) / of.length).toFixed(3)} | ${pct(of.reduce((s, o) => s + o.realAccuracy, 0) / of.length)} | ${pct(of.reduce((s, o) => s + o.swapAccuracy, 0) / of.length)} | | |`);
+    const mean = (key: "accuracy" | "auc" | "realAccuracy" | "swapAccuracy") => of.reduce((sum, o) => sum + o[key], 0) / of.length;
+    console.log(`| **${name({ variant, features })}: mean over ${of.length} seeds** | | **${pct(mean("accuracy"))}** | ${mean("auc").toFixed(3)} | ${pct(mean("realAccuracy"))} | ${pct(mean("swapAccuracy"))} | | |`);
   }
   await fs.rm(root, { recursive: true, force: true });
 }
