@@ -16,7 +16,7 @@ import { EXPORT_FILES } from "../src/core/export/export-format";
 import { exportModel } from "../src/core/export/export-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
-import { loadImageTensor } from "../src/core/predict/load-image-tensor";
+import { loadImageTensor } from "../src/core/shared/load-image-tensor";
 import type { Prediction } from "../src/core/predict/predict";
 import { CONFIG_FILE_NAME, parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import type { RunMetrics } from "../src/core/train/run-files";

@@ -20,7 +20,7 @@ import { EXPORT_MARKER, EXPORT_METADATA_KEYS } from "../src/core/export/export-f
 import { decodeOnnxModel } from "../src/core/onnx/decode-onnx-model";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { loadExport } from "../src/core/predict/load-export";
-import { loadImageTensor } from "../src/core/predict/load-image-tensor";
+import { loadImageTensor } from "../src/core/shared/load-image-tensor";
 import { predict, type Prediction } from "../src/core/predict/predict";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
 import { ImageReadError } from "../src/core/shared/image-read-error";

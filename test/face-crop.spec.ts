@@ -21,7 +21,7 @@ import { importFolder } from "../src/core/gather/import-folder";
 import { createOnnxSession, runOnnx } from "../src/core/onnx/onnx-session";
 import { blendStatisticsOfInput } from "../src/core/face-features/blend-statistics";
 import { cropFaceFromBytes } from "../src/core/face-crop/crop-largest-face";
-import { loadImageTensor } from "../src/core/predict/load-image-tensor";
+import { loadImageTensor } from "../src/core/shared/load-image-tensor";
 import { predict, type Prediction, type PredictionError } from "../src/core/predict/predict";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { buildFaceDataset } from "../src/core/reference-data/build-face-dataset";

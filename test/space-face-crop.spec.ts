@@ -17,7 +17,7 @@ import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { decodePicture, detectLargestFace } from "../src/core/face-features/face-landmarks";
 import type { FaceCropSettings } from "../src/core/face-crop/face-crop-settings";
 import { createOnnxSession, runOnnx } from "../src/core/onnx";
-import { loadImageTensor } from "../src/core/predict/load-image-tensor";
+import { loadImageTensor } from "../src/core/shared/load-image-tensor";
 import { predict, type Prediction, type PredictionError } from "../src/core/predict/predict";
 import { createSpace, FACE_CROP_NOTICE, type CreateSpaceResult } from "../src/core/space/create-space";
 import { composeFacePicture, type Placement } from "./fixtures/compose-face-picture";

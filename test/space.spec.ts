@@ -14,7 +14,7 @@ import { classMapAt } from "../src/core/cam/resize-map";
 import { createOnnxSession, runOnnx } from "../src/core/onnx";
 import { InvalidExportError } from "../src/core/predict/predict-errors";
 import { decideLabel } from "../src/core/predict/decide-label";
-import { loadImageTensor } from "../src/core/predict/load-image-tensor";
+import { loadImageTensor } from "../src/core/shared/load-image-tensor";
 import { createSpace, type CreateSpaceResult } from "../src/core/space/create-space";
 import { ORT_FILE_NAMES } from "../src/core/space/ort-runtime-files";
 import { parseFrontMatter, type FrontMatterValue } from "../src/core/space/parse-front-matter";

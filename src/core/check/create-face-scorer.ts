@@ -6,7 +6,7 @@
 import { classMapAt } from "../cam/resize-map";
 import { InvalidExportError } from "../predict/predict-errors";
 import type { LoadedExport } from "../predict/load-export";
-import { loadImageTensor } from "../predict/load-image-tensor";
+import { loadImageTensor } from "../shared/load-image-tensor";
 import { encodeCropLikeDataset } from "../face-crop/encode-crop-like-dataset";
 import { runOnnx, type OnnxSession } from "../onnx/onnx-session";
 import { blendStatisticsOfInput } from "../face-features/blend-statistics";

@@ -24,7 +24,7 @@ import type { FacePoint } from "../reference-data/detect-faces";
 import { detectLargestFace } from "../face-features/face-landmarks";
 import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadExport } from "./load-export";
-import { loadImageTensor } from "./load-image-tensor";
+import { loadImageTensor } from "../shared/load-image-tensor";
 import { ImageReadError } from "../shared/image-read-error";
 import { InvalidExportError } from "./predict-errors";
 import type { Preprocess } from "../train/run-files";

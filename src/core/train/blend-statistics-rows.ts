@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { faceRecordDir, findPictureFace } from "../face-features/face-landmarks";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION, blendStatisticsOfInput } from "../face-features/blend-statistics";
 import { decodeImagePixels } from "../shared/decode-image-pixels";
-import { loadImageTensor } from "../predict/load-image-tensor";
+import { loadImageTensor } from "../shared/load-image-tensor";
 import type { FacePoint } from "../reference-data/detect-faces";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";

@@ -5,7 +5,7 @@
  */
 import sharp from "sharp";
 import { decodeImagePixels, type DecodedPixels } from "../shared/decode-image-pixels";
-import { loadImageTensor } from "../predict/load-image-tensor";
+import { loadImageTensor } from "../shared/load-image-tensor";
 import { ImageReadError } from "../shared/image-read-error";
 import { StudioError } from "../shared/errors";
 import type { Preprocess } from "./run-files";

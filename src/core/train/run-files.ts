@@ -5,6 +5,7 @@
 import type { ShortcutAudit } from "../audit/shortcut-audit";
 import type { TapPooling } from "../backbone/known-backbones";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
+import type { ResampleKernel } from "../shared/load-image-tensor";
 
 /** runs/<id>/head.json: everything needed to rebuild the classifier on top of the backbone. */
 export interface RunHead {
@@ -37,7 +38,7 @@ export interface Preprocess {
   /** fastai Resize(method='squish'): stretch to size, no crop. */
   resize: "squish";
   /** Resampling kernel used by the TypeScript side (sharp). */
-  kernel: "linear" | "lanczos3" | "cubic" | "nearest";
+  kernel: ResampleKernel;
   /** RGB, values 0..255, NHWC; the scaling to the backbone's range happens inside the ONNX graph. */
   channels: "RGB";
   range: [0, 255];

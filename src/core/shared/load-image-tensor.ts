@@ -5,16 +5,18 @@
  * backbone's own scaling happens later (inside the ONNX graph, or in extract-features-tfjs.ts), never here.
  */
 import sharp from "sharp";
-import type { Preprocess } from "../train/run-files";
-import { decodeImagePixels, type DecodedPixels } from "../shared/decode-image-pixels";
-import { ImageReadError } from "../shared/image-read-error";
+import { decodeImagePixels, type DecodedPixels } from "./decode-image-pixels";
+import { ImageReadError } from "./image-read-error";
+
+/** sharp's resampling kernel for the resize to the model's input. */
+export type ResampleKernel = "linear" | "lanczos3" | "cubic" | "nearest";
 
 /** Parameters of loadImageTensor. */
 export interface LoadImageTensorParams {
   /** A file path, the file's bytes, or pixels already decoded by decodeImagePixels. */
   source: string | Uint8Array | DecodedPixels;
   /** Output size [height, width] and resampling kernel: head.preprocess or the export's preprocess.json. */
-  preprocess: Pick<Preprocess, "size" | "kernel">;
+  preprocess: { size: [number, number]; kernel: ResampleKernel };
   /** Images with more pixels are refused from their header, before decoding (default 100 000 000). */
   maxInputPixels?: number;
   /** Write into this buffer (e.g. a batch) at `offset` instead of allocating; needs height * width * 3 values of room. */
