@@ -201,7 +201,7 @@ describe("VS Code wording: no CLI flag in a message VS Code shows", () => {
       ["train/engines/fine-tune-with-script.ts", "train --config", "the training script's command line, for the log"],
       ["train/engines/fine-tune-with-script.ts", "--out .", "the training script's command line, for the log"],
       ["backbone/load-backbone.ts", "tensorflowjs_converter --output_format", "another tool's flag"],
-      ["check/check-errors.ts", "--omit=optional", "npm's flag"],
+      ["video/video-errors.ts", "--omit=optional", "npm's flag"],
     ];
     const found: string[] = [];
     for (const file of sourceFiles(path.join(REPO_ROOT, "src", "core"))) {

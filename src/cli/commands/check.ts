@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { checkMedia } from "../../core/check/check-media";
 import type { CheckResult, MediaCheck, MediaCheckError } from "../../core/check/check-types";
 import type { FaceDetectorKind } from "../../core/face-crop/detect-frame-faces";
-import { formatTimestamp } from "../../core/check/format-timestamp";
+import { formatTimestamp } from "../../core/video/format-timestamp";
 import { DEFAULT_SMOOTH_SECONDS } from "../../core/check/smooth-timeline";
 import { DEFAULT_EXPORT_FOLDER } from "../../core/export/export-model";
 import { StudioError } from "../../core/shared/errors";

@@ -2,7 +2,7 @@
 import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
 import type { FaceDetectorKind } from "../face-crop/detect-frame-faces";
 import type { HintPart } from "../shared/hint";
-import type { VideoContainer } from "./probe-video";
+import type { VideoContainer } from "../video/probe-video";
 
 /** One face in one frame, scored by the model. */
 export interface CheckedFace {

@@ -5,7 +5,7 @@
  * has only its faces.
  */
 import type { CheckSummary, Verdict } from "./check-types";
-import { formatTimestamp } from "./format-timestamp";
+import { formatTimestamp } from "../video/format-timestamp";
 
 /** Parameters of describeVerdict. */
 export interface DescribeVerdictParams {

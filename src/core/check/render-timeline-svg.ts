@@ -6,7 +6,7 @@
  */
 import type { CheckedFrame, CheckSummary, Verdict } from "./check-types";
 import { svgText, type SvgTextStyle } from "../shared/svg-text";
-import { formatTimestamp } from "./format-timestamp";
+import { formatTimestamp } from "../video/format-timestamp";
 
 /** Parameters of renderTimelineSvg. */
 export interface RenderTimelineSvgParams {

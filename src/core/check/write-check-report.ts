@@ -12,7 +12,7 @@ import { escapeXml } from "../shared/escape-xml";
 import { drawCamOverlay } from "../cam/draw-overlay";
 import type { UnitBox } from "../cam/unit-box";
 import { removeStaleTemps, tempName } from "../shared/stale-temps";
-import { formatTimestamp } from "./format-timestamp";
+import { formatTimestamp } from "../video/format-timestamp";
 import { renderTimelineSvg } from "./render-timeline-svg";
 
 /** A worst moment's frame, kept in memory by check until the report is written. */

@@ -1,4 +1,4 @@
-/** Errors the check reports on purpose: a media file it cannot read, or a missing ffmpeg. */
+/** Errors of reading media (checking a video and importing its frames both read them): a file ffmpeg cannot read, or no ffmpeg. */
 import { StudioError } from "../shared/errors";
 
 /** Why one input could not be checked (or could only partly be). */

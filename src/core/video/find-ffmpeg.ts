@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { FfmpegMissingError } from "./check-errors";
+import { FfmpegMissingError } from "./video-errors";
 
 /** The two programs a video check runs, and ffmpeg's version line for reports. */
 export interface FfmpegTools {

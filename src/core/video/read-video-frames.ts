@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { CancelledError } from "../shared/errors";
-import { MediaReadError } from "./check-errors";
+import { MediaReadError } from "./video-errors";
 import type { FfmpegTools } from "./find-ffmpeg";
 import { formatTimestamp } from "./format-timestamp";
 import type { VideoInfo } from "./probe-video";

@@ -3,7 +3,7 @@
  * that says why: an empty file, a container other than MP4/MOV/WebM/MKV, a cut-short MP4, no video stream.
  */
 import { promises as fs } from "node:fs";
-import { MediaReadError } from "./check-errors";
+import { MediaReadError } from "./video-errors";
 import type { FfmpegTools } from "./find-ffmpeg";
 import { runProgram } from "./run-program";
 
