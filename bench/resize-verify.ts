@@ -1,5 +1,5 @@
 import sharp from "sharp";
-import { processImage } from "../src/core/gather/process-image";
+import { processImage } from "../src/core/shared/process-image";
 import { makePhoto } from "../test/fixtures/make-images";
 
 /** Images processed at once; measured fastest on 2 cores (sharp runs each image on one libuv worker). */

@@ -15,8 +15,8 @@ import sharp from "sharp";
 import { readManifest } from "../src/core/dataset/manifest";
 import { importFolder } from "../src/core/gather/import-folder";
 import { importVideo } from "../src/core/gather/import-video";
-import { hammingDistance } from "../src/core/gather/perceptual-hash";
-import { processImage } from "../src/core/gather/process-image";
+import { hammingDistance } from "../src/core/shared/perceptual-hash";
+import { processImage } from "../src/core/shared/process-image";
 import { parseProjectConfig, type ProjectConfig } from "../src/core/project/project-config";
 import { hasFfmpeg, makeCallClip } from "../test/fixtures/make-clip";
 

@@ -18,7 +18,7 @@ import { prepareNetInput } from "../src/core/face-nets/prepare-net-input";
 import { buildSsdInt8Graph, SSD_LAYER_NAMES } from "../src/core/face-nets/ssd-int8";
 import { ssdWindow, ssdWindowAnchors } from "../src/core/face-nets/ssd-window";
 import { decodeOnnxModel } from "../src/core/onnx/decode-onnx-model";
-import type { RawPixels } from "../src/core/gather/perceptual-hash";
+import type { RawPixels } from "../src/core/shared/perceptual-hash";
 import type { DetectedFace } from "../src/core/reference-data/detect-faces";
 import { composeFacePicture } from "./fixtures/compose-face-picture";
 import { gradientPicture } from "./fixtures/face-crop-project";

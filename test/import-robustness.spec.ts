@@ -8,7 +8,7 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { readManifest } from "../src/core/dataset/manifest";
 import { importFolder } from "../src/core/gather/import-folder";
-import { processImage, ImageRejectedError } from "../src/core/gather/process-image";
+import { processImage, ImageRejectedError } from "../src/core/shared/process-image";
 import { CONFIG_FILE_NAME, initProject, loadProjectConfig, parseProjectConfig, resolveDataDir } from "../src/core/project/project-config";
 import { ConfigError, describeUnexpectedFsError, StudioError } from "../src/core/shared/errors";
 import type { ProgressEvent } from "../src/core/shared/progress";

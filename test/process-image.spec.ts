@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import sharp, { type Sharp } from "sharp";
-import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE, perceptualHash } from "../src/core/gather/perceptual-hash";
-import { ImageRejectedError, processImage, type ProcessedImage, type ProcessImageOptions, type RejectReason } from "../src/core/gather/process-image";
+import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE, perceptualHash } from "../src/core/shared/perceptual-hash";
+import { ImageRejectedError, processImage, type ProcessedImage, type ProcessImageOptions, type RejectReason } from "../src/core/shared/process-image";
 import { ANIMATED_GIF_FRAMES, EXIF_ROTATED_STORED, expectedOutcome, hostileImages, makePhoto, paintPhoto } from "./fixtures/make-images";
 
 const RESIZE_MAX = 400;

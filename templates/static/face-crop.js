@@ -4,7 +4,7 @@
 // its two nets are loaded from this Space's face-api/ folder on first use.
 //
 // The steps, and the studio file each one mirrors (src/core/…):
-// 1. shrink the picture so its longest side is at most `resizeMax`, never enlarging (gather/process-image.ts, sharp's
+// 1. shrink the picture so its longest side is at most `resizeMax`, never enlarging (shared/process-image.ts, sharp's
 //    lanczos3: here Pillow's lanczos3 from preprocess.js, within a level or two of sharp's);
 // 2. find faces with face-api's detector and 68 landmarks on TensorFlow.js's WebAssembly backend, the backend the
 //    studio runs face-api on in Node (reference-data/detect-faces.ts), at the recorded `minScore`, keeping only

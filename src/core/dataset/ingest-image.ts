@@ -2,7 +2,7 @@
 import { cropLargestFace } from "../face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
 import type { EngineName } from "../gather/engines/engine-names";
-import { ImageRejectedError, processImage } from "../gather/process-image";
+import { ImageRejectedError, processImage } from "../shared/process-image";
 import { NO_FACE_REASON, type DatasetWriter, type ImageOrigin } from "./dataset-writer";
 
 /** What happened to the files of one category in one run (the final table of gather/import). */

@@ -3,8 +3,8 @@
  * and encoded as the dataset stores images. Import, training and predict all come through here, so a face is cut
  * the same way wherever it is seen.
  */
-import { describePixels, processImage, type ProcessedImage } from "../gather/process-image";
-import type { RawPixels } from "../gather/perceptual-hash";
+import { describePixels, processImage, type ProcessedImage } from "../shared/process-image";
+import type { RawPixels } from "../shared/perceptual-hash";
 import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
 import { faceFrame } from "../reference-data/face-frame";
 import { cropTrainingFace } from "./crop-training-face";

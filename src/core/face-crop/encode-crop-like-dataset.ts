@@ -4,7 +4,7 @@
  * same compression artefacts only after this round trip; without it, check scored cleaner pixels than the model
  * ever saw.
  */
-import { DEFAULT_JPEG_QUALITY, encodeJpeg } from "../gather/process-image";
+import { DEFAULT_JPEG_QUALITY, encodeJpeg } from "../shared/process-image";
 import { decodeImagePixels } from "../shared/decode-image-pixels";
 
 /** The quality a model's training pictures were stored at: its face-crop recipe's, else the dataset's default. */

@@ -8,7 +8,7 @@ import { renderCamOverlay } from "../cam/render-overlay";
 import { availableParallelism } from "node:os";
 import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
-import { ImageRejectedError } from "../gather/process-image";
+import { ImageRejectedError } from "../shared/process-image";
 import type { FaceBox } from "../reference-data/detect-faces";
 import { createOnnxSession, runOnnx } from "../onnx/onnx-session";
 import { throwIfAborted } from "../shared/errors";

@@ -12,7 +12,7 @@ import { readManifest } from "../dataset/manifest";
 import { MIN_IMAGES_PER_CATEGORY } from "../dataset/train-readiness";
 import { cropFaceFromBytes } from "../face-crop/crop-largest-face";
 import { FACE_CROP_VERSION, faceCropSettings, type FaceCropSettings } from "../face-crop/face-crop-settings";
-import { ImageRejectedError } from "../gather/process-image";
+import { ImageRejectedError } from "../shared/process-image";
 import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { throwIfAborted } from "../shared/errors";
 import type { HintPart } from "../shared/hint";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import sharp, { type Metadata, type SharpOptions } from "sharp";
-import { StudioError } from "../shared/errors";
+import { StudioError } from "./errors";
 import { perceptualHash, type RawPixels } from "./perceptual-hash";
 
 /**
