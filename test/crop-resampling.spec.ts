@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { cropTrainingFace } from "../src/core/face-crop/crop-training-face";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
 import type { RgbImage } from "../src/core/reference-data/rgb-image";
-import { faceFrame } from "../src/core/reference-data/face-frame";
-import type { FacePoint } from "../src/core/reference-data/detect-faces";
+import { faceFrame } from "../src/core/face-nets/face-frame";
+import type { FacePoint } from "../src/core/face-nets/detect-faces";
 
 /** The crop sample by sample: 2×2 bilinear samples per output pixel, in double precision, rounded with Math.round. */
 function referenceCrop(image: RgbImage, centre: FacePoint, side: number, size: number, flip: boolean): Uint8Array {

@@ -19,7 +19,7 @@ import { buildSsdInt8Graph, SSD_LAYER_NAMES } from "../src/core/face-nets/ssd-in
 import { ssdWindow, ssdWindowAnchors } from "../src/core/face-nets/ssd-window";
 import { decodeOnnxModel } from "../src/core/onnx/decode-onnx-model";
 import type { RawPixels } from "../src/core/shared/perceptual-hash";
-import type { DetectedFace } from "../src/core/reference-data/detect-faces";
+import type { DetectedFace } from "../src/core/face-nets/detect-faces";
 import { composeFacePicture } from "./fixtures/compose-face-picture";
 import { gradientPicture } from "./fixtures/face-crop-project";
 import { compareWithTfjsRecipe, makeFaceReferenceSet } from "./fixtures/face-reference-set";

@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { blendStatistics, BLEND_STATISTICS_COUNTS } from "../src/core/face-features/blend-statistics";
 import { LIGHTING_CONSISTENCY_COUNT } from "../src/core/face-features/lighting-consistency";
-import { faceFrame } from "../src/core/reference-data/face-frame";
+import { faceFrame } from "../src/core/face-nets/face-frame";
 import { loadSourceFaces, type SourceFaces } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
-import type { FacePoint } from "../src/core/reference-data/detect-faces";
+import type { FacePoint } from "../src/core/face-nets/detect-faces";
 
 const LEVEL = { margin: 1.5, offsetX: 0, offsetY: 0, rotation: 0, flip: false, brightness: 1 };
 /** Indices into the lighting numbers (see lightingConsistency's order). */

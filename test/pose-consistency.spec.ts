@@ -6,7 +6,7 @@ import { detectStillFaces } from "../src/core/face-crop/detect-still-faces";
 import { detectLargestFace } from "../src/core/face-features/face-landmarks";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
-import type { FacePoint } from "../src/core/reference-data/detect-faces";
+import type { FacePoint } from "../src/core/face-nets/detect-faces";
 
 /** Landmark i of a mirrored face is landmark MIRROR[i] of the original (68-point scheme), for the inner face 17–67. */
 const MIRROR: number[] = (() => {

@@ -1,7 +1,7 @@
 /** Same-person swaps through a face generator's aligned square (the held-out fakes of bench/self-blend.ts with BENCH_TEST_GENERATOR). */
 import assert from "node:assert/strict";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
-import { faceFrame } from "../src/core/reference-data/face-frame";
+import { faceFrame } from "../src/core/face-nets/face-frame";
 import { loadSourceFaces } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
 import { createSeededRandom } from "../src/core/shared/seeded-random";

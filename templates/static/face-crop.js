@@ -7,14 +7,14 @@
 // 1. shrink the picture so its longest side is at most `resizeMax`, never enlarging (shared/process-image.ts, sharp's
 //    lanczos3: here Pillow's lanczos3 from preprocess.js, within a level or two of sharp's);
 // 2. find faces with face-api's detector and 68 landmarks on TensorFlow.js's WebAssembly backend, the backend the
-//    studio runs face-api on in Node (reference-data/detect-faces.ts), at the recorded `minScore`, keeping only
+//    studio runs face-api on in Node (face-nets/detect-faces.ts), at the recorded `minScore`, keeping only
 //    detections whose landmarks are laid out like a face (face-crop/is-plausible-face.ts, bundled in face-search.js),
 //    with the other detector when the recipe's finds none (face-crop/crop-largest-face.ts), each retried on a copy with
 //    a border when it finds nothing (face-crop/close-up-retry.ts, bundled too);
 // 3. keep the face whose landmarks' bounding box is largest (face-crop/crop-largest-face.ts);
 // 4. cut an upright square, `margin` × that box's longest side, centred on the box moved up across the eye line by
 //    0.15 box sides, with 2×2 supersampled bilinear sampling and clamped edges, into `size`×`size` pixels
-//    (face-crop/crop-training-face.ts and reference-data/face-frame.ts themselves, bundled in face-search.js);
+//    (face-crop/crop-training-face.ts and face-nets/face-frame.ts themselves, bundled in face-search.js);
 // 5. round-trip the crop through JPEG at `jpegQuality`, as the dataset stores crops, so the model sees the same kind
 //    of compression artefacts it was trained on.
 // Models that read blending statistics but were trained on pictures that already were face crops get the landmarks of

@@ -5,8 +5,8 @@
  */
 import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
 import { withCloseUpRetry } from "../../src/core/face-crop/close-up-retry";
-import { detectFaces, type DetectedFace } from "../../src/core/reference-data/detect-faces";
-import { loadFaceApi, toDetectedFace } from "../../src/core/reference-data/load-face-api";
+import { detectFaces, type DetectedFace } from "../../src/core/face-nets/detect-faces";
+import { loadFaceApi, toDetectedFace } from "../../src/core/face-nets/load-face-api";
 import { loadTensorflow } from "../../src/core/shared/tensorflow";
 
 type Rgb = { data: Uint8Array; width: number; height: number };

@@ -5,7 +5,7 @@
  */
 import type * as FaceApi from "@vladmandic/face-api/dist/face-api.node-wasm";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
-import { loadFaceApi } from "../reference-data/load-face-api";
+import { loadFaceApi } from "../face-nets/load-face-api";
 import { loadTensorflow } from "../shared/tensorflow";
 
 /** face-api's recognition net takes a 150×150 face. */

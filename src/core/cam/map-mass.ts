@@ -2,7 +2,7 @@
  * How much of a class activation map lies inside the face. The map's mass is its positive part: the places that
  * pushed the score towards the class (negative places argued against it and are not "where it looked").
  */
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import type { UnitBox } from "./unit-box";
 
 export type { UnitBox } from "./unit-box";

@@ -10,7 +10,7 @@ import { createOnnxSession } from "../onnx/onnx-session";
 import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadExport, type LoadedExport } from "../predict/load-export";
 import { InvalidExportError } from "../predict/predict-errors";
-import type { DetectedFace } from "../reference-data/detect-faces";
+import type { DetectedFace } from "../face-nets/detect-faces";
 import { CancelledError, StudioError, throwIfAborted } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import type { OperationOptions } from "../shared/progress";

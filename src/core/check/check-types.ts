@@ -1,5 +1,5 @@
 /** The result of checking one video or image: what --json prints, report.json holds and the VS Code panel shows. */
-import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
+import type { FaceBox, FacePoint } from "../face-nets/detect-faces";
 import type { FaceDetectorKind } from "../face-crop/detect-frame-faces";
 import type { HintPart } from "../shared/hint";
 import type { VideoContainer } from "../video/probe-video";

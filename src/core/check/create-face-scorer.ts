@@ -12,7 +12,7 @@ import { runOnnx, type OnnxSession } from "../onnx/onnx-session";
 import { blendStatisticsOfInput } from "../face-features/blend-statistics";
 import { faceRegionsOfInput } from "../face-features/face-regions";
 import { concatRows } from "../shared/concat-rows";
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 
 /** Queues crops and resolves each with its probabilities (labels.json order). */
 export interface FaceScorer {

@@ -3,7 +3,7 @@
  * close-up) and find it on a copy whose border repeats the edge pixels. Plain arithmetic over pixels with the
  * detector passed in, so the static Space runs this same code (bundled into face-search.js) around face-api.
  */
-import type { DetectedFace } from "../reference-data/detect-faces";
+import type { DetectedFace } from "../face-nets/detect-faces";
 
 /** The border added on each side for the second try, as a share of the picture's longest side. */
 export const STILL_PADDING = 0.25;

@@ -5,8 +5,8 @@
  */
 import { describePixels, processImage, type ProcessedImage } from "../shared/process-image";
 import type { RawPixels } from "../shared/perceptual-hash";
-import type { FaceBox, FacePoint } from "../reference-data/detect-faces";
-import { faceFrame } from "../reference-data/face-frame";
+import type { FaceBox, FacePoint } from "../face-nets/detect-faces";
+import { faceFrame } from "../face-nets/face-frame";
 import { cropTrainingFace } from "./crop-training-face";
 import { detectStillFaces } from "./detect-still-faces";
 import type { FaceCropSettings } from "./face-crop-settings";

@@ -9,8 +9,8 @@
  * The resampling is renderCrop's arithmetic specialised to an upright square (sample positions separate into
  * columns and rows), about 5x faster, which matters at two crops per face per frame.
  */
-import type { FacePoint } from "../reference-data/detect-faces";
-import { faceFrame } from "../reference-data/face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { faceFrame } from "../face-nets/face-frame";
 import type { RgbImage } from "../reference-data/rgb-image";
 import { TRAINING_CROP_SIZE, TRAINING_MARGIN } from "./face-crop-settings";
 

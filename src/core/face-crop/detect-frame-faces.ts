@@ -7,7 +7,7 @@
  *   projects crop with (≈ 50 ms of CPU on a square picture, ≈ 35 on a 3:2 one: ssd-window.ts).
  * The crop is framed from the landmarks, not the box. The nets run on worker threads (face-net-pool.ts).
  */
-import type { DetectedFace, PixelImage } from "../reference-data/detect-faces";
+import type { DetectedFace, PixelImage } from "../face-nets/detect-faces";
 import { detectFacesPooled } from "../face-nets/face-net-pool";
 import type { FaceDetectorKind } from "./face-crop-settings";
 import { isPlausibleFace } from "./is-plausible-face";

@@ -6,8 +6,8 @@
  * detection on ffmpeg testsrc frames: the bounds below keep every reference face scoring 0.5 or more (their
  * extremes in brackets) and drop all but one test-pattern box, which the minimum score drops.
  */
-import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
-import { faceFrame } from "../reference-data/face-frame";
+import type { DetectedFace, FacePoint } from "../face-nets/detect-faces";
+import { faceFrame } from "../face-nets/face-frame";
 
 /** Head roll: the eye line tilts at most this many degrees (reference faces: ±45°). */
 const MAX_ROLL_DEGREES = 60;

@@ -8,8 +8,8 @@
  * of the inner face with the skin around it (lighting-consistency.ts).
  * Plain arithmetic on pixels, without Node imports: the static Space bundles this file and computes the same numbers.
  */
-import type { FacePoint } from "../reference-data/detect-faces";
-import { convexHull } from "../reference-data/face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { convexHull } from "../face-nets/face-frame";
 import { insideConvex } from "./face-regions";
 import { LIGHTING_CONSISTENCY_COUNT, lightingConsistency, type RegionOf } from "./lighting-consistency";
 import { POSE_CONSISTENCY_COUNT, poseConsistency } from "./pose-consistency";

@@ -5,7 +5,7 @@
  * The geometry is shared with the static Space (tilt-geometry.ts); here libvips turns the pixels.
  */
 import sharp from "sharp";
-import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
+import type { DetectedFace, FacePoint } from "../face-nets/detect-faces";
 import { TILT_DEGREES, turnedToPicture, turnFaceBack, type RgbPicture } from "./tilt-geometry";
 
 /** Runs `detect` on the picture turned by -TILT_DEGREES and then +TILT_DEGREES; the first faces found, in the picture's own pixels. */

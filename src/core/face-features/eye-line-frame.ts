@@ -1,5 +1,5 @@
 /** The face's own frame from 68 landmarks: origin between the eyes, x along the eye line, y down the face, 1 = the eye distance. */
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 
 /** Maps picture coordinates into the face's frame. Plain arithmetic: the static Space bundles it. */
 export function eyeLineFrame(landmarks: readonly FacePoint[]): (point: FacePoint) => FacePoint {

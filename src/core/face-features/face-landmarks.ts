@@ -8,8 +8,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { detectStillFaces } from "../face-crop/detect-still-faces";
-import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
-import { faceFrame } from "../reference-data/face-frame";
+import type { DetectedFace, FacePoint } from "../face-nets/detect-faces";
+import { faceFrame } from "../face-nets/face-frame";
 import { writeFileAtomic } from "../shared/safe-files";
 import { detectTiltedFaces } from "./detect-tilted-face";
 

@@ -7,8 +7,8 @@
  * pooling over a fixed window of the crop adds nothing.
  * Plain arithmetic, without Node imports: the static Space bundles this file and computes the same masks.
  */
-import type { FacePoint } from "../reference-data/detect-faces";
-import { convexHull } from "../reference-data/face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { convexHull } from "../face-nets/face-frame";
 import { INNER_FACE_REGION } from "../shared/inner-face-window";
 
 /** Bump when the masks change, so cached contrasts are recomputed. */

@@ -7,5 +7,5 @@
 export { withCloseUpRetry } from "../face-crop/close-up-retry";
 export { cropTrainingFace } from "../face-crop/crop-training-face";
 export { isPlausibleFace } from "../face-crop/is-plausible-face";
-export { faceFrame } from "../reference-data/face-frame";
+export { faceFrame } from "../face-nets/face-frame";
 export { TILT_DEGREES, turnFaceBack, turnPixels } from "./tilt-geometry";

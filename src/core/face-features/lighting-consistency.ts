@@ -6,8 +6,8 @@
  * and over the ring around it; their slopes across and down the face, and how they agree.
  * Pixel arithmetic only, no Node imports: the static Space bundles it with the blending statistics.
  */
-import type { FacePoint } from "../reference-data/detect-faces";
-import { convexHull } from "../reference-data/face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { convexHull } from "../face-nets/face-frame";
 import { eyeLineFrame } from "./eye-line-frame";
 import { insideConvex } from "./face-regions";
 

@@ -8,7 +8,7 @@
  * is negative; an inner face mirrored or posed for another moment breaks that (products and differences below).
  * Landmark arithmetic only, no Node imports: the static Space bundles it with the blending statistics.
  */
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import { eyeLineFrame } from "./eye-line-frame";
 
 const INNER = 5;

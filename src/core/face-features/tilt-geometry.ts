@@ -3,7 +3,7 @@
  * the angle, how a picture is turned about its centre onto a canvas that holds its corners, and how faces found on
  * the turned copy map back into the picture's pixels.
  */
-import type { DetectedFace, FacePoint } from "../reference-data/detect-faces";
+import type { DetectedFace, FacePoint } from "../face-nets/detect-faces";
 import { sampleBilinear } from "../reference-data/rgb-image";
 
 /** Each way: a face rolled 10–40° comes within the detectors' reach. */

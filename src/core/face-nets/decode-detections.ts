@@ -4,7 +4,7 @@
  * YOLO's grid decoding and the shared suppression (tinyYolov2/TinyYolov2Base.ts, ops/nonMaxSuppression.ts).
  * Boxes come out in the picture's pixels, as face-api's FaceDetection.box.
  */
-import type { FaceBox } from "../reference-data/detect-faces";
+import type { FaceBox } from "./detect-faces";
 
 /** A detector's answer: a box in picture pixels and its score. */
 export interface RawDetection {

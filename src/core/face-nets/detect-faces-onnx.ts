@@ -3,7 +3,7 @@
  * post-processing (test/face-nets.spec.ts pins the results to face-api's own), at a fraction of tfjs-wasm's time.
  * The landmark net runs once for all faces of a picture.
  */
-import type { DetectedFace, FacePoint, PixelImage } from "../reference-data/detect-faces";
+import type { DetectedFace, FacePoint, PixelImage } from "./detect-faces";
 import { decodeSsd, decodeTiny, type RawDetection } from "./decode-detections";
 import { faceNetWeights, runFaceNet } from "./face-net-sessions";
 import { prepareNetInput, type NetInputSpec, type NetPixels } from "./prepare-net-input";

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import type { DetectedFace } from "../reference-data/detect-faces";
+import type { DetectedFace } from "./detect-faces";
 import { StudioError } from "../shared/errors";
 import { detectFacesOnnx, ssdInt8Default, type DetectFacesOnnxParams } from "./detect-faces-onnx";
 import type { FaceNetRequest } from "./face-net-worker";

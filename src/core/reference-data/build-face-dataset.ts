@@ -9,7 +9,7 @@ import sharp from "sharp";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { writeFileAtomic } from "../shared/safe-files";
-import type { FaceBox, FacePoint } from "./detect-faces";
+import type { FaceBox, FacePoint } from "../face-nets/detect-faces";
 import { drawCropVariation, type CropVariation } from "./crop-variation";
 import { pickDonor } from "./pick-donor";
 import { drawSelfBlendRecipe, selfBlend, type SelfBlendRecipe } from "../synthesize/self-blend";

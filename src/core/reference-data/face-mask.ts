@@ -1,5 +1,5 @@
 /** Soft masks over a face region (a landmark hull, grown or shrunk, optionally warped, feathered) and blending through them. */
-import type { FacePoint } from "./detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import type { RgbImage } from "./rgb-image";
 
 /** Pixel rectangle of a picture. */

@@ -2,7 +2,7 @@
 import sharp from "sharp";
 import { StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
-import { detectFaces, type DetectedFace } from "./detect-faces";
+import { detectFaces, type DetectedFace } from "../face-nets/detect-faces";
 import { listFacePhotoSources } from "./face-photo-sources";
 import type { RgbImage } from "./rgb-image";
 

@@ -1,6 +1,6 @@
 /** Chooses whose face to paste onto a target: one whose head turns the same way (mirrored when that matches better). */
-import type { FacePoint } from "./detect-faces";
-import { faceFrame } from "./face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { faceFrame } from "../face-nets/face-frame";
 import type { SeededRandom } from "../shared/seeded-random";
 
 /** Donors are drawn from this many best head-pose matches, which keeps swaps plausible yet varied. */

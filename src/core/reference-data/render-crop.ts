@@ -1,5 +1,5 @@
 /** Resamples a rotated, optionally mirrored square of a picture into a size×size RGB crop. */
-import type { FacePoint } from "./detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import { sampleBilinear, type RgbImage } from "./rgb-image";
 
 export interface CropSpec {

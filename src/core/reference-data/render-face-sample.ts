@@ -1,7 +1,7 @@
 /** Renders one dataset sample: a face crop, with or without another person's inner face swapped in first. */
-import type { FacePoint } from "./detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import type { CropVariation } from "./crop-variation";
-import { faceFrame } from "./face-frame";
+import { faceFrame } from "../face-nets/face-frame";
 import type { SourceFace, SourcePhoto } from "./load-source-faces";
 import { renderCrop } from "./render-crop";
 import { swapFace } from "./swap-face";

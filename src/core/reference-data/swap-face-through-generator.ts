@@ -7,8 +7,8 @@
  * Held-out test fakes only: it shares neither mask nor colour code with swapFace or the self-blends, so a detector
  * trained on those meets a blend it never saw.
  */
-import type { FacePoint } from "./detect-faces";
-import { faceFrame } from "./face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { faceFrame } from "../face-nets/face-frame";
 import { sampleBilinear, type RgbImage } from "./rgb-image";
 import { donorMapping } from "./swap-face";
 

@@ -1,6 +1,6 @@
 /** A crude, local face swap: the donor's inner face, aligned by the eyes, colour-matched and feather-blended onto the target. */
-import type { FacePoint } from "./detect-faces";
-import { faceFrame, type FaceFrame } from "./face-frame";
+import type { FacePoint } from "../face-nets/detect-faces";
+import { faceFrame, type FaceFrame } from "../face-nets/face-frame";
 import { blendThroughMask, faceMask, forEachMasked, type FaceMask } from "./face-mask";
 import { sampleBilinear, type RgbImage } from "./rgb-image";
 

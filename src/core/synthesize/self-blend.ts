@@ -4,9 +4,9 @@
  * leaves (colour and sharpness mismatch, resampling, re-compression, a blending boundary, a slight misalignment) are there.
  */
 import sharp from "sharp";
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import { blendThroughMask, faceMask, type FaceMask } from "../reference-data/face-mask";
-import { convexHull, faceFrame } from "../reference-data/face-frame";
+import { convexHull, faceFrame } from "../face-nets/face-frame";
 import { sampleBilinear, type RgbImage } from "../reference-data/rgb-image";
 import type { SeededRandom } from "../shared/seeded-random";
 

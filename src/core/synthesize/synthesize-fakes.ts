@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import sharp from "sharp";
 import { decodePicture, faceRecordDir, findPictureFace, type DecodedPicture } from "../face-features/face-landmarks";
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import { pickDonor } from "../reference-data/pick-donor";
 import { swapFace } from "../reference-data/swap-face";
 import { throwIfAborted } from "../shared/errors";

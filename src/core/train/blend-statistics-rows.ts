@@ -10,7 +10,7 @@ import { faceRecordDir, findPictureFace } from "../face-features/face-landmarks"
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION, blendStatisticsOfInput } from "../face-features/blend-statistics";
 import { decodeImagePixels } from "../shared/decode-image-pixels";
 import { loadImageTensor } from "../shared/load-image-tensor";
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import { throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { runBounded } from "../shared/run-bounded";

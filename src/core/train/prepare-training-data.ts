@@ -33,7 +33,7 @@ import { computeBlendStatistics, type BlendStatisticsSource } from "./blend-stat
 import { computeFaceContrasts } from "./face-contrast-rows";
 import { FACE_REGIONS_VERSION, faceRegionGrid } from "../face-features/face-regions";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
-import type { FacePoint } from "../reference-data/detect-faces";
+import type { FacePoint } from "../face-nets/detect-faces";
 import { checkRealCategories, checkSynthesized, describeSynthesis, ownImages, sumCounts } from "../synthesize/training-checks";
 import { resolveSelfBlend, synthesizeTrainingFakes, type SelfBlendMode, type SyntheticImage } from "../synthesize/training-fakes";
 
