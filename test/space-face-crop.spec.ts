@@ -29,6 +29,7 @@ import { CAM_ALPHA_MEAN_TOLERANCE_SHARP, CAM_ALPHA_TOLERANCE } from "./support/c
 import { startStaticServer, type StaticServer } from "./support/static-server";
 import { listTree, makeTempDir, removeDir, setEnv } from "./support/temp-dir";
 import { requireSystem } from "./support/require-system";
+import { synthesizedOnlySpaceNote } from "../src/core/synthesize/blend-sensitivity";
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts");
@@ -432,14 +433,17 @@ describe("static Space of a faceCrop model", function () {
     it("repeats the run's warning when every fake it trained on was synthesized (train.selfBlend \"only\")", async () => {
       const file = path.join(space.spaceDir, "space.json");
       const original = await fs.readFile(file, "utf8");
-      const manifest = JSON.parse(original) as { sameIdentityBlends: { share: number; scored: number; synthesizedOnly?: true } };
+      const manifest = JSON.parse(original) as { sameIdentityBlends: { share: number; scored: number; synthesizedOnly?: string } };
       assert.match((await page.textContent("#model-facts")) ?? "", /Flags/);
       assert.doesNotMatch((await page.textContent("#model-facts")) ?? "", /synthesized/, "a run with fakes of its own gets no warning");
       try {
-        await fs.writeFile(file, JSON.stringify({ ...manifest, sameIdentityBlends: { ...manifest.sameIdentityBlends, synthesizedOnly: true } }));
+        // As create-space writes it for a synthesized-only run (test/synthesize.spec.ts checks that it does).
+        await fs.writeFile(file, JSON.stringify({ ...manifest, sameIdentityBlends: { ...manifest.sameIdentityBlends, synthesizedOnly: synthesizedOnlySpaceNote() } }));
         await page.reload();
         await page.waitForFunction(() => ["ready", "error"].includes(document.getElementById("app")?.dataset.state ?? ""), undefined, { timeout: 60_000 });
-        assert.match((await page.textContent("#model-facts")) ?? "", /Every fake it trained on was synthesized from real photos, .* reached 66–76% on swaps pasted from a swap tool's 128-pixel output and only 53–66% on crude swaps pasted at full resolution, in the studio's benchmark/);
+        const facts = (await page.textContent("#model-facts")) ?? "";
+        assert.ok(facts.includes(synthesizedOnlySpaceNote()), facts);
+        assert.match(facts, /Every fake it trained on was synthesized from real photos, .* reached 66–76 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output .* only 53–66 % on crude swaps pasted at full resolution, in the studio's benchmark/);
       } finally {
         await fs.writeFile(file, original);
         await page.reload();

@@ -19,7 +19,7 @@ import { loadTensorflow } from "../src/core/shared/tensorflow";
 import { drawSelfBlendRecipe, selfBlend } from "../src/core/synthesize/self-blend";
 import { detectLargestFace } from "../src/core/face-features/face-landmarks";
 import { synthesizeFakes } from "../src/core/synthesize/synthesize-fakes";
-import { describeBlendSensitivity, synthesizedOnlyWarning } from "../src/core/synthesize/blend-sensitivity";
+import { describeBlendSensitivity, synthesizedOnlySpaceNote, synthesizedOnlyWarning } from "../src/core/synthesize/blend-sensitivity";
 import { exportModel } from "../src/core/export/export-model";
 import { createSpace } from "../src/core/space/create-space";
 import { runViewOf } from "../src/extension/webviews/run-view";
@@ -206,8 +206,10 @@ describe("synthesize: same-person fakes", function () {
     const exportDir = path.join(projectDir, "export");
     await exportModel({ projectDir, config, runId: result.runId, outDir: exportDir });
     const space = await createSpace({ projectDir, exportDir, git: false });
-    const manifest = JSON.parse(await fs.readFile(path.join(space.spaceDir, "space.json"), "utf8")) as { sameIdentityBlends?: { synthesizedOnly?: boolean } };
-    assert.equal(manifest.sameIdentityBlends?.synthesizedOnly, true, "the Space page repeats the warning (test/space-face-crop.spec.ts)");
+    const manifest = JSON.parse(await fs.readFile(path.join(space.spaceDir, "space.json"), "utf8")) as { sameIdentityBlends?: { synthesizedOnly?: string } };
+    // The page shows this note as it is (test/space-face-crop.spec.ts): the same figures as the warning, for its visitors.
+    assert.equal(manifest.sameIdentityBlends?.synthesizedOnly, synthesizedOnlySpaceNote());
+    assert.ok(synthesizedOnlySpaceNote().includes(warning.slice(warning.indexOf("n same-person face swaps"), warning.indexOf("; BENCHMARKS.md"))), "the note quotes the warning's measured figures word for word");
     // The second run, from the command line, reads every synthesized picture and feature back from the caches, and warns in its summary.
     const { stdout } = await run(process.execPath, [CLI, "-C", projectDir, "train", "--backbone", backbone], { env: process.env });
     assert.match(stdout, /features \d+ cached, 0 computed/);

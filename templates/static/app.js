@@ -126,7 +126,8 @@ function showModelFacts(space) {
   if (blends && typeof blends.share === "number" && typeof blends.scored === "number") {
     // Validation accuracy alone can be won by recognising who is pictured; this says whether it sees a blended face.
     facts.push(`Flags ${formatPercent(blends.share)} of ${blends.scored} same-person blends (held-out real faces blended with an altered copy of themselves).`);
-    if (blends.synthesizedOnly === true) facts.push("Every fake it trained on was synthesized from real photos, so that share is measured on fakes like those it learned; on same-person face swaps of faces it never saw, models trained this way reached 66–76% on swaps pasted from a swap tool's 128-pixel output and only 53–66% on crude swaps pasted at full resolution, in the studio's benchmark (50% is chance).");
+    // The caution and its measured figures come from the studio (space.json), so they match the CLI's and the model card's.
+    if (typeof blends.synthesizedOnly === "string") facts.push(blends.synthesizedOnly);
   }
   if (state.decision) facts.push(`Says "${state.decision.label}" from a probability of ${formatPercent(state.decision.threshold)} on (the model's decision threshold).`);
   if (Array.isArray(state.preprocess?.size)) facts.push(`Input ${state.preprocess.size[1]}×${state.preprocess.size[0]} pixels.`);

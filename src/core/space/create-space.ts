@@ -37,6 +37,7 @@ import { CHOOSE_EXAMPLES, pickExamples, type PickedExample } from "./pick-exampl
 import { MAX_SHORT_DESCRIPTION, renderSpaceReadme } from "./render-space-readme";
 import { readSpaceManifest, SPACE_MANIFEST, type SpaceManifest } from "./read-space-manifest";
 import { SpaceError } from "./space-error";
+import { synthesizedOnlySpaceNote } from "../synthesize/blend-sensitivity";
 import type { SpaceSdk } from "./space-sdk";
 
 export interface CreateSpaceParams extends OperationOptions {
@@ -264,7 +265,7 @@ function parseMetrics(text: string | undefined): { runId?: string; errorRate?: n
     const raw = JSON.parse(text) as { runId?: unknown; errorRate?: unknown; counts?: { valid?: Record<string, unknown> }; sameIdentityBlends?: { share?: unknown; scored?: unknown }; synthesized?: { mode?: unknown } };
     const blends = raw.sameIdentityBlends;
     // The page repeats the run's warning: a share measured on synthesized fakes only says nothing of real swaps.
-    const synthesizedOnly = raw.synthesized?.mode === "only" ? { synthesizedOnly: true as const } : {};
+    const synthesizedOnly = raw.synthesized?.mode === "only" ? { synthesizedOnly: synthesizedOnlySpaceNote() } : {};
     const valid = raw.counts?.valid ? Object.values(raw.counts.valid).filter((n): n is number => typeof n === "number") : [];
     return {
       runId: typeof raw.runId === "string" ? raw.runId : undefined,

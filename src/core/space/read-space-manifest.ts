@@ -22,8 +22,8 @@ export interface SpaceManifest {
   runId?: string;
   validErrorRate?: number;
   validImages?: number;
-  /** Share of self-blends of held-out real faces the model flagged, how many were scored (metrics.json sameIdentityBlends), and whether every fake it trained on was synthesized (train.selfBlend "only"). */
-  sameIdentityBlends?: { share: number; scored: number; synthesizedOnly?: true };
+  /** Share of self-blends of held-out real faces the model flagged, how many were scored (metrics.json sameIdentityBlends), and, when every fake it trained on was synthesized (train.selfBlend "only"), the caution the page shows (synthesizedOnlySpaceNote). */
+  sameIdentityBlends?: { share: number; scored: number; synthesizedOnly?: string };
   files: string[];
   /** Set while `space` writes the folder (files: every file the folder may hold from this run or the one before). */
   unfinished?: true;
