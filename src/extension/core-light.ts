@@ -10,7 +10,7 @@ export { applyCleaning } from "../core/clean/apply-cleaning";
 export { undoLastCleaning } from "../core/clean/undo-last-cleaning";
 export { listTopLosses } from "../core/clean/list-top-losses";
 export { TRASH_FOLDER_NAME, JOURNAL_FILE_NAME } from "../core/clean/cleaning-decision";
-export { listTrainingImages } from "../core/train/list-training-images";
+export { listTrainingImages } from "../core/dataset/list-training-images";
 export { findRun, RUNS_FOLDER_NAME } from "../core/export/find-run";
 export { findHfToken } from "../core/hub/find-hf-token";
 export { labelToFolderName } from "../core/shared/labels";

@@ -10,7 +10,7 @@ import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import { labelToFolderName } from "../shared/labels";
 import type { OperationOptions } from "../shared/progress";
 import { writeFileAtomic } from "../shared/safe-files";
-import { listTrainingImages } from "../train/list-training-images";
+import { listTrainingImages } from "../dataset/list-training-images";
 import { synthesizeFakes, type SynthesizedFake } from "./synthesize-fakes";
 import { resolveSelfBlend } from "./training-fakes";
 

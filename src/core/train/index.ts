@@ -3,7 +3,7 @@ export { openBackboneFeatures, type BackboneFeatureInfo, type BackboneFeatures, 
 export { decodeTrainingImage, UnreadableImageError, type DecodeTrainingImageParams } from "./decode-training-image";
 export { STUDIO_STATE_FOLDER } from "./feature-cache";
 export { listRuns, type RunSummary } from "./list-runs";
-export { listTrainingImages, type TrainingImage } from "./list-training-images";
+export { listTrainingImages, type TrainingImage } from "../dataset/list-training-images";
 export { lrFind, type LrFindParams, type LrFindResult } from "./lr-find";
 export { MIN_IMAGES_PER_CATEGORY, prepareTrainingData, type PreparedData, type PreparedItem, type PrepareTrainingDataParams } from "./prepare-training-data";
 export { randomSplitter, type Split } from "./random-splitter";

@@ -23,7 +23,7 @@ import { openBackboneFeatures, type BackboneFeatureInfo } from "./backbone-featu
 import { chooseDefaultSelfBlend } from "./choose-self-blend";
 import { decodeTrainingImage, UnreadableImageError } from "./decode-training-image";
 import { openFeatureCache } from "./feature-cache";
-import { listTrainingImages, type TrainingImage } from "./list-training-images";
+import { listTrainingImages, type TrainingImage } from "../dataset/list-training-images";
 import { pruneTrainingCaches } from "./prune-training-caches";
 import { randomSplitter, type Split } from "./random-splitter";
 import type { Preprocess } from "./run-files";
@@ -34,7 +34,7 @@ import { computeFaceContrasts } from "./face-contrast-rows";
 import { FACE_REGIONS_VERSION, faceRegionGrid } from "../face-features/face-regions";
 import { BLEND_STATISTICS_COUNT, BLEND_STATISTICS_VERSION } from "../face-features/blend-statistics";
 import type { FacePoint } from "../face-nets/detect-faces";
-import { checkRealCategories, checkSynthesized, describeSynthesis, ownImages, sumCounts } from "../synthesize/training-checks";
+import { checkRealCategories, checkSynthesized, describeSynthesis, ownImages, sumCounts } from "./synthesis-checks";
 import { resolveSelfBlend, synthesizeTrainingFakes, type SelfBlendMode, type SyntheticImage } from "../synthesize/training-fakes";
 
 /** One readable image with its feature rows. */

@@ -21,7 +21,7 @@ import { describeFsError, throwIfAborted } from "../../shared/errors";
 import { findTemplateFile } from "../../shared/find-template";
 import { auditTrainingPictures } from "../audit-training-pictures";
 import { decodeTrainingImage, UnreadableImageError } from "../decode-training-image";
-import type { TrainingImage } from "../list-training-images";
+import type { TrainingImage } from "../../dataset/list-training-images";
 import { newRunId } from "../new-run-id";
 import { confusionOf } from "../confusion";
 import { checkReadable, chooseBackbone, listAndSplit } from "../prepare-training-data";

@@ -1,8 +1,8 @@
 /** The checks and notes training needs around synthesized fakes (train.selfBlend), kept beside the synthesis. */
 import * as path from "node:path";
 import { labelToFolderName } from "../shared/labels";
-import { TrainingDataError } from "../train/train-errors";
-import type { ListedImage, SelfBlendPlan, TrainingFakes } from "./training-fakes";
+import { TrainingDataError } from "./train-errors";
+import type { ListedImage, SelfBlendPlan, TrainingFakes } from "../synthesize/training-fakes";
 
 /** Every real category needs at least this many readable pictures (one to learn from, one to check on). */
 const MIN_REAL_IMAGES = 2;
