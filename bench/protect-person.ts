@@ -21,7 +21,7 @@ import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
 import type { SourceFace, SourcePhoto } from "../src/core/reference-data/load-source-faces";
 import { renderFaceSample } from "../src/core/reference-data/render-face-sample";
-import { createSeededRandom } from "../src/core/shared/seeded-random";
+import { createSeededRandom, type SeededRandom } from "../src/core/shared/seeded-random";
 import { train } from "../src/core/train/train";
 import { findFfmpeg } from "../src/core/video/find-ffmpeg";
 import { probeVideo } from "../src/core/video/probe-video";
@@ -54,7 +54,7 @@ async function framesWithFaces(file: string, from: number, to: number, fps: numb
 }
 
 /** Another moment of the same person: a frame a third to two thirds of the stretch away from frame f. */
-function farFrame(faces: readonly SourceFace[], f: number, random: ReturnType<typeof createSeededRandom>): SourceFace {
+function farFrame(faces: readonly SourceFace[], f: number, random: SeededRandom): SourceFace {
   const n = faces.length;
   return faces[(f + Math.ceil(n / 3) + random.int(Math.max(1, Math.floor(n / 3)))) % n];
 }

@@ -349,14 +349,18 @@ describe("VS Code first steps (code-server e2e)", function () {
     const clip = await makeGradientClip({ dir: path.join(project(), "clips"), seconds: 3, name: "interview" });
     const widget = wb.page.locator(".quick-input-widget");
     const kindPick = widget.locator('.quick-input-box input[placeholder*="What do you want to import?"]');
-    // In the full suite a webview taking focus right after the previous test can close the pick as it opens: ask again.
+    // In the full suite a webview taking focus right after the previous test can close the pick as it opens, or just
+    // after it showed (a full run once timed out filling it): ask again until the answer is in and taken.
     for (let attempt = 1; ; attempt += 1) {
       await runCommand(wb.page, "Deepfake Studio: Import Folder…", { input: true });
-      if (await kindPick.waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
-      if (attempt === 3) throw new Error("The Import Folder… pick (photos or videos) never stayed open.");
+      const answered = await kindPick
+        .waitFor({ timeout: 10_000 })
+        .then(() => kindPick.fill("Video files", { timeout: 5_000 }))
+        .then(() => kindPick.press("Enter", { timeout: 5_000 }))
+        .then(() => true, () => false);
+      if (answered) break;
+      if (attempt === 3) throw new Error("The Import Folder… pick (photos or videos) never stayed open long enough to answer.");
     }
-    await kindPick.fill("Video files");
-    await kindPick.press("Enter");
     // code-server's file dialog is VS Code's simple one: a path typed into a quick input (the category pick follows in it).
     const input = widget.locator(".quick-input-box input");
     // The dialog fills in its starting folder once it has read it; typing before that is overwritten.
