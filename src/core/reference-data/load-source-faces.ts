@@ -62,8 +62,8 @@ function cachedDetect(path: string, image: RgbImage & { data: Uint8Array }): Pro
   return pending;
 }
 
-/** Keeps faces large enough and with both eyes found. */
-function isUsable(face: DetectedFace): boolean {
+/** Keeps faces large enough and with both eyes found (benches that take faces from other pictures keep them the same way). */
+export function isUsable(face: DetectedFace): boolean {
   const eye = (from: number): { x: number; y: number } => {
     const points = face.landmarks.slice(from, from + 6);
     return { x: points.reduce((s, p) => s + p.x, 0) / 6, y: points.reduce((s, p) => s + p.y, 0) / 6 };

@@ -45,17 +45,17 @@ export function describeBlendSensitivity(blends: SameIdentityBlends | undefined)
  * (where in that range moved with the number of augmented views), 53–66 % on crude swaps pasted at the photo's resolution.
  * The figures live here only: the CLI, the Training panel and the model card show the warning, the Space page the note.
  */
-const MEASURED_ON_REAL_SWAPS = "on same-person face swaps of faces it never saw, models trained this way reached 66–76 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output (moving within that range with small changes to training) and only 53–66 % on crude swaps pasted at full resolution, in the studio's benchmark (50 % is chance";
+const MEASURED_ON_REAL_SWAPS = "same-person face swaps of faces it never saw, models trained this way reached 66–76 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output (moving within that range with small changes to training) and only 53–66 % on crude swaps pasted at full resolution, in the studio's benchmark (50 % is chance";
 
 /** The warning of a synthesized-only run (CLI summary, Training panel, model card); undefined for any other run. */
 export function synthesizedOnlyWarning(metrics: { synthesized?: { mode: string } }): string | undefined {
   if (metrics.synthesized?.mode !== "only") return undefined;
-  return `Warning: every fake this model trained on was synthesized from the real pictures (train.selfBlend "only"), so the share above is measured on fakes like those it learned. O${MEASURED_ON_REAL_SWAPS.slice(1)}; BENCHMARKS.md). Add real same-person fakes to the fake category before relying on it.`;
+  return `Warning: every fake this model trained on was synthesized from the real pictures (train.selfBlend "only"), so the share above is measured on fakes like those it learned. On ${MEASURED_ON_REAL_SWAPS}; BENCHMARKS.md). Add real same-person fakes to the fake category before relying on it.`;
 }
 
 /** The same caution for the Space page's visitors, who neither train nor read BENCHMARKS.md; written into space.json by create-space. */
 export function synthesizedOnlySpaceNote(): string {
-  return `Every fake it trained on was synthesized from real photos, so that share is measured on fakes like those it learned; ${MEASURED_ON_REAL_SWAPS}).`;
+  return `Every fake it trained on was synthesized from real photos, so that share is measured on fakes like those it learned; on ${MEASURED_ON_REAL_SWAPS}).`;
 }
 
 /** The same-person check in words: the share line, why no self-blends were added (if training chose so), then the warning of a synthesized-only run (if any). */
