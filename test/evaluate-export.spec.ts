@@ -103,6 +103,7 @@ describe("export with a decision threshold", function () {
     const decision = (await loadExport({ modelDir: exportDir() })).decision;
     assert.ok(decision);
     assert.equal(decision.method, "max-fpr");
+    assert.ok(evaluation.atMaxFpr);
     assert.equal(decision.threshold, evaluation.atMaxFpr.threshold);
     assert.equal(decision.maxFpr, 0.1);
     assert.deepEqual(decision.evaluation, { name, createdAt: evaluation.createdAt, pictures: evaluation.pictures.length, fpr: evaluation.atMaxFpr.fpr, tpr: evaluation.atMaxFpr.tpr });
@@ -117,6 +118,55 @@ describe("export with a decision threshold", function () {
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /scored run 2024-01-01T00-00-00Z, not run 2025-01-01T00-00-00Z/);
     assert.equal((await loadExport({ modelDir: exportDir() })).decision?.threshold, decision.threshold, "the export is unchanged");
+  });
+
+  it("--max-fpr can be set on real pictures alone (footage of the person from another occasion), and the card says no fakes were given", async () => {
+    const realLabel = run.head.labels[1];
+    const realOnly = path.join(tmp, "real-only", labelToFolderName(realLabel));
+    await fs.mkdir(realOnly, { recursive: true });
+    const reals = run.images.filter((image) => image.label === realLabel);
+    for (const image of reals) await fs.copyFile(image.path, path.join(realOnly, path.basename(image.path)));
+    const out = path.join(projectDir, "evaluation", "real-only");
+    const evaluated = await runCli(["--project", projectDir, "evaluate", path.dirname(realOnly), "--max-fpr", "0.25", "-o", out]);
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    assert.match(evaluated.stdout, /ROC AUC\s+– \(needs fake and real pictures\)/);
+    assert.match(evaluated.stdout, /Only real pictures/);
+    const evaluation = JSON.parse(await fs.readFile(path.join(out, "evaluation.json"), "utf8")) as Evaluation;
+    assert.equal(evaluation.counts.fake, 0);
+    assert.equal(evaluation.counts.real, reals.length);
+    assert.equal(evaluation.auc, null);
+    assert.ok(evaluation.atMaxFpr);
+    assert.equal(evaluation.atMaxFpr.tpr, null);
+    const flagged = evaluation.pictures.filter((picture) => picture.probability >= evaluation.atMaxFpr!.threshold).length;
+    assert.equal(evaluation.atMaxFpr.falsePositives, flagged);
+    assert.ok(flagged / reals.length <= 0.25);
+    await assert.rejects(fs.stat(path.join(out, "roc.svg")), "no ROC curve from one class");
+    assert.match(await fs.readFile(path.join(out, "report.md"), "utf8"), /\| ROC AUC \| – \(needs both fake and real pictures\) \|/);
+
+    await exportWith("--max-fpr", "0.25", "--evaluation", out);
+    const decision = (await loadExport({ modelDir: exportDir() })).decision;
+    assert.equal(decision?.threshold, evaluation.atMaxFpr.threshold);
+    assert.deepEqual(decision?.evaluation, { name: "real-only", createdAt: evaluation.createdAt, pictures: reals.length, fpr: evaluation.atMaxFpr.fpr });
+    const card = await fs.readFile(path.join(exportDir(), "README.md"), "utf8");
+    assert.match(card, /no fakes were given, so the share of fakes it catches was not measured there/);
+    // The real pictures are now decided by it: no more of them flagged than the evaluation said.
+    const predicted = await predictAll(reals.map((image) => image.path));
+    assert.equal(predicted.filter((prediction) => prediction.label !== realLabel).length, flagged);
+
+    // Fakes alone measure the share caught, but no false-positive rate: export says what is missing and changes nothing.
+    const fakeLabel = run.head.labels[0];
+    const fakeOnly = path.join(tmp, "fake-only", labelToFolderName(fakeLabel));
+    await fs.mkdir(fakeOnly, { recursive: true });
+    for (const image of run.images.filter((candidate) => candidate.label === fakeLabel)) await fs.copyFile(image.path, path.join(fakeOnly, path.basename(image.path)));
+    const fakesOut = path.join(tmp, "fake-only-evaluation");
+    const fakes = await runCli(["--project", projectDir, "evaluate", path.dirname(fakeOnly), "-o", fakesOut]);
+    assert.equal(fakes.code, 0, fakes.stderr);
+    assert.match(fakes.stdout, /threshold for a false-positive rate\s+– \(needs real pictures\)/);
+    assert.equal((JSON.parse(await fs.readFile(path.join(fakesOut, "evaluation.json"), "utf8")) as Evaluation).atMaxFpr, null);
+    const refused = await runCli(["--project", projectDir, "export", "--max-fpr", "0.05", "--evaluation", fakesOut]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /needs real pictures; there are \d+ fake and none real/);
+    assert.equal((await loadExport({ modelDir: exportDir() })).decision?.threshold, evaluation.atMaxFpr.threshold, "the export is unchanged");
   });
 
   it("refuses a threshold outside 0-1 and both options at once, leaving the export as it was", async () => {

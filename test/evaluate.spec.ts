@@ -132,6 +132,18 @@ describe("evaluate: measures", () => {
     assert.throws(() => bootstrapAucInterval({ ...data, signal: controller.signal }), (error: unknown) => error instanceof CancelledError);
   });
 
+  it("sets a threshold for a false-positive rate on real pictures alone, and says a fake-only set cannot", () => {
+    const scores = [0.9, 0.05, 0.3, 0.6, 0.1, 0.2, 0.4, 0.7, 0.15, 0.25];
+    const positives = scores.map(() => false);
+    const chosen = thresholdForFpr({ scores, positives, maxFpr: 0.2 });
+    // Two of ten may be flagged, 0.9 and 0.7: the threshold lies just above the third highest, 0.6, as sensitive as allowed.
+    assert.ok(chosen.threshold > 0.6 && chosen.threshold < 0.6 + 1e-12, String(chosen.threshold));
+    assert.equal(chosen.falsePositives, 2);
+    assert.equal(chosen.fpr, 0.2);
+    assert.equal(chosen.tpr, null);
+    assert.throws(() => thresholdForFpr({ scores, positives: scores.map(() => true), maxFpr: 0.2 }), (error: unknown) => error instanceof StudioError && error.code === "evaluation-one-class" && /needs real pictures/.test(error.message));
+  });
+
   it("says that a ROC AUC needs both classes", () => {
     assert.throws(() => rocAuc({ scores: [0.1, 0.2], positives: [true, true] }), (error: unknown) => error instanceof StudioError && error.code === "evaluation-one-class" && /0 real/.test(error.message));
   });
@@ -187,6 +199,7 @@ describe("evaluate: CLI on a small export", function () {
     assert.equal(evaluation.counts.unreadable, 1);
     assert.deepEqual(evaluation.unscored.map((entry) => [entry.file, entry.label, entry.reason]), [[broken, project.labels[1], "unreadable"]]);
     assert.ok(evaluation.warnings.some((warning) => /outside any category sub-folder/.test(warning)));
+    assert.ok(evaluation.aucInterval && evaluation.auc !== null && evaluation.atMaxFpr);
     assert.equal(evaluation.aucInterval.resamples, 500);
 
     // The same numbers as predict's own probabilities.
@@ -205,7 +218,7 @@ describe("evaluate: CLI on a small export", function () {
     const positives = evaluation.pictures.map((picture) => picture.fake);
     assert.ok(Math.abs(evaluation.auc - bruteForceAuc(scores, positives)) < 1e-12);
     assert.ok(evaluation.aucInterval.low <= evaluation.auc && evaluation.auc <= evaluation.aucInterval.high);
-    const fp = scores.filter((score, i) => !positives[i] && score >= evaluation.atMaxFpr.threshold).length;
+    const fp = scores.filter((score, i) => !positives[i] && score >= evaluation.atMaxFpr!.threshold).length;
     assert.equal(evaluation.atMaxFpr.confusion.falsePositives, fp);
     assert.ok(fp / evaluation.counts.real <= 0.05);
     // Today's decision is the arg-max: accuracy counts predict's labels.

@@ -86,10 +86,10 @@ describe("evaluation panel webview", function () {
     assert.deepEqual(await posted(), [{ type: "evaluation/ready" }]);
     await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view });
     await page.waitForSelector("#auc");
-    assert.equal(await page.textContent("#auc"), `${evaluation.auc.toFixed(3)} (95% CI ${evaluation.aucInterval.low.toFixed(3)}–${evaluation.aucInterval.high.toFixed(3)}, 200 bootstrap resamples)`);
-    assert.match((await page.textContent("#threshold")) ?? "", new RegExp(`^${evaluation.atMaxFpr.threshold.toFixed(3)}: flags`));
+    assert.equal(await page.textContent("#auc"), `${evaluation.auc!.toFixed(3)} (95% CI ${evaluation.aucInterval!.low.toFixed(3)}–${evaluation.aucInterval!.high.toFixed(3)}, 200 bootstrap resamples)`);
+    assert.match((await page.textContent("#threshold")) ?? "", new RegExp(`^${evaluation.atMaxFpr!.threshold.toFixed(3)}: flags`));
     assert.equal(await page.textContent("#ece"), evaluation.calibration.ece.toFixed(3));
-    assert.equal(await page.textContent("#confusion-max-fpr .fp"), String(evaluation.atMaxFpr.confusion.falsePositives));
+    assert.equal(await page.textContent("#confusion-max-fpr .fp"), String(evaluation.atMaxFpr!.confusion.falsePositives));
     assert.equal(await page.textContent("#confusion-current .tp"), String(evaluation.current.confusion.truePositives));
     const points = (await page.getAttribute("#roc polyline.roc-line", "points"))?.split(" ") ?? [];
     assert.equal(points.length, evaluation.roc.length);
@@ -102,6 +102,39 @@ describe("evaluation panel webview", function () {
     assert.deepEqual(violations, [], "no CSP violation");
     await fs.mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "evaluation-panel.png"), fullPage: true });
+  });
+
+  it("shows an evaluation of real pictures alone: the false alarms and the threshold, no AUC or ROC curve", async () => {
+    const scores = [0.02, 0.1, 0.4, 0.05, 0.7, 0.01, 0.2, 0.03, 0.08, 0.15];
+    const positives = scores.map(() => false);
+    const atMaxFpr = thresholdForFpr({ scores, positives, maxFpr: 0.1 });
+    const flagged = scores.map((score) => score > 0.5);
+    const realOnly: Evaluation = {
+      ...sampleEvaluation(),
+      counts: { scored: 10, fake: 0, real: 10, noFace: 0, unreadable: 0, perLabel: [] },
+      accuracy: confusionMatrix({ positives, flagged }).accuracy,
+      balancedAccuracy: confusionMatrix({ positives, flagged }).balancedAccuracy,
+      current: { rule: "arg-max", confusion: confusionMatrix({ positives, flagged }) },
+      auc: null,
+      aucInterval: null,
+      roc: [],
+      atMaxFpr: { ...atMaxFpr, confusion: confusionMatrix({ positives, flagged: scores.map((score) => score >= atMaxFpr.threshold) }) },
+      calibration: calibration({ scores, positives }),
+      pictures: scores.map((probability, i) => ({ file: `/data/other-day/Real/${i}.jpg`, label: "Real", fake: false, probability, predicted: flagged[i] ? "Deepfake" : "Real" })),
+      unscored: [],
+    };
+    const realView = evaluationViewOf(realOnly);
+    assert.ok(isEvaluationView(realView));
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: realView });
+    await page.waitForFunction(() => document.querySelector("#auc")?.textContent?.startsWith("–"));
+    assert.equal(await page.textContent("#auc"), "– (needs both fake and real pictures)");
+    assert.equal(await page.textContent("#threshold"), "0.400: flags 10.0% of real pictures, fakes caught unknown (none given)");
+    assert.equal(await page.locator("#roc").count(), 0);
+    assert.equal(await page.textContent("#confusion-max-fpr .fp"), "1");
+    assert.equal(await page.locator("#reliability").count(), 1);
+    assert.deepEqual(violations, [], "no CSP violation");
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view });
+    await page.waitForSelector("#roc");
   });
 
   it("links the shared panel.css before evaluation.css and takes body, header and caption styles from it alone", async () => {
@@ -120,7 +153,7 @@ describe("evaluation panel webview", function () {
     await page.click("#reveal-report");
     assert.deepEqual((await posted()).slice(1), [{ type: "evaluation/openReport" }, { type: "evaluation/revealReport" }]);
     const before = await page.textContent("#auc");
-    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: { ...view, auc: { ...view.auc, value: 7 } } });
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: { ...view, auc: { ...view.auc!, value: 7 } } });
     await page.evaluate(() => window.postMessage({ type: "evaluation/other" }, "*"));
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(await page.textContent("#auc"), before);

@@ -53,14 +53,15 @@ function render(view: EvaluationView): void {
     h("table", { class: "numbers", id: "numbers" },
       row(`Accuracy (${currentName})`, pct(view.accuracy), "accuracy"),
       row("Balanced accuracy", pct(view.balancedAccuracy), "balanced-accuracy"),
-      row("ROC AUC", `${view.auc.value.toFixed(3)} (${Math.round(view.auc.level * 100)}% CI ${view.auc.low.toFixed(3)}–${view.auc.high.toFixed(3)}, ${view.auc.resamples} bootstrap resamples)`, "auc"),
-      row(`Threshold for FPR ≤ ${percent(view.atMaxFpr.maxFpr)}`, `${view.atMaxFpr.threshold.toFixed(3)}: flags ${percent(view.atMaxFpr.fpr)} of real pictures, catches ${percent(view.atMaxFpr.tpr)} of fakes`, "threshold"),
+      row("ROC AUC", view.auc ? `${view.auc.value.toFixed(3)} (${Math.round(view.auc.level * 100)}% CI ${view.auc.low.toFixed(3)}–${view.auc.high.toFixed(3)}, ${view.auc.resamples} bootstrap resamples)` : "– (needs both fake and real pictures)", "auc"),
+      view.atMaxFpr
+        ? row(`Threshold for FPR ≤ ${percent(view.atMaxFpr.maxFpr)}`, `${view.atMaxFpr.threshold.toFixed(3)}: flags ${percent(view.atMaxFpr.fpr)} of real pictures, ${view.atMaxFpr.tpr === null ? "fakes caught unknown (none given)" : `catches ${percent(view.atMaxFpr.tpr)} of fakes`}`, "threshold")
+        : row("Threshold for a false-positive rate", "– (needs real pictures)", "threshold"),
       row("Expected calibration error", view.ece.toFixed(3), "ece")),
     h("div", { class: "charts" },
-      h("figure", {}, rocChart(view), h("figcaption", {}, "ROC curve: fakes caught against real pictures flagged, for every threshold; dots mark the two decisions below.")),
+      ...(view.auc ? [h("figure", {}, rocChart(view, view.auc.value), h("figcaption", {}, "ROC curve: fakes caught against real pictures flagged, for every threshold; dots mark the two decisions below."))] : []),
       h("figure", {}, reliabilityChart(view), h("figcaption", {}, "Reliability: share of fakes per probability bin; on the dashed line a score of p means p of such pictures are fake."))),
-    h("h2", {}, `At the threshold for FPR ≤ ${percent(view.atMaxFpr.maxFpr)} (${view.atMaxFpr.threshold.toFixed(3)})`),
-    confusionTable(view.atMaxFpr.confusion, view.fakeLabel, "confusion-max-fpr"),
+    ...(view.atMaxFpr ? [h("h2", {}, `At the threshold for FPR ≤ ${percent(view.atMaxFpr.maxFpr)} (${view.atMaxFpr.threshold.toFixed(3)})`), confusionTable(view.atMaxFpr.confusion, view.fakeLabel, "confusion-max-fpr")] : []),
     h("h2", {}, `At the model's current decision (${currentName})`),
     confusionTable(view.current.confusion, view.fakeLabel, "confusion-current"),
   );
@@ -108,11 +109,11 @@ function frame(label: string, xTitle: string, yTitle: string): SVGElement {
   return chart;
 }
 
-function rocChart(view: EvaluationView): SVGElement {
-  const chart = frame(`ROC curve, AUC ${view.auc.value.toFixed(3)}`, "False-positive rate", "True-positive rate");
+function rocChart(view: EvaluationView, auc: number): SVGElement {
+  const chart = frame(`ROC curve, AUC ${auc.toFixed(3)}`, "False-positive rate", "True-positive rate");
   chart.setAttribute("id", "roc");
   chart.append(svg("polyline", { class: "roc-line", points: view.roc.map(([fpr, tpr]) => `${px(fpr).toFixed(1)},${py(tpr).toFixed(1)}`).join(" ") }));
-  const marks: Array<[string, number | null, number | null]> = [["max-fpr", view.atMaxFpr.fpr, view.atMaxFpr.tpr], ["current", view.current.confusion.fpr, view.current.confusion.tpr]];
+  const marks: Array<[string, number | null, number | null]> = [["max-fpr", view.atMaxFpr?.fpr ?? null, view.atMaxFpr?.tpr ?? null], ["current", view.current.confusion.fpr, view.current.confusion.tpr]];
   for (const [name, fpr, tpr] of marks) {
     if (fpr === null || tpr === null) continue;
     chart.append(svg("circle", { class: `operating-point ${name}`, cx: px(fpr).toFixed(1), cy: py(tpr).toFixed(1), r: 4.5 }));

@@ -26,8 +26,10 @@ export interface EvaluationView {
   accuracy: number | null;
   balancedAccuracy: number | null;
   current: { rule: "export-threshold" | "arg-max"; threshold?: number; confusion: ConfusionView };
-  auc: { value: number; low: number; high: number; level: number; resamples: number };
-  atMaxFpr: { maxFpr: number; threshold: number; fpr: number; tpr: number; confusion: ConfusionView };
+  /** Null when the folders held one class only (real pictures alone still measure false alarms). */
+  auc: { value: number; low: number; high: number; level: number; resamples: number } | null;
+  /** Null without real pictures; `tpr` null without fakes. */
+  atMaxFpr: { maxFpr: number; threshold: number; fpr: number; tpr: number | null; confusion: ConfusionView } | null;
   ece: number;
   /** [fpr, tpr] from (0, 0) to (1, 1). */
   roc: Array<[number, number]>;
@@ -93,8 +95,8 @@ export function isEvaluationView(value: unknown): value is EvaluationView {
     isObject(counts) && ["scored", "fake", "real", "noFace", "unreadable"].every((key) => isCount(counts[key])) &&
     isUnitOrNull(value.accuracy) && isUnitOrNull(value.balancedAccuracy) &&
     isObject(current) && (current.rule === "export-threshold" || current.rule === "arg-max") && (current.threshold === undefined || isUnit(current.threshold)) && isConfusion(current.confusion) &&
-    isObject(auc) && isUnit(auc.value) && isUnit(auc.low) && isUnit(auc.high) && isUnit(auc.level) && isCount(auc.resamples) &&
-    isObject(atMaxFpr) && isUnit(atMaxFpr.maxFpr) && isUnit(atMaxFpr.threshold) && isUnit(atMaxFpr.fpr) && isUnit(atMaxFpr.tpr) && isConfusion(atMaxFpr.confusion) &&
+    (auc === null || (isObject(auc) && isUnit(auc.value) && isUnit(auc.low) && isUnit(auc.high) && isUnit(auc.level) && isCount(auc.resamples))) &&
+    (atMaxFpr === null || (isObject(atMaxFpr) && isUnit(atMaxFpr.maxFpr) && isUnit(atMaxFpr.threshold) && isUnit(atMaxFpr.fpr) && isUnitOrNull(atMaxFpr.tpr) && isConfusion(atMaxFpr.confusion))) &&
     isUnit(value.ece) &&
     arrayOf(isPoint, MAX_ROC_POINTS + 2)(value.roc) &&
     arrayOf(isBin, MAX_BINS)(value.bins) &&

@@ -27,7 +27,7 @@ interface EvaluateOptions {
 export function registerEvaluateCommand(program: Command): void {
   program
     .command("evaluate <folders...>")
-    .description("score held-out pictures in folders with one sub-folder per category (e.g. test/Real, test/Deepfake) with an export and report accuracy, balanced accuracy, ROC AUC with a bootstrap 95% interval, the threshold for a target false-positive rate, confusion matrices and calibration; writes evaluation.json, report.md and ROC / reliability charts (SVG + PNG)")
+    .description("score held-out pictures in folders with one sub-folder per category (e.g. test/Real, test/Deepfake) with an export and report accuracy, balanced accuracy, ROC AUC with a bootstrap 95% interval, the threshold for a target false-positive rate, confusion matrices and calibration; writes evaluation.json, report.md and ROC / reliability charts (SVG + PNG). Real pictures alone (e.g. footage of the protected person from another occasion) give the share flagged and the threshold for --max-fpr")
     .option("-m, --model <folder>", `the export folder (default: ${DEFAULT_EXPORT_FOLDER}/ in the project)`)
     .option("-o, --out <folder>", "report folder, new or empty (default: evaluation/<time> in the project)")
     .option("--max-fpr <rate>", "target false-positive rate for the suggested threshold", parseNumber, DEFAULT_MAX_FPR)
@@ -66,16 +66,20 @@ function summary(evaluation: Evaluation): string {
     ["pictures", `${counts.scored} scored: ${counts.fake} "${fakeLabel.label}", ${counts.real} other${counts.noFace > 0 ? `; ${counts.noFace} without a face` : ""}${counts.unreadable > 0 ? `; ${counts.unreadable} unreadable` : ""}`],
     [`accuracy (${currentName})`, pct(evaluation.accuracy)],
     ["balanced accuracy", pct(evaluation.balancedAccuracy)],
-    ["ROC AUC", `${num(evaluation.auc)} (${Math.round(aucInterval.level * 100)}% CI ${num(aucInterval.low)}–${num(aucInterval.high)})`],
-    [`threshold for FPR ≤ ${pct(atMaxFpr.maxFpr)}`, `${num(atMaxFpr.threshold)} (FPR ${pct(atMaxFpr.fpr)}, TPR ${pct(atMaxFpr.tpr)})`],
-    [`  at that threshold`, confusionLine(atMaxFpr.confusion)],
+    ["ROC AUC", evaluation.auc !== null && aucInterval ? `${num(evaluation.auc)} (${Math.round(aucInterval.level * 100)}% CI ${num(aucInterval.low)}–${num(aucInterval.high)})` : "– (needs fake and real pictures)"],
+    ...(atMaxFpr
+      ? ([
+          [`threshold for FPR ≤ ${pct(atMaxFpr.maxFpr)}`, `${num(atMaxFpr.threshold)} (FPR ${pct(atMaxFpr.fpr)}, TPR ${pct(atMaxFpr.tpr)})`],
+          [`  at that threshold`, confusionLine(atMaxFpr.confusion)],
+        ] as Array<[string, string]>)
+      : [["threshold for a false-positive rate", "– (needs real pictures)"] as [string, string]]),
     [`  at ${currentName}`, confusionLine(current.confusion)],
     ["calibration (ECE)", num(evaluation.calibration.ece)],
   ];
   const lines = [formatTable(["measure", "value"], rows)];
   for (const warning of evaluation.warnings) lines.push(`warning: ${warning}`);
-  if (evaluation.files) lines.push(`report: ${path.relative(process.cwd(), evaluation.files.markdown) || evaluation.files.markdown} (charts: roc.png, calibration.png)`);
-  lines.push(`Next: deepfake-studio export --max-fpr ${atMaxFpr.maxFpr} records the threshold ${num(atMaxFpr.threshold)} in the export.`);
+  if (evaluation.files) lines.push(`report: ${path.relative(process.cwd(), evaluation.files.markdown) || evaluation.files.markdown} (charts: ${evaluation.files.rocPng ? "roc.png, " : ""}calibration.png)`);
+  if (atMaxFpr) lines.push(`Next: deepfake-studio export --max-fpr ${atMaxFpr.maxFpr} records the threshold ${num(atMaxFpr.threshold)} in the export.`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -4,6 +4,8 @@
  * current decision, the ROC AUC with a seeded stratified bootstrap interval, the ROC curve, the threshold for a
  * target false-positive rate with its confusion matrix, and calibration (reliability bins, ECE). Pictures with no
  * face or that cannot be read are counted and listed, never dropped silently. With `outDir` the report folder is written.
+ * Real pictures alone are measured too (the share flagged, the threshold for a false-positive rate): someone protecting
+ * one person often has real footage from another occasion and no fakes of them. Fakes alone give the share caught.
  */
 import * as path from "node:path";
 import { loadExport } from "../predict/load-export";
@@ -76,10 +78,16 @@ export async function evaluateFolder(params: EvaluateFolderParams): Promise<Eval
   const scores = pictures.map((picture) => picture.probability);
   const positives = pictures.map((picture) => picture.fake);
   const binary = { scores, positives };
-  const auc = rocAuc(binary);
-  onProgress?.({ event: "phase", phase: "bootstrap", message: `Bootstrapping the AUC interval (${params.resamples ?? DEFAULT_BOOTSTRAP.resamples} resamples)` });
-  const aucInterval = bootstrapAucInterval({ ...binary, resamples: params.resamples, seed: params.seed, signal, onProgress });
-  const atMaxFpr = thresholdForFpr({ ...binary, maxFpr: params.maxFpr ?? DEFAULT_MAX_FPR });
+  const fakes = positives.filter(Boolean).length;
+  const reals = positives.length - fakes;
+  const bothClasses = fakes > 0 && reals > 0;
+  if (!bothClasses) warnings.push(reals > 0
+    ? `Only real pictures ("${fakeLabel.label}" has none): the share flagged and the threshold for a false-positive rate are measured; the AUC and the share of fakes caught need fakes too.`
+    : "Only fake pictures: the share caught is measured; the AUC, false alarms and a threshold need real pictures too.");
+  const auc = bothClasses ? rocAuc(binary) : null;
+  if (bothClasses) onProgress?.({ event: "phase", phase: "bootstrap", message: `Bootstrapping the AUC interval (${params.resamples ?? DEFAULT_BOOTSTRAP.resamples} resamples)` });
+  const aucInterval = bothClasses ? bootstrapAucInterval({ ...binary, resamples: params.resamples, seed: params.seed, signal, onProgress }) : null;
+  const atMaxFpr = reals > 0 ? thresholdForFpr({ ...binary, maxFpr: params.maxFpr ?? DEFAULT_MAX_FPR }) : null;
   const current = confusionMatrix({ positives, flagged: pictures.map((picture) => picture.predicted === fakeLabel.label) });
   const decision = exported.decision?.label === fakeLabel.label ? exported.decision : undefined;
   const evaluation: Evaluation = {
@@ -95,14 +103,14 @@ export async function evaluateFolder(params: EvaluateFolderParams): Promise<Eval
       faceCrop: exported.preprocess.faceCrop !== undefined,
     },
     fakeLabel,
-    counts: { scored: pictures.length, fake: positives.filter(Boolean).length, real: positives.filter((positive) => !positive).length, noFace, unreadable: unscored.length - noFace, perLabel },
+    counts: { scored: pictures.length, fake: fakes, real: reals, noFace, unreadable: unscored.length - noFace, perLabel },
     accuracy: current.accuracy,
     balancedAccuracy: current.balancedAccuracy,
     current: decision ? { rule: "export-threshold", threshold: decision.threshold, confusion: current } : { rule: "arg-max", confusion: current },
     auc,
     aucInterval,
-    roc: rocCurve(binary),
-    atMaxFpr: { ...atMaxFpr, confusion: confusionMatrix({ positives, flagged: scores.map((score) => score >= atMaxFpr.threshold) }) },
+    roc: bothClasses ? rocCurve(binary) : [],
+    atMaxFpr: atMaxFpr ? { ...atMaxFpr, confusion: confusionMatrix({ positives, flagged: scores.map((score) => score >= atMaxFpr.threshold) }) } : null,
     calibration: calibration({ ...binary, bins: params.bins ?? DEFAULT_CALIBRATION_BINS }),
     pictures,
     unscored,

@@ -54,8 +54,9 @@ export interface EvaluationFiles {
   dir: string;
   json: string;
   markdown: string;
-  rocSvg: string;
-  rocPng: string;
+  /** Absent when the folders hold one class only (a ROC curve needs both). */
+  rocSvg?: string;
+  rocPng?: string;
   calibrationSvg: string;
   calibrationPng: string;
 }
@@ -72,11 +73,12 @@ export interface Evaluation {
   accuracy: number | null;
   balancedAccuracy: number | null;
   current: CurrentDecision;
-  auc: number;
-  aucInterval: BootstrapInterval;
+  /** Null (and `roc` empty) when the folders hold one class only: real pictures alone still measure false alarms. */
+  auc: number | null;
+  aucInterval: BootstrapInterval | null;
   roc: RocPoint[];
-  /** The threshold for the target false-positive rate and the confusion matrix there. */
-  atMaxFpr: FprThreshold & { confusion: Confusion };
+  /** The threshold for the target false-positive rate and the confusion matrix there; null without real pictures. */
+  atMaxFpr: (FprThreshold & { confusion: Confusion }) | null;
   calibration: Calibration;
   pictures: EvaluatedPicture[];
   unscored: UnscoredPicture[];

@@ -1,9 +1,11 @@
 /**
  * The decision threshold for a target false-positive rate: the lowest fake probability at which "score ≥ threshold"
- * flags at most `maxFpr` of the real pictures, so as many fakes as possible are caught within that budget.
+ * flags at most `maxFpr` of the real pictures, so as many fakes as possible are caught within that budget. Real
+ * pictures alone are enough to set it (someone protecting a person often has no fakes of them); the share of fakes
+ * it catches is then unknown (null).
  */
 import { StudioError } from "../shared/errors";
-import { requireBothClasses, type BinaryScores } from "./binary-scores";
+import { countClasses, type BinaryScores } from "./binary-scores";
 
 /** Parameters of thresholdForFpr. */
 export interface ThresholdForFprParams extends BinaryScores {
@@ -17,7 +19,8 @@ export interface FprThreshold {
   maxFpr: number;
   /** Achieved on these pictures (≤ maxFpr). */
   fpr: number;
-  tpr: number;
+  /** Share of the fakes among these pictures it flags; null when there are none. */
+  tpr: number | null;
   /** Real pictures flagged at the threshold, of how many. */
   falsePositives: number;
   negatives: number;
@@ -28,7 +31,11 @@ export function thresholdForFpr(params: ThresholdForFprParams): FprThreshold {
   if (!(Number.isFinite(maxFpr) && maxFpr >= 0 && maxFpr < 1)) {
     throw new StudioError(`The target false-positive rate must be a number from 0 to below 1, got ${maxFpr}.`, "invalid-argument", "0.05 flags at most 5% of real pictures.");
   }
-  const counts = requireBothClasses(params, "A threshold for a false-positive rate");
+  const counts = countClasses(params);
+  if (counts.negatives === 0) {
+    throw new StudioError(`A threshold for a false-positive rate needs real pictures; there are ${counts.positives} fake and none real.`, "evaluation-one-class",
+      "Put real pictures the model never saw in a sub-folder named like the real category (e.g. Real/).");
+  }
   const negatives = params.scores.filter((_, i) => !params.positives[i]).sort((a, b) => b - a);
   // At most `allowed` real pictures may score at or above the threshold, so it must lie above the next one's score.
   const allowed = Math.floor(maxFpr * counts.negatives + 1e-9);
@@ -37,13 +44,14 @@ export function thresholdForFpr(params: ThresholdForFprParams): FprThreshold {
   if (limit === undefined) {
     threshold = Math.min(...params.scores);
   } else {
-    // The lowest score above the limit flags exactly what any threshold just above the limit would.
-    const above = params.scores.filter((score) => score > limit);
+    // The lowest score above the limit flags exactly what any threshold just above the limit would. Without fakes, the
+    // scores above it are the real pictures allowed to be flagged: just above the limit is the most sensitive choice.
+    const above = counts.positives > 0 ? params.scores.filter((score) => score > limit) : [];
     threshold = above.length > 0 ? Math.min(...above) : nextUp(limit);
   }
   const falsePositives = negatives.filter((score) => score >= threshold).length;
   const truePositives = params.scores.filter((score, i) => params.positives[i] && score >= threshold).length;
-  return { threshold, maxFpr, fpr: falsePositives / counts.negatives, tpr: truePositives / counts.positives, falsePositives, negatives: counts.negatives };
+  return { threshold, maxFpr, fpr: falsePositives / counts.negatives, tpr: counts.positives > 0 ? truePositives / counts.positives : null, falsePositives, negatives: counts.negatives };
 }
 
 /** The next double above `value` (a real picture scoring the highest probability of all is still left unflagged). */

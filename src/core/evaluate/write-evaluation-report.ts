@@ -1,6 +1,6 @@
 /**
  * Writes an evaluation folder: evaluation.json (every number and every picture's score), report.md to read, and the
- * ROC curve and reliability diagram as SVG and PNG. Assembled next to its destination and renamed into place, so a
+ * ROC curve (when there are both classes) and reliability diagram as SVG and PNG. Assembled next to its destination and renamed into place, so a
  * report is never half-written. A folder that already holds anything is refused (an earlier evaluation is never
  * replaced), and so is any folder inside the project's data, runs or export or the pictures under evaluation.
  */
@@ -29,19 +29,20 @@ export async function writeEvaluationReport(params: WriteEvaluationReportParams)
   const dir = path.resolve(params.dir);
   await refuseFolder(dir, params.protectedDirs ?? []);
   const staging = path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-${randomBytes(4).toString("hex")}`);
+  const roc = rocSvgOf(params.evaluation);
   const files: EvaluationFiles = {
     dir,
     json: path.join(dir, EVALUATION_JSON),
     markdown: path.join(dir, "report.md"),
-    rocSvg: path.join(dir, "roc.svg"),
-    rocPng: path.join(dir, "roc.png"),
+    ...(roc !== undefined ? { rocSvg: path.join(dir, "roc.svg"), rocPng: path.join(dir, "roc.png") } : {}),
     calibrationSvg: path.join(dir, "calibration.svg"),
     calibrationPng: path.join(dir, "calibration.png"),
   };
   const evaluation: Evaluation = { ...params.evaluation, files };
   try {
     await fs.mkdir(staging, { recursive: true });
-    const charts: Array<[string, string]> = [[files.rocSvg, rocSvgOf(evaluation)], [files.calibrationSvg, renderReliabilitySvg({ calibration: evaluation.calibration, fakeLabel: evaluation.fakeLabel.label })]];
+    const charts: Array<[string, string]> = [[files.calibrationSvg, renderReliabilitySvg({ calibration: evaluation.calibration, fakeLabel: evaluation.fakeLabel.label })]];
+    if (roc !== undefined && files.rocSvg) charts.unshift([files.rocSvg, roc]);
     for (const [file, svg] of charts) {
       const name = path.basename(file);
       await fs.writeFile(path.join(staging, name), svg);
@@ -59,14 +60,16 @@ export async function writeEvaluationReport(params: WriteEvaluationReportParams)
   }
 }
 
-/** The ROC chart of an evaluation, with the threshold for the target FPR and the current decision marked. */
-export function rocSvgOf(evaluation: Evaluation): string {
-  const { atMaxFpr, current } = evaluation;
-  const points = [{ name: `FPR ≤ ${pct(atMaxFpr.maxFpr)}`, threshold: atMaxFpr.threshold, fpr: atMaxFpr.fpr, tpr: atMaxFpr.tpr }];
+/** The ROC chart of an evaluation, with the threshold for the target FPR and the current decision marked; none with one class. */
+export function rocSvgOf(evaluation: Evaluation): string | undefined {
+  const { atMaxFpr, current, auc } = evaluation;
+  if (auc === null) return undefined;
+  const points: Array<{ name: string; threshold: number; fpr: number; tpr: number }> = [];
+  if (atMaxFpr && atMaxFpr.tpr !== null) points.push({ name: `FPR ≤ ${pct(atMaxFpr.maxFpr)}`, threshold: atMaxFpr.threshold, fpr: atMaxFpr.fpr, tpr: atMaxFpr.tpr });
   if (current.confusion.fpr !== null && current.confusion.tpr !== null) {
     points.push({ name: current.rule === "export-threshold" ? "export's threshold" : "arg-max (today)", threshold: current.threshold ?? 0.5, fpr: current.confusion.fpr, tpr: current.confusion.tpr });
   }
-  return renderRocSvg({ points: evaluation.roc, auc: evaluation.auc, interval: evaluation.aucInterval, fakeLabel: evaluation.fakeLabel.label, positives: evaluation.counts.fake, negatives: evaluation.counts.real, operatingPoints: points });
+  return renderRocSvg({ points: evaluation.roc, auc, interval: evaluation.aucInterval ?? undefined, fakeLabel: evaluation.fakeLabel.label, positives: evaluation.counts.fake, negatives: evaluation.counts.real, operatingPoints: points });
 }
 
 async function refuseFolder(dir: string, protectedDirs: readonly string[]): Promise<void> {
@@ -98,22 +101,17 @@ export function renderEvaluationMarkdown(evaluation: Evaluation): string {
     "|---|---|",
     `| accuracy (${currentName}) | ${pctOrDash(evaluation.accuracy)} |`,
     `| balanced accuracy | ${pctOrDash(evaluation.balancedAccuracy)} |`,
-    `| ROC AUC | ${num(evaluation.auc)} (${Math.round(aucInterval.level * 100)}% CI ${num(aucInterval.low)}–${num(aucInterval.high)}, ${aucInterval.resamples} stratified bootstrap resamples, seed ${aucInterval.seed}) |`,
-    `| threshold for FPR ≤ ${pct(atMaxFpr.maxFpr)} | ${num(atMaxFpr.threshold)}: flags ${pct(atMaxFpr.fpr)} of real pictures (${atMaxFpr.falsePositives} of ${atMaxFpr.negatives}), catches ${pct(atMaxFpr.tpr)} of fakes |`,
+    `| ROC AUC | ${evaluation.auc !== null && aucInterval ? `${num(evaluation.auc)} (${Math.round(aucInterval.level * 100)}% CI ${num(aucInterval.low)}–${num(aucInterval.high)}, ${aucInterval.resamples} stratified bootstrap resamples, seed ${aucInterval.seed})` : "– (needs both fake and real pictures)"} |`,
+    `| threshold for FPR ≤ ${pct(atMaxFpr?.maxFpr ?? DEFAULT_MAX_FPR_SHOWN)} | ${atMaxFpr ? `${num(atMaxFpr.threshold)}: flags ${pct(atMaxFpr.fpr)} of real pictures (${atMaxFpr.falsePositives} of ${atMaxFpr.negatives}), ${atMaxFpr.tpr === null ? "fakes caught unknown (none given)" : `catches ${pct(atMaxFpr.tpr)} of fakes`}` : "– (needs real pictures)"} |`,
     `| expected calibration error | ${num(calibration.ece)} (${calibration.bins.length} bins) |`,
     "",
-    "![ROC curve](roc.png)",
-    "",
-    `## Confusion matrix at the threshold for FPR ≤ ${pct(atMaxFpr.maxFpr)} (${num(atMaxFpr.threshold)})`,
-    "",
-    ...confusionTable(atMaxFpr.confusion, fake),
-    "",
+    ...(evaluation.auc !== null ? ["![ROC curve](roc.png)", ""] : []),
+    ...(atMaxFpr ? [`## Confusion matrix at the threshold for FPR ≤ ${pct(atMaxFpr.maxFpr)} (${num(atMaxFpr.threshold)})`, "", ...confusionTable(atMaxFpr.confusion, fake), ""] : []),
     `## Confusion matrix at the model's current decision (${currentName})`,
     "",
     ...confusionTable(current.confusion, fake),
     "",
-    `To make the model flag at this false-positive rate: \`deepfake-studio export --max-fpr ${atMaxFpr.maxFpr}\` (reads this evaluation), then predict, check and the Space decide with it.`,
-    "",
+    ...(atMaxFpr ? [`To make the model flag at this false-positive rate: \`deepfake-studio export --max-fpr ${atMaxFpr.maxFpr}\` (reads this evaluation), then predict, check and the Space decide with it.`, ""] : []),
     "## Calibration",
     "",
     "![Reliability diagram](calibration.png)",
@@ -149,6 +147,8 @@ function confusionTable(confusion: Confusion, fake: string): string[] {
   ];
 }
 
+/** Shown in the threshold row's name when there were no real pictures to set one on. */
+const DEFAULT_MAX_FPR_SHOWN = 0.05;
 const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
 const pctOrDash = (value: number | null): string => (value === null ? "–" : pct(value));
 const num = (value: number): string => value.toFixed(3);

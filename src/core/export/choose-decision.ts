@@ -69,6 +69,6 @@ export async function chooseDecision(params: ChooseDecisionParams): Promise<Deci
     threshold: chosen.threshold,
     method: "max-fpr",
     maxFpr: request.maxFpr,
-    evaluation: { name: path.basename(evaluation.dir), createdAt: evaluation.createdAt, pictures: evaluation.pictures.length, fpr: chosen.fpr, tpr: chosen.tpr },
+    evaluation: { name: path.basename(evaluation.dir), createdAt: evaluation.createdAt, pictures: evaluation.pictures.length, fpr: chosen.fpr, ...(chosen.tpr !== null ? { tpr: chosen.tpr } : {}) },
   };
 }

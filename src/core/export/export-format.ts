@@ -115,7 +115,8 @@ export const decisionSchema = z
         createdAt: z.string().min(1).max(100),
         pictures: z.number().int().min(0),
         fpr: z.number().min(0).max(1),
-        tpr: z.number().min(0).max(1),
+        /** Absent when the evaluation held real pictures only (a threshold set on real footage alone). */
+        tpr: z.number().min(0).max(1).optional(),
       })
       .strict()
       .optional(),

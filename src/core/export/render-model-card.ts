@@ -82,7 +82,7 @@ None recorded: a picture gets the label with the largest probability. \`deepfake
   }
   const how = decision.method === "given"
     ? "It was set by hand (`export --threshold`)."
-    : `It was chosen for a false-positive rate of at most ${percent(decision.maxFpr ?? 0)} on the evaluation \`${inline(decision.evaluation?.name ?? "?")}\` of ${decision.evaluation?.pictures ?? "?"} held-out pictures (${decision.evaluation?.createdAt ?? "?"}), where it flagged ${percent(decision.evaluation?.fpr ?? 0)} of the real pictures and caught ${percent(decision.evaluation?.tpr ?? 0)} of the fakes (\`export --max-fpr\`).`;
+    : `It was chosen for a false-positive rate of at most ${percent(decision.maxFpr ?? 0)} on the evaluation \`${inline(decision.evaluation?.name ?? "?")}\` of ${decision.evaluation?.pictures ?? "?"} held-out pictures (${decision.evaluation?.createdAt ?? "?"}), where it flagged ${percent(decision.evaluation?.fpr ?? 0)} of the real pictures and ${decision.evaluation?.tpr === undefined ? "no fakes were given, so the share of fakes it catches was not measured there" : `caught ${percent(decision.evaluation.tpr)} of the fakes`} (\`export --max-fpr\`).`;
   return `## Decision threshold
 
 A picture is labelled "${inline(decision.label)}" when that probability is at least **${decision.threshold.toFixed(4)}**, otherwise it gets the most probable other label. ${how} \`${EXPORT_FILES.preprocess}\` records it under \`decision\` (and \`${EXPORT_FILES.model}\` in its metadata); predict, check and the Space page decide with it.`;

@@ -34,7 +34,7 @@ export async function evaluateOnFolder(studio: Studio, clicked?: vscode.Uri): Pr
     });
   });
   if (!evaluation) return;
-  studio.log.info(`Evaluation: AUC ${evaluation.auc.toFixed(3)}, balanced accuracy ${evaluation.balancedAccuracy === null ? "–" : (evaluation.balancedAccuracy * 100).toFixed(1)}%${evaluation.files ? `; report ${evaluation.files.markdown}` : ""}`);
+  studio.log.info(`Evaluation: AUC ${evaluation.auc === null ? "– (one class)" : evaluation.auc.toFixed(3)}, balanced accuracy ${evaluation.balancedAccuracy === null ? "–" : (evaluation.balancedAccuracy * 100).toFixed(1)}%${evaluation.files ? `; report ${evaluation.files.markdown}` : ""}`);
   for (const warning of evaluation.warnings) studio.log.warn(warning);
   EvaluationPanel.show(studio.extensionUri, studio.log, evaluation);
 }
