@@ -7,7 +7,9 @@
  * swapFace's full-resolution paste with a donor from the test stretch. Balanced accuracy at the export's threshold and
  * ROC AUC, through export and predict, as a user runs them.
  * Usage: node out/bench/protect-person.js <train video> <from s> <to s> <test video> <from s> <to s> [seeds…]
- *   (BENCH_FAKES=swaps adds the person's own tool-made swaps of training frames as the fake category; BENCH_TRAIN_FPS, default 2; BENCH_TEST_FPS, default 1; BENCH_TRAIN (JSON) overrides train settings; BENCH_KEEP=1 keeps the crops).
+ *   (BENCH_FAKES=swaps adds the person's own tool-made swaps of training frames as the fake category; BENCH_TRAIN_FPS, default 2; BENCH_TEST_FPS, default 1; BENCH_TRAIN (JSON) overrides train settings; BENCH_KEEP=1 keeps the crops;
+ *   BENCH_CALIBRATE="<video> <from s> <to s>" also sets the threshold on that stretch's real frames alone, at most 5 % flagged, as
+ *   `evaluate` on a folder of real pictures and `export --max-fpr 0.05` do, and adds rows at that threshold).
  * Say in BENCHMARKS.md what each recording shows and under which licence.
  */
 import { promises as fs } from "node:fs";
@@ -16,6 +18,8 @@ import * as path from "node:path";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { exportModel } from "../src/core/export/export-model";
 import { detectFaces } from "../src/core/face-nets/detect-faces";
+import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
+import { predict } from "../src/core/predict/predict";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";
 import { isUsable, type SourceFace, type SourcePhoto } from "../src/core/reference-data/load-source-faces";
@@ -28,6 +32,8 @@ import { readVideoFrames } from "../src/core/video/read-video-frames";
 import { scoreHeldOut, writeCrop, type HeldOutPicture } from "./self-blend";
 
 const TOOL_GENERATOR_SIDE = 128;
+/** BENCH_CALIBRATE: the threshold flags at most this share of the calibration recording's real frames (evaluate's default). */
+const CALIBRATION_MAX_FPR = 0.05;
 
 /** Frames of [from, to) seconds at `fps`, each with its largest face (frames without a usable face are counted, not kept). */
 async function framesWithFaces(file: string, from: number, to: number, fps: number): Promise<{ photos: SourcePhoto[]; faces: SourceFace[]; frames: number }> {
@@ -70,6 +76,9 @@ async function main(): Promise<void> {
   const backbone = await writeOfflineBackbone({ cacheDir: process.env.DEEPFAKE_STUDIO_CACHE });
   const training = await framesWithFaces(trainVideo, Number(trainFrom), Number(trainTo), Number(process.env.BENCH_TRAIN_FPS ?? 2));
   const testing = await framesWithFaces(testVideo, Number(testFrom), Number(testTo), Number(process.env.BENCH_TEST_FPS ?? 1));
+  const calibrateArgs = process.env.BENCH_CALIBRATE?.split(" ");
+  const calibration = calibrateArgs ? await framesWithFaces(calibrateArgs[0], Number(calibrateArgs[1]), Number(calibrateArgs[2]), 1) : undefined;
+  if (calibration) console.log(`calibration: ${calibration.faces.length} of ${calibration.frames} frames`);
   console.log(`training: ${training.faces.length} of ${training.frames} frames have a face; test: ${testing.faces.length} of ${testing.frames}`);
   const rows: string[] = [];
   for (const seed of seeds) {
@@ -94,6 +103,21 @@ async function main(): Promise<void> {
     await fs.writeFile(path.join(projectDir, "deepfake-studio.json"), JSON.stringify(config));
     const trained = await train({ projectDir, config, backbone });
     const exported = await exportModel({ projectDir, config, runId: trained.runId });
+    let threshold: number | undefined;
+    if (calibration) {
+      const files: string[] = [];
+      for (const [f, face] of calibration.faces.entries()) {
+        const real = renderFaceSample({ photos: calibration.photos, face, variation: drawCropVariation(random.derive(6, f)), size: 224 });
+        const file = path.join(root, `calibrate-${seed}`, `frame${f}.jpg`);
+        await writeCrop(file, real.pixels);
+        files.push(file);
+      }
+      const results = await predict({ modelDir: exported.outDir, inputs: files });
+      // As `evaluate` on a folder of real pictures alone, then `export --max-fpr 0.05`: a frame with no face is not scored.
+      const scores = results.flatMap((result) => ("error" in result ? [] : [result.probabilities.Deepfake ?? 0]));
+      threshold = thresholdForFpr({ scores, positives: scores.map(() => false), maxFpr: CALIBRATION_MAX_FPR }).threshold;
+      console.log(`seed ${seed}: threshold ${threshold.toFixed(4)} from ${scores.length} real calibration frames`);
+    }
     // The real test crops are the same for both kinds of swap: rendered once.
     const realTests: HeldOutPicture[] = [];
     for (const [f, face] of testing.faces.entries()) {
@@ -116,6 +140,16 @@ async function main(): Promise<void> {
       const row = `| ${seed} | ${kind} | ${pct(score.accuracy)} | ${score.auc.toFixed(3)} | ${pct(score.realAccuracy)} | ${pct(score.swapAccuracy)} | ${pct(trained.metrics.sameIdentityBlends?.share ?? Number.NaN)} | ${((performance.now() - started) / 1000).toFixed(0)} s |`;
       console.log(row);
       rows.push(row);
+      if (threshold !== undefined) {
+        const share = (expected: string, flagged: boolean) => {
+          const of = score.scores.filter((_, i) => tests[i].expected === expected);
+          return of.filter((value) => (value >= threshold!) === flagged).length / of.length;
+        };
+        const [realKept, caught] = [share("Real", false), share("Deepfake", true)];
+        const calibrated = `| ${seed} | ${kind}, calibrated ${threshold.toFixed(3)} | ${pct((realKept + caught) / 2)} | | ${pct(realKept)} | ${pct(caught)} | | |`;
+        console.log(calibrated);
+        rows.push(calibrated);
+      }
     }
   }
   console.log("\n| seed | test swaps | accuracy (balanced) | AUC | real frames called real | swaps caught | self-blends of valid reals caught | time |\n|---|---|---|---|---|---|---|---|");

@@ -106,7 +106,7 @@ export async function writeTrainingData(params: { projectDir: string; seed: numb
 }
 
 /** Balanced accuracy (at the export's threshold) and ROC AUC of an export on the held-out pictures, through predict (as a user runs it). */
-export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): Promise<{ realAccuracy: number; swapAccuracy: number; accuracy: number; auc: number }> {
+export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): Promise<{ realAccuracy: number; swapAccuracy: number; accuracy: number; auc: number; scores: number[] }> {
   const results = await predict({ modelDir, inputs: tests.map((test) => test.file) });
   const right = (expected: string) => {
     const of = results.filter((_, i) => tests[i].expected === expected);
@@ -116,7 +116,7 @@ export async function scoreHeldOut(modelDir: string, tests: HeldOutPicture[]): P
   // A picture predict could not score ranks lowest, as it can never be flagged.
   const scores = results.map((result) => ("error" in result ? -1 : result.probabilities.Deepfake ?? 0));
   const auc = rocAuc({ scores, positives: tests.map((test) => test.expected === "Deepfake") });
-  return { realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, auc };
+  return { realAccuracy, swapAccuracy, accuracy: (realAccuracy + swapAccuracy) / 2, auc, scores };
 }
 
 /** The seed's split by face (test faces never seen in training) and the held-out crops: real vs swapped with its own mirror image. */
