@@ -132,6 +132,7 @@ describe("evaluation panel webview", function () {
     assert.equal(await page.locator("#roc").count(), 0);
     assert.equal(await page.textContent("#confusion-max-fpr .fp"), "1");
     assert.equal(await page.locator("#reliability").count(), 1);
+    assert.equal(await page.locator("#export-threshold").count(), 1, "a threshold set on real pictures alone can be exported");
     assert.deepEqual(violations, [], "no CSP violation");
     await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view });
     await page.waitForSelector("#roc");
@@ -139,6 +140,21 @@ describe("evaluation panel webview", function () {
 
   it("links the shared panel.css before evaluation.css and takes body, header and caption styles from it alone", async () => {
     await assertSharedPanelStyle(page, "evaluation.css");
+  });
+
+  it("offers no threshold to export when the evaluation has none or was not written, or its run is unknown", async () => {
+    const { model, ...rest } = evaluation;
+    const withoutRun = evaluationViewOf({ ...rest, model: { dir: model.dir, labels: model.labels, faceCrop: model.faceCrop } });
+    const fakesOnly = evaluationViewOf({ ...evaluation, atMaxFpr: null });
+    const unwritten = evaluationViewOf({ ...evaluation, files: undefined });
+    for (const candidate of [withoutRun, fakesOnly, unwritten]) {
+      assert.equal(candidate.canExportThreshold, false);
+      await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: candidate });
+      await page.waitForSelector("#ece");
+      assert.equal(await page.locator("#export-threshold").count(), 0);
+    }
+    await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view });
+    await page.waitForSelector("#export-threshold");
   });
 
   it("lists the pictures not scored as text, never HTML", async () => {
@@ -151,7 +167,8 @@ describe("evaluation panel webview", function () {
   it("posts only protocol messages and ignores malformed ones", async () => {
     await page.click("#open-report");
     await page.click("#reveal-report");
-    assert.deepEqual((await posted()).slice(1), [{ type: "evaluation/openReport" }, { type: "evaluation/revealReport" }]);
+    await page.click("#export-threshold");
+    assert.deepEqual((await posted()).slice(1), [{ type: "evaluation/openReport" }, { type: "evaluation/revealReport" }, { type: "evaluation/exportWithThreshold" }]);
     const before = await page.textContent("#auc");
     await page.evaluate((message) => window.postMessage(message, "*"), { type: "evaluation/view", view: { ...view, auc: { ...view.auc!, value: 7 } } });
     await page.evaluate(() => window.postMessage({ type: "evaluation/other" }, "*"));
@@ -191,6 +208,8 @@ describe("evaluation panel webview", function () {
     assert.equal(parseEvaluationToWebview({ type: "evaluation/view", view: { ...view, unscored: [{ fileName: "a", label: "b", reason: "other" }] } }), undefined);
     assert.deepEqual(parseEvaluationFromWebview({ type: "evaluation/ready" }), { type: "evaluation/ready" });
     assert.equal(parseEvaluationFromWebview({ type: "evaluation/openReport", path: "/etc/passwd" }), undefined);
+    assert.equal(parseEvaluationFromWebview({ type: "evaluation/exportWithThreshold", maxFpr: 0.5 }), undefined, "the threshold comes from the evaluation shown, never from the webview");
+    assert.equal(parseEvaluationToWebview({ type: "evaluation/view", view: { ...view, canExportThreshold: "yes" } }), undefined);
     assert.equal(parseEvaluationFromWebview("evaluation/ready"), undefined);
 
     const state = { json: "/project/evaluation/x/evaluation.json" };

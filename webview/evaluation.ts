@@ -81,6 +81,11 @@ function actions(view: EvaluationView): HTMLElement {
   const reveal = h("vscode-button", { id: "reveal-report", secondary: true }, "Reveal folder");
   reveal.addEventListener("click", () => channel.post({ type: "evaluation/revealReport" }));
   box.append(open, reveal);
+  if (view.canExportThreshold && view.atMaxFpr) {
+    const exportButton = h("vscode-button", { id: "export-threshold", secondary: true, title: `Export the model deciding at ${view.atMaxFpr.threshold.toFixed(3)} (export --max-fpr ${view.atMaxFpr.maxFpr})` }, "Export with this threshold");
+    exportButton.addEventListener("click", () => channel.post({ type: "evaluation/exportWithThreshold" }));
+    box.append(exportButton);
+  }
   return box;
 }
 

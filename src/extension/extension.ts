@@ -64,7 +64,8 @@ export function activate(context: vscode.ExtensionContext): DeepfakeStudioApi {
     command("findLearningRate", () => findLearningRate(studio)),
     command("useOfflineBackbone", () => useOfflineBackbone(studio)),
     command("openCleaner", (category?: unknown) => openCleaner(studio, () => watcher.fire(), typeof category === "string" ? category : undefined)),
-    command("export", (run?: RunArgument) => exportRun(studio, runIdOf(run))),
+    // The evaluation panel passes { maxFpr, evaluationDir } to record its threshold (export --max-fpr); anything else is ignored.
+    command("export", (run?: RunArgument, decision?: unknown) => exportRun(studio, runIdOf(run), maxFprDecisionOf(decision))),
     command("predict", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => predictImages(studio, clicked, selected)),
     command("check", (clicked?: vscode.Uri, selected?: vscode.Uri[]) => checkForDeepfake(studio, clicked, selected)),
     command("evaluate", (folder?: vscode.Uri) => evaluateOnFolder(studio, folder instanceof vscode.Uri ? folder : undefined)),
@@ -97,6 +98,13 @@ export function deactivate(): void {}
 
 /** A run id (palette, webview) or the Runs view's tree element (context menus pass the element). */
 type RunArgument = string | { runId?: unknown };
+
+/** `{ maxFpr, evaluationDir }` when that is what was passed; export reads and checks the evaluation itself. */
+function maxFprDecisionOf(value: unknown): { maxFpr: number; evaluationDir: string } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { maxFpr, evaluationDir } = value as { maxFpr?: unknown; evaluationDir?: unknown };
+  return typeof maxFpr === "number" && typeof evaluationDir === "string" && evaluationDir.length > 0 ? { maxFpr, evaluationDir } : undefined;
+}
 
 function runIdOf(run: RunArgument | undefined): string | undefined {
   if (typeof run === "string") return run;

@@ -41,6 +41,8 @@ export interface EvaluationView {
   warnings: string[];
   /** Whether the report folder exists (the buttons to open it are shown). */
   hasReport: boolean;
+  /** Whether the export can record this evaluation's threshold (export --max-fpr): a written evaluation of a known run with real pictures. */
+  canExportThreshold: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface EvaluationLostView {
 export type EvaluationToWebview =
   | { type: "evaluation/view"; view: EvaluationView; state?: EvaluationPanelState }
   | { type: "evaluation/lost"; lost: EvaluationLostView; state?: EvaluationPanelState };
-export type EvaluationFromWebview = { type: "evaluation/ready" } | { type: "evaluation/openReport" } | { type: "evaluation/revealReport" };
+export type EvaluationFromWebview = { type: "evaluation/ready" } | { type: "evaluation/openReport" } | { type: "evaluation/revealReport" } | { type: "evaluation/exportWithThreshold" };
 
 export const MAX_ROC_POINTS = 2000;
 export const MAX_UNSCORED = 200;
@@ -102,7 +104,7 @@ export function isEvaluationView(value: unknown): value is EvaluationView {
     arrayOf(isBin, MAX_BINS)(value.bins) &&
     arrayOf(isUnscored, MAX_UNSCORED)(value.unscored) && isCount(value.unscoredMore) &&
     arrayOf(isString, MAX_WARNINGS)(value.warnings) &&
-    typeof value.hasReport === "boolean"
+    typeof value.hasReport === "boolean" && typeof value.canExportThreshold === "boolean"
   );
 }
 
@@ -133,6 +135,7 @@ export function parseEvaluationFromWebview(value: unknown): EvaluationFromWebvie
     case "evaluation/ready":
     case "evaluation/openReport":
     case "evaluation/revealReport":
+    case "evaluation/exportWithThreshold":
       return { type: value.type };
     default:
       return undefined;

@@ -135,8 +135,8 @@ describe("Check for Deepfake (code-server e2e)", function () {
   });
 
   // The evaluation panel has the same serializer; the demo's data/ (one sub-folder per category) is the folder evaluated.
-  it("Explorer → Evaluate on Folder opens the evaluation panel, and Developer: Reload Window brings it back", async function () {
-    this.timeout(CHECK_TIMEOUT_MS + 120_000);
+  it("Explorer → Evaluate on Folder opens the evaluation panel, Developer: Reload Window brings it back, and its threshold goes into the export", async function () {
+    this.timeout(CHECK_TIMEOUT_MS + 240_000);
     await explorerContextMenu(wb.page, "data", "Evaluate on Folder");
     const panel = await webviewFrame(wb.page, "#auc", CHECK_TIMEOUT_MS);
     const evaluation = await savedEvaluation(wb.workspace);
@@ -147,6 +147,19 @@ describe("Check for Deepfake (code-server e2e)", function () {
     assert.equal(await restored.locator("#auc").textContent(), auc, "the same numbers, re-read from evaluation.json");
     assert.equal(await restored.locator("#ece").textContent(), evaluation.calibration.ece.toFixed(3));
     await screenshotTop(wb.page, restored, "check-05-evaluation-restored");
+
+    // "Export with this threshold" is export --max-fpr on this evaluation: export reads it back from evaluation.json.
+    const preprocessFile = path.join(wb.workspace, "export", "preprocess.json");
+    assert.equal(JSON.parse(await fs.readFile(preprocessFile, "utf8")).decision, undefined, "the demo's export decides by the largest probability");
+    await restored.locator("#export-threshold").click();
+    const decision = await waitFor("the export's decision read off the evaluation", async () => {
+      const recorded = JSON.parse(await fs.readFile(preprocessFile, "utf8")).decision as { method: string; threshold: number; maxFpr: number; evaluation: { name: string } } | undefined;
+      return recorded?.method === "max-fpr" ? recorded : undefined;
+    }, 120_000);
+    assert.ok(evaluation.atMaxFpr);
+    assert.equal(decision.threshold, evaluation.atMaxFpr.threshold);
+    assert.equal(decision.maxFpr, evaluation.atMaxFpr.maxFpr);
+    assert.equal(decision.evaluation.name, path.basename(evaluation.files!.dir));
   });
 
   it("says when a restored evaluation panel's evaluation.json is gone", async () => {

@@ -1,6 +1,7 @@
 /** Export Model and Predict Image: core exportModel / predict. */
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { DecisionRequest } from "../../core/export/choose-decision";
 import type { Prediction, PredictResult } from "../../core/predict/predict";
 import { loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
@@ -8,17 +9,18 @@ import { openProject } from "../project";
 import { runTask } from "../run-task";
 import type { Studio } from "../studio";
 
-/** Exports a run (default: the latest) to <project>/export as a verified ONNX folder. */
-export async function exportRun(studio: Studio, runId?: string): Promise<void> {
+/** Exports a run (default: the latest) to <project>/export as a verified ONNX folder, with a decision threshold when one is asked for. */
+export async function exportRun(studio: Studio, runId?: string, decision?: DecisionRequest): Promise<void> {
   const result = await runTask(studio.log, "Exporting the model", async ({ signal, onProgress }) => {
     requireTrust("Export Model");
     const { projectDir, config } = await openProject();
     const { exportModel } = await loadHeavyCore();
-    return exportModel({ projectDir, config, runId: typeof runId === "string" ? runId : undefined, signal, onProgress });
+    return exportModel({ projectDir, config, runId: typeof runId === "string" ? runId : undefined, decision, signal, onProgress });
   });
   studio.refreshViews();
   if (!result) return;
   const megabytes = (result.modelBytes / 1e6).toFixed(1);
+  if (result.decision) studio.log.info(`The export decides "${result.decision.label}" at a probability of ${result.decision.threshold.toFixed(4)} or more${result.decision.method === "max-fpr" ? ` (read off the evaluation ${result.decision.evaluation?.name ?? ""} for a false-positive rate of at most ${((result.decision.maxFpr ?? 0) * 100).toFixed(1)} %)` : ""}.`);
   studio.log.info(`Exported run ${result.runId} to ${result.outDir}: ${result.files.join(", ")}; model.onnx ${megabytes} MB; ONNX vs TensorFlow.js max probability difference ${result.verification.maxProbabilityDifference.toExponential(1)} on ${result.verification.images} probe images.`);
   const next = await vscode.window.showInformationMessage(`Exported run ${result.runId} to ${result.outDir} (model.onnx ${megabytes} MB, verified).`, "Create Space", "Reveal in Explorer");
   if (next === "Create Space") await vscode.commands.executeCommand("deepfakeStudio.createSpace");

@@ -72,6 +72,14 @@ export class EvaluationPanel implements vscode.Disposable {
       case "evaluation/revealReport":
         if (files) await vscode.commands.executeCommand("revealFileInOS", vscode.Uri.file(files.markdown));
         break;
+      case "evaluation/exportWithThreshold": {
+        // Export reads this evaluation back from its folder and refuses it when it scored another run.
+        const evaluation = "evaluation" in this.content ? this.content.evaluation : undefined;
+        if (files && evaluation?.atMaxFpr && evaluation.model.runId) {
+          await vscode.commands.executeCommand("deepfakeStudio.export", evaluation.model.runId, { maxFpr: evaluation.atMaxFpr.maxFpr, evaluationDir: files.dir });
+        }
+        break;
+      }
       default: {
         const unreachable: never = message;
         void unreachable;

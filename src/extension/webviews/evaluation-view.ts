@@ -23,6 +23,7 @@ export function evaluationViewOf(evaluation: Evaluation): EvaluationView {
     unscoredMore: Math.max(0, evaluation.unscored.length - MAX_UNSCORED),
     warnings: evaluation.warnings.slice(0, 50),
     hasReport: evaluation.files !== undefined,
+    canExportThreshold: evaluation.files !== undefined && atMaxFpr !== null && evaluation.model.runId !== undefined,
   };
 }
 
