@@ -1,7 +1,7 @@
 /**
  * Writes an evaluation folder: evaluation.json (every number and every picture's score), report.md to read, and the
- * ROC curve (when there are both classes) and reliability diagram as SVG and PNG. Assembled next to its destination and renamed into place, so a
- * report is never half-written. A folder that already holds anything is refused (an earlier evaluation is never
+ * ROC curve (with both classes) and reliability diagram as SVG and PNG. Assembled next to its destination and renamed
+ * into place, so a report is never half-written. A folder that already holds anything is refused (an earlier evaluation is never
  * replaced), and so is any folder inside the project's data, runs or export or the pictures under evaluation.
  */
 import { randomBytes } from "node:crypto";
@@ -102,7 +102,9 @@ export function renderEvaluationMarkdown(evaluation: Evaluation): string {
     `| accuracy (${currentName}) | ${pctOrDash(evaluation.accuracy)} |`,
     `| balanced accuracy | ${pctOrDash(evaluation.balancedAccuracy)} |`,
     `| ROC AUC | ${evaluation.auc !== null && aucInterval ? `${num(evaluation.auc)} (${Math.round(aucInterval.level * 100)}% CI ${num(aucInterval.low)}–${num(aucInterval.high)}, ${aucInterval.resamples} stratified bootstrap resamples, seed ${aucInterval.seed})` : "– (needs both fake and real pictures)"} |`,
-    `| threshold for FPR ≤ ${pct(atMaxFpr?.maxFpr ?? DEFAULT_MAX_FPR_SHOWN)} | ${atMaxFpr ? `${num(atMaxFpr.threshold)}: flags ${pct(atMaxFpr.fpr)} of real pictures (${atMaxFpr.falsePositives} of ${atMaxFpr.negatives}), ${atMaxFpr.tpr === null ? "fakes caught unknown (none given)" : `catches ${pct(atMaxFpr.tpr)} of fakes`}` : "– (needs real pictures)"} |`,
+    atMaxFpr
+      ? `| threshold for FPR ≤ ${pct(atMaxFpr.maxFpr)} | ${num(atMaxFpr.threshold)}: flags ${pct(atMaxFpr.fpr)} of real pictures (${atMaxFpr.falsePositives} of ${atMaxFpr.negatives}), ${atMaxFpr.tpr === null ? "fakes caught unknown (none given)" : `catches ${pct(atMaxFpr.tpr)} of fakes`} |`
+      : "| threshold for a false-positive rate | – (needs real pictures) |",
     `| expected calibration error | ${num(calibration.ece)} (${calibration.bins.length} bins) |`,
     "",
     ...(evaluation.auc !== null ? ["![ROC curve](roc.png)", ""] : []),
@@ -147,8 +149,6 @@ function confusionTable(confusion: Confusion, fake: string): string[] {
   ];
 }
 
-/** Shown in the threshold row's name when there were no real pictures to set one on. */
-const DEFAULT_MAX_FPR_SHOWN = 0.05;
 const pct = (value: number): string => `${(value * 100).toFixed(1)}%`;
 const pctOrDash = (value: number | null): string => (value === null ? "–" : pct(value));
 const num = (value: number): string => value.toFixed(3);
