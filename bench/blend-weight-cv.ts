@@ -46,7 +46,7 @@ async function main(): Promise<void> {
             train: fitted.filter((item) => item.split === "train").map((item) => ({ rows: item.rows, label: item.labelIndex })),
             valid: fitted.filter((item) => item.split === "valid").map((item) => ({ row: item.rows[0], label: item.labelIndex })),
           },
-          settings: { epochs: config.train.epochs, learningRate: config.train.learningRate, batchSize: config.train.batchSize, dropout: config.train.dropout, weightDecay: config.train.weightDecay, seed },
+          settings: { epochs: config.train.epochs, learningRate: config.train.learningRate, batchSize: config.train.batchSize, dropout: config.train.dropout, weightDecay: config.train.weightDecay, seed, heads: config.train.heads },
         });
         const right = [0, 0];
         const total = [0, 0];

@@ -29,7 +29,7 @@ function overfittingData(): HeadData {
 describe("trainHead keeps the best epoch", () => {
   it("returns the weights of the epoch with the lowest validation loss, not the last one", async () => {
     const data = overfittingData();
-    const trained = await trainHead({ data, settings: { epochs: 30, learningRate: 0.05, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1 } });
+    const trained = await trainHead({ data, settings: { epochs: 30, learningRate: 0.05, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1, heads: 1 } });
     const losses = trained.epochs.map((epoch) => epoch.validLoss);
     const best = losses.indexOf(Math.min(...losses));
     assert.equal(trained.keptEpoch, best);
@@ -39,9 +39,36 @@ describe("trainHead keeps the best epoch", () => {
     assert.ok(Math.abs(meanLoss - losses[best]) < 1e-6, `the kept head's validation loss ${meanLoss} vs epoch ${best}'s ${losses[best]}`);
   });
 
+  it("with several heads side by side, keeps the epoch where their average is best, and that average is the model", async () => {
+    const data = overfittingData();
+    const trained = await trainHead({ data, settings: { epochs: 30, learningRate: 0.05, batchSize: 8, dropout: 0.3, weightDecay: 0, seed: 1, heads: 4 } });
+    const losses = trained.epochs.map((epoch) => epoch.validLoss);
+    assert.equal(trained.keptEpoch, losses.indexOf(Math.min(...losses)));
+    const meanLoss = data.valid.reduce((total, item) => total - trained.logProbabilities(item.row)[item.label], 0) / data.valid.length;
+    assert.ok(Math.abs(meanLoss - losses[trained.keptEpoch]) < 1e-6, `the kept model's validation loss ${meanLoss} vs its epoch's ${losses[trained.keptEpoch]}`);
+  });
+
+  it("averaged heads move less with the seed than one head does", async () => {
+    const data = overfittingData();
+    const spread = async (heads: number): Promise<number> => {
+      const runs = [];
+      for (const seed of [1, 2, 3, 4, 5, 6]) runs.push(await trainHead({ data, settings: { epochs: 6, learningRate: 0.05, batchSize: 8, dropout: 0.5, weightDecay: 0, seed, heads } }));
+      // Per validation row, the variance over seeds of its log-odds; then the mean over rows.
+      let total = 0;
+      for (const item of data.valid) {
+        const odds = runs.map((run) => { const logP = run.logProbabilities(item.row); return logP[1] - logP[0]; });
+        const mean = odds.reduce((a, b) => a + b, 0) / odds.length;
+        total += odds.reduce((a, b) => a + (b - mean) ** 2, 0) / odds.length;
+      }
+      return total / data.valid.length;
+    };
+    const [one, five] = [await spread(1), await spread(5)];
+    assert.ok(five < one * 0.5, `variance over seeds: one head ${one.toFixed(4)}, five heads ${five.toFixed(4)}`);
+  });
+
   it("keeps the last epoch when there is no validation split to compare", async () => {
     const data = { ...overfittingData(), valid: [] };
-    const trained = await trainHead({ data, settings: { epochs: 3, learningRate: 0.01, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1 } });
+    const trained = await trainHead({ data, settings: { epochs: 3, learningRate: 0.01, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1, heads: 1 } });
     assert.equal(trained.keptEpoch, 2);
   });
 });

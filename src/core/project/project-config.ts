@@ -79,6 +79,12 @@ const trainSchema = z
     dropout: z.number().min(0).lt(1).default(0),
     /** Decoupled (AdamW) weight decay of the dense weights. */
     weightDecay: z.number().min(0).max(10).default(0.01),
+    /**
+     * Heads trained side by side from different seeds (shuffling, dropout) and averaged into one after every epoch: a
+     * linear head's average is one linear head, so export and predict see no difference. One head's level moved from
+     * face to face with its seed on same-person fakes; five measured steadier (BENCHMARKS.md, "Averaged heads").
+     */
+    heads: z.number().int().min(1).max(32).default(5),
     /** Backbone id, model.json path or URL; the --backbone option and DEEPFAKE_STUDIO_BACKBONE take precedence. */
     backbone: z.string().trim().min(1).optional(),
     /**

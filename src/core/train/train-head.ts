@@ -1,6 +1,8 @@
 /**
  * fastai fine_tune(epochs) with the backbone frozen: fit_one_cycle of a dropout + dense + softmax head on the
  * cached features, Adam with decoupled weight decay, seeded shuffling; one EpochRecord per epoch as fastai prints.
+ * `heads` heads train side by side, each with its own shuffling and dropout, and the model is their average (one
+ * linear head): each epoch's record, and the epoch kept, are those of the average.
  */
 import { createSeededRandom } from "../shared/seeded-random";
 import { throwIfAborted } from "../shared/errors";
@@ -30,6 +32,8 @@ export interface HeadSettings {
   dropout: number;
   weightDecay: number;
   seed: number;
+  /** Heads trained side by side and averaged (train.heads); 1 trains one. */
+  heads: number;
 }
 
 /** A trained head, its standardisation and the epoch table. */
@@ -70,8 +74,10 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
   });
   const x = standardised.data;
   const at = (row: number) => standardised.index.get(row) as number;
+  const heads = Array.from({ length: Math.max(1, settings.heads) }, () => new LinearHead(f, data.classes));
+  // The first head keeps the single head's stream, so heads: 1 trains exactly as before.
+  const randoms = heads.map((_, k) => (k === 0 ? createSeededRandom(settings.seed).derive(0x4ead) : createSeededRandom(settings.seed).derive(0x4ead, k)));
   const head = new LinearHead(f, data.classes);
-  const random = createSeededRandom(settings.seed).derive(0x4ead);
   // Every view of every training image once per epoch: the cached views act as extra (augmented) images.
   const samples = data.train.flatMap((item) => item.rows.map((row) => ({ row: at(row), label: item.label })));
   // fastai's training DataLoader drops the last partial batch (drop_last=shuffle); keep at least one step.
@@ -86,16 +92,23 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
   for (let epoch = 0; epoch < settings.epochs; epoch++) {
     throwIfAborted(signal, "training");
     const started = performance.now();
-    const epochRandom = random.derive(epoch);
-    const order = epochRandom.shuffle(samples);
+    const orders = randoms.map((random) => {
+      const epochRandom = random.derive(epoch);
+      return { epochRandom, order: epochRandom.shuffle(samples) };
+    });
     for (let s = 0; s < stepsPerEpoch; s++) {
-      const batch = order.slice(s * settings.batchSize, (s + 1) * settings.batchSize);
       const { lr, mom } = oneCycle(settings.learningRate, step / totalSteps);
-      const loss = head.trainStep(x, batch.map((item) => item.row), batch.map((item) => item.label), { lr, mom, weightDecay: settings.weightDecay, dropout: settings.dropout, random: epochRandom });
+      let loss = 0;
+      heads.forEach((member, k) => {
+        const { epochRandom, order } = orders[k];
+        const batch = order.slice(s * settings.batchSize, (s + 1) * settings.batchSize);
+        loss += member.trainStep(x, batch.map((item) => item.row), batch.map((item) => item.label), { lr, mom, weightDecay: settings.weightDecay, dropout: settings.dropout, random: epochRandom }) / heads.length;
+      });
       step += 1;
       smooth = SMOOTH_BETA * smooth + (1 - SMOOTH_BETA) * loss;
       smoothCount += 1;
     }
+    averageInto(head, heads);
     const { validLoss, errorRate } = evaluate(head, x, f, data.valid.map((item) => ({ row: at(item.row), label: item.label })));
     const record: EpochRecord = { epoch, trainLoss: smooth / (1 - SMOOTH_BETA ** smoothCount), validLoss, errorRate, seconds: (performance.now() - started) / 1000 };
     epochs.push(record);
@@ -127,6 +140,23 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
       return out;
     },
   };
+}
+
+/** The heads' mean weights and bias, written into `into`: for linear heads the mean of their logits is this head's. */
+function averageInto(into: LinearHead, heads: readonly LinearHead[]): void {
+  if (heads.length === 1) {
+    into.weights.set(heads[0].weights);
+    into.bias.set(heads[0].bias);
+    return;
+  }
+  const weights = new Float64Array(into.weights.length);
+  const bias = new Float64Array(into.bias.length);
+  for (const member of heads) {
+    for (let i = 0; i < weights.length; i++) weights[i] += member.weights[i];
+    for (let c = 0; c < bias.length; c++) bias[c] += member.bias[c];
+  }
+  for (let i = 0; i < weights.length; i++) into.weights[i] = weights[i] / heads.length;
+  for (let c = 0; c < bias.length; c++) into.bias[c] = bias[c] / heads.length;
 }
 
 /** Mean cross-entropy and error rate (argmax, first class on ties) over standardised rows. */

@@ -177,6 +177,7 @@ function resolveSettings(params: TrainParams): HeadSettings {
     dropout: train.dropout,
     weightDecay: train.weightDecay,
     seed: train.seed,
+    heads: train.heads,
   };
   if (!Number.isInteger(settings.epochs) || settings.epochs < 1 || settings.epochs > 1000) {
     throw new TrainSettingsError(`epochs must be a whole number from 1 to 1000, not ${settings.epochs}.`, ["Set train.epochs in deepfake-studio.json", { cliOnly: " or pass --epochs N" }, " (fastai's fine_tune(N)); 10–20 suits a frozen backbone."]);
