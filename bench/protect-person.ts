@@ -18,6 +18,7 @@ import * as path from "node:path";
 import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbone";
 import { exportModel } from "../src/core/export/export-model";
 import { detectFaces } from "../src/core/face-nets/detect-faces";
+import { confusionMatrix } from "../src/core/evaluate/confusion-matrix";
 import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
 import { predict } from "../src/core/predict/predict";
 import { parseProjectConfig } from "../src/core/project/project-config";
@@ -141,12 +142,9 @@ async function main(): Promise<void> {
       console.log(row);
       rows.push(row);
       if (threshold !== undefined) {
-        const share = (expected: string, flagged: boolean) => {
-          const of = score.scores.filter((_, i) => tests[i].expected === expected);
-          return of.filter((value) => (value >= threshold!) === flagged).length / of.length;
-        };
-        const [realKept, caught] = [share("Real", false), share("Deepfake", true)];
-        const calibrated = `| ${seed} | ${kind}, calibrated ${threshold.toFixed(3)} | ${pct((realKept + caught) / 2)} | | ${pct(realKept)} | ${pct(caught)} | | |`;
+        // A crop predict could not score has the score -1: never flagged, as in scoreHeldOut.
+        const at = confusionMatrix({ positives: tests.map((test) => test.expected === "Deepfake"), flagged: score.scores.map((value) => value >= threshold!) });
+        const calibrated = `| ${seed} | ${kind}, calibrated ${threshold.toFixed(3)} | ${pct(at.balancedAccuracy ?? Number.NaN)} | | ${pct(1 - (at.fpr ?? Number.NaN))} | ${pct(at.tpr ?? Number.NaN)} | | |`;
         console.log(calibrated);
         rows.push(calibrated);
       }

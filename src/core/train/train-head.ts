@@ -76,7 +76,8 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
   const at = (row: number) => standardised.index.get(row) as number;
   const heads = Array.from({ length: Math.max(1, settings.heads) }, () => new LinearHead(f, data.classes));
   // The first head keeps the single head's stream, so heads: 1 trains exactly as before.
-  const randoms = heads.map((_, k) => (k === 0 ? createSeededRandom(settings.seed).derive(0x4ead) : createSeededRandom(settings.seed).derive(0x4ead, k)));
+  const seeded = createSeededRandom(settings.seed);
+  const randoms = heads.map((_, k) => (k === 0 ? seeded.derive(0x4ead) : seeded.derive(0x4ead, k)));
   const head = new LinearHead(f, data.classes);
   // Every view of every training image once per epoch: the cached views act as extra (augmented) images.
   const samples = data.train.flatMap((item) => item.rows.map((row) => ({ row: at(row), label: item.label })));
@@ -144,11 +145,6 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
 
 /** The heads' mean weights and bias, written into `into`: for linear heads the mean of their logits is this head's. */
 function averageInto(into: LinearHead, heads: readonly LinearHead[]): void {
-  if (heads.length === 1) {
-    into.weights.set(heads[0].weights);
-    into.bias.set(heads[0].bias);
-    return;
-  }
   const weights = new Float64Array(into.weights.length);
   const bias = new Float64Array(into.bias.length);
   for (const member of heads) {

@@ -8,7 +8,7 @@ import * as vscode from "vscode";
 import type { Evaluation } from "../../core/evaluate/evaluation-types";
 import { parseEvaluationFromWebview, type EvaluationPanelState, type EvaluationToWebview } from "../../shared/evaluation-protocol";
 import type { StudioLog } from "../log";
-import { evaluationViewOf } from "./evaluation-view";
+import { evaluationViewOf, thresholdExportOf } from "./evaluation-view";
 import { localRoots, renderWebviewHtml } from "./webview-html";
 
 /** A restored evaluation that cannot be shown: a title, why, and the state to keep for the next reload. */
@@ -74,10 +74,8 @@ export class EvaluationPanel implements vscode.Disposable {
         break;
       case "evaluation/exportWithThreshold": {
         // Export reads this evaluation back from its folder and refuses it when it scored another run.
-        const evaluation = "evaluation" in this.content ? this.content.evaluation : undefined;
-        if (files && evaluation?.atMaxFpr && evaluation.model.runId) {
-          await vscode.commands.executeCommand("deepfakeStudio.export", evaluation.model.runId, { maxFpr: evaluation.atMaxFpr.maxFpr, evaluationDir: files.dir });
-        }
+        const request = "evaluation" in this.content ? thresholdExportOf(this.content.evaluation) : undefined;
+        if (request) await vscode.commands.executeCommand("deepfakeStudio.export", request.runId, { maxFpr: request.maxFpr, evaluationDir: request.evaluationDir });
         break;
       }
       default: {

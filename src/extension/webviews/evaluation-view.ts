@@ -23,8 +23,17 @@ export function evaluationViewOf(evaluation: Evaluation): EvaluationView {
     unscoredMore: Math.max(0, evaluation.unscored.length - MAX_UNSCORED),
     warnings: evaluation.warnings.slice(0, 50),
     hasReport: evaluation.files !== undefined,
-    canExportThreshold: evaluation.files !== undefined && atMaxFpr !== null && evaluation.model.runId !== undefined,
+    canExportThreshold: thresholdExportOf(evaluation) !== undefined,
   };
+}
+
+/**
+ * What Export Model needs to record this evaluation's threshold (export --max-fpr): its run, rate and folder; undefined
+ * when it has none to give (not written, no run recorded, no real pictures). Export reads the evaluation back itself.
+ */
+export function thresholdExportOf(evaluation: Evaluation): { runId: string; maxFpr: number; evaluationDir: string } | undefined {
+  const { files, atMaxFpr, model } = evaluation;
+  return files && atMaxFpr && model.runId ? { runId: model.runId, maxFpr: atMaxFpr.maxFpr, evaluationDir: files.dir } : undefined;
 }
 
 function confusionView(confusion: Confusion): ConfusionView {
