@@ -19,7 +19,7 @@ import { writeOfflineBackbone } from "../src/core/backbone/write-offline-backbon
 import { exportModel } from "../src/core/export/export-model";
 import { detectFaces } from "../src/core/face-nets/detect-faces";
 import { confusionMatrix } from "../src/core/evaluate/confusion-matrix";
-import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
+import { thresholdForFpr } from "../src/core/shared/threshold-for-fpr";
 import { predict } from "../src/core/predict/predict";
 import { parseProjectConfig } from "../src/core/project/project-config";
 import { drawCropVariation } from "../src/core/reference-data/crop-variation";

@@ -15,7 +15,7 @@ import { calibration } from "../src/core/evaluate/calibration";
 import type { Evaluation } from "../src/core/evaluate/evaluation-types";
 import { rocAuc } from "../src/core/evaluate/roc-auc";
 import { rocCurve } from "../src/core/evaluate/roc-curve";
-import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
+import { thresholdForFpr } from "../src/core/shared/threshold-for-fpr";
 import type { DecisionThreshold } from "../src/core/export/export-format";
 import { loadExport } from "../src/core/predict/load-export";
 import { predict, type Prediction } from "../src/core/predict/predict";

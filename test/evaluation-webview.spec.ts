@@ -14,7 +14,7 @@ import { confusionMatrix } from "../src/core/evaluate/confusion-matrix";
 import { EVALUATION_FORMAT, type Evaluation } from "../src/core/evaluate/evaluation-types";
 import { rocAuc } from "../src/core/evaluate/roc-auc";
 import { rocCurve } from "../src/core/evaluate/roc-curve";
-import { thresholdForFpr } from "../src/core/evaluate/threshold-for-fpr";
+import { thresholdForFpr } from "../src/core/shared/threshold-for-fpr";
 import { createSeededRandom } from "../src/core/shared/seeded-random";
 import { evaluationViewOf } from "../src/extension/webviews/evaluation-view";
 import { writeEvaluationReport } from "../src/core/evaluate/write-evaluation-report";

@@ -105,6 +105,9 @@ describe("train", function () {
     // Two per validation Real crop in which a face is found (the detector misses a few tight crops).
     assert.ok(metrics.sameIdentityBlends && metrics.sameIdentityBlends.scored > metrics.counts.valid.Real && metrics.sameIdentityBlends.scored <= 2 * metrics.counts.valid.Real, JSON.stringify(metrics.sameIdentityBlends));
     assert.deepEqual(first.featureCache, { hits: 0, computed: 60 + 240 * 5 + metrics.sameIdentityBlends.scored });
+    // Fakes of its own: no threshold of held-out real pictures, the blends are counted at the arg-max.
+    assert.equal(metrics.heldOutThreshold, undefined);
+    assert.equal(metrics.sameIdentityBlends.threshold, undefined);
     assert.ok(events.some((event) => event.event === "phase" && event.phase === "features"));
     assert.ok(metrics.epochs[metrics.epochs.length - 1].trainLoss < metrics.epochs[0].trainLoss, "the training loss falls");
   });

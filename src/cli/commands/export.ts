@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import * as path from "node:path";
 import { DEFAULT_EXPORT_FOLDER, exportModel, type ExportResult } from "../../core/export/export-model";
+import type { DecisionThreshold } from "../../core/export/export-format";
 import { CAM_MAX_POOLING_NOTE } from "../../core/cam/cam-parts";
 import { predict, type Prediction, type PredictResult } from "../../core/predict/predict";
 import { StudioError } from "../../core/shared/errors";
@@ -68,7 +69,7 @@ function summary(result: ExportResult): string {
     `  backbone: ${result.backbone.id} (${result.backbone.kind === "torchvision" ? "weights file" : "model.json"} sha256 ${result.backbone.modelJsonSha256.slice(0, 16)}…)`,
     `  model:    ${(result.modelBytes / 1024 / 1024).toFixed(1)} MB; matches ${result.verification.against === "tfjs" ? "the TensorFlow.js model" : "the fine-tuned run's own model"} (largest differences: probability ${result.verification.maxProbabilityDifference.toExponential(1)}, feature ${result.verification.maxFeatureDifference.toExponential(1)} relative)`,
     `  files:    ${result.files.join(", ")}`,
-    `  decision: ${result.decision ? `"${result.decision.label}" when its probability is at least ${result.decision.threshold.toFixed(4)}${result.decision.method === "max-fpr" ? ` (FPR ≤ ${result.decision.maxFpr} on evaluation ${result.decision.evaluation?.name})` : " (--threshold)"}` : "the largest probability (no threshold recorded)"}`,
+    `  decision: ${result.decision ? `"${result.decision.label}" when its probability is at least ${result.decision.threshold.toFixed(4)}${describeDecisionSource(result.decision)}` : "the largest probability (no threshold recorded)"}`,
   ];
   if (result.previousDir) lines.push(`  previous export kept in ${result.previousDir}`);
   lines.push("Next: deepfake-studio predict <image or folder>");
@@ -104,4 +105,11 @@ function camNote(results: PredictResult[]): string {
 
 function isError(result: PredictResult): result is Extract<PredictResult, { error: string }> {
   return "error" in result;
+}
+
+/** Where the recorded threshold came from, after its value. */
+function describeDecisionSource(decision: DecisionThreshold): string {
+  if (decision.method === "max-fpr") return ` (FPR ≤ ${decision.maxFpr} on evaluation ${decision.evaluation?.name})`;
+  if (decision.method === "held-out-reals") return ` (set by training: flags at most ${decision.maxFpr} of its ${decision.validation?.realPictures} held-out real pictures, as every fake it learned was synthesized; --threshold or --max-fpr replaces it)`;
+  return " (--threshold)";
 }

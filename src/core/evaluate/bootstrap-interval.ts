@@ -7,7 +7,7 @@
 import { createSeededRandom } from "../shared/seeded-random";
 import { StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
-import { requireBothClasses, type BinaryScores } from "./binary-scores";
+import { requireBothClasses, type BinaryScores } from "../shared/binary-scores";
 import { createAucScorer } from "./roc-auc";
 
 /** Parameters of bootstrapAucInterval. */

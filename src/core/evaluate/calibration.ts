@@ -3,7 +3,7 @@
  * against its share of fakes, and the expected calibration error ECE = Σ (bin size / N) · |share of fakes − mean score|.
  */
 import { StudioError } from "../shared/errors";
-import { countClasses, type BinaryScores } from "./binary-scores";
+import { countClasses, type BinaryScores } from "../shared/binary-scores";
 
 /** Parameters of calibration. */
 export interface CalibrationParams extends BinaryScores {

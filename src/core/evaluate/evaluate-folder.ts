@@ -20,7 +20,7 @@ import { EVALUATION_FORMAT, type EvaluatedPicture, type Evaluation, type LabelCo
 import { listLabelledFolders, type LabelledFolder } from "./list-labelled-folders";
 import { rocAuc } from "./roc-auc";
 import { rocCurve } from "./roc-curve";
-import { thresholdForFpr } from "./threshold-for-fpr";
+import { DEFAULT_MAX_FPR, thresholdForFpr } from "../shared/threshold-for-fpr";
 import { writeEvaluationReport } from "./write-evaluation-report";
 
 /** Parameters of evaluateFolder. */
@@ -48,7 +48,7 @@ export interface EvaluateFolderParams extends OperationOptions {
   threads?: number;
 }
 
-export const DEFAULT_MAX_FPR = 0.05;
+export { DEFAULT_MAX_FPR };
 
 export async function evaluateFolder(params: EvaluateFolderParams): Promise<Evaluation> {
   const started = performance.now();

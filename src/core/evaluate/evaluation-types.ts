@@ -5,7 +5,7 @@ import type { BootstrapInterval } from "./bootstrap-interval";
 import type { Calibration } from "./calibration";
 import type { Confusion } from "./confusion-types";
 import type { RocPoint } from "./roc-curve";
-import type { FprThreshold } from "./threshold-for-fpr";
+import type { FprThreshold } from "../shared/threshold-for-fpr";
 
 /** evaluation.json `format`; bumped when a field changes meaning. */
 export const EVALUATION_FORMAT = 1;

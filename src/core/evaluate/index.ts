@@ -12,5 +12,5 @@ export { renderReliabilitySvg } from "./render-reliability-svg";
 export { renderRocSvg, type OperatingPoint } from "./render-roc-svg";
 export { createAucScorer, rocAuc } from "./roc-auc";
 export { rocCurve, type RocPoint } from "./roc-curve";
-export { thresholdForFpr, type FprThreshold } from "./threshold-for-fpr";
+export { thresholdForFpr, type FprThreshold } from "../shared/threshold-for-fpr";
 export { EVALUATION_JSON, writeEvaluationReport } from "./write-evaluation-report";

@@ -2,7 +2,7 @@
  * Area under the ROC curve as the Mann-Whitney statistic: the chance that a random fake picture scores higher than a
  * random real one, ties counting one half. Sorted once, then O(n) per call, so the bootstrap can reuse the order.
  */
-import { requireBothClasses, type BinaryScores } from "./binary-scores";
+import { requireBothClasses, type BinaryScores } from "../shared/binary-scores";
 
 /** Parameters of rocAuc: scores and classes, and optionally how many times each picture counts (a bootstrap resample). */
 export interface RocAucParams extends BinaryScores {

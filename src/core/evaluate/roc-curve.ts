@@ -1,5 +1,5 @@
 /** The ROC curve: the false- and true-positive rate when "score ≥ threshold" flags a picture, for every distinct score. */
-import { requireBothClasses, type BinaryScores } from "./binary-scores";
+import { requireBothClasses, type BinaryScores } from "../shared/binary-scores";
 
 /** One point; `threshold` null is the start, where nothing is flagged. */
 export interface RocPoint {

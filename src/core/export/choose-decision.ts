@@ -1,16 +1,18 @@
 /**
- * The decision threshold `export` records: typed with --threshold, or read off an evaluation of this very run for a
- * target false-positive rate (--max-fpr). An evaluation of another run, or with other labels, is refused: its
- * scores say nothing about this model.
+ * The decision threshold `export` records: typed with --threshold, read off an evaluation of this very run for a
+ * target false-positive rate (--max-fpr), or, asked for neither, the one training set on held-out real pictures for a
+ * model of synthesized fakes only. An evaluation of another run, or with other labels, is refused: its scores say
+ * nothing about this model.
  */
 import { findLatestEvaluation, readEvaluation } from "../evaluate/read-evaluation";
-import { thresholdForFpr } from "../evaluate/threshold-for-fpr";
+import { thresholdForFpr } from "../shared/threshold-for-fpr";
 import * as path from "node:path";
 import { StudioError } from "../shared/errors";
 import { resolveFakeLabel } from "../shared/resolve-fake-label";
+import type { HeldOutThreshold } from "../train/run-files";
 import type { DecisionThreshold } from "./export-format";
 
-/** What the user asked for; all absent: no threshold (the arg-max decides). */
+/** What the user asked for; all absent: the run's own threshold when it has one, else none (the arg-max decides). */
 export interface DecisionRequest {
   /** The fake probability at or above which the fake label is decided. */
   threshold?: number;
@@ -28,6 +30,8 @@ export interface ChooseDecisionParams {
   labels: readonly string[];
   runId: string;
   projectDir: string;
+  /** The run's own threshold (models of synthesized fakes only): recorded when the user asks for none. */
+  heldOut?: HeldOutThreshold;
 }
 
 export async function chooseDecision(params: ChooseDecisionParams): Promise<DecisionThreshold | undefined> {
@@ -43,7 +47,9 @@ export async function chooseDecision(params: ChooseDecisionParams): Promise<Deci
   }
   if (request.maxFpr === undefined) {
     if (request.evaluationDir !== undefined) throw new StudioError("--evaluation only says where --max-fpr reads its threshold from.", "invalid-argument", "Add --max-fpr <rate>.");
-    return undefined;
+    const { heldOut } = params;
+    if (heldOut === undefined || !labels.includes(heldOut.label)) return undefined;
+    return { label: heldOut.label, threshold: heldOut.threshold, method: "held-out-reals", maxFpr: heldOut.maxFpr, validation: { realPictures: heldOut.realPictures, fpr: heldOut.fpr } };
   }
   const evaluation = request.evaluationDir !== undefined ? await readEvaluation({ dir: request.evaluationDir }) : await findLatestEvaluation({ projectDir: params.projectDir });
   if (evaluation.model.runId !== params.runId) {

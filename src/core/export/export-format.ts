@@ -105,8 +105,11 @@ export const decisionSchema = z
   .object({
     label: z.string().trim().min(1).max(200),
     threshold: z.number().gt(0, "must be above 0").lt(1, "must be below 1"),
-    /** "given": typed by the user; "max-fpr": read off an evaluation for a target false-positive rate. */
-    method: z.enum(["given", "max-fpr"]),
+    /**
+     * "given": typed by the user; "max-fpr": read off an evaluation for a target false-positive rate; "held-out-reals":
+     * set by training on its validation real pictures (models of synthesized fakes only, train/held-out-threshold.ts).
+     */
+    method: z.enum(["given", "max-fpr", "held-out-reals"]),
     maxFpr: z.number().min(0).lt(1).optional(),
     /** The evaluation it was read from: its folder name, when it ran, and what the threshold achieved there. */
     evaluation: z
@@ -120,6 +123,8 @@ export const decisionSchema = z
       })
       .strict()
       .optional(),
+    /** "held-out-reals": how many validation real pictures it was set on, and the share of them it flags. */
+    validation: z.object({ realPictures: z.number().int().min(1), fpr: z.number().min(0).max(1) }).strict().optional(),
   })
   .strict();
 

@@ -94,7 +94,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
   if ((await runEngine(run.runDir)) === "torch") return exportTorchRun(params, run, outDir, started);
   const { head, metrics } = await readRun({ runDir: run.runDir });
   warnAboutLabels(head, params);
-  const decision = await chooseDecision({ request: params.decision ?? {}, labels: head.labels, runId: run.runId, projectDir: params.projectDir });
+  const decision = await chooseDecision({ request: params.decision ?? {}, labels: head.labels, runId: run.runId, projectDir: params.projectDir, heldOut: metrics.heldOutThreshold });
   throwIfAborted(signal, "export");
 
   const backbone = await loadRunBackbone({ head, env: params.env, signal, onProgress });

@@ -49,9 +49,10 @@ const metricsSchema = z.object({
     warnings: z.array(z.string()),
   }).optional(),
   synthesized: z.object({ mode: z.enum(["off", "add", "only"]), choice: z.string().optional(), train: z.record(finite), valid: z.record(finite) }).optional(),
-  sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), note: z.string().optional() }).optional(),
+  sameIdentityBlends: z.object({ fakeLabel: z.string().nullable(), scored: finite, flagged: finite, share: finite.nullable(), threshold: finite.optional(), note: z.string().optional() }).optional(),
   // zod drops what the schema does not name: without this the model card lost the run's "where it looked".
   whereItLooked: z.object({ pictures: finite, faceShare: finite, mostlyElsewhere: finite, warning: z.string().optional(), note: z.string() }).optional(),
+  heldOutThreshold: z.object({ label: z.string().min(1), threshold: z.number().gt(0).lt(1), maxFpr: z.number().min(0).lt(1), realPictures: z.number().int().min(1), fpr: z.number().min(0).max(1) }).optional(),
 });
 
 /** runs/<id>/run.json of a PyTorch run (local or a Hugging Face Job): the parts export reads (fine-tune-with-script.ts writes more). */

@@ -82,6 +82,8 @@ None recorded: a picture gets the label with the largest probability. \`deepfake
   }
   const how = decision.method === "given"
     ? "It was set by hand (`export --threshold`)."
+    : decision.method === "held-out-reals"
+    ? `Every fake this model trained on was synthesized from the real pictures, and such fakes are easier to catch than real swaps, so training set the threshold on the ${decision.validation?.realPictures ?? "?"} real pictures it held out for validation: it flags at most ${percent(decision.maxFpr ?? 0)} of them (there it flagged ${percent(decision.validation?.fpr ?? 0)}). Those pictures are of the people the model was trained on; on real pictures of the same people from another occasion it can flag more: \`deepfake-studio evaluate\` on such a folder says how many, and \`export --max-fpr\` or \`--threshold\` replaces this threshold.`
     : `It was chosen for a false-positive rate of at most ${percent(decision.maxFpr ?? 0)} on the evaluation \`${inline(decision.evaluation?.name ?? "?")}\` of ${decision.evaluation?.pictures ?? "?"} held-out pictures (${decision.evaluation?.createdAt ?? "?"}), where it flagged ${percent(decision.evaluation?.fpr ?? 0)} of the real pictures and ${decision.evaluation?.tpr === undefined ? "no fakes were given, so the share of fakes it catches was not measured there" : `caught ${percent(decision.evaluation.tpr)} of the fakes`} (\`export --max-fpr\`).`;
   return `## Decision threshold
 
@@ -179,7 +181,7 @@ function manipulationSensitivity(metrics: RunMetrics): string {
   }
   const warning = synthesizedOnlyWarning(metrics);
   const choice = metrics.synthesized?.choice ? ` ${metrics.synthesized.choice}` : "";
-  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}${choice}${warning ? `\n\n**${warning.replace(": ", ":** ")}` : ""}`;
+  return `**Same-person manipulations:** the model calls **${percent(blends.share)}** of same-person blends fake (${blends.flagged} of ${blends.scored} self-blends of validation real pictures${blends.threshold !== undefined ? `, at the decision threshold ${blends.threshold.toFixed(4)}` : ""}: the person's own face blended with an altered copy of itself, so identity cannot give it away). A low share means it mostly learned who is in the picture, and will miss a fake that keeps the person's face.${synthesized}${choice}${warning ? `\n\n**${warning.replace(": ", ":** ")}` : ""}`;
 }
 
 function backboneSection(head: RunHead): string {

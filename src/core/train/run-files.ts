@@ -87,6 +87,19 @@ export interface RunMetrics {
   sameIdentityBlends?: SameIdentityBlends;
   /** Where the model looked on the validation pictures (class activation maps); absent when the faces' place is not known. */
   whereItLooked?: WhereItLooked;
+  /** Runs whose every fake was synthesized (train.selfBlend "only"): the threshold export records unless told otherwise. */
+  heldOutThreshold?: HeldOutThreshold;
+}
+
+/** The fake probability that flags at most `maxFpr` of the validation real pictures (train/held-out-threshold.ts). */
+export interface HeldOutThreshold {
+  label: string;
+  threshold: number;
+  maxFpr: number;
+  /** Validation real pictures it was set on. */
+  realPictures: number;
+  /** Share of them it flags (≤ maxFpr). */
+  fpr: number;
 }
 
 /** The validation pictures' activation maps measured against the face (train/where-it-looked.ts). */
@@ -109,6 +122,8 @@ export interface SameIdentityBlends {
   scored: number;
   flagged: number;
   share: number | null;
+  /** The decision threshold they were flagged at (a synthesized-only run's heldOutThreshold); absent: the arg-max. */
+  threshold?: number;
   /** Why nothing was scored. */
   note?: string;
 }

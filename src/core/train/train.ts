@@ -17,6 +17,7 @@ import { newRunId } from "./new-run-id";
 import { prepareTrainingData, type PreparedData } from "./prepare-training-data";
 import type { EpochRecord, RunHead, RunMetrics, RunPrediction } from "./run-files";
 import { TrainSettingsError } from "./train-errors";
+import { heldOutThreshold } from "./held-out-threshold";
 import { argmax, trainHead, type HeadSettings, type TrainedHead } from "./train-head";
 import { writeRun } from "./write-run";
 import { measureWhereItLooked } from "./where-it-looked";
@@ -101,6 +102,8 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     onEpoch: params.onEpoch,
   });
   const predictions = predictAll(data, trained);
+  const filePredictions = dataFilePredictions(data.items, predictions);
+  const threshold = heldOutThreshold({ mode: data.selfBlend.mode, fakeLabel: data.selfBlend.fakeLabel, predictions: filePredictions });
   const headSeconds = (performance.now() - headStarted) / 1000;
   const audit = await auditTrainingPictures({ ...params, labels: data.labels, fakeLabel: params.config.fakeLabel, pictures: data.items.map((item) => ({ file: item.file, label: item.label, sha256: item.sha256 })), seed: settings.seed });
 
@@ -117,7 +120,8 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
     unreadable: data.unreadable.map((entry) => entry.file),
     ...(audit ? { audit } : {}),
-    ...synthesisMetrics(data, (row) => trained.logProbabilities(row)),
+    ...synthesisMetrics(data, (row) => trained.logProbabilities(row), threshold),
+    ...(threshold ? { heldOutThreshold: threshold } : {}),
   };
   const head: RunHead = {
     labels: data.labels,
@@ -149,7 +153,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
   const runDir = await writeRun({
     projectDir: params.projectDir,
     runId,
-    files: { "head.json": head, "metrics.json": metrics, "predictions.json": dataFilePredictions(data.items, predictions), "run.json": record },
+    files: { "head.json": head, "metrics.json": metrics, "predictions.json": filePredictions, "run.json": record },
     signal: params.signal,
   });
   return { runId, runDir, metrics, featureCache: { hits: data.cache.hits, computed: data.cache.computed } };

@@ -1,5 +1,5 @@
 /** The input every evaluation measure reads: one fake probability per picture and whether the picture is fake. */
-import { StudioError } from "../shared/errors";
+import { StudioError } from "./errors";
 
 /** Parallel arrays: `scores[i]` is picture i's probability of the fake label, `positives[i]` whether it is fake. */
 export interface BinaryScores {

@@ -4,8 +4,11 @@
  * pictures alone are enough to set it (someone protecting a person often has no fakes of them); the share of fakes
  * it catches is then unknown (null).
  */
-import { StudioError } from "../shared/errors";
+import { StudioError } from "./errors";
 import { countClasses, type BinaryScores } from "./binary-scores";
+
+/** The false-positive budget when none is given: evaluate's suggestion, and the threshold training sets for models of synthesized fakes. */
+export const DEFAULT_MAX_FPR = 0.05;
 
 /** Parameters of thresholdForFpr. */
 export interface ThresholdForFprParams extends BinaryScores {
