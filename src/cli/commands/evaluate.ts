@@ -2,7 +2,8 @@
 import type { Command } from "commander";
 import * as path from "node:path";
 import { defaultEvaluationDir, projectProtectedDirs } from "../../core/evaluate/default-evaluation-dir";
-import { DEFAULT_MAX_FPR, evaluateFolder } from "../../core/evaluate/evaluate-folder";
+import { evaluateFolder } from "../../core/evaluate/evaluate-folder";
+import { DEFAULT_MAX_FPR } from "../../core/shared/threshold-for-fpr";
 import type { Confusion } from "../../core/evaluate/confusion-types";
 import type { Evaluation } from "../../core/evaluate/evaluation-types";
 import { DEFAULT_BOOTSTRAP } from "../../core/evaluate/bootstrap-interval";

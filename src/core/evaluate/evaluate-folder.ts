@@ -48,8 +48,6 @@ export interface EvaluateFolderParams extends OperationOptions {
   threads?: number;
 }
 
-export { DEFAULT_MAX_FPR };
-
 export async function evaluateFolder(params: EvaluateFolderParams): Promise<Evaluation> {
   const started = performance.now();
   const { signal, onProgress } = params;

@@ -4,7 +4,7 @@ export { calibration, DEFAULT_CALIBRATION_BINS, type Calibration, type Calibrati
 export { confusionMatrix, type ConfusionMatrixParams } from "./confusion-matrix";
 export type { Confusion } from "./confusion-types";
 export { defaultEvaluationDir, projectProtectedDirs } from "./default-evaluation-dir";
-export { DEFAULT_MAX_FPR, evaluateFolder, type EvaluateFolderParams } from "./evaluate-folder";
+export { evaluateFolder, type EvaluateFolderParams } from "./evaluate-folder";
 export type { EvaluatedPicture, Evaluation, EvaluationFiles, LabelCount, UnscoredPicture } from "./evaluation-types";
 export { listLabelledFolders, type LabelledFolder } from "./list-labelled-folders";
 export { EVALUATION_FOLDER_NAME, findLatestEvaluation, readEvaluation, type StoredEvaluation } from "./read-evaluation";
@@ -12,5 +12,5 @@ export { renderReliabilitySvg } from "./render-reliability-svg";
 export { renderRocSvg, type OperatingPoint } from "./render-roc-svg";
 export { createAucScorer, rocAuc } from "./roc-auc";
 export { rocCurve, type RocPoint } from "./roc-curve";
-export { thresholdForFpr, type FprThreshold } from "../shared/threshold-for-fpr";
+export { DEFAULT_MAX_FPR, thresholdForFpr, type FprThreshold } from "../shared/threshold-for-fpr";
 export { EVALUATION_JSON, writeEvaluationReport } from "./write-evaluation-report";

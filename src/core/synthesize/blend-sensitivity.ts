@@ -81,11 +81,11 @@ export function synthesisMetrics(data: {
   synthesized: { train: Record<string, number>; valid: Record<string, number> };
   selfBlend: { mode: "off" | "add" | "only"; fakeLabel?: string; choice?: string };
   probes: MeasureBlendSensitivityParams["probes"];
-}, logProbabilities: (row: number) => ArrayLike<number>, threshold?: HeldOutThreshold): { synthesized: { mode: "off" | "add" | "only"; choice?: string; train: Record<string, number>; valid: Record<string, number> }; sameIdentityBlends: SameIdentityBlends } {
+}, logProbabilities: (row: number) => ArrayLike<number>, threshold?: number): { synthesized: { mode: "off" | "add" | "only"; choice?: string; train: Record<string, number>; valid: Record<string, number> }; sameIdentityBlends: SameIdentityBlends } {
   return {
     synthesized: { mode: data.selfBlend.mode, ...(data.selfBlend.choice ? { choice: data.selfBlend.choice } : {}), ...data.synthesized },
     // Measured where the exported model will decide.
-    sameIdentityBlends: measureBlendSensitivity({ probes: data.probes, labels: data.labels, fakeLabel: data.selfBlend.fakeLabel, logProbabilities, threshold: threshold !== undefined && threshold.label === data.selfBlend.fakeLabel ? threshold.threshold : undefined }),
+    sameIdentityBlends: measureBlendSensitivity({ probes: data.probes, labels: data.labels, fakeLabel: data.selfBlend.fakeLabel, logProbabilities, threshold }),
   };
 }
 

@@ -120,7 +120,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
     unreadable: data.unreadable.map((entry) => entry.file),
     ...(audit ? { audit } : {}),
-    ...synthesisMetrics(data, (row) => trained.logProbabilities(row), threshold),
+    ...synthesisMetrics(data, (row) => trained.logProbabilities(row), threshold?.threshold),
     ...(threshold ? { heldOutThreshold: threshold } : {}),
   };
   const head: RunHead = {

@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DecisionRequest } from "../../core/export/choose-decision";
+import type { DecisionThreshold } from "../../core/export/export-format";
 import type { Prediction, PredictResult } from "../../core/predict/predict";
 import { loadHeavyCore } from "../core";
 import { reportError, requireTrust } from "../errors";
@@ -20,7 +21,7 @@ export async function exportRun(studio: Studio, runId?: string, decision?: Decis
   studio.refreshViews();
   if (!result) return;
   const megabytes = (result.modelBytes / 1e6).toFixed(1);
-  if (result.decision) studio.log.info(`The export decides "${result.decision.label}" at a probability of ${result.decision.threshold.toFixed(4)} or more${result.decision.method === "max-fpr" ? ` (read off the evaluation ${result.decision.evaluation?.name ?? ""} for a false-positive rate of at most ${((result.decision.maxFpr ?? 0) * 100).toFixed(1)} %)` : result.decision.method === "held-out-reals" ? ` (set by training to flag at most ${((result.decision.maxFpr ?? 0) * 100).toFixed(1)} % of its ${result.decision.validation?.realPictures ?? ""} held-out real pictures, as every fake it learned was synthesized)` : ""}.`);
+  if (result.decision) studio.log.info(`The export decides "${result.decision.label}" at a probability of ${result.decision.threshold.toFixed(4)} or more${decisionOrigin(result.decision)}.`);
   studio.log.info(`Exported run ${result.runId} to ${result.outDir}: ${result.files.join(", ")}; model.onnx ${megabytes} MB; ONNX vs TensorFlow.js max probability difference ${result.verification.maxProbabilityDifference.toExponential(1)} on ${result.verification.images} probe images.`);
   const next = await vscode.window.showInformationMessage(`Exported run ${result.runId} to ${result.outDir} (model.onnx ${megabytes} MB, verified).`, "Create Space", "Reveal in Explorer");
   if (next === "Create Space") await vscode.commands.executeCommand("deepfakeStudio.createSpace");
@@ -68,4 +69,12 @@ function summarise(results: PredictResult[]): string {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([label, count]) => `${count} × ${label}`).join(", ");
+}
+
+/** Where an export's threshold came from, for the log; "" when typed by hand. */
+function decisionOrigin(decision: DecisionThreshold): string {
+  const rate = `${((decision.maxFpr ?? 0) * 100).toFixed(1)} %`;
+  if (decision.method === "max-fpr") return ` (read off the evaluation ${decision.evaluation?.name ?? ""} for a false-positive rate of at most ${rate})`;
+  if (decision.method === "held-out-reals") return ` (set by training to flag at most ${rate} of its ${decision.validation?.realPictures ?? ""} held-out real pictures, as every fake it learned was synthesized)`;
+  return "";
 }
