@@ -44,7 +44,7 @@ async function main(): Promise<void> {
           data: {
             features: prepared.features, featureLength: prepared.featureLength, emphasis, classes: prepared.labels.length,
             train: fitted.filter((item) => item.split === "train").map((item) => ({ rows: item.rows, label: item.labelIndex })),
-            valid: fitted.filter((item) => item.split === "valid").map((item) => ({ row: item.rows[0], label: item.labelIndex })),
+            valid: fitted.filter((item) => item.split === "valid").map((item) => ({ rows: item.rows, label: item.labelIndex })),
           },
           settings: { epochs: config.train.epochs, learningRate: config.train.learningRate, batchSize: config.train.batchSize, dropout: config.train.dropout, weightDecay: config.train.weightDecay, seed, heads: config.train.heads },
         });

@@ -3,6 +3,7 @@
  * and compared with the same taps + pooling computed in tfjs. Optionally also the real nsfwjs MobileNetV2.
  */
 import { innerFaceWindow } from "../src/core/shared/inner-face-window";
+import { meanOfViews, renderTestTimeView, TEST_TIME_VIEWS } from "../src/core/shared/test-time-views";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -259,6 +260,46 @@ describe("ONNX export (convertLayersModel)", function () {
     model.dispose();
   });
 
+  it("with test-time views: the softmax of the mean logits over the views made in TypeScript; features and maps are the plain picture's", async () => {
+    const model = miniMobileNet(tf, 32);
+    randomizeWeights(tf, model, 23);
+    const count = 3;
+    const images = randomImages(count, 32, 32, 17);
+    const faceTaps: FeatureTap[] = [{ layerName: "block_1_expand_relu", pooling: ["face-avg", "face-max"] }, { layerName: "out_relu", pooling: ["avg"] }];
+    const featureCount = 24 * 2 + 40;
+    const head = randomHead(featureCount, 2, 5);
+    const input = { height: 32, width: 32, scale, offset };
+    const plainBytes = await convertLayersModel({ model, outputs: faceTaps, input, head, cam: true });
+    const viewBytes = await convertLayersModel({ model, outputs: faceTaps, input, head, cam: true, testTimeViews: TEST_TIME_VIEWS });
+    const session = await createOnnxSession(viewBytes, { threads: 2 });
+    const plainSession = await createOnnxSession(plainBytes, { threads: 2 });
+    try {
+      const withViews = await runOnnx(session, images, count, 32, 32, { outputs: ["probabilities", "features", "cam"] });
+      const plain = await runOnnx(plainSession, images, count, 32, 32, { outputs: ["probabilities", "features", "cam"] });
+      const perView = TEST_TIME_VIEWS.map((view) => {
+        const rendered = new Float32Array(images.length);
+        for (let n = 0; n < count; n++) rendered.set(renderTestTimeView({ input: images.subarray(n * 32 * 32 * 3, (n + 1) * 32 * 32 * 3), height: 32, width: 32, view }), n * 32 * 32 * 3);
+        return Float64Array.from(tfjsHead(tf, tfjsFeatures(tf, model, faceTaps, tf.tensor4d(rendered, [count, 32, 32, 3]), scale, offset), head, count), Math.log);
+      });
+      const expected = Array.from({ length: count }, (_, n) => Array.from(meanOfViews(perView.map((logP) => logP.subarray(n * 2, n * 2 + 2))), Math.exp)).flat();
+      assert.ok(withViews.probabilities && plain.probabilities && withViews.features && plain.features && withViews.cam && plain.cam);
+      assert.equal(withViews.probabilities.length, count * 2);
+      assert.ok(maxAbsDiff(withViews.probabilities, expected) <= 1e-4, `views: max diff ${maxAbsDiff(withViews.probabilities, expected)}`);
+      const logOdds = (probabilities: ArrayLike<number>) => Array.from({ length: count }, (_, n) => Math.log(probabilities[n * 2 + 1] / probabilities[n * 2]));
+      assert.ok(maxAbsDiff(logOdds(plain.probabilities), logOdds(expected)) > 10 * maxAbsDiff(logOdds(withViews.probabilities), logOdds(expected)), `the views change the scores far more than the graph and TypeScript differ (else this test could not tell them apart): ${logOdds(plain.probabilities)} against ${logOdds(expected)}`);
+      assert.ok(maxAbsDiff(withViews.features, plain.features) / maxAbs(plain.features) <= 1e-6, "features are the plain picture's");
+      assert.equal(withViews.cam.length, plain.cam.length);
+      assert.ok(maxAbsDiff(withViews.cam, plain.cam) / maxAbs(plain.cam) <= 1e-5, "maps are the plain picture's");
+    } finally {
+      await session.release();
+      await plainSession.release();
+    }
+    // The mirror view is the picture mirrored, pixel for pixel.
+    const mirrored = renderTestTimeView({ input: images.subarray(0, 32 * 32 * 3), height: 32, width: 32, view: { flip: true, zoom: 1 } });
+    assert.equal(mirrored[(5 * 32 + 31) * 3 + 2], images[(5 * 32 + 0) * 3 + 2]);
+    model.dispose();
+  });
+
   it("lays features out like the tfjs extractor: no pooling means avg, vector taps are used as they are", async () => {
     const model = miniMobileNet(tf, 32);
     randomizeWeights(tf, model, 31);
@@ -408,12 +449,15 @@ describe("ONNX export (convertLayersModel)", function () {
     const python = pythonWithOnnx();
     requireSystem(python, "A python3 with the onnx package", "python3-onnx");
     const model = miniMobileNet(tf, 32);
-    const bytes = await convertLayersModel({ model, outputs: taps, input: { height: 32, width: 32, scale, offset }, head: randomHead(112, 2, 5) });
     const dir = mkdtempSync(join(tmpdir(), "onnx-check-"));
     try {
-      const file = join(dir, "model.onnx");
-      writeFileSync(file, bytes);
-      execFileSync(python, ["-c", "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)", file], { stdio: "pipe" });
+      // Also with test-time views and maps: the Python runners (the Gradio Space) load the same graph.
+      for (const extra of [{}, { testTimeViews: TEST_TIME_VIEWS, cam: true }]) {
+        const bytes = await convertLayersModel({ model, outputs: taps, input: { height: 32, width: 32, scale, offset }, head: randomHead(112, 2, 5), ...extra });
+        const file = join(dir, "model.onnx");
+        writeFileSync(file, bytes);
+        execFileSync(python, ["-c", "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)", file], { stdio: "pipe" });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
       model.dispose();

@@ -22,6 +22,8 @@ import { synthesizeFakes } from "../src/core/synthesize/synthesize-fakes";
 import { describeBlendSensitivity, describeHeldOutThreshold, synthesizedOnlySpaceNote, synthesizedOnlyWarning } from "../src/core/synthesize/blend-sensitivity";
 import { exportModel } from "../src/core/export/export-model";
 import { thresholdForFpr } from "../src/core/shared/threshold-for-fpr";
+import { TEST_TIME_VIEWS } from "../src/core/shared/test-time-views";
+import { predict } from "../src/core/predict/predict";
 import { createSpace } from "../src/core/space/create-space";
 import { runViewOf } from "../src/extension/webviews/run-view";
 import { openWebviewBundle } from "./support/webview-harness";
@@ -165,6 +167,10 @@ describe("synthesize: same-person fakes", function () {
     assert.ok(synthetic.some((item) => item.split === "valid") && synthetic.some((item) => item.split === "train"));
     assert.ok(synthetic.some((item) => item.synthetic!.kind === "same-person-swap"));
     assert.equal(data.probes.rows.length, synthetic.filter((item) => item.split === "valid" && item.synthetic!.kind === "self-blend").length);
+    // A synthesized-only model scores pictures over its test-time views: every validation picture, the self-blends
+    // whose share the run reports among them, has a row for each; training pictures have their augmented views only.
+    for (const row of data.probes.rows) assert.equal(data.viewsOfRow.get(row)?.length, TEST_TIME_VIEWS.length, `probe row ${row}`);
+    for (const item of data.items) assert.equal(item.rows.length, item.split === "valid" ? TEST_TIME_VIEWS.length : 1, item.relative);
   });
 
   it("trains a project that has only a Real category with selfBlend \"only\", and reports the same-person blends it catches", async () => {
@@ -196,9 +202,10 @@ describe("synthesize: same-person fakes", function () {
     const card = renderModelCard({ runId: result.runId, head, metrics: read, verification: { images: 1, maxProbabilityDifference: 0, maxFeatureDifference: 0 }, exportedAt: "now" });
     assert.match(card, new RegExp(`the model calls \\*\\*${(metrics.sameIdentityBlends.share! * 100).toFixed(1)}%\\*\\* of same-person blends fake \\(${metrics.sameIdentityBlends.flagged} of ${metrics.sameIdentityBlends.scored} self-blends`));
     assert.match(card, /Training added \d+ same-person fakes synthesized from the real training pictures \(train\.selfBlend "only"/);
+    assert.match(card, /\*\*Test-time views\.\*\* The model scores each picture 4 times, as it is, mirrored, and both zoomed into the centre/);
     // The share is measured on the kind of fake the run learned: every place that shows it says what it does not show.
     const warning = synthesizedOnlyWarning(metrics)!;
-    assert.match(warning, /^Warning: every fake this model trained on was synthesized .* reached 79 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output \(70–92 % .* only 63 % \(55–70 %\) on crude swaps/);
+    assert.match(warning, /^Warning: every fake this model trained on was synthesized .* reached 82 % balanced accuracy on swaps pasted from a swap tool's 128-pixel output \(75–95 % .* only 68 % \(57–83 %\) on crude swaps/);
     assert.ok(card.includes(`**Warning:** ${warning.slice("Warning: ".length)}`), card);
     const violations: string[] = [];
     const webview = await openWebviewBundle({ dir: await fs.mkdtemp(path.join(root, "panel-")), bundle: "training.js", style: "training.css", violations });
@@ -220,6 +227,17 @@ describe("synthesize: same-person fakes", function () {
     const expectedDecision = held ? { label: "Deepfake", threshold: held.threshold, method: "held-out-reals", maxFpr: 0.05, validation: { realPictures: held.realPictures, fpr: held.fpr } } : undefined;
     assert.deepEqual(exported.decision, expectedDecision);
     assert.deepEqual((JSON.parse(await fs.readFile(path.join(exportDir, "preprocess.json"), "utf8")) as { decision?: unknown }).decision, expectedDecision);
+    // Such a model scores each picture over its test-time views, inside model.onnx; training scored its validation
+    // pictures the same way, so predict on them gives what predictions.json says (the threshold was set on those scores).
+    const preprocessJson = JSON.parse(await fs.readFile(path.join(exportDir, "preprocess.json"), "utf8")) as { testTimeViews?: { views: unknown[] } };
+    assert.deepEqual(preprocessJson.testTimeViews?.views, TEST_TIME_VIEWS.map((view) => ({ ...view })));
+    const validPictures = predictions.filter((prediction) => prediction.split === "valid");
+    const predicted = await predict({ modelDir: exportDir, inputs: validPictures.map((prediction) => path.join(projectDir, "data", prediction.file)) });
+    predicted.forEach((outcome, i) => {
+      assert.ok(!("error" in outcome), JSON.stringify(outcome));
+      const difference = Math.abs((outcome as { probabilities: Record<string, number> }).probabilities.Deepfake - validPictures[i].probabilities.Deepfake);
+      assert.ok(difference < 2e-3, `${validPictures[i].file}: predict ${JSON.stringify(outcome)} against predictions.json ${validPictures[i].probabilities.Deepfake}`);
+    });
     const byHand = await exportModel({ projectDir, config, runId: result.runId, outDir: path.join(projectDir, "export-by-hand"), decision: { threshold: 0.5 } });
     assert.equal(byHand.decision?.method, "given", "--threshold replaces the run's own threshold");
     const space = await createSpace({ projectDir, exportDir, git: false });

@@ -22,7 +22,7 @@ function overfittingData(): HeadData {
     featureLength,
     classes: 2,
     train: rows.slice(0, 40).map((row) => ({ rows: [row], label: labels[row] })),
-    valid: rows.slice(40).map((row) => ({ row, label: labels[row] })),
+    valid: rows.slice(40).map((row) => ({ rows: [row], label: labels[row] })),
   };
 }
 
@@ -35,7 +35,7 @@ describe("trainHead keeps the best epoch", () => {
     assert.equal(trained.keptEpoch, best);
     // The data is built to overfit: otherwise this test could not tell "kept" from "last".
     assert.ok(best < losses.length - 1 && losses[losses.length - 1] > losses[best] * 1.05, `losses ${losses.map((l) => l.toFixed(3)).join(" ")}`);
-    const meanLoss = data.valid.reduce((total, item) => total - trained.logProbabilities(item.row)[item.label], 0) / data.valid.length;
+    const meanLoss = data.valid.reduce((total, item) => total - trained.logProbabilities(item.rows[0])[item.label], 0) / data.valid.length;
     assert.ok(Math.abs(meanLoss - losses[best]) < 1e-6, `the kept head's validation loss ${meanLoss} vs epoch ${best}'s ${losses[best]}`);
   });
 
@@ -44,7 +44,7 @@ describe("trainHead keeps the best epoch", () => {
     const trained = await trainHead({ data, settings: { epochs: 30, learningRate: 0.05, batchSize: 8, dropout: 0.3, weightDecay: 0, seed: 1, heads: 4 } });
     const losses = trained.epochs.map((epoch) => epoch.validLoss);
     assert.equal(trained.keptEpoch, losses.indexOf(Math.min(...losses)));
-    const meanLoss = data.valid.reduce((total, item) => total - trained.logProbabilities(item.row)[item.label], 0) / data.valid.length;
+    const meanLoss = data.valid.reduce((total, item) => total - trained.logProbabilities(item.rows[0])[item.label], 0) / data.valid.length;
     assert.ok(Math.abs(meanLoss - losses[trained.keptEpoch]) < 1e-6, `the kept model's validation loss ${meanLoss} vs its epoch's ${losses[trained.keptEpoch]}`);
   });
 
@@ -56,7 +56,7 @@ describe("trainHead keeps the best epoch", () => {
       // Per validation row, the variance over seeds of its log-odds; then the mean over rows.
       let total = 0;
       for (const item of data.valid) {
-        const odds = runs.map((run) => { const logP = run.logProbabilities(item.row); return logP[1] - logP[0]; });
+        const odds = runs.map((run) => { const logP = run.logProbabilities(item.rows[0]); return logP[1] - logP[0]; });
         const mean = odds.reduce((a, b) => a + b, 0) / odds.length;
         total += odds.reduce((a, b) => a + (b - mean) ** 2, 0) / odds.length;
       }
@@ -64,6 +64,36 @@ describe("trainHead keeps the best epoch", () => {
     };
     const [one, five] = [await spread(1), await spread(5)];
     assert.ok(five < one * 0.5, `variance over seeds: one head ${one.toFixed(4)}, five heads ${five.toFixed(4)}`);
+  });
+
+  it("scores a validation picture seen in several views by the softmax of its views' mean logits, in the epoch table too", async () => {
+    const plain = overfittingData();
+    const f = plain.featureLength;
+    // Each validation picture gets a second row: a noisy copy, as a test-time view is a changed copy of the picture.
+    const random = createSeededRandom(11);
+    const features = new Float32Array(plain.features.length + plain.valid.length * f);
+    features.set(plain.features);
+    const valid = plain.valid.map((item, k) => {
+      const copy = plain.features.length / f + k;
+      for (let i = 0; i < f; i++) features[copy * f + i] = plain.features[item.rows[0] * f + i] + (random.next() - 0.5);
+      return { rows: [item.rows[0], copy], label: item.label };
+    });
+    const data = { ...plain, features, valid };
+    const trained = await trainHead({ data, settings: { epochs: 8, learningRate: 0.05, batchSize: 8, dropout: 0, weightDecay: 0, seed: 1, heads: 1 } });
+    let loss = 0;
+    let differs = 0;
+    for (const item of valid) {
+      const [a, b] = item.rows.map((row) => trained.logProbabilities(row));
+      const both = trained.logProbabilitiesOfViews(item.rows);
+      // Softmax of the mean logits (log-probabilities are logits shifted by a constant per view).
+      const mean = [0, 1].map((k) => (a[k] + b[k]) / 2);
+      const norm = Math.log(Math.exp(mean[0]) + Math.exp(mean[1]));
+      [0, 1].forEach((k) => assert.ok(Math.abs(both[k] - (mean[k] - norm)) < 1e-9));
+      if (Math.abs(both[1] - a[1]) > 1e-3) differs += 1;
+      loss -= both[item.label];
+    }
+    assert.ok(differs > valid.length / 2, "the second view changes most pictures' scores, so the check can tell the two apart");
+    assert.ok(Math.abs(loss / valid.length - trained.epochs[trained.keptEpoch].validLoss) < 1e-6, "the kept epoch's validation loss is the views' one");
   });
 
   it("keeps the last epoch when there is no validation split to compare", async () => {

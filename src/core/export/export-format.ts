@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { BLEND_STATISTICS_COUNTS } from "../face-features/blend-statistics";
 import { FACE_REGIONS_VERSION } from "../face-features/face-regions";
+import { TEST_TIME_RECIPE } from "../shared/test-time-views";
 import type { Preprocess } from "../train/run-files";
 
 /** File names inside an export folder. */
@@ -91,6 +92,13 @@ export const preprocessSchema = z
         grid: z.number().int().min(1).max(1024),
         count: z.number().int().min(1),
         taps: z.array(z.object({ layer: z.string().min(1), pooling: z.array(z.literal("face-contrast")).min(1) }).strict()).min(1),
+      })
+      .strict()
+      .optional(),
+    testTimeViews: z
+      .object({
+        recipe: z.literal(TEST_TIME_RECIPE),
+        views: z.array(z.object({ flip: z.boolean(), zoom: z.number().gt(0).max(1) }).strict()).min(1).max(16),
       })
       .strict()
       .optional(),

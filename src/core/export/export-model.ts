@@ -23,6 +23,7 @@ import { resolveDataDir, type ProjectConfig } from "../project/project-config";
 import { describeFsError, StudioError, throwIfAborted } from "../shared/errors";
 import type { OperationOptions } from "../shared/progress";
 import { removeStaleTemps, tempName } from "../shared/stale-temps";
+import { meanOfViews, renderTestTimeView } from "../shared/test-time-views";
 import type { RunHead } from "../train/run-files";
 import { checkExportDestination } from "./check-export-destination";
 import { ExportError } from "./export-errors";
@@ -116,6 +117,7 @@ export async function exportModel(params: ExportModelParams): Promise<ExportResu
       },
       // Class activation maps ride along as a third output, on the taps' grid so they cost little (BENCHMARKS.md).
       cam: true,
+      ...(head.preprocess.testTimeViews ? { testTimeViews: head.preprocess.testTimeViews.views } : {}),
       ...(head.preprocess.blendStatistics ? { extraFeatures: { count: head.preprocess.blendStatistics.count, docString: "The face's blending statistics (preprocess.json blendStatistics), measured by the runner inside the face's landmarks." } } : {}),
       metadata: {
         ...exportMetadata(head, run.runId, exportedAt),
@@ -299,7 +301,7 @@ async function verify(staging: string, backbone: LoadedBackbone, head: RunHead):
   }
   const features = withExtraColumns(await extractFeaturesTfjs(backbone, { data: images, count: PROBE_IMAGES, regions: faceRegions }), blendStatistics, PROBE_IMAGES);
   // Probabilities can saturate (0 or 1 hides any error), so the features are compared too, relative to their scale.
-  const maxProbabilityDifference = maxDifference(onnx.probabilities, headProbabilities(head, features));
+  const maxProbabilityDifference = maxDifference(onnx.probabilities, await referenceProbabilities(backbone, head, images, features, blendStatistics));
   const scale = features.reduce((max, value) => Math.max(max, Math.abs(value)), 0) || 1;
   const maxFeatureDifference = maxDifference(onnx.features, features) / scale;
   const maxCamDifference = await camDifference(backbone, head, images, onnx.cam);
@@ -365,6 +367,11 @@ function maxDifference(actual: Float32Array | undefined, expected: ArrayLike<num
 
 /** The head's math in float64: softmax(((x - mean) / std) · W + b), per image. */
 function headProbabilities(head: RunHead, features: Float32Array): Float64Array {
+  return Float64Array.from(headLogProbabilities(head, features), Math.exp);
+}
+
+/** The head's log-probabilities (log-softmax of its logits) for each row of features. */
+function headLogProbabilities(head: RunHead, features: Float32Array): Float64Array {
   const featureCount = head.featureLength;
   const classes = head.labels.length;
   const count = features.length / featureCount;
@@ -376,9 +383,31 @@ function headProbabilities(head: RunHead, features: Float32Array): Float64Array 
       for (let c = 0; c < classes; c++) logits[c] += z * head.weights[f * classes + c];
     }
     const top = Math.max(...logits);
-    const exps = logits.map((logit) => Math.exp(logit - top));
-    const total = exps.reduce((a, b) => a + b, 0);
-    exps.forEach((value, c) => (out[n * classes + c] = value / total));
+    const logSum = top + Math.log(logits.reduce((sum, logit) => sum + Math.exp(logit - top), 0));
+    logits.forEach((logit, c) => (out[n * classes + c] = logit - logSum));
+  }
+  return out;
+}
+
+/**
+ * What the exported graph should give the probes: the head on the tfjs features, averaged over the test-time views
+ * (made in TypeScript, as training made them for validation) when the run scores pictures that way.
+ */
+async function referenceProbabilities(backbone: LoadedBackbone, head: RunHead, images: Float32Array, plainFeatures: Float32Array, blendStatistics: Float32Array | undefined): Promise<Float64Array> {
+  const views = head.preprocess.testTimeViews?.views;
+  if (!views || views.length < 2) return headProbabilities(head, plainFeatures);
+  const [height, width] = head.preprocess.size;
+  const perImage = height * width * 3;
+  const classes = head.labels.length;
+  const perView = await Promise.all(views.map(async (view) => {
+    const rendered = new Float32Array(images.length);
+    for (let n = 0; n < PROBE_IMAGES; n++) rendered.set(renderTestTimeView({ input: images.subarray(n * perImage, (n + 1) * perImage), height, width, view }), n * perImage);
+    return headLogProbabilities(head, withExtraColumns(await extractFeaturesTfjs(backbone, { data: rendered, count: PROBE_IMAGES }), blendStatistics, PROBE_IMAGES));
+  }));
+  const out = new Float64Array(PROBE_IMAGES * classes);
+  for (let n = 0; n < PROBE_IMAGES; n++) {
+    const mean = meanOfViews(perView.map((logP) => logP.subarray(n * classes, (n + 1) * classes)));
+    mean.forEach((value, c) => (out[n * classes + c] = Math.exp(value)));
   }
   return out;
 }

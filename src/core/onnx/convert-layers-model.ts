@@ -10,6 +10,9 @@
  *     → features [batch, F]
  *   with a head: (features - mean) / std → Gemm → Softmax → probabilities [batch, classes]
  *   (then `features` is kept as a second output: it is computed anyway, and the training loop reuses it.)
+ *   with test-time views (shared/test-time-views.ts): the backbone runs on every view of each picture, stacked along
+ *   the batch; the head's logits are averaged over a picture's views before the Softmax; `features` and `cam` are
+ *   the plain view's.
  */
 import type { LayersModel } from "@tensorflow/tfjs";
 import { flattenChannelsLast } from "./basic-emitters";
@@ -22,6 +25,7 @@ import { OnnxGraphBuilder } from "./onnx-graph-builder";
 import { emitCamGraph } from "./cam-graph";
 import type { TapPooling } from "../backbone/known-backbones";
 import { innerFaceWindow } from "../shared/inner-face-window";
+import { centreWindow, type TestTimeView } from "../shared/test-time-views";
 
 /** One layer whose output becomes features; image outputs are pooled over height and width, in this order. */
 export interface FeatureTap {
@@ -63,6 +67,8 @@ export interface ConvertLayersModelParams {
   faceRegions?: { grid: number; docString: string };
   /** With a head and taps: also output `cam`, every class's activation map at the input size (cam/cam-parts.ts). */
   cam?: boolean;
+  /** With a head: score each picture as the mean of the head's logits over these views (the plain picture first). */
+  testTimeViews?: readonly TestTimeView[];
   /** Stored as ONNX metadata_props (labels, backbone id, …); overrides the defaults written here. */
   metadata?: Record<string, string>;
 }
@@ -78,25 +84,36 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
   const builder = new OnnxGraphBuilder();
   Object.values(ONNX_NAMES).forEach((name) => builder.uniqueName(name));
 
-  const image = preprocess(builder, params.input, channels);
+  if (params.testTimeViews && params.testTimeViews.length > 1 && params.faceRegions) invalid("Test-time views cannot be combined with face regions: the regions are measured on the plain picture only.", "Export without testTimeViews, or train without faceContrast.");
+  const views = params.head && params.testTimeViews && params.testTimeViews.length > 1 ? params.testTimeViews : undefined;
+  const plain = preprocess(builder, params.input, channels);
+  const image = views ? stackViews(builder, plain, views) : plain;
   const taps = params.outputs === "final" ? "final" : params.outputs.map((tap) => tap.layerName);
   const graph = collectKerasGraph({ model: params.model, taps, inputKey: INPUT_KEY });
   const values = emitKerasGraph({ builder, graph, inputKey: INPUT_KEY, input: image });
   const parts = params.outputs === "final"
     ? values.map((value, i) => flattenChannelsLast({ builder }, value, `final/${i}/flat`))
     : params.outputs.flatMap((tap, i) => poolTap(builder, tap, values[i], params.faceRegions?.grid));
-  if (params.extraFeatures) parts.push({ name: ONNX_NAMES.blendStatistics, shape: [params.extraFeatures.count] });
+  if (params.extraFeatures) {
+    // Each view of a picture gets the picture's numbers, as each augmented view does in training.
+    const extra = views ? builder.addNode("Tile", [ONNX_NAMES.blendStatistics, builder.addInt64("views/repeats", [views.length, 1])], "views/blend_statistics") : ONNX_NAMES.blendStatistics;
+    parts.push({ name: extra, shape: [params.extraFeatures.count] });
+  }
   const featureCount = parts.reduce((sum, part) => sum + part.shape[0], 0);
-  builder.addNamedNode(parts.length === 1 ? "Identity" : "Concat", parts.map((part) => part.name), ONNX_NAMES.features,
+  const allFeatures = views ? builder.uniqueName("views/features") : ONNX_NAMES.features;
+  builder.addNamedNode(parts.length === 1 ? "Identity" : "Concat", parts.map((part) => part.name), allFeatures,
     parts.length === 1 ? {} : { axis: { i: 1 } });
+  if (views) builder.addNamedNode("Identity", [firstView(builder, allFeatures, views.length, [featureCount], "views/features")], ONNX_NAMES.features);
 
   const outputs: TensorSignature[] = [{ name: ONNX_NAMES.features, dims: ["batch", featureCount], docString: params.extraFeatures ? "Pooled backbone features, then the blend_statistics input, before standardisation." : "Pooled backbone features, before standardisation." }];
   if (params.head) {
-    const classes = appendHead(builder, params.head, featureCount);
+    const classes = appendHead(builder, params.head, featureCount, allFeatures, views?.length ?? 1);
     outputs.unshift({ name: ONNX_NAMES.probabilities, dims: ["batch", classes], docString: `Softmax over: ${params.head.labels.join(", ")}` });
     const taps = params.outputs === "final" ? [] : params.outputs.map((tap, i) => ({ value: values[i], pooling: tap.pooling }));
     const head = { mean: params.head.mean, std: params.head.std, weights: params.head.weights, classes };
-    const grid = params.cam ? emitCamGraph({ builder, taps, head, output: ONNX_NAMES.cam }) : undefined;
+    const camOutput = views ? builder.uniqueName("views/cam") : ONNX_NAMES.cam;
+    const grid = params.cam ? emitCamGraph({ builder, taps, head, output: camOutput }) : undefined;
+    if (grid && views) builder.addNamedNode("Identity", [firstView(builder, camOutput, views.length, [classes, ...grid], "views/cam")], ONNX_NAMES.cam);
     if (grid) {
       outputs.push({ name: ONNX_NAMES.cam, dims: ["batch", classes, ...grid], docString: "Each class's activation map on the finest tap's grid (resize it bilinearly, half-pixel centres, to the input): where the backbone's part of that class's score comes from (its mean over the cells is that part of the logit, standardised)." });
     }
@@ -199,8 +216,36 @@ export const FACE_CONTRAST_EPSILON = 1e-6;
 /** Every pooling a tap may ask for. */
 const POOLINGS: readonly TapPooling[] = ["avg", "max", "face-avg", "face-max", "face-contrast"];
 
-/** (features - mean) / std → Gemm(weights, bias) → Softmax; returns the class count. */
-function appendHead(builder: OnnxGraphBuilder, head: HeadWeights, featureCount: number): number {
+/** NCHW image → every view of each picture, view after view along the batch: [views·N, C, H, W]. */
+function stackViews(builder: OnnxGraphBuilder, image: OnnxValue, views: readonly TestTimeView[]): OnnxValue {
+  const [height, width] = image.shape;
+  // The full picture's [N, C] then its own size: the zoomed window is enlarged back to exactly H×W whatever N is.
+  const batchAndChannels = builder.addNode("Slice", [builder.addNode("Shape", [image.name], "views/shape"), builder.addInt64("views/shape/start", [0]), builder.addInt64("views/shape/end", [2])], "views/nc");
+  const sizes = builder.addNode("Concat", [batchAndChannels, builder.addInt64("views/hw", [height, width])], "views/sizes", { axis: { i: 0 } });
+  const mirrored = builder.addInt64("views/mirrored", Array.from({ length: width }, (_, x) => width - 1 - x));
+  const made = views.map((view, v) => {
+    let name = image.name;
+    if (view.zoom < 1) {
+      const rows = centreWindow(height, view.zoom);
+      const cols = centreWindow(width, view.zoom);
+      const window = builder.addNode("Slice", [name, builder.addInt64(`views/${v}/starts`, [rows.start, cols.start]), builder.addInt64(`views/${v}/ends`, [rows.end, cols.end]), builder.addInt64(`views/${v}/axes`, [2, 3])], `views/${v}/window`);
+      name = builder.addNode("Resize", [window, "", "", sizes], `views/${v}/zoomed`, { mode: { s: "linear" }, coordinate_transformation_mode: { s: "half_pixel" } });
+    }
+    if (view.flip) name = builder.addNode("Gather", [name, mirrored], `views/${v}/mirrored`, { axis: { i: 3 } });
+    return name;
+  });
+  return { name: builder.addNode("Concat", made, "views/stacked", { axis: { i: 0 } }), shape: image.shape };
+}
+
+/** The plain view's rows of a value stacked view after view along the batch ([views·N, ...rest] → [N, ...rest]). */
+function firstView(builder: OnnxGraphBuilder, name: string, views: number, rest: number[], base: string): string {
+  const split = builder.addNode("Reshape", [name, builder.addInt64(`${base}/split`, [views, -1, ...rest])], `${base}/by-view`);
+  const first = builder.addNode("Slice", [split, builder.addInt64(`${base}/first/start`, [0]), builder.addInt64(`${base}/first/end`, [1]), builder.addInt64(`${base}/first/axis`, [0])], `${base}/first`);
+  return builder.addNode("Reshape", [first, builder.addInt64(`${base}/plain`, [-1, ...rest])], `${base}/plain`);
+}
+
+/** (features - mean) / std → Gemm(weights, bias) → mean over each picture's views → Softmax; returns the class count. */
+function appendHead(builder: OnnxGraphBuilder, head: HeadWeights, featureCount: number, features: string, views: number): number {
   const classes = head.bias.length;
   const sizes = { mean: head.mean.length, std: head.std.length, weights: head.weights.length, labels: head.labels.length };
   const expected = { mean: featureCount, std: featureCount, weights: featureCount * classes, labels: classes };
@@ -210,11 +255,15 @@ function appendHead(builder: OnnxGraphBuilder, head: HeadWeights, featureCount: 
       "Retrain the head with the same taps and pooling as this export.");
   }
   if (head.std.some((s) => !(s > 0) || !Number.isFinite(s))) invalid("The head's standard deviations must be positive finite numbers.", "Clamp them to a small epsilon when training.");
-  const centred = builder.addNode("Sub", [ONNX_NAMES.features, builder.addFloat("head/mean", head.mean, [featureCount]).name], "head/centred");
+  const centred = builder.addNode("Sub", [features, builder.addFloat("head/mean", head.mean, [featureCount]).name], "head/centred");
   const scaled = builder.addNode("Div", [centred, builder.addFloat("head/std", head.std, [featureCount]).name], "head/standardised");
   const logits = builder.addNode("Gemm", [scaled, builder.addFloat("head/weights", head.weights, [featureCount, classes]).name,
     builder.addFloat("head/bias", head.bias, [classes]).name], "head/logits");
-  builder.addNamedNode("Softmax", [logits], ONNX_NAMES.probabilities, { axis: { i: 1 } });
+  // A linear head's mean logit over the views is what the training's validation scored (train-head.ts).
+  const pictureLogits = views > 1
+    ? builder.addNode("ReduceMean", [builder.addNode("Reshape", [logits, builder.addInt64("head/by-view", [views, -1, classes])], "head/logits/by-view")], "head/logits/mean", { axes: { ints: [0] }, keepdims: { i: 0 } })
+    : logits;
+  builder.addNamedNode("Softmax", [pictureLogits], ONNX_NAMES.probabilities, { axis: { i: 1 } });
   return classes;
 }
 

@@ -107,6 +107,13 @@ const trainSchema = z
      */
     faceContrast: z.boolean().optional(),
     /**
+     * Score each picture as the mean of the head's logits over four fixed views of it (the picture, its mirror image,
+     * both zoomed into the centre: fastai's test-time augmentation), inside the exported model, so predict, check and
+     * the Spaces all do it; validation is scored the same way. Costs four backbone passes a picture. Unset: on for
+     * models whose every fake was synthesized (selfBlend "only"), where it was measured to help; off otherwise.
+     */
+    testTimeViews: z.boolean().optional(),
+    /**
      * Same-person fakes synthesized from the real pictures (self-blends, and swaps between two real pictures):
      * "add" puts them in the fake category beside its pictures, "only" makes the fake category of them alone (a project
      * with real pictures only can train), "off" trains on the folders as they are. Unset: "add" for faceCrop projects

@@ -10,6 +10,7 @@ import { ImageReadError } from "../shared/image-read-error";
 import { StudioError } from "../shared/errors";
 import type { Preprocess } from "./run-files";
 import { viewTransform, type ViewTransform } from "./view-transform";
+import { renderTestTimeView, TEST_TIME_VIEWS } from "../shared/test-time-views";
 
 /** A file that cannot be decoded; training skips and lists it. */
 export class UnreadableImageError extends StudioError {
@@ -24,7 +25,7 @@ export interface DecodeTrainingImageParams {
   /** sha256 of `bytes`: seeds the augmented views. */
   contentSha256: string;
   preprocess: Pick<Preprocess, "size" | "kernel">;
-  /** View numbers wanted (0 = the plain image). */
+  /** View numbers wanted (0 = the plain image, 1.. augmented views, -1.. test-time views). */
   views: readonly number[];
 }
 
@@ -33,8 +34,13 @@ export async function decodeTrainingImage(params: DecodeTrainingImageParams): Pr
   const { preprocess } = params;
   try {
     const decoded = await decodeImagePixels({ source: params.bytes });
-    return await Promise.all(params.views.map((view) => {
-      if (view === 0) return loadImageTensor({ source: decoded, preprocess });
+    const [height, width] = preprocess.size;
+    let plain: Promise<Float32Array> | undefined;
+    const plainTensor = () => (plain ??= loadImageTensor({ source: decoded, preprocess }));
+    return await Promise.all(params.views.map(async (view) => {
+      if (view === 0) return plainTensor();
+      // Test-time views are made from the plain input, as the exported graph makes them.
+      if (view < 0) return renderTestTimeView({ input: await plainTensor(), height, width, view: TEST_TIME_VIEWS[-view] });
       return renderView(decoded, viewTransform({ contentSha256: params.contentSha256, view, width: decoded.width, height: decoded.height }), preprocess);
     }));
   } catch (error) {

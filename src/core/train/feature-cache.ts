@@ -8,6 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { describeFsError } from "../shared/errors";
 import { AUGMENT_RECIPE } from "./view-transform";
+import { TEST_TIME_RECIPE } from "../shared/test-time-views";
 
 /** Folder under the project that holds studio state that is not data (caches). */
 export const STUDIO_STATE_FOLDER = ".deepfake-studio";
@@ -25,7 +26,8 @@ export interface FeatureCache {
 export function openFeatureCache(params: { projectDir: string; key: string; featureLength: number; describe?: object }): FeatureCache {
   const dir = path.join(params.projectDir, STUDIO_STATE_FOLDER, "features", params.key);
   const bytes = params.featureLength * 4;
-  const fileOf = (sha: string, view: number) => path.join(dir, sha.slice(0, 2), view === 0 ? `${sha}.0.f32` : `${sha}.${AUGMENT_RECIPE}-${view}.f32`);
+  // Negative views are test-time views (shared/test-time-views.ts), files of their own recipe.
+  const fileOf = (sha: string, view: number) => path.join(dir, sha.slice(0, 2), view === 0 ? `${sha}.0.f32` : view > 0 ? `${sha}.${AUGMENT_RECIPE}-${view}.f32` : `${sha}.${TEST_TIME_RECIPE}-${-view}.f32`);
   let described = false;
   return {
     dir,

@@ -29,6 +29,7 @@ import { randomSplitter, type Split } from "./random-splitter";
 import type { Preprocess } from "./run-files";
 import { DatasetTooLargeError, TrainingDataError } from "./train-errors";
 import { AUGMENT_RECIPE } from "./view-transform";
+import { TEST_TIME_RECIPE, TEST_TIME_VIEWS } from "../shared/test-time-views";
 import { computeBlendStatistics, type BlendStatisticsSource } from "./blend-statistics-rows";
 import { computeFaceContrasts } from "./face-contrast-rows";
 import { FACE_REGIONS_VERSION, faceRegionGrid } from "../face-features/face-regions";
@@ -72,6 +73,8 @@ export interface PreparedData {
   selfBlend: { mode: SelfBlendMode; perImage: number; fakeLabel?: string; choice?: string };
   /** Feature rows of self-blends of the validation real pictures (scored after training), or why there are none. */
   probes: { rows: number[]; problem?: string };
+  /** Every validation picture's rows (its plain row, then its test-time views), by its plain row: how the exported model scores it. */
+  viewsOfRow: Map<number, number[]>;
   /** Vectors read from the cache vs computed by the backbone in this call, and stale ones removed. */
   cache: { dir: string; hits: number; computed: number; pruned: { files: number; bytes: number } };
   /** Wall-clock seconds: reading, hashing, cache lookups and decoding vs backbone inference and cache writes. */
@@ -142,6 +145,12 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
   const listSeconds = (performance.now() - decodeStarted) / 1000;
 
   const faceRegion = params.config.train.facePooling ?? params.config.faceCrop;
+  const testTimeViews = useTestTimeViews(config, selfBlend.mode);
+  // Training pictures: the plain view, then the augmented views (cache views 1..n). Validation pictures: the plain
+  // view, then the test-time views the exported model will average (cache views -1..-m: another recipe's files).
+  const viewIdsOf = (index: number): number[] => (isTrain[index]
+    ? Array.from({ length: 1 + augmentViews }, (_, view) => view)
+    : Array.from({ length: testTimeViews ? TEST_TIME_VIEWS.length : 1 }, (_, view) => -view));
   const backbone = await openBackboneFeatures({ backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, faceRegion, signal, onProgress });
   try {
     const { info } = backbone;
@@ -152,7 +161,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     let rowCount = 0;
     for (let i = 0; i < listed.length; i++) {
       rowStart.push(rowCount);
-      rowCount += isTrain[i] ? 1 + augmentViews : 1;
+      rowCount += viewIdsOf(i).length;
     }
     checkMemory(rowCount, f, listed.length, augmentViews, params.maxFeatureBytes);
     const features = new Float32Array(rowCount * f);
@@ -206,7 +215,7 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
       const chunk = Array.from({ length: Math.min(CHUNK, listed.length - start) }, (_, k) => start + k);
       const produced: Array<Array<{ row: number; sha: string; view: number; input: Float32Array }>> = chunk.map(() => []);
       await runBounded(chunk, IO_CONCURRENCY, async (index, k) => {
-        const views = isTrain[index] ? 1 + augmentViews : 1;
+        const ids = viewIdsOf(index);
         let bytes: Buffer;
         try {
           bytes = await fs.readFile(listed[index].file);
@@ -220,9 +229,9 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
         shas[index] = sha;
         fileShas[index] = fileSha;
         const missing: number[] = [];
-        for (let view = 0; view < views; view++) {
-          if (await cache.readInto(sha, view, features, (rowStart[index] + view) * f)) hits += 1;
-          else missing.push(view);
+        for (let slot = 0; slot < ids.length; slot++) {
+          if (await cache.readInto(sha, ids[slot], features, (rowStart[index] + slot) * f)) hits += 1;
+          else missing.push(slot);
         }
         if (missing.length === 0) return;
         let imageBytes: Uint8Array = bytes;
@@ -235,8 +244,8 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
           imageBytes = cropped.jpeg;
         }
         try {
-          const inputs = await decodeTrainingImage({ bytes: imageBytes, contentSha256: sha, preprocess, views: missing });
-          produced[k] = inputs.map((input, v) => ({ row: rowStart[index] + missing[v], sha, view: missing[v], input }));
+          const inputs = await decodeTrainingImage({ bytes: imageBytes, contentSha256: sha, preprocess, views: missing.map((slot) => ids[slot]) });
+          produced[k] = inputs.map((input, v) => ({ row: rowStart[index] + missing[v], sha, view: ids[missing[v]], input }));
         } catch (error) {
           if (!(error instanceof UnreadableImageError)) throw error;
           unreadable.set(index, error.message);
@@ -276,16 +285,18 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
       }) : [];
     const contrast = wantsContrast ? await faceContrastColumns({ projectDir: params.projectDir, sources, imagePreprocess, backbone: chooseBackbone(params), env: params.env, fetch: params.fetch, signal, onProgress }) : undefined;
     const blend = wantsBlend ? await blendStatisticsColumns({ projectDir: params.projectDir, sources, isTrain, imagePreprocess, signal, onProgress }) : undefined;
-    const widened = widenRows({ features, f, rowStart, rowCount, isTrain, augmentViews, sources, blocks: [contrast, blend].filter((block) => block !== undefined) });
+    const widened = widenRows({ features, f, rowStart, rowCount, viewCount: (index) => viewIdsOf(index).length, sources, blocks: [contrast, blend].filter((block) => block !== undefined) });
     if (blend?.warning) warnings.push(blend.warning);
 
     const items: PreparedItem[] = [];
     const probes: PreparedData["probes"] = { rows: [], problem: fakes.problem };
+    const viewsOfRow = new Map<number, number[]>();
     for (let index = 0; index < listed.length; index++) {
       if (unreadable.has(index)) continue;
-      const views = isTrain[index] ? 1 + augmentViews : 1;
+      const views = viewIdsOf(index).length;
       const { synthetic, ...image } = listed[index];
       const item: PreparedItem = { ...image, labelIndex: labels.indexOf(image.label), split: isTrain[index] ? "train" : "valid", sha256: shas[index], rows: Array.from({ length: views }, (_, v) => rowStart[index] + v), ...(synthetic ? { synthetic: { kind: synthetic.kind, source: synthetic.source } } : {}) };
+      if (item.split === "valid") viewsOfRow.set(item.rows[0], item.rows);
       if (synthetic?.kind === "self-blend" && item.split === "valid") probes.rows.push(item.rows[0]);
       if (used(index)) items.push(item);
     }
@@ -310,11 +321,21 @@ export async function prepareTrainingData(params: PrepareTrainingDataParams): Pr
     const pruned = await pruneTrainingCaches({ projectDir: params.projectDir, featureDir: cache.dir, keys: setOf(shas), contents: setOf(fileShas), onProgress });
     // The loader reported the backbone's own warning if it loaded the model just now; repeat it otherwise.
     for (const warning of warnings.slice(info.warning && backbone.converted ? 1 : 0)) onProgress?.({ event: "warning", message: warning });
-    const extraPreprocess = { ...(contrast ? { faceContrast: contrast.record } : {}), ...(blend ? { blendStatistics: blend.record } : {}) };
-    return { labels, dataDir, items, features: widened.features, featureLength: widened.width, ...(widened.emphasis.length > 0 ? { emphasis: widened.emphasis } : {}), info, preprocess: { ...preprocess, ...extraPreprocess }, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel, ...(selfBlendChoice ? { choice: selfBlendChoice } : {}) }, probes, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
+    const extraPreprocess = { ...(contrast ? { faceContrast: contrast.record } : {}), ...(blend ? { blendStatistics: blend.record } : {}), ...(testTimeViews ? { testTimeViews: { recipe: TEST_TIME_RECIPE, views: TEST_TIME_VIEWS.map((view) => ({ ...view })) } } : {}) };
+    return { labels, dataDir, items, features: widened.features, featureLength: widened.width, ...(widened.emphasis.length > 0 ? { emphasis: widened.emphasis } : {}), info, preprocess: { ...preprocess, ...extraPreprocess }, unreadable: unreadableList, counts, synthesized, selfBlend: { mode: selfBlend.mode, perImage: selfBlend.perImage, fakeLabel: selfBlend.fakeLabel, ...(selfBlendChoice ? { choice: selfBlendChoice } : {}) }, probes, viewsOfRow, cache: { dir: cache.dir, hits, computed, pruned }, phases, warnings };
   } finally {
     await backbone.release();
   }
+}
+
+/**
+ * Whether the model scores a picture over its test-time views (train.testTimeViews). Unset: for models whose every
+ * fake was synthesized, where they were measured to help (BENCHMARKS.md, "Test-time views"); never with face
+ * contrasts, whose regions are measured on the plain picture only.
+ */
+export function useTestTimeViews(config: ProjectConfig, mode: SelfBlendMode): boolean {
+  if (config.train.faceContrast) return false;
+  return config.train.testTimeViews ?? mode === "only";
 }
 
 /** Numbers measured once per picture and given to each of its views, after the backbone's features. */
@@ -340,14 +361,14 @@ export const BLEND_STATISTICS_WEIGHT = 4;
  * is weighted, after standardisation, to count as much as the backbone's features together (times its own weight):
  * a few hundred or a hundred numbers would otherwise drown among thousands.
  */
-function widenRows(params: { features: Float32Array; f: number; rowStart: readonly number[]; rowCount: number; isTrain: ArrayLike<number>; augmentViews: number; sources: readonly unknown[]; blocks: readonly ExtraColumns[] }): { features: Float32Array; width: number; emphasis: Array<{ from: number; to: number; factor: number }> } {
-  const { f, rowStart, isTrain, blocks } = params;
+function widenRows(params: { features: Float32Array; f: number; rowStart: readonly number[]; rowCount: number; viewCount: (index: number) => number; sources: readonly unknown[]; blocks: readonly ExtraColumns[] }): { features: Float32Array; width: number; emphasis: Array<{ from: number; to: number; factor: number }> } {
+  const { f, rowStart, blocks } = params;
   if (blocks.length === 0) return { features: params.features, width: f, emphasis: [] };
   const width = f + blocks.reduce((sum, block) => sum + block.count, 0);
   const features = new Float32Array(params.rowCount * width);
   params.sources.forEach((source, index) => {
     if (!source) return;
-    const views = isTrain[index] ? 1 + params.augmentViews : 1;
+    const views = params.viewCount(index);
     for (let view = 0; view < views; view++) {
       const row = rowStart[index] + view;
       features.set(params.features.subarray(row * f, (row + 1) * f), row * width);

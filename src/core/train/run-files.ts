@@ -6,6 +6,7 @@ import type { ShortcutAudit } from "../audit/shortcut-audit";
 import type { TapPooling } from "../backbone/known-backbones";
 import type { FaceCropSettings } from "../face-crop/face-crop-settings";
 import type { ResampleKernel } from "../shared/load-image-tensor";
+import type { TEST_TIME_RECIPE } from "../shared/test-time-views";
 
 /** runs/<id>/head.json: everything needed to rebuild the classifier on top of the backbone. */
 export interface RunHead {
@@ -60,6 +61,11 @@ export interface Preprocess {
    * `face_regions` [N, 2, grid, grid] (face-features/face-regions.ts).
    */
   faceContrast?: { version: number; grid: number; count: number; taps: Array<{ layer: string; pooling: Array<"face-contrast"> }> };
+  /**
+   * Present when the model scores a picture as the mean of its logits over these views (shared/test-time-views.ts).
+   * The views are made inside model.onnx: runners feed the picture as always and need do nothing about them.
+   */
+  testTimeViews?: { recipe: typeof TEST_TIME_RECIPE; views: Array<{ flip: boolean; zoom: number }> };
 }
 
 /** runs/<id>/metrics.json */

@@ -10,6 +10,7 @@ import { LinearHead } from "./linear-head";
 import { oneCycle } from "./one-cycle";
 import type { EpochRecord } from "./run-files";
 import { standardiseRows } from "./standardise-rows";
+import { meanOfViews } from "../shared/test-time-views";
 
 /** The features and which rows train and validate. */
 export interface HeadData {
@@ -20,8 +21,8 @@ export interface HeadData {
   classes: number;
   /** Per training image: its feature rows (index 0 = the plain image, then the augmented views) and class. */
   train: ReadonlyArray<{ rows: readonly number[]; label: number }>;
-  /** Per validation image: its plain-image row and class. */
-  valid: ReadonlyArray<{ row: number; label: number }>;
+  /** Per validation image: its rows (the plain image, then its test-time views, if any) and class; scored by their mean logits. */
+  valid: ReadonlyArray<{ rows: readonly number[]; label: number }>;
 }
 
 /** Hyper-parameters (the project's `train` section, resolved). */
@@ -46,6 +47,8 @@ export interface TrainedHead {
   keptEpoch: number;
   /** Log-probabilities of any row of `features` (standardised with mean/std here). */
   logProbabilities(row: number): Float64Array;
+  /** Log-probabilities of a picture seen in several rows (its test-time views): the softmax of their mean logits. */
+  logProbabilitiesOfViews(rows: readonly number[]): Float64Array;
 }
 
 /** Parameters of trainHead. */
@@ -69,7 +72,7 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
     featureLength: f,
     // Statistics of the plain training images: the distribution the head meets when predicting.
     statsRows: data.train.map((item) => item.rows[0]),
-    rows: [...trainRows, ...data.valid.map((item) => item.row)],
+    rows: [...trainRows, ...data.valid.flatMap((item) => item.rows)],
     emphasis: data.emphasis,
   });
   const x = standardised.data;
@@ -110,7 +113,7 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
       smoothCount += 1;
     }
     averageInto(head, heads);
-    const { validLoss, errorRate } = evaluate(head, x, f, data.valid.map((item) => ({ row: at(item.row), label: item.label })));
+    const { validLoss, errorRate } = evaluate(head, x, f, data.valid.map((item) => ({ rows: item.rows.map(at), label: item.label })));
     const record: EpochRecord = { epoch, trainLoss: smooth / (1 - SMOOTH_BETA ** smoothCount), validLoss, errorRate, seconds: (performance.now() - started) / 1000 };
     epochs.push(record);
     // Without validation images (or a NaN loss) nothing can be compared: the last epoch is kept.
@@ -127,6 +130,11 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
   const { mean, std } = standardised;
   // float32, as in the standardised copy the head was trained and validated on.
   const scratch = new Float32Array(f);
+  const standardisedRow = (row: number): Float32Array => {
+    const base = row * f;
+    for (let i = 0; i < f; i++) scratch[i] = (data.features[base + i] - mean[i]) / std[i];
+    return scratch;
+  };
   return {
     head,
     mean,
@@ -134,11 +142,16 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
     epochs,
     keptEpoch: best.epoch,
     logProbabilities(row) {
-      const base = row * f;
-      for (let i = 0; i < f; i++) scratch[i] = (data.features[base + i] - mean[i]) / std[i];
       const out = new Float64Array(data.classes);
-      head.logProbabilities(scratch, 0, out);
+      head.logProbabilities(standardisedRow(row), 0, out);
       return out;
+    },
+    logProbabilitiesOfViews(rows) {
+      return meanOfViews(rows.map((row) => {
+        const out = new Float64Array(data.classes);
+        head.logProbabilities(standardisedRow(row), 0, out);
+        return out;
+      }));
     },
   };
 }
@@ -155,14 +168,17 @@ function averageInto(into: LinearHead, heads: readonly LinearHead[]): void {
   for (let c = 0; c < bias.length; c++) into.bias[c] = bias[c] / heads.length;
 }
 
-/** Mean cross-entropy and error rate (argmax, first class on ties) over standardised rows. */
-function evaluate(head: LinearHead, x: Float32Array, f: number, items: ReadonlyArray<{ row: number; label: number }>): { validLoss: number; errorRate: number } {
+/** Mean cross-entropy and error rate (argmax, first class on ties) over standardised pictures, each scored over its rows. */
+function evaluate(head: LinearHead, x: Float32Array, f: number, items: ReadonlyArray<{ rows: readonly number[]; label: number }>): { validLoss: number; errorRate: number } {
   if (items.length === 0) return { validLoss: Number.NaN, errorRate: Number.NaN };
-  const out = new Float64Array(head.classes);
   let loss = 0;
   let errors = 0;
   for (const item of items) {
-    head.logProbabilities(x, item.row * f, out);
+    const out = meanOfViews(item.rows.map((row) => {
+      const viewOut = new Float64Array(head.classes);
+      head.logProbabilities(x, row * f, viewOut);
+      return viewOut;
+    }));
     loss -= out[item.label];
     if (argmax(out) !== item.label) errors += 1;
   }

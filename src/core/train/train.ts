@@ -95,7 +95,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
       emphasis: data.emphasis,
       classes: data.labels.length,
       train: data.items.filter((item) => item.split === "train").map((item) => ({ rows: item.rows, label: item.labelIndex })),
-      valid: data.items.filter((item) => item.split === "valid").map((item) => ({ row: item.rows[0], label: item.labelIndex })),
+      valid: data.items.filter((item) => item.split === "valid").map((item) => ({ rows: item.rows, label: item.labelIndex })),
     },
     settings,
     signal: params.signal,
@@ -120,7 +120,7 @@ export async function train(params: TrainParams): Promise<TrainResult> {
     phases: { decode: data.phases.decode, features: data.phases.features, head: headSeconds, total: (performance.now() - started) / 1000 },
     unreadable: data.unreadable.map((entry) => entry.file),
     ...(audit ? { audit } : {}),
-    ...synthesisMetrics(data, (row) => trained.logProbabilities(row), threshold?.threshold),
+    ...synthesisMetrics(data, scoreAsExported(data, trained), threshold?.threshold),
     ...(threshold ? { heldOutThreshold: threshold } : {}),
   };
   const head: RunHead = {
@@ -192,10 +192,16 @@ function resolveSettings(params: TrainParams): HeadSettings {
   return settings;
 }
 
-/** Every readable image, plain view, through the trained head: the cleaner's input. */
+/** Scores a picture by its first row as the exported model does: over its test-time views when it has them (validation pictures and the self-blends made of them). */
+function scoreAsExported(data: PreparedData, trained: TrainedHead): (row: number) => Float64Array {
+  return (row) => trained.logProbabilitiesOfViews(data.viewsOfRow.get(row) ?? [row]);
+}
+
+/** Every readable image through the trained head (validation images as the exported model scores them, training images plain): the cleaner's input. */
 function predictAll(data: PreparedData, trained: TrainedHead): RunPrediction[] {
+  const score = scoreAsExported(data, trained);
   return data.items.map((item) => {
-    const logP = trained.logProbabilities(item.rows[0]);
+    const logP = score(item.rows[0]);
     const probabilities: Record<string, number> = {};
     data.labels.forEach((label, k) => {
       probabilities[label] = Math.exp(logP[k]);
