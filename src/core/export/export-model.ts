@@ -400,6 +400,8 @@ async function referenceProbabilities(backbone: LoadedBackbone, head: RunHead, i
   const perImage = height * width * 3;
   const classes = head.labels.length;
   const perView = await Promise.all(views.map(async (view) => {
+    // The plain view's features are the ones already extracted.
+    if (!view.flip && view.zoom === 1) return headLogProbabilities(head, plainFeatures);
     const rendered = new Float32Array(images.length);
     for (let n = 0; n < PROBE_IMAGES; n++) rendered.set(renderTestTimeView({ input: images.subarray(n * perImage, (n + 1) * perImage), height, width, view }), n * perImage);
     return headLogProbabilities(head, withExtraColumns(await extractFeaturesTfjs(backbone, { data: rendered, count: PROBE_IMAGES }), blendStatistics, PROBE_IMAGES));

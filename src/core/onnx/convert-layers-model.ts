@@ -84,8 +84,8 @@ export async function convertLayersModel(params: ConvertLayersModelParams): Prom
   const builder = new OnnxGraphBuilder();
   Object.values(ONNX_NAMES).forEach((name) => builder.uniqueName(name));
 
-  if (params.testTimeViews && params.testTimeViews.length > 1 && params.faceRegions) invalid("Test-time views cannot be combined with face regions: the regions are measured on the plain picture only.", "Export without testTimeViews, or train without faceContrast.");
   const views = params.head && params.testTimeViews && params.testTimeViews.length > 1 ? params.testTimeViews : undefined;
+  if (views && params.faceRegions) invalid("Test-time views cannot be combined with face regions: the regions are measured on the plain picture only.", "Export without testTimeViews, or train without faceContrast.");
   const plain = preprocess(builder, params.input, channels);
   const image = views ? stackViews(builder, plain, views) : plain;
   const taps = params.outputs === "final" ? "final" : params.outputs.map((tap) => tap.layerName);

@@ -46,16 +46,18 @@ export function renderTestTimeView(params: { input: Float32Array; height: number
   const out = new Float32Array(height * width * 3);
   const rowTaps = bilinearTaps(rows.end - rows.start, height);
   const colTaps = bilinearTaps(cols.end - cols.start, width);
+  // Offset of a window pixel (row, column) in the input.
+  const offset = (row: number, column: number) => ((rows.start + row) * width + cols.start + column) * 3;
   for (let y = 0; y < height; y++) {
     const [y0, y1, fy] = rowTaps[y];
     for (let x = 0; x < width; x++) {
       const [x0, x1, fx] = colTaps[x];
+      const [a, b, c, d] = [offset(y0, x0), offset(y0, x1), offset(y1, x0), offset(y1, x1)];
       const target = (y * width + (view.flip ? width - 1 - x : x)) * 3;
-      for (let c = 0; c < 3; c++) {
-        const at = (yy: number, xx: number) => input[((rows.start + yy) * width + cols.start + xx) * 3 + c];
-        const top = at(y0, x0) + (at(y0, x1) - at(y0, x0)) * fx;
-        const bottom = at(y1, x0) + (at(y1, x1) - at(y1, x0)) * fx;
-        out[target + c] = top + (bottom - top) * fy;
+      for (let channel = 0; channel < 3; channel++) {
+        const top = input[a + channel] + (input[b + channel] - input[a + channel]) * fx;
+        const bottom = input[c + channel] + (input[d + channel] - input[c + channel]) * fx;
+        out[target + channel] = top + (bottom - top) * fy;
       }
     }
   }

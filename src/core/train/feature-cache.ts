@@ -26,8 +26,7 @@ export interface FeatureCache {
 export function openFeatureCache(params: { projectDir: string; key: string; featureLength: number; describe?: object }): FeatureCache {
   const dir = path.join(params.projectDir, STUDIO_STATE_FOLDER, "features", params.key);
   const bytes = params.featureLength * 4;
-  // Negative views are test-time views (shared/test-time-views.ts), files of their own recipe.
-  const fileOf = (sha: string, view: number) => path.join(dir, sha.slice(0, 2), view === 0 ? `${sha}.0.f32` : view > 0 ? `${sha}.${AUGMENT_RECIPE}-${view}.f32` : `${sha}.${TEST_TIME_RECIPE}-${-view}.f32`);
+  const fileOf = (sha: string, view: number) => path.join(dir, sha.slice(0, 2), `${sha}.${viewSuffix(view)}.f32`);
   let described = false;
   return {
     dir,
@@ -60,4 +59,10 @@ export function openFeatureCache(params: { projectDir: string; key: string; feat
       }
     },
   };
+}
+
+/** A view's part of the file name: 0, an augmented view of the recipe in force, or (negative) a test-time view of its own recipe. */
+function viewSuffix(view: number): string {
+  if (view === 0) return "0";
+  return view > 0 ? `${AUGMENT_RECIPE}-${view}` : `${TEST_TIME_RECIPE}-${-view}`;
 }

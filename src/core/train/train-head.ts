@@ -135,24 +135,19 @@ export async function trainHead(params: TrainHeadParams): Promise<TrainedHead> {
     for (let i = 0; i < f; i++) scratch[i] = (data.features[base + i] - mean[i]) / std[i];
     return scratch;
   };
+  const ofViews = (rows: readonly number[]): Float64Array => meanOfViews(rows.map((row) => {
+    const out = new Float64Array(data.classes);
+    head.logProbabilities(standardisedRow(row), 0, out);
+    return out;
+  }));
   return {
     head,
     mean,
     std,
     epochs,
     keptEpoch: best.epoch,
-    logProbabilities(row) {
-      const out = new Float64Array(data.classes);
-      head.logProbabilities(standardisedRow(row), 0, out);
-      return out;
-    },
-    logProbabilitiesOfViews(rows) {
-      return meanOfViews(rows.map((row) => {
-        const out = new Float64Array(data.classes);
-        head.logProbabilities(standardisedRow(row), 0, out);
-        return out;
-      }));
-    },
+    logProbabilities: (row) => ofViews([row]),
+    logProbabilitiesOfViews: ofViews,
   };
 }
 
